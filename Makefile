@@ -1,0 +1,183 @@
+# vigil - network security sensor firmware.
+# Plain make + pkg-config. `make help` lists the targets.
+
+BUILD   ?= build
+ARCH    ?=
+SAN     ?= 0
+V       ?= 0
+
+# ---- toolchain -------------------------------------------------------------
+ifeq ($(ARCH),arm64)
+  CROSS      ?= aarch64-linux-gnu-
+  TRIPLET    := aarch64-linux-gnu
+  QEMU       ?= qemu-aarch64 -L /
+endif
+ifeq ($(ARCH),armhf)
+  CROSS      ?= arm-linux-gnueabihf-
+  TRIPLET    := arm-linux-gnueabihf
+  QEMU       ?= qemu-arm -L /
+endif
+
+ifneq ($(TRIPLET),)
+  CC         := $(CROSS)gcc
+  AR         := $(CROSS)ar
+  PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+  # Debian's libndpi-dev is not Multi-Arch: same, so it cannot be installed
+  # beside the host's. Cross builds use the (architecture-independent)
+  # headers from the host package and link the target's runtime library.
+  NDPI_CFLAGS := -I/usr/include/ndpi
+  NDPI_LIBS   := -l:libndpi.so.4.2 -lm
+  RUN        := $(QEMU)
+else
+  CC         ?= cc
+  PKG_CONFIG := pkg-config
+  NDPI_CFLAGS := $(shell pkg-config --cflags libndpi 2>/dev/null)
+  NDPI_LIBS   := $(shell pkg-config --libs libndpi 2>/dev/null)
+  RUN        :=
+endif
+
+PKGS      := libpcap sqlite3
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
+           -Ifirmware/src -Idrivers/capture $(PKG_CFLAGS) \
+           -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_GITREV='"$(GITREV)"'
+LDLIBS  += $(PKG_LIBS)
+
+ifeq ($(SAN),1)
+  CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+# ---- sources ---------------------------------------------------------------
+LIB_SRCS  := $(filter-out firmware/src/vigil.c,$(wildcard firmware/src/*.c)) \
+             $(wildcard drivers/capture/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/firmware/src/vigil.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+DEPS      := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+
+ifeq ($(V),0)
+  Q := @
+else
+  Q :=
+endif
+
+.PHONY: all run test test-unit test-integration test-asan test-arm64 test-corpus \
+        test-valgrind bench cross deps check-deps clean help fixtures
+
+all: $(BUILD)/vigil
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvigil.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/vigil: $(MAIN_OBJ) $(BUILD)/libvigil.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+-include $(DEPS)
+
+# ---- dependencies ----------------------------------------------------------
+# Debian packages the build, tests and benchmarks need.
+DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
+            libsqlite3-dev libcmocka-dev sqlite3 python3 jq tcpdump valgrind \
+            tshark tcpreplay python3-scapy
+DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
+            libsqlite3-dev:arm64 libcmocka-dev:arm64 libndpi4.2:arm64 libgcrypt20:arm64
+
+deps:
+	@tools/deps.sh install $(DEB_PKGS)
+	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
+
+check-deps:
+	@tools/deps.sh check $(DEB_PKGS) || $(MAKE) --no-print-directory deps
+
+# ---- run -------------------------------------------------------------------
+DEMO_PCAP := tests/fixtures/demo.pcap
+
+run: check-deps all
+	@rm -f $(BUILD)/demo.sqlite $(BUILD)/demo.sqlite-wal $(BUILD)/demo.sqlite-shm
+	$(BUILD)/vigil replay --eve $(BUILD)/demo.eve.json --db $(BUILD)/demo.sqlite -q $(DEMO_PCAP)
+	$(BUILD)/vigil summary --db $(BUILD)/demo.sqlite
+	@echo
+	@echo "EVE events: $(BUILD)/demo.eve.json   SQLite: $(BUILD)/demo.sqlite"
+
+# ---- tests -----------------------------------------------------------------
+test: check-deps
+	$(MAKE) --no-print-directory test-unit test-integration
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-arm64
+	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
+	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
+	@echo "all test suites passed"
+
+test-unit: $(UNIT_BINS)
+	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
+
+test-integration: $(BUILD)/vigil
+	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/integration/run.sh
+
+# The whole suite (unit + integration) under AddressSanitizer and UBSan.
+test-asan:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration
+
+# The arm64 build, unit + integration tests under qemu-user.
+test-arm64:
+	@if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then \
+	  tools/deps.sh install-arm64 $(DEB_PKGS_ARM64); fi
+	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration
+
+# Real public captures (ndpiReader 4.2 agreement), under sanitizers.
+test-corpus:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
+	@VIGIL=$(abspath build/asan/vigil) tests/corpus/run.sh "$$VIGIL_PCAP_CORPUS"
+
+test-valgrind: $(BUILD)/vigil
+	@VIGIL="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(abspath $(BUILD)/vigil)" \
+	  tests/integration/run.sh
+
+cross:
+	@test -n "$(ARCH)" || { echo "usage: make cross ARCH=arm64|armhf"; exit 2; }
+	$(MAKE) --no-print-directory BUILD=build/$(ARCH) ARCH=$(ARCH) all
+
+fixtures:
+	python3 tools/gen_fixtures.py tests/fixtures
+
+bench: check-deps all
+	@tools/bench.sh $(BUILD)/vigil
+
+clean:
+	rm -rf build
+
+help:
+	@echo "vigil $(VERSION) - make targets:"
+	@echo "  all           build build/vigil (default)"
+	@echo "  run           replay the bundled demo capture and print a summary"
+	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
+	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
+	@echo "                VIGIL_PCAP_CORPUS names a folder"
+	@echo "  test-unit, test-integration, test-asan, test-arm64, test-corpus,"
+	@echo "  test-valgrind individual suites"
+	@echo "  bench         throughput and memory against ndpiReader on a large capture"
+	@echo "  cross ARCH=arm64|armhf   cross-build into build/<arch>/"
+	@echo "  deps          install the Debian packages the build and tests need"
+	@echo "  fixtures      regenerate tests/fixtures/*.pcap with tools/gen_fixtures.py"
+	@echo "  clean         remove build/"

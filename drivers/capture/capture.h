@@ -1,0 +1,76 @@
+/*
+ * capture.h - the capture stage: where packets come from.
+ *
+ * Owns: opening a packet source (a pcap/pcapng file, a live interface via
+ * libpcap; later an AF_PACKET TPACKET_V3 ring), handing out one packet at a
+ * time with its timestamp and lengths, and the source's own counters
+ * (packets read, kernel drops). Knows nothing about protocols.
+ *
+ * Every backend fills a struct capture_ops; callers only use the functions
+ * below, so a new backend touches no other stage.
+ */
+#ifndef VIGIL_CAPTURE_H
+#define VIGIL_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One packet as the source delivered it. data stays valid until the next
+ * capture_next() or capture_close() on the same source. */
+struct cap_packet {
+	const uint8_t *data;
+	uint32_t caplen;   /* bytes in data */
+	uint32_t wirelen;  /* bytes on the wire (>= caplen when snapped) */
+	uint64_t ts_us;    /* capture time, microseconds since the epoch */
+};
+
+struct capture_stats {
+	uint64_t packets;       /* delivered to us */
+	uint64_t bytes;         /* wire bytes delivered */
+	uint64_t kernel_drops;  /* dropped by the kernel/ring (live only) */
+	uint64_t if_drops;      /* dropped by the interface (live only) */
+};
+
+enum capture_result {
+	CAPTURE_PACKET = 1,   /* *pkt is filled */
+	CAPTURE_TIMEOUT = 0,  /* live source: nothing within the poll timeout */
+	CAPTURE_EOF = -1,     /* file source: no more packets */
+	CAPTURE_ERROR = -2,   /* read error: see capture_error() */
+};
+
+struct capture;
+
+struct capture_ops {
+	const char *name;
+	int (*next)(struct capture *c, struct cap_packet *pkt);
+	void (*stats)(struct capture *c, struct capture_stats *st);
+	void (*close)(struct capture *c);
+};
+
+struct capture {
+	const struct capture_ops *ops;
+	int linktype;          /* DLT_* value as libpcap numbers it */
+	char source[256];      /* file path or interface name, for messages */
+	char error[256];       /* last error, for messages */
+	void *priv;            /* backend state */
+};
+
+/* Open a pcap or pcapng file. Returns NULL and fills err on failure. */
+struct capture *capture_open_file(const char *path, char *err, size_t errlen);
+
+/* Open a live interface with libpcap (promiscuous, snaplen bytes, poll
+ * timeout in ms). Returns NULL and fills err on failure. */
+struct capture *capture_open_live(const char *ifname, int snaplen,
+				  int timeout_ms, char *err, size_t errlen);
+
+/* Next packet: one of enum capture_result. */
+static inline int capture_next(struct capture *c, struct cap_packet *pkt)
+{
+	return c->ops->next(c, pkt);
+}
+
+void capture_get_stats(struct capture *c, struct capture_stats *st);
+const char *capture_error(const struct capture *c);
+void capture_close(struct capture *c);
+
+#endif

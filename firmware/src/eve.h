@@ -1,0 +1,24 @@
+/*
+ * eve.h - the EVE JSON sink: one JSON object per line, Suricata's fields.
+ *
+ * Owns: the output file (or stdout), the event layouts (flow, stats), and
+ * buffering. Field names follow Suricata's EVE wherever Suricata has the
+ * field; vigil's extras live under "ndpi".
+ */
+#ifndef VIGIL_EVE_H
+#define VIGIL_EVE_H
+
+#include <stdint.h>
+#include "flow_record.h"
+#include "stats.h"
+
+struct eve;
+
+/* path "-" is stdout. Returns NULL and fills err on failure. */
+struct eve *eve_open(const char *path, char *err, size_t errlen);
+int eve_write_flow(struct eve *e, const struct flow_record *rec);
+int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
+/* Flush and close; returns -1 if any write failed (disk full, ...). */
+int eve_close(struct eve *e);
+
+#endif

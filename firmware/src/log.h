@@ -1,0 +1,22 @@
+/*
+ * log.h - the one logger.
+ *
+ * Owns: the log level and where log lines go (stderr; the journal picks it
+ * up under systemd). Messages never carry secrets.
+ */
+#ifndef VIGIL_LOG_H
+#define VIGIL_LOG_H
+
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+void log_set_level(int level);
+int log_get_level(void);
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log at error level and exit with status code. */
+void fatal(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+#endif

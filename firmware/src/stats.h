@@ -1,0 +1,32 @@
+/*
+ * stats.h - the counters one run reports (EVE stats event, SQLite, summary).
+ *
+ * Owns only the layout: each stage keeps its own counters and the replay
+ * loop copies them here.
+ */
+#ifndef VIGIL_STATS_H
+#define VIGIL_STATS_H
+
+#include <stdint.h>
+#include "decode.h"
+
+struct vigil_stats {
+	uint64_t packets;                       /* read from the sources */
+	uint64_t bytes;                         /* wire bytes read */
+	uint64_t decoded;                       /* packets that reached the flow table */
+	uint64_t ipv4, ipv6, tcp, udp, icmp, sctp, other_l4;
+	uint64_t vlan, pppoe, mpls, tunneled, fragments;
+	uint64_t decode_errors[DECODE_ERR__COUNT];
+	uint64_t decode_errors_total;
+	uint64_t kernel_drops;
+	uint64_t flows;                         /* flows created */
+	uint64_t flows_ended;
+	uint64_t flows_evicted;
+	uint64_t flows_interim;
+	uint64_t flows_peak;                    /* most concurrent flows */
+	uint64_t ndpi_states_peak;              /* most flows holding nDPI state */
+	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
+	uint32_t files;                         /* capture files read */
+};
+
+#endif
