@@ -45,6 +45,7 @@ void json_ku64(struct json *j, const char *key, uint64_t v);
 void json_kbool(struct json *j, const char *key, int v);
 
 /* Suricata's timestamp form: 2016-01-01T12:34:56.123456+0000 (UTC). */
-void json_format_ts(char out[40], uint64_t ts_us);
+#define JSON_TS_LEN 96
+void json_format_ts(char out[JSON_TS_LEN], uint64_t ts_us);
 
 #endif

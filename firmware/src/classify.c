@@ -1,0 +1,328 @@
+/*
+ * classify.c - nDPI 4.2 application detection (see classify.h).
+ *
+ * Per flow the classifier holds either
+ *   - a struct cls_live: nDPI's flow state (~700 bytes) while detection or
+ *     extra dissection (TLS certificate, JA3S, ...) is still possible, or
+ *   - a struct cls_done: the small result (ids, risks, a few strings packed
+ *     in one allocation) once the flow is decided.
+ * The switch happens as soon as nDPI has nothing more to say, which is what
+ * keeps a sensor with hundreds of thousands of flows within a small board's
+ * memory. The rules for "decided" follow Debian's ndpiReader 4.2 so both
+ * name the same application for the same packets: a protocol was found and
+ * no extra dissection is possible, or 24 UDP / 80 TCP packets were fed; an
+ * undecided flow is given up with port/IP guessing when it ends.
+ */
+#include "classify.h"
+
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#define MAX_UDP_PKTS 24
+#define MAX_TCP_PKTS 80
+
+enum { CLS_LIVE = 1, CLS_DONE = 2 };
+
+/* String slots of a decided flow, in the order they are packed. */
+enum { S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S__COUNT };
+
+struct cls_live {
+	uint8_t kind;                 /* CLS_LIVE */
+	uint8_t proto;                /* L4 protocol */
+	uint16_t fed;                 /* packets given to nDPI */
+	ndpi_protocol last;           /* nDPI's latest answer */
+	struct ndpi_flow_struct *nf;
+};
+
+struct cls_done {
+	uint8_t kind;                 /* CLS_DONE */
+	uint8_t guessed;
+	uint8_t confidence;           /* ndpi_confidence_t */
+	uint8_t pad;
+	uint16_t master, app;
+	uint32_t category;            /* ndpi_protocol_category_t */
+	uint64_t risk;
+	uint16_t off[S__COUNT];       /* offset into s[], 0xFFFF = absent */
+	char s[];
+};
+
+struct classifier {
+	struct ndpi_detection_module_struct *ndpi;
+	char **lower_names;           /* lowercase protocol names by id */
+	unsigned n_names;
+	uint32_t flow_size;
+	struct classify_counters c;
+};
+
+struct classifier *classifier_new(char *err, size_t errlen)
+{
+	struct classifier *c = calloc(1, sizeof *c);
+	NDPI_PROTOCOL_BITMASK all;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	if (!c->ndpi) {
+		snprintf(err, errlen, "nDPI initialisation failed");
+		free(c);
+		return NULL;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+	ndpi_finalize_initialization(c->ndpi);
+	c->flow_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
+
+	/* app_proto is the lowercase nDPI name: precompute them once. */
+	c->n_names = ndpi_get_num_supported_protocols(c->ndpi);
+	c->lower_names = calloc(c->n_names, sizeof *c->lower_names);
+	if (!c->lower_names) {
+		classifier_free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->n_names; i++) {
+		const char *n = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
+		char *l = strdup(n ? n : "unknown");
+		if (!l)
+			continue;
+		for (char *p = l; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		c->lower_names[i] = l;
+	}
+	return c;
+}
+
+void classifier_free(struct classifier *c)
+{
+	if (!c)
+		return;
+	if (c->lower_names)
+		for (unsigned i = 0; i < c->n_names; i++)
+			free(c->lower_names[i]);
+	free(c->lower_names);
+	if (c->ndpi)
+		ndpi_exit_detection_module(c->ndpi);
+	free(c);
+}
+
+uint32_t classify_ndpi_flow_size(void)
+{
+	return ndpi_detection_get_sizeof_ndpi_flow_struct();
+}
+
+/* TLS-family flows are the only ones whose protos.tls_quic union member
+ * nDPI fills; everything else must not read it. */
+static int uses_tls_union(uint16_t master, uint16_t app)
+{
+	static const uint16_t ids[] = {
+		NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_QUIC, NDPI_PROTOCOL_DTLS,
+		NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_MAIL_POPS,
+		NDPI_PROTOCOL_MAIL_SMTPS, NDPI_PROTOCOL_DOH_DOT,
+	};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (master == ids[i] || app == ids[i])
+			return 1;
+	return 0;
+}
+
+/* A JA3 value is 32 lowercase hex digits; anything else is not kept. */
+static int valid_md5_hex(const char *s)
+{
+	size_t i;
+	for (i = 0; i < 32; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return s[32] == '\0';
+}
+
+/* Turn nDPI's live state into the small decided record and free nDPI's
+ * state. guess: give up with port/IP guessing if nothing was found. */
+static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, int guess)
+{
+	struct ndpi_flow_struct *nf = lv->nf;
+	ndpi_protocol p = lv->last;
+	uint8_t guessed = 0;
+	const char *str[S__COUNT] = { 0 };
+	char name[64];
+	size_t total = 0, len[S__COUNT];
+
+	if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN && guess) {
+		p = ndpi_detection_giveup(c->ndpi, nf, 1, &guessed);
+		c->c.flows_given_up++;
+	} else {
+		c->c.flows_classified++;
+	}
+
+	ndpi_protocol2name(c->ndpi, p, name, sizeof name);
+	str[S_NAME] = name;
+	const char *hostname = nf->host_server_name[0] ? nf->host_server_name : NULL;
+	uint16_t m = p.master_protocol, a = p.app_protocol;
+	if (uses_tls_union(m, a)) {
+		str[S_SNI] = hostname;
+		if (valid_md5_hex(nf->protos.tls_quic.ja3_client))
+			str[S_JA3] = nf->protos.tls_quic.ja3_client;
+		if (valid_md5_hex(nf->protos.tls_quic.ja3_server))
+			str[S_JA3S] = nf->protos.tls_quic.ja3_server;
+	} else if (m == NDPI_PROTOCOL_DNS || a == NDPI_PROTOCOL_DNS ||
+		   m == NDPI_PROTOCOL_MDNS || a == NDPI_PROTOCOL_MDNS ||
+		   m == NDPI_PROTOCOL_LLMNR || a == NDPI_PROTOCOL_LLMNR) {
+		str[S_DNS] = hostname;
+	} else if (m == NDPI_PROTOCOL_HTTP || a == NDPI_PROTOCOL_HTTP ||
+		   m == NDPI_PROTOCOL_HTTP_CONNECT || a == NDPI_PROTOCOL_HTTP_CONNECT ||
+		   m == NDPI_PROTOCOL_HTTP_PROXY || a == NDPI_PROTOCOL_HTTP_PROXY) {
+		str[S_HOST] = hostname;
+		str[S_UA] = nf->http.user_agent;
+	}
+	for (int i = 0; i < S__COUNT; i++) {
+		len[i] = (str[i] && *str[i]) ? strnlen(str[i], 512) : 0;
+		total += len[i] ? len[i] + 1 : 0;
+	}
+
+	struct cls_done *d = malloc(sizeof *d + total);
+	if (d) {
+		size_t pos = 0;
+		d->kind = CLS_DONE;
+		d->guessed = guessed;
+		d->confidence = (uint8_t)nf->confidence;
+		d->pad = 0;
+		d->master = m;
+		d->app = a;
+		d->category = (uint32_t)p.category;
+		d->risk = (uint64_t)nf->risk;
+		for (int i = 0; i < S__COUNT; i++) {
+			if (!len[i]) {
+				d->off[i] = 0xFFFF;
+				continue;
+			}
+			d->off[i] = (uint16_t)pos;
+			memcpy(d->s + pos, str[i], len[i]);
+			d->s[pos + len[i]] = '\0';
+			pos += len[i] + 1;
+		}
+	} else {
+		c->c.alloc_failures++;
+	}
+	ndpi_free_flow(nf);
+	c->c.ndpi_states_live--;
+	free(lv);
+	return d;
+}
+
+void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
+		     uint64_t ts_us, int to_server)
+{
+	struct cls_live *lv = *slot;
+
+	(void)to_server;
+	if (lv && lv->kind == CLS_DONE)
+		return;
+	if (!lv) {
+		lv = calloc(1, sizeof *lv);
+		if (!lv) {
+			c->c.alloc_failures++;
+			return;
+		}
+		lv->nf = ndpi_flow_malloc(c->flow_size);
+		if (!lv->nf) {
+			free(lv);
+			c->c.alloc_failures++;
+			return;
+		}
+		memset(lv->nf, 0, c->flow_size);
+		lv->kind = CLS_LIVE;
+		lv->proto = d->proto;
+		*slot = lv;
+		c->c.ndpi_states_live++;
+		if (c->c.ndpi_states_live > c->c.ndpi_states_peak)
+			c->c.ndpi_states_peak = c->c.ndpi_states_live;
+	}
+	/* nDPI parses headers itself: give it only packets that carry their
+	 * L4 header (not the tails of IP fragments). */
+	if (d->fragment && !d->payload && d->proto != IPPROTO_ICMP &&
+	    d->proto != IPPROTO_ICMPV6)
+		return;
+	uint32_t len = d->l3_caplen > 65535 ? 65535 : d->l3_caplen;
+	lv->last = ndpi_detection_process_packet(c->ndpi, lv->nf, d->l3,
+						 (unsigned short)len, ts_us / 1000);
+	lv->fed++;
+	int enough = (lv->proto == IPPROTO_UDP && lv->fed > MAX_UDP_PKTS) ||
+		     (lv->proto == IPPROTO_TCP && lv->fed > MAX_TCP_PKTS);
+	if (enough || lv->last.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		if (!enough && ndpi_extra_dissection_possible(c->ndpi, lv->nf))
+			return; /* wait for certificate, JA3S, ... */
+		*slot = cls_decide(c, lv, 1);
+	}
+}
+
+static const char *done_str(const struct cls_done *d, int i)
+{
+	return d->off[i] == 0xFFFF ? NULL : d->s + d->off[i];
+}
+
+void classify_fill_record(struct classifier *c, void **slot, struct flow_record *rec,
+			  int final)
+{
+	struct cls_live *lv = *slot;
+	struct cls_done *d;
+
+	if (lv && lv->kind == CLS_LIVE) {
+		if (!final) {
+			/* interim record of an undecided flow */
+			rec->app_proto = "unknown";
+			rec->ndpi_protocol = "Unknown";
+			return;
+		}
+		*slot = cls_decide(c, lv, 1);
+	}
+	d = *slot;
+	if (!d) {
+		rec->app_proto = "unknown";
+		rec->ndpi_protocol = "Unknown";
+		rec->ndpi_category = "Unspecified";
+		return;
+	}
+	uint16_t top = d->master != NDPI_PROTOCOL_UNKNOWN ? d->master : d->app;
+	rec->app_proto = top < c->n_names && c->lower_names[top] ? c->lower_names[top] : "unknown";
+	rec->ndpi_protocol = done_str(d, S_NAME) ? done_str(d, S_NAME) : "Unknown";
+	rec->ndpi_category = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)d->category);
+	rec->ndpi_confidence = ndpi_confidence_get_name((ndpi_confidence_t)d->confidence);
+	rec->guessed = d->guessed;
+	rec->n_risks = 0;
+	for (int i = 0; i < 64 && rec->n_risks < FLOW_RECORD_MAX_RISKS; i++)
+		if (d->risk & (1ULL << i)) {
+			const char *rn = ndpi_risk2str((ndpi_risk_enum)i);
+			if (rn)
+				rec->risks[rec->n_risks++] = rn;
+		}
+	rec->tls_sni = done_str(d, S_SNI);
+	rec->ja3 = done_str(d, S_JA3);
+	rec->ja3s = done_str(d, S_JA3S);
+	rec->dns_rrname = done_str(d, S_DNS);
+	rec->http_host = done_str(d, S_HOST);
+	rec->http_user_agent = done_str(d, S_UA);
+}
+
+void classify_release(struct classifier *c, void **slot)
+{
+	struct cls_live *lv = *slot;
+	if (!lv)
+		return;
+	if (lv->kind == CLS_LIVE) {
+		ndpi_free_flow(lv->nf);
+		c->c.ndpi_states_live--;
+	}
+	free(lv);
+	*slot = NULL;
+}
+
+void classify_get_counters(const struct classifier *c, struct classify_counters *out)
+{
+	*out = c->c;
+}

@@ -1,0 +1,254 @@
+/*
+ * eve.c - EVE JSON lines (see eve.h).
+ *
+ * Suricata's field names wherever Suricata has the field, so jq recipes,
+ * Filebeat's Suricata module and SIEM parsers read vigil's events as they
+ * read Suricata's. nDPI's own view goes under "ndpi".
+ */
+#include "eve.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+struct eve {
+	FILE *fp;
+	int is_stdout;
+	int failed;
+	struct json j;
+};
+
+struct eve *eve_open(const char *path, char *err, size_t errlen)
+{
+	struct eve *e = calloc(1, sizeof *e);
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		e->fp = stdout;
+		e->is_stdout = 1;
+	} else {
+		e->fp = fopen(path, "w");
+		if (!e->fp) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(e);
+			return NULL;
+		}
+	}
+	/* Large buffer: one write(2) per ~256 KiB of events, not per line. */
+	setvbuf(e->fp, NULL, _IOFBF, 256 * 1024);
+	json_init(&e->j);
+	return e;
+}
+
+/* Suricata's names for IP protocols. */
+static const char *proto_name(uint8_t p, char buf[8])
+{
+	switch (p) {
+	case IPPROTO_TCP: return "TCP";
+	case IPPROTO_UDP: return "UDP";
+	case IPPROTO_ICMP: return "ICMP";
+	case IPPROTO_ICMPV6: return "IPv6-ICMP";
+	case IPPROTO_SCTP: return "SCTP";
+	case IPPROTO_GRE: return "GRE";
+	case IPPROTO_ESP: return "ESP";
+	default:
+		snprintf(buf, 8, "%u", p);
+		return buf;
+	}
+}
+
+static int eve_emit(struct eve *e)
+{
+	if (e->j.oom) {
+		e->failed = 1;
+		return -1;
+	}
+	e->j.buf[e->j.len] = '\n';
+	if (fwrite(e->j.buf, 1, e->j.len + 1, e->fp) != e->j.len + 1) {
+		e->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Start an event: timestamp, flow_id, event_type and the 5-tuple. */
+static void eve_header(struct json *j, const char *type, uint64_t ts_us,
+		       const struct flow_record *r)
+{
+	char ts[JSON_TS_LEN], pb[8];
+
+	json_format_ts(ts, ts_us);
+	json_obj_begin(j);
+	json_kstr(j, "timestamp", ts);
+	if (r)
+		json_ku64(j, "flow_id", r->flow_id);
+	json_kstr(j, "event_type", type);
+	if (!r)
+		return;
+	if (r->vlan) {
+		json_key(j, "vlan");
+		json_arr_begin(j);
+		json_u64(j, r->vlan);
+		json_arr_end(j);
+	}
+	json_kstr(j, "src_ip", r->src_ip);
+	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP || r->proto == IPPROTO_SCTP)
+		json_ku64(j, "src_port", r->src_port);
+	json_kstr(j, "dest_ip", r->dest_ip);
+	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP || r->proto == IPPROTO_SCTP)
+		json_ku64(j, "dest_port", r->dest_port);
+	json_kstr(j, "proto", proto_name(r->proto, pb));
+}
+
+int eve_write_flow(struct eve *e, const struct flow_record *r)
+{
+	struct json *j = &e->j;
+	char ts[JSON_TS_LEN];
+
+	json_reset(j);
+	eve_header(j, "flow", r->end_us, r);
+	json_kstr(j, "app_proto", r->app_proto ? r->app_proto : "unknown");
+
+	json_key(j, "flow");
+	json_obj_begin(j);
+	json_ku64(j, "pkts_toserver", r->pkts_toserver);
+	json_ku64(j, "pkts_toclient", r->pkts_toclient);
+	json_ku64(j, "bytes_toserver", r->bytes_toserver);
+	json_ku64(j, "bytes_toclient", r->bytes_toclient);
+	json_format_ts(ts, r->start_us);
+	json_kstr(j, "start", ts);
+	json_format_ts(ts, r->end_us);
+	json_kstr(j, "end", ts);
+	json_ku64(j, "age", (r->end_us - r->start_us) / 1000000);
+	json_kstr(j, "state", r->state);
+	json_kstr(j, "reason", r->reason);
+	json_kbool(j, "alerted", 0);
+	if (r->interim)
+		json_kbool(j, "interim", 1);
+	json_obj_end(j);
+
+	json_key(j, "ndpi");
+	json_obj_begin(j);
+	json_kstr(j, "protocol", r->ndpi_protocol ? r->ndpi_protocol : "Unknown");
+	json_kstr(j, "category", r->ndpi_category);
+	json_kstr(j, "confidence", r->ndpi_confidence);
+	if (r->guessed)
+		json_kbool(j, "guessed", 1);
+	json_key(j, "risks");
+	json_arr_begin(j);
+	for (int i = 0; i < r->n_risks; i++)
+		json_str(j, r->risks[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+
+	if (r->tls_sni || r->ja3 || r->ja3s) {
+		json_key(j, "tls");
+		json_obj_begin(j);
+		json_kstr(j, "sni", r->tls_sni);
+		if (r->ja3) {
+			json_key(j, "ja3");
+			json_obj_begin(j);
+			json_kstr(j, "hash", r->ja3);
+			json_obj_end(j);
+		}
+		if (r->ja3s) {
+			json_key(j, "ja3s");
+			json_obj_begin(j);
+			json_kstr(j, "hash", r->ja3s);
+			json_obj_end(j);
+		}
+		json_obj_end(j);
+	}
+	if (r->dns_rrname) {
+		json_key(j, "dns");
+		json_obj_begin(j);
+		json_kstr(j, "rrname", r->dns_rrname);
+		json_obj_end(j);
+	}
+	if (r->http_host || r->http_user_agent) {
+		json_key(j, "http");
+		json_obj_begin(j);
+		json_kstr(j, "hostname", r->http_host);
+		json_kstr(j, "http_user_agent", r->http_user_agent);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	return eve_emit(e);
+}
+
+int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
+{
+	struct json *j = &e->j;
+
+	json_reset(j);
+	eve_header(j, "stats", ts_us, NULL);
+	json_key(j, "stats");
+	json_obj_begin(j);
+
+	json_key(j, "decoder");
+	json_obj_begin(j);
+	json_ku64(j, "pkts", st->packets);
+	json_ku64(j, "bytes", st->bytes);
+	json_ku64(j, "decoded", st->decoded);
+	json_ku64(j, "ipv4", st->ipv4);
+	json_ku64(j, "ipv6", st->ipv6);
+	json_ku64(j, "tcp", st->tcp);
+	json_ku64(j, "udp", st->udp);
+	json_ku64(j, "icmp", st->icmp);
+	json_ku64(j, "sctp", st->sctp);
+	json_ku64(j, "other", st->other_l4);
+	json_ku64(j, "vlan", st->vlan);
+	json_ku64(j, "pppoe", st->pppoe);
+	json_ku64(j, "mpls", st->mpls);
+	json_ku64(j, "tunneled", st->tunneled);
+	json_ku64(j, "fragments", st->fragments);
+	json_key(j, "errors");
+	json_obj_begin(j);
+	for (int i = 1; i < DECODE_ERR__COUNT; i++)
+		if (st->decode_errors[i])
+			json_ku64(j, decode_error_name(i), st->decode_errors[i]);
+	json_obj_end(j);
+	json_ku64(j, "errors_total", st->decode_errors_total);
+	json_obj_end(j);
+
+	json_key(j, "flow");
+	json_obj_begin(j);
+	json_ku64(j, "total", st->flows);
+	json_ku64(j, "ended", st->flows_ended);
+	json_ku64(j, "evicted", st->flows_evicted);
+	json_ku64(j, "interim", st->flows_interim);
+	json_ku64(j, "peak", st->flows_peak);
+	json_ku64(j, "ndpi_state_peak", st->ndpi_states_peak);
+	json_obj_end(j);
+
+	json_key(j, "capture");
+	json_obj_begin(j);
+	json_ku64(j, "files", st->files);
+	json_ku64(j, "kernel_drops", st->kernel_drops);
+	json_obj_end(j);
+
+	json_obj_end(j);
+	json_obj_end(j);
+	return eve_emit(e);
+}
+
+int eve_close(struct eve *e)
+{
+	int rc;
+	if (!e)
+		return 0;
+	rc = e->failed ? -1 : 0;
+	if (fflush(e->fp) != 0)
+		rc = -1;
+	if (!e->is_stdout && fclose(e->fp) != 0)
+		rc = -1;
+	json_free(&e->j);
+	free(e);
+	return rc;
+}

@@ -1,0 +1,265 @@
+/*
+ * json.c - the one JSON writer (see json.h).
+ *
+ * Output is always valid JSON and valid UTF-8: strings from the network
+ * (SNI, DNS names, user agents) may hold any bytes, so invalid sequences are
+ * replaced by U+FFFD and control characters are escaped.
+ */
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void json_init(struct json *j)
+{
+	memset(j, 0, sizeof *j);
+}
+
+/* Empty the buffer for the next document; keeps the allocation. */
+void json_reset(struct json *j)
+{
+	j->len = 0;
+	j->depth = 0;
+	j->oom = 0;
+	memset(j->need_comma, 0, sizeof j->need_comma);
+	if (j->buf)
+		j->buf[0] = '\0';
+}
+
+void json_free(struct json *j)
+{
+	free(j->buf);
+	memset(j, 0, sizeof *j);
+}
+
+/* Make room for n more bytes plus a NUL; sets oom instead of failing hard. */
+static int json_reserve(struct json *j, size_t n)
+{
+	size_t want = j->len + n + 1;
+	if (j->oom)
+		return -1;
+	if (want <= j->cap)
+		return 0;
+	size_t cap = j->cap ? j->cap : 512;
+	while (cap < want)
+		cap *= 2;
+	char *nb = realloc(j->buf, cap);
+	if (!nb) {
+		j->oom = 1;
+		return -1;
+	}
+	j->buf = nb;
+	j->cap = cap;
+	return 0;
+}
+
+static void json_put(struct json *j, const char *s, size_t n)
+{
+	if (json_reserve(j, n) < 0)
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void json_putc(struct json *j, char c)
+{
+	json_put(j, &c, 1);
+}
+
+/* Comma handling: a value inside an array or object after another one. */
+static void json_value_prefix(struct json *j)
+{
+	/* need_comma: 0 first element, 1 after an element, 2 after a key */
+	if (j->depth > 0 && j->depth <= JSON_MAX_DEPTH) {
+		if (j->need_comma[j->depth - 1] == 1)
+			json_putc(j, ',');
+		j->need_comma[j->depth - 1] = 1;
+	}
+}
+
+void json_obj_begin(struct json *j)
+{
+	json_value_prefix(j);
+	json_putc(j, '{');
+	if (j->depth < JSON_MAX_DEPTH)
+		j->need_comma[j->depth] = 0;
+	j->depth++;
+}
+
+void json_obj_end(struct json *j)
+{
+	json_putc(j, '}');
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_arr_begin(struct json *j)
+{
+	json_value_prefix(j);
+	json_putc(j, '[');
+	if (j->depth < JSON_MAX_DEPTH)
+		j->need_comma[j->depth] = 0;
+	j->depth++;
+}
+
+void json_arr_end(struct json *j)
+{
+	json_putc(j, ']');
+	if (j->depth > 0)
+		j->depth--;
+}
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned int cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+	else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+	else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* A JSON string literal from n bytes of arbitrary data. */
+static void json_put_string(struct json *j, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	json_putc(j, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			json_put(j, e, 2);
+			i++;
+		} else if (c < 0x20 || c == 0x7F) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			json_put(j, e, 6);
+			i++;
+		} else if (c < 0x80) {
+			json_putc(j, (char)c);
+			i++;
+		} else {
+			size_t l = utf8_seq_len(p + i, n - i);
+			if (l == 0) {
+				json_put(j, "\xEF\xBF\xBD", 3);
+				i++;
+			} else {
+				json_put(j, s + i, l);
+				i += l;
+			}
+		}
+	}
+	json_putc(j, '"');
+}
+
+void json_key(struct json *j, const char *key)
+{
+	if (j->depth > 0 && j->depth <= JSON_MAX_DEPTH) {
+		if (j->need_comma[j->depth - 1] == 1)
+			json_putc(j, ',');
+		j->need_comma[j->depth - 1] = 2;
+	}
+	json_put_string(j, key, strlen(key));
+	json_putc(j, ':');
+}
+
+void json_strn(struct json *j, const char *s, size_t n)
+{
+	json_value_prefix(j);
+	json_put_string(j, s, n);
+}
+
+void json_str(struct json *j, const char *s)
+{
+	json_strn(j, s ? s : "", s ? strlen(s) : 0);
+}
+
+void json_u64(struct json *j, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+	json_value_prefix(j);
+	json_put(j, b, (size_t)n);
+}
+
+void json_i64(struct json *j, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof b, "%lld", (long long)v);
+	json_value_prefix(j);
+	json_put(j, b, (size_t)n);
+}
+
+void json_double(struct json *j, double v, int decimals)
+{
+	char b[64];
+	int n = snprintf(b, sizeof b, "%.*f", decimals, v);
+	json_value_prefix(j);
+	if (n <= 0 || (size_t)n >= sizeof b || b[0] == 'n' || b[0] == 'i' ||
+	    (b[0] == '-' && (b[1] == 'n' || b[1] == 'i')))
+		json_put(j, "null", 4); /* NaN/inf are not JSON */
+	else
+		json_put(j, b, (size_t)n);
+}
+
+void json_bool(struct json *j, int v)
+{
+	json_value_prefix(j);
+	json_put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void json_null(struct json *j)
+{
+	json_value_prefix(j);
+	json_put(j, "null", 4);
+}
+
+void json_kstr(struct json *j, const char *key, const char *s)
+{
+	if (!s || !*s)
+		return;
+	json_key(j, key);
+	json_str(j, s);
+}
+
+void json_ku64(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	json_u64(j, v);
+}
+
+void json_kbool(struct json *j, const char *key, int v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}
+
+void json_format_ts(char out[JSON_TS_LEN], uint64_t ts_us)
+{
+	time_t sec = (time_t)(ts_us / 1000000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	snprintf(out, JSON_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (unsigned)(ts_us % 1000000));
+}
