@@ -26,7 +26,25 @@ int store_add_run(struct store *s, const struct vigil_stats *st,
 		  const char *sources);
 /* Commit what is pending. */
 int store_flush(struct store *s);
+/* One-line reason for the last failure ("" if none). */
 const char *store_error(const struct store *s);
+/* Commit what is pending, checkpoint and truncate the WAL, close. Returns -1
+ * if any of that failed (the store is freed either way; call store_flush
+ * first if the reason matters). */
 int store_close(struct store *s);
+
+/* Rows that were handed to store_add_flow but are not on disk because their
+ * batch failed (a failed batch is rolled back as a whole: its rows are lost
+ * and counted here, rows of earlier committed batches are kept). */
+uint64_t store_rows_failed(const struct store *s);
+/* Rows in the flows table (interim ones included), as this connection sees
+ * it: committed rows plus the pending batch. 0 or -1 on error. */
+int store_count_flows(struct store *s, uint64_t *n);
+/* Cap the database at pages pages (PRAGMA max_page_count; a page is 4 KiB by
+ * default) for this connection: inserts beyond it fail with SQLITE_FULL like
+ * a full disk. Usable to bound the DB size, and by tests to simulate a full
+ * disk. SQLite never sets it below the current size. Returns the limit now
+ * in force, or -1. */
+int store_set_max_pages(struct store *s, int pages);
 
 #endif

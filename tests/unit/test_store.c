@@ -1,0 +1,681 @@
+/*
+ * test_store.c - the SQLite sink (store.c) and the summary (report.c).
+ *
+ * Every test gets a fresh directory from mkdtemp, writes through the store
+ * API and checks the result with plain SQL on a separate connection.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "store.h"
+
+struct fixture {
+	char dir[64];
+	char db[128];
+};
+
+/* Remove one file or directory of the fixture tree (nftw callback). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Give each test its own temporary directory and a database path in it. */
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof f->db, "%s/flows.sqlite", f->dir);
+	*state = f;
+	return 0;
+}
+
+/* Delete the test's directory with everything in it. */
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* A plausible finished TLS flow; n varies the id, ports and times. */
+static struct flow_record make_record(int n)
+{
+	struct flow_record r;
+
+	memset(&r, 0, sizeof r);
+	r.flow_id = 1000 + (uint64_t)n;
+	r.start_us = 1700000000000000ull + (uint64_t)n * 1000000u;
+	r.end_us = r.start_us + 2500000u;
+	r.ipver = 4;
+	r.proto = 6;
+	r.vlan = 0;
+	snprintf(r.src_ip, sizeof r.src_ip, "10.0.0.1");
+	snprintf(r.dest_ip, sizeof r.dest_ip, "93.184.216.34");
+	r.src_port = (uint16_t)(40000 + n);
+	r.dest_port = 443;
+	r.pkts_toserver = 10;
+	r.pkts_toclient = 20;
+	r.bytes_toserver = 1000;
+	r.bytes_toclient = 30000;
+	r.state = "closed";
+	r.reason = "timeout";
+	r.app_proto = "tls";
+	r.ndpi_protocol = "TLS.YouTube";
+	r.ndpi_category = "Media";
+	r.ndpi_confidence = "DPI";
+	r.tls_sni = "www.youtube.com";
+	return r;
+}
+
+/* Open a second, read-only connection to the test database. */
+static sqlite3 *open_reader(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	return db;
+}
+
+/* First column of the first row of sql as an integer. */
+static long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* First column of the first row of sql as text (caller frees), or NULL
+ * when the value is SQL NULL. */
+static char *query_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	t = sqlite3_column_text(st, 0);
+	v = t ? strdup((const char *)t) : NULL;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Assert that sql yields the text want (NULL: SQL NULL). */
+static void assert_query_text(sqlite3 *db, const char *sql, const char *want)
+{
+	char *got = query_text(db, sql);
+
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* A new database gets the current schema: version, WAL, tables, indexes. */
+static void test_schema(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const indexes[] = {
+		"flows_flow_id", "flows_start", "flows_end", "flows_src",
+		"flows_dest", "flows_app", "flows_ndpi",
+	};
+	char err[256] = "x", sql[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	sqlite3 *db;
+
+	assert_non_null(s);
+	assert_string_equal(err, "");
+	assert_string_equal(store_error(s), "");
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_query_text(db, "PRAGMA journal_mode", "wal");
+	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE"
+			 " type = 'index' AND tbl_name = 'flows' AND name = '%s'", indexes[i]);
+		assert_int_equal(query_int(db, sql), 1);
+	}
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				   " AND name IN ('flows', 'runs', 'meta')"), 3);
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "1");
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'application'", "vigil");
+	/* the (src_ip, start_us) index really has both columns */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_index_info('flows_src')"), 2);
+	sqlite3_close(db);
+	assert_int_equal(store_close(s), 0);
+}
+
+/* Values land in the right columns; unknown strings become NULL; risks are
+ * joined with commas. */
+static void test_values(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	struct flow_record full = make_record(1), sparse;
+	uint64_t n = 0;
+	sqlite3 *db;
+
+	assert_non_null(s);
+	full.vlan = 42;
+	full.interim = 1;
+	full.tunnel = 3;
+	full.guessed = 1;
+	full.risks[0] = "known_proto_on_non_std_port";
+	full.risks[1] = "self_signed_cert";
+	full.n_risks = 2;
+	full.ja3 = "aaaa";
+	full.ja3s = "bbbb";
+	full.http_host = "example.org";
+	full.http_user_agent = "curl/8.0";
+	full.dns_rrname = "example.org";
+	full.bytes_toclient = 1ull << 40;
+	assert_int_equal(store_add_flow(s, &full), 0);
+
+	memset(&sparse, 0, sizeof sparse);
+	sparse.flow_id = 7;
+	sparse.ipver = 6;
+	sparse.proto = 17;
+	snprintf(sparse.src_ip, sizeof sparse.src_ip, "2001:db8::1");
+	snprintf(sparse.dest_ip, sizeof sparse.dest_ip, "2001:db8::2");
+	sparse.app_proto = "";          /* empty means unknown too */
+	assert_int_equal(store_add_flow(s, &sparse), 0);
+	assert_int_equal(store_add_flow(s, NULL), -1);
+	assert_int_equal(store_flush(s), 0);
+	assert_int_equal(store_count_flows(s, &n), 0);
+	assert_int_equal(n, 2);
+
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 2);
+	assert_int_equal(query_int(db, "SELECT flow_id FROM flows WHERE id = 1"), 1001);
+	assert_int_equal(query_int(db, "SELECT start_us FROM flows WHERE id = 1"),
+			 1700000001000000ll);
+	assert_int_equal(query_int(db, "SELECT end_us - start_us FROM flows WHERE id = 1"), 2500000);
+	assert_int_equal(query_int(db, "SELECT vlan FROM flows WHERE id = 1"), 42);
+	assert_int_equal(query_int(db, "SELECT src_port FROM flows WHERE id = 1"), 40001);
+	assert_int_equal(query_int(db, "SELECT dest_port FROM flows WHERE id = 1"), 443);
+	assert_int_equal(query_int(db, "SELECT pkts_toserver + pkts_toclient FROM flows WHERE id = 1"), 30);
+	assert_int_equal(query_int(db, "SELECT bytes_toclient FROM flows WHERE id = 1"), 1ll << 40);
+	assert_int_equal(query_int(db, "SELECT interim FROM flows WHERE id = 1"), 1);
+	assert_int_equal(query_int(db, "SELECT tunnel FROM flows WHERE id = 1"), 3);
+	assert_int_equal(query_int(db, "SELECT guessed FROM flows WHERE id = 1"), 1);
+	assert_query_text(db, "SELECT src_ip FROM flows WHERE id = 1", "10.0.0.1");
+	assert_query_text(db, "SELECT dest_ip FROM flows WHERE id = 1", "93.184.216.34");
+	assert_query_text(db, "SELECT state || '/' || reason FROM flows WHERE id = 1", "closed/timeout");
+	assert_query_text(db, "SELECT ndpi_protocol FROM flows WHERE id = 1", "TLS.YouTube");
+	assert_query_text(db, "SELECT ndpi_category FROM flows WHERE id = 1", "Media");
+	assert_query_text(db, "SELECT ndpi_confidence FROM flows WHERE id = 1", "DPI");
+	assert_query_text(db, "SELECT risks FROM flows WHERE id = 1",
+			  "known_proto_on_non_std_port,self_signed_cert");
+	assert_query_text(db, "SELECT tls_sni FROM flows WHERE id = 1", "www.youtube.com");
+	assert_query_text(db, "SELECT ja3 || ja3s FROM flows WHERE id = 1", "aaaabbbb");
+	assert_query_text(db, "SELECT http_user_agent FROM flows WHERE id = 1", "curl/8.0");
+
+	assert_query_text(db, "SELECT src_ip FROM flows WHERE id = 2", "2001:db8::1");
+	assert_int_equal(query_int(db, "SELECT ipver * 100 + proto FROM flows WHERE id = 2"), 617);
+	assert_query_text(db, "SELECT app_proto FROM flows WHERE id = 2", NULL);
+	assert_query_text(db, "SELECT ndpi_protocol FROM flows WHERE id = 2", NULL);
+	assert_query_text(db, "SELECT state FROM flows WHERE id = 2", NULL);
+	assert_query_text(db, "SELECT risks FROM flows WHERE id = 2", NULL);
+	assert_query_text(db, "SELECT tls_sni FROM flows WHERE id = 2", NULL);
+	assert_query_text(db, "SELECT http_host FROM flows WHERE id = 2", NULL);
+	sqlite3_close(db);
+	assert_int_equal(store_rows_failed(s), 0);
+	assert_int_equal(store_close(s), 0);
+}
+
+/* Rows are committed in batches of batch_rows; flush commits the rest. */
+static void test_batching(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct store *s = store_open(f->db, 10, err, sizeof err);
+	uint64_t n = 0;
+	sqlite3 *db;
+
+	assert_non_null(s);
+	for (int i = 0; i < 25; i++) {
+		struct flow_record r = make_record(i);
+
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 20);
+	assert_int_equal(store_count_flows(s, &n), 0);
+	assert_int_equal(n, 25);        /* the writer sees its own batch */
+	assert_int_equal(store_flush(s), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 25);
+	assert_int_equal(store_flush(s), 0);    /* nothing pending: fine */
+	sqlite3_close(db);
+	assert_int_equal(store_close(s), 0);
+}
+
+/* Reopening keeps the rows and does not run the migration again; close
+ * commits what is pending and leaves no WAL content behind. */
+static void test_reopen(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], wal[160];
+	struct store *s = store_open(f->db, 100, err, sizeof err);
+	struct flow_record r = make_record(1);
+	sqlite3 *db;
+	FILE *fp;
+
+	assert_non_null(s);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_add_flow(s, &r), 0);
+	assert_int_equal(store_close(s), 0);    /* commits the 3 pending rows */
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	fp = fopen(wal, "rb");
+	if (fp) {       /* truncated to zero bytes, or removed on last close */
+		assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+		assert_int_equal(ftell(fp), 0);
+		fclose(fp);
+	}
+
+	s = store_open(f->db, 100, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_add_flow(s, &r), 0);
+	assert_int_equal(store_close(s), 0);
+
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 4);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM meta WHERE key LIKE 'migration%'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows WHERE flow_id = 1001"), 4);
+	sqlite3_close(db);
+}
+
+/* A database from a newer vigil is refused and left alone. */
+static void test_newer_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	sqlite3 *db = NULL;
+	struct store *s;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future(x); PRAGMA user_version = 99",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(f->db, 0, err, sizeof err);
+	assert_null(s);
+	assert_non_null(strstr(err, "99"));
+	assert_non_null(strstr(err, "newer"));
+	assert_null(strchr(err, '\n'));
+
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 99);
+	assert_query_text(db, "PRAGMA journal_mode", "delete");        /* untouched */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'flows'"), 0);
+	sqlite3_close(db);
+}
+
+/* A path in a directory that does not exist fails with a message naming it;
+ * so does a file that is not a database. */
+static void test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "", path[160];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/no/such/dir/flows.sqlite", f->dir);
+	assert_null(store_open(path, 0, err, sizeof err));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "unable to open"));
+
+	err[0] = '\0';
+	assert_null(store_open(NULL, 0, err, sizeof err));
+	assert_true(strlen(err) > 0);
+
+	snprintf(path, sizeof path, "%s/garbage.sqlite", f->dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not a database. ", fp);
+	fclose(fp);
+	err[0] = '\0';
+	assert_null(store_open(path, 0, err, sizeof err));
+	assert_non_null(strstr(err, "not a database"));
+}
+
+/* store_add_run commits the pending batch and writes the run's counters,
+ * with the non-zero decode errors as a JSON object. */
+static void test_add_run(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], want[128];
+	struct store *s = store_open(f->db, 100, err, sizeof err);
+	struct flow_record r = make_record(1);
+	struct vigil_stats st;
+	sqlite3 *db;
+
+	assert_non_null(s);
+	memset(&st, 0, sizeof st);
+	st.packets = 1234;
+	st.bytes = 567890;
+	st.decoded = 1200;
+	st.decode_errors[DECODE_ERR_TRUNC_IPV4] = 3;
+	st.decode_errors[DECODE_ERR_NOT_IP] = 31;
+	st.decode_errors_total = 34;
+	st.flows = 40;
+	st.flows_evicted = 2;
+	st.flows_peak = 17;
+	st.kernel_drops = 5;
+	st.first_ts_us = 1700000000000000ull;
+	st.last_ts_us = 1700000060000000ull;
+
+	assert_int_equal(store_add_flow(s, &r), 0);
+	assert_int_equal(store_add_run(s, &st, "a.pcap,b.pcap"), 0);
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 1);   /* committed */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 1);
+	assert_query_text(db, "SELECT sources FROM runs", "a.pcap,b.pcap");
+	assert_int_equal(query_int(db, "SELECT packets FROM runs"), 1234);
+	assert_int_equal(query_int(db, "SELECT bytes FROM runs"), 567890);
+	assert_int_equal(query_int(db, "SELECT decoded FROM runs"), 1200);
+	assert_int_equal(query_int(db, "SELECT decode_errors_total FROM runs"), 34);
+	assert_int_equal(query_int(db, "SELECT flows * 10000 + flows_evicted * 100 + flows_peak FROM runs"),
+			 400217);
+	assert_int_equal(query_int(db, "SELECT kernel_drops FROM runs"), 5);
+	assert_int_equal(query_int(db, "SELECT last_ts_us - first_ts_us FROM runs"), 60000000);
+	assert_true(query_int(db, "SELECT recorded_at FROM runs") > 1600000000);
+	snprintf(want, sizeof want, "{\"%s\":3,\"%s\":31}",
+		 decode_error_name(DECODE_ERR_TRUNC_IPV4), decode_error_name(DECODE_ERR_NOT_IP));
+	assert_query_text(db, "SELECT decode_errors FROM runs", want);
+	assert_int_equal(query_int(db, "SELECT json_valid(decode_errors) FROM runs"), 1);
+
+	/* a run without errors stores an empty object */
+	memset(&st, 0, sizeof st);
+	assert_int_equal(store_add_run(s, &st, NULL), 0);
+	assert_query_text(db, "SELECT decode_errors FROM runs WHERE id = 2", "{}");
+	assert_query_text(db, "SELECT sources FROM runs WHERE id = 2", NULL);
+	sqlite3_close(db);
+	assert_int_equal(store_close(s), 0);
+}
+
+/* A full disk (simulated with max_page_count): the insert or commit fails
+ * with a message, the failed batch is dropped and counted, committed rows
+ * stay, and once there is room again the store works. */
+static void test_disk_full(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], agent[2000];
+	struct store *s = store_open(f->db, 20, err, sizeof err);
+	uint64_t before = 0, after = 0, failed;
+	int pages, rc = 0, attempts = 0;
+	sqlite3 *db;
+
+	assert_non_null(s);
+	for (int i = 0; i < 30; i++) {
+		struct flow_record r = make_record(i);
+
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	assert_int_equal(store_flush(s), 0);
+
+	memset(agent, 'A', sizeof agent - 1);
+	agent[sizeof agent - 1] = '\0';
+	pages = store_set_max_pages(s, 1);      /* clamped to the current size */
+	assert_true(pages > 1);
+	assert_int_equal(store_set_max_pages(s, pages + 8), pages + 8);
+	for (attempts = 0; attempts < 10000; attempts++) {
+		struct flow_record r = make_record(100 + attempts);
+
+		r.http_user_agent = agent;
+		rc = store_add_flow(s, &r);
+		if (rc != 0)
+			break;
+	}
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(store_error(s), "full"));
+	assert_null(strchr(store_error(s), '\n'));
+	failed = store_rows_failed(s);
+	assert_true(failed >= 1);
+	assert_true(failed <= 20);
+
+	/* what was committed is still there, the failed batch is not */
+	assert_int_equal(store_count_flows(s, &before), 0);
+	assert_int_equal(before + failed, 30 + (uint64_t)attempts + 1);
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), (long long)before);
+	assert_query_text(db, "PRAGMA integrity_check", "ok");
+
+	/* room again: small inserts work */
+	assert_true(store_set_max_pages(s, 1000000) >= 1000000);
+	for (int i = 0; i < 5; i++) {
+		struct flow_record r = make_record(5000 + i);
+
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	assert_int_equal(store_flush(s), 0);
+	assert_int_equal(store_count_flows(s, &after), 0);
+	assert_int_equal(after, before + 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), (long long)after);
+	assert_int_equal(store_rows_failed(s), failed);
+	sqlite3_close(db);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(store_set_max_pages(NULL, 10), -1);
+}
+
+/* The line of text that starts (after indentation) with word, or NULL. */
+static const char *find_row(const char *text, const char *word)
+{
+	size_t wlen = strlen(word);
+
+	for (const char *line = text; line && *line; ) {
+		const char *p = line;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, word, wlen) == 0 && p[wlen] == ' ')
+			return p;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return NULL;
+}
+
+/* Run report_summary on path into a string (caller frees). */
+static char *summary_text(const char *path, int top, int *rc, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	assert_non_null(out);
+	*rc = report_summary(path, out, top, err, errlen);
+	fclose(out);
+	return buf;
+}
+
+/* The summary shows the totals, applications, talkers and decode errors of
+ * what was stored, with interim rows counted as bytes but not as flows. */
+static void test_report(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "", name[64], line[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	struct vigil_stats st;
+	unsigned long long flows, pkts;
+	const char *row;
+	char *text;
+	int rc;
+
+	assert_non_null(s);
+	/* TLS.YouTube: 2 flows, one with an interim checkpoint first */
+	for (int i = 0; i < 2; i++) {
+		struct flow_record r = make_record(i);
+
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	{
+		struct flow_record r = make_record(1);
+
+		r.interim = 1;
+		r.reason = "active_timeout";
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	/* DNS: 3 flows from another host */
+	for (int i = 0; i < 3; i++) {
+		struct flow_record r = make_record(10 + i);
+
+		snprintf(r.src_ip, sizeof r.src_ip, "10.0.0.2");
+		snprintf(r.dest_ip, sizeof r.dest_ip, "8.8.8.8");
+		r.proto = 17;
+		r.dest_port = 53;
+		r.pkts_toserver = 1;
+		r.pkts_toclient = 1;
+		r.bytes_toserver = 60;
+		r.bytes_toclient = 120;
+		r.app_proto = "dns";
+		r.ndpi_protocol = "DNS";
+		r.ndpi_category = "Network";
+		r.tls_sni = NULL;
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	memset(&st, 0, sizeof st);
+	st.packets = 100;
+	st.decode_errors[DECODE_ERR_TRUNC_IPV4] = 3;
+	st.decode_errors_total = 3;
+	assert_int_equal(store_add_run(s, &st, "a.pcap"), 0);
+	st.decode_errors[DECODE_ERR_NOT_IP] = 2;
+	st.decode_errors_total = 5;
+	assert_int_equal(store_add_run(s, &st, "b.pcap"), 0);
+	assert_int_equal(store_close(s), 0);
+
+	text = summary_text(f->db, 10, &rc, err, sizeof err);
+	assert_int_equal(rc, 0);
+	assert_non_null(text);
+	/* 5 final flows; packets 3 * 30 + 3 * 2; bytes 3 * 31000 + 3 * 180 */
+	assert_non_null(strstr(text, "5 flows, 96 packets, 91.3 KiB"));
+	assert_non_null(strstr(text, "2023-11-14T22:13:20Z"));
+	assert_non_null(strstr(text, "2 recorded, 200 packets read, 8 decode errors"));
+
+	row = find_row(text, "TLS.YouTube");
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu %llu", name, &flows, &pkts), 3);
+	assert_int_equal(flows, 2);
+	assert_int_equal(pkts, 90);
+	assert_non_null(strstr(row, "90.8 KiB"));
+	row = find_row(text, "DNS");
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu %llu", name, &flows, &pkts), 3);
+	assert_int_equal(flows, 3);
+	assert_int_equal(pkts, 6);
+	assert_non_null(strstr(row, "540 B"));
+	/* by flows: DNS (3) before TLS.YouTube (2) */
+	assert_true(find_row(text, "DNS") < find_row(text, "TLS.YouTube"));
+
+	row = find_row(text, "93.184.216.34");
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
+	assert_int_equal(flows, 2);
+	row = find_row(text, "10.0.0.2");
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
+	assert_int_equal(flows, 3);
+	assert_non_null(find_row(text, "10.0.0.1"));
+	assert_non_null(find_row(text, "8.8.8.8"));
+
+	row = find_row(text, decode_error_name(DECODE_ERR_TRUNC_IPV4));
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
+	assert_int_equal(flows, 6);
+	row = find_row(text, decode_error_name(DECODE_ERR_NOT_IP));
+	assert_non_null(row);
+	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
+	assert_int_equal(flows, 2);
+	free(text);
+
+	/* top 1 keeps only the first row of each table */
+	text = summary_text(f->db, 1, &rc, err, sizeof err);
+	assert_int_equal(rc, 0);
+	assert_non_null(find_row(text, "DNS"));
+	assert_null(find_row(text, "TLS.YouTube"));
+	free(text);
+
+	snprintf(line, sizeof line, "%s/missing.sqlite", f->dir);
+	text = summary_text(line, 10, &rc, err, sizeof err);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(err, "missing.sqlite"));
+	assert_non_null(strstr(err, "No such file"));
+	free(text);
+}
+
+/* The summary of an empty store says so; a database that is not a store is
+ * refused. */
+static void test_report_empty_and_foreign(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "", path[160];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	sqlite3 *db = NULL;
+	char *text;
+	int rc;
+
+	assert_non_null(s);
+	assert_int_equal(store_close(s), 0);
+	text = summary_text(f->db, 0, &rc, err, sizeof err);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "0 flows, 0 packets, 0 B, no time span"));
+	assert_non_null(strstr(text, "Decode errors: none"));
+	free(text);
+
+	snprintf(path, sizeof path, "%s/other.sqlite", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	err[0] = '\0';
+	text = summary_text(path, 10, &rc, err, sizeof err);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(err, "not a vigil store"));
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_empty_and_foreign, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
