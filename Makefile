@@ -99,7 +99,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # Debian packages the build, tests and benchmarks need.
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
             libsqlite3-dev libcmocka-dev sqlite3 python3 jq tcpdump valgrind \
-            tshark tcpreplay python3-scapy
+            tshark tcpreplay python3-scapy time
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
             libsqlite3-dev:arm64 libcmocka-dev:arm64 libndpi4.2:arm64 libgcrypt20:arm64
 

@@ -55,18 +55,21 @@ static int json_reserve(struct json *j, size_t n)
 	return 0;
 }
 
-static void json_put(struct json *j, const char *s, size_t n)
+static inline void json_put(struct json *j, const char *s, size_t n)
 {
-	if (json_reserve(j, n) < 0)
+	if (j->len + n + 1 > j->cap && json_reserve(j, n) < 0)
 		return;
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 	j->buf[j->len] = '\0';
 }
 
-static void json_putc(struct json *j, char c)
+static inline void json_putc(struct json *j, char c)
 {
-	json_put(j, &c, 1);
+	if (j->len + 2 > j->cap && json_reserve(j, 1) < 0)
+		return;
+	j->buf[j->len++] = c;
+	j->buf[j->len] = '\0';
 }
 
 /* Comma handling: a value inside an array or object after another one. */
@@ -156,8 +159,12 @@ static void json_put_string(struct json *j, const char *s, size_t n)
 			json_put(j, e, 6);
 			i++;
 		} else if (c < 0x80) {
-			json_putc(j, (char)c);
-			i++;
+			size_t run = i + 1;
+			while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' &&
+			       p[run] != '\\')
+				run++;
+			json_put(j, s + i, run - i);
+			i = run;
 		} else {
 			size_t l = utf8_seq_len(p + i, n - i);
 			if (l == 0) {
@@ -194,12 +201,23 @@ void json_str(struct json *j, const char *s)
 	json_strn(j, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* Decimal digits of v at the end of b[24]; returns the first digit. */
+static char *u64_digits(char b[24], uint64_t v)
+{
+	char *p = b + 24;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void json_u64(struct json *j, uint64_t v)
 {
 	char b[24];
-	int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
+	char *p = u64_digits(b, v);
 	json_value_prefix(j);
-	json_put(j, b, (size_t)n);
+	json_put(j, p, (size_t)(b + 24 - p));
 }
 
 void json_i64(struct json *j, int64_t v)
@@ -254,12 +272,49 @@ void json_kbool(struct json *j, const char *key, int v)
 	json_bool(j, v);
 }
 
+/* Write n decimal digits of v (zero-padded) at p. */
+static void put_digits(char *p, unsigned v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* Events come in time order, so the date and time of day change far less
+ * often than the microseconds: the broken-down time of the last second is
+ * kept per thread and only the fraction is formatted each time. */
 void json_format_ts(char out[JSON_TS_LEN], uint64_t ts_us)
 {
+	static _Thread_local time_t last_sec = -1;
+	static _Thread_local char last[32];
 	time_t sec = (time_t)(ts_us / 1000000);
-	struct tm tm;
-	gmtime_r(&sec, &tm);
-	snprintf(out, JSON_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned)(ts_us % 1000000));
+
+	if (sec != last_sec) {
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+			snprintf(out, JSON_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, (unsigned)(ts_us % 1000000));
+			return;
+		}
+		/* "YYYY-MM-DDTHH:MM:SS." */
+		put_digits(last, (unsigned)(tm.tm_year + 1900), 4);
+		last[4] = '-';
+		put_digits(last + 5, (unsigned)(tm.tm_mon + 1), 2);
+		last[7] = '-';
+		put_digits(last + 8, (unsigned)tm.tm_mday, 2);
+		last[10] = 'T';
+		put_digits(last + 11, (unsigned)tm.tm_hour, 2);
+		last[13] = ':';
+		put_digits(last + 14, (unsigned)tm.tm_min, 2);
+		last[16] = ':';
+		put_digits(last + 17, (unsigned)tm.tm_sec, 2);
+		last[19] = '.';
+		last_sec = sec;
+	}
+	memcpy(out, last, 20);
+	put_digits(out + 20, (unsigned)(ts_us % 1000000), 6);
+	memcpy(out + 26, "+0000", 6);
 }

@@ -1,0 +1,82 @@
+#!/bin/bash
+# bench.sh VIGIL - throughput and memory of `vigil replay` against Debian's
+# ndpiReader 4.2 on the same large capture, measured in one run (compare
+# the ratios: the machines are shared and noisy).
+#
+# The capture: the Ethernet captures of the pcap corpus ($VIGIL_PCAP_CORPUS,
+# else ../shared/pcaps) concatenated, then 20 copies re-addressed with
+# tcprewrite --seed so flows do not repeat (as in the corpus's
+# ndpireader-4.2-throughput.md). Without a corpus, the project's own
+# fixtures are used the same way (more copies).
+set -euo pipefail
+vigil=$(readlink -f "${1:-build/vigil}")
+work=${BENCH_DIR:-build/bench}
+mkdir -p "$work"
+work=$(readlink -f "$work")
+corpus=${VIGIL_PCAP_CORPUS:-}
+[ -z "$corpus" ] && [ -d ../shared/pcaps ] && corpus=$(readlink -f ../shared/pcaps)
+
+for t in mergecap tcprewrite ndpiReader /usr/bin/time; do
+	command -v "$t" >/dev/null || { echo "bench: $t missing (make deps)" >&2; exit 1; }
+done
+
+big=$work/big.pcap
+if [ ! -s "$big" ]; then
+	echo "bench: building $big ..."
+	if [ -n "$corpus" ] && [ -f "$corpus/ndpireader-4.2-baseline.tsv" ]; then
+		files=$(awk -F'\t' -v d="$corpus" 'NR>2 && $3=="ether"{print d"/"$1}' "$corpus/ndpireader-4.2-baseline.tsv")
+		copies=20
+	else
+		files=$(ls tests/fixtures/*.pcap | grep -v -e sll -e null -e rawip -e malformed)
+		copies=400
+	fi
+	# shellcheck disable=SC2086
+	mergecap -a -F pcap -w "$work/base.pcap" $files
+	rm -rf "$work/reps" && mkdir -p "$work/reps"
+	for i in $(seq 1 $copies); do
+		tcprewrite --seed="$i" --infile="$work/base.pcap" --outfile="$work/reps/rep_$(printf %04d "$i").pcap" 2>/dev/null
+	done
+	mergecap -a -F pcap -w "$big" "$work"/reps/rep_*.pcap
+	rm -rf "$work/reps"
+fi
+cat "$big" > /dev/null  # page cache
+pkts=$(capinfos -c -M "$big" | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
+data=$(capinfos -d -M "$big" | awk -F: '/Data size/{gsub(/[^0-9]/,"",$2); print $2}')
+
+# run LABEL CMD... : wall seconds and max RSS (KiB) of one command
+run() {
+	local label=$1; shift
+	/usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$work/$label.out" 2> "$work/$label.err" || {
+		echo "bench: $label failed:"; tail -5 "$work/$label.err"; exit 1; }
+	read -r wall rss < "$work/$label.time"
+	eval "${label}_wall=$wall ${label}_rss=$rss"
+}
+
+# fixed memory of vigil (nDPI module, buffers) on a one-flow capture
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' > "$work/empty.pcap"
+run base "$vigil" replay -q --eve "$work/base.json" --db "$work/base.sqlite" "$work/empty.pcap"
+
+rm -f "$work"/vigil.sqlite*
+run vigil "$vigil" replay -q --eve "$work/vigil.json" --db "$work/vigil.sqlite" "$big"
+run ndpi ndpiReader -q -i "$big"
+
+peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
+flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["total"])')
+
+python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" <<'PY'
+import sys
+pkts, data, vw, vr, nw, nr, br, peak, flows = sys.argv[1:]
+pkts, data, peak, flows = int(pkts), int(data), int(peak), int(flows)
+vw, nw = max(float(vw), 0.001), max(float(nw), 0.001)
+vr, nr, br = int(vr), int(nr), int(br)
+print("bench: capture %d packets, %.1f MB of packet data, %d flows (peak %d concurrent)"
+      % (pkts, data / 1e6, flows, peak))
+for name, w, r in (("vigil replay (EVE + SQLite)", vw, vr), ("ndpiReader -q", nw, nr)):
+    print("bench: %-28s %7.2f s  %8.0f pkt/s  %6.3f Gbit/s  %6.0f ns/pkt  peak RSS %7.1f MiB"
+          % (name, w, pkts / w, data * 8 / w / 1e9, w * 1e9 / pkts, r / 1024))
+print("bench: vigil/ndpiReader packet rate ratio: %.2fx (target >= 2x)" % (nw / vw))
+per = (vr - br) * 1024 / max(peak, 1)
+print("bench: vigil RSS per concurrent flow: (%.1f MiB - %.1f MiB fixed) / %d = %.0f bytes (target < 512)"
+      % (vr / 1024, br / 1024, peak, per))
+print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
+PY
