@@ -101,15 +101,17 @@ class Capture:
         capture."""
         return self.t0_us + int(round(t * 1000000))
 
-    def add(self, t, frame):
-        """Add one frame at t seconds (relative); it is cut to snaplen."""
+    def add(self, t, frame, caplen=None):
+        """Add one frame at t seconds (relative); it is cut to snaplen (or
+        to caplen bytes: captured short, as if snapped)."""
         data = bytes(frame)
-        self.records.append((self.ts(t), len(self.records), data[:self.snaplen],
+        keep = min(self.snaplen, caplen if caplen is not None else len(data))
+        self.records.append((self.ts(t), len(self.records), data[:keep],
                              len(data)))
 
-    def error(self, t, frame, reason):
+    def error(self, t, frame, reason, caplen=None):
         """Add a frame that vigil must reject with the given reason."""
-        self.add(t, frame)
+        self.add(t, frame, caplen)
         self.errors[reason] = self.errors.get(reason, 0) + 1
 
     def write(self, outdir):
@@ -1142,12 +1144,11 @@ def gen_malformed():
     b = bytearray(ip4(TCP(sport=1113, dport=80, flags="S")))
     b[20 + 12] = 0x20
     c.error(t + 0.3, eth(0x0800, bytes(b)), "invalid_tcp")
-    # TCP header cut: IP says 30 bytes, i.e. 10 bytes of TCP
-    b = bytearray(ip4(TCP(sport=1114, dport=80, flags="S")))[:30]
-    b[2:4] = struct.pack("!H", 30)
-    b[10:12] = b"\x00\x00"
-    b[10:12] = struct.pack("!H", ip_checksum(bytes(b[:20])))
-    c.error(t + 0.4, eth(0x0800, bytes(b), pad=False), "truncated_tcp")
+    # TCP header cut by the capture: the IP header promises a 20-byte TCP
+    # header, the record holds 10 bytes of it (caplen 44 of 54 on the wire)
+    b = ip4(TCP(sport=1114, dport=80, flags="S"))
+    c.error(t + 0.4, eth(0x0800, b, pad=False), "truncated_tcp",
+            caplen=14 + 20 + 10)
     # UDP length 4
     b = bytearray(ip4(UDP(sport=1115, dport=53, len=4, chksum=0) /
                       Raw(b"abcd")))
@@ -1168,15 +1169,6 @@ def gen_malformed():
                  flags=0, proto=17, ttl=64) / Raw(rand_bytes(rng, 120)))
     c.error(t + 0.9, eth(0x0800, b), "fragment_without_first")
     return [c]
-
-
-def ip_checksum(hdr):
-    s = 0
-    for i in range(0, len(hdr), 2):
-        s += (hdr[i] << 8) + hdr[i + 1]
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 # ---------------------------------------------------------------------------
