@@ -46,10 +46,10 @@ GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing \
+CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing -pthread \
            -Ifirmware/src -Idrivers/capture $(PKG_CFLAGS) \
            -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_GITREV='"$(GITREV)"'
-LDLIBS  += $(PKG_LIBS)
+LDLIBS  += $(PKG_LIBS) -pthread
 
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -26,7 +26,11 @@
 #define MAX_UDP_PKTS 24
 #define MAX_TCP_PKTS 80
 
-enum { CLS_LIVE = 1, CLS_DONE = 2 };
+enum { CLS_LIVE = 1, CLS_DONE = 2, CLS_PENDING = 3 };
+
+/* Header-only TCP packets held before nDPI state is allocated. */
+#define PENDING_MAX 4
+#define PENDING_MAX_HDR 128
 
 /* String slots of a decided flow, in the order they are packed. */
 enum { S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S__COUNT };
@@ -37,6 +41,16 @@ struct cls_live {
 	uint16_t fed;                 /* packets given to nDPI */
 	ndpi_protocol last;           /* nDPI's latest answer */
 	struct ndpi_flow_struct *nf;
+};
+
+struct cls_pending {
+	uint8_t kind;                 /* CLS_PENDING */
+	uint8_t proto;
+	uint8_t n;                    /* packets held */
+	uint8_t pad;
+	uint16_t len[PENDING_MAX];
+	uint64_t ts_us[PENDING_MAX];
+	uint8_t data[];               /* the IP packets, back to back */
 };
 
 struct cls_done {
@@ -215,6 +229,105 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 	return d;
 }
 
+/* A new live state with nDPI's per-flow structure; NULL when out of memory. */
+static struct cls_live *live_new(struct classifier *c, uint8_t proto)
+{
+	struct cls_live *lv = calloc(1, sizeof *lv);
+	if (!lv) {
+		c->c.alloc_failures++;
+		return NULL;
+	}
+	lv->nf = ndpi_flow_malloc(c->flow_size);
+	if (!lv->nf) {
+		free(lv);
+		c->c.alloc_failures++;
+		return NULL;
+	}
+	memset(lv->nf, 0, c->flow_size);
+	lv->kind = CLS_LIVE;
+	lv->proto = proto;
+	c->c.ndpi_states_live++;
+	if (c->c.ndpi_states_live > c->c.ndpi_states_peak)
+		c->c.ndpi_states_peak = c->c.ndpi_states_live;
+	return lv;
+}
+
+/* Give one IP packet to nDPI. Returns the decided record when the flow is
+ * decided with this packet, NULL while nDPI still wants packets. */
+static struct cls_done *live_feed(struct classifier *c, struct cls_live *lv,
+				  const uint8_t *l3, uint32_t len, uint64_t ts_us,
+				  int *decided)
+{
+	if (len > 65535)
+		len = 65535;
+	lv->last = ndpi_detection_process_packet(c->ndpi, lv->nf, l3, (unsigned short)len,
+						 ts_us / 1000);
+	lv->fed++;
+	int enough = (lv->proto == IPPROTO_UDP && lv->fed > MAX_UDP_PKTS) ||
+		     (lv->proto == IPPROTO_TCP && lv->fed > MAX_TCP_PKTS);
+	*decided = 0;
+	if (enough || lv->last.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		if (!enough && ndpi_extra_dissection_possible(c->ndpi, lv->nf))
+			return NULL; /* wait for certificate, JA3S, ... */
+		*decided = 1;
+		return cls_decide(c, lv, 1);
+	}
+	return NULL;
+}
+
+/* Turn a pending flow into a live one: nDPI gets the held packets first, in
+ * order, so it sees exactly what it would have seen. */
+static void *pending_to_live(struct classifier *c, struct cls_pending *pd)
+{
+	struct cls_live *lv = live_new(c, pd->proto);
+	const uint8_t *p = pd->data;
+	void *out = lv;
+
+	if (!lv)
+		return pd; /* keep holding; retried on the next packet */
+	for (int i = 0; i < pd->n; i++) {
+		int decided;
+		struct cls_done *d = live_feed(c, lv, p, pd->len[i], pd->ts_us[i], &decided);
+		p += pd->len[i];
+		if (decided) {
+			out = d;
+			break;
+		}
+	}
+	c->c.pending_live--;
+	free(pd);
+	return out;
+}
+
+/* Hold a header-only TCP packet (a SYN, SYN-ACK or bare ACK) instead of
+ * allocating nDPI's state for it. Returns the new slot value, or NULL if
+ * the packet cannot be held (then the flow goes live). */
+static struct cls_pending *pending_add(struct classifier *c, struct cls_pending *pd,
+				       const struct decoded *d, uint64_t ts_us)
+{
+	size_t used = 0;
+	if (pd) {
+		if (pd->n >= PENDING_MAX)
+			return NULL;
+		for (int i = 0; i < pd->n; i++)
+			used += pd->len[i];
+	}
+	struct cls_pending *np = realloc(pd, sizeof *np + used + d->l3_caplen);
+	if (!np)
+		return NULL;
+	if (!pd) {
+		memset(np, 0, sizeof *np);
+		np->kind = CLS_PENDING;
+		np->proto = d->proto;
+		c->c.pending_live++;
+	}
+	memcpy(np->data + used, d->l3, d->l3_caplen);
+	np->len[np->n] = (uint16_t)d->l3_caplen;
+	np->ts_us[np->n] = ts_us;
+	np->n++;
+	return np;
+}
+
 void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
 		     uint64_t ts_us, int to_server)
 {
@@ -223,42 +336,38 @@ void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
 	(void)to_server;
 	if (lv && lv->kind == CLS_DONE)
 		return;
-	if (!lv) {
-		lv = calloc(1, sizeof *lv);
-		if (!lv) {
-			c->c.alloc_failures++;
-			return;
-		}
-		lv->nf = ndpi_flow_malloc(c->flow_size);
-		if (!lv->nf) {
-			free(lv);
-			c->c.alloc_failures++;
-			return;
-		}
-		memset(lv->nf, 0, c->flow_size);
-		lv->kind = CLS_LIVE;
-		lv->proto = d->proto;
-		*slot = lv;
-		c->c.ndpi_states_live++;
-		if (c->c.ndpi_states_live > c->c.ndpi_states_peak)
-			c->c.ndpi_states_peak = c->c.ndpi_states_live;
-	}
 	/* nDPI parses headers itself: give it only packets that carry their
 	 * L4 header (not the tails of IP fragments). */
 	if (d->fragment && !d->payload && d->proto != IPPROTO_ICMP &&
 	    d->proto != IPPROTO_ICMPV6)
 		return;
-	uint32_t len = d->l3_caplen > 65535 ? 65535 : d->l3_caplen;
-	lv->last = ndpi_detection_process_packet(c->ndpi, lv->nf, d->l3,
-						 (unsigned short)len, ts_us / 1000);
-	lv->fed++;
-	int enough = (lv->proto == IPPROTO_UDP && lv->fed > MAX_UDP_PKTS) ||
-		     (lv->proto == IPPROTO_TCP && lv->fed > MAX_TCP_PKTS);
-	if (enough || lv->last.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
-		if (!enough && ndpi_extra_dissection_possible(c->ndpi, lv->nf))
-			return; /* wait for certificate, JA3S, ... */
-		*slot = cls_decide(c, lv, 1);
+	/* Most TCP flows on a monitored link start with packets that carry no
+	 * payload, and many never carry any (scans, refused connections). Hold
+	 * those few header bytes instead of ~1 KiB of nDPI state. */
+	if (d->proto == IPPROTO_TCP && d->payload_len == 0 && d->l3_caplen <= PENDING_MAX_HDR &&
+	    (!lv || lv->kind == CLS_PENDING)) {
+		struct cls_pending *np = pending_add(c, (struct cls_pending *)lv, d, ts_us);
+		if (np) {
+			*slot = np;
+			return;
+		}
 	}
+	if (lv && lv->kind == CLS_PENDING) {
+		*slot = pending_to_live(c, (struct cls_pending *)lv);
+		lv = *slot;
+		if (lv && lv->kind != CLS_LIVE)
+			return; /* decided on held packets, or still pending (no memory) */
+	}
+	if (!lv) {
+		lv = live_new(c, d->proto);
+		if (!lv)
+			return;
+		*slot = lv;
+	}
+	int decided;
+	struct cls_done *dn = live_feed(c, lv, d->l3, d->l3_caplen, ts_us, &decided);
+	if (decided)
+		*slot = dn;
 }
 
 static const char *done_str(const struct cls_done *d, int i)
@@ -272,6 +381,20 @@ void classify_fill_record(struct classifier *c, void **slot, struct flow_record 
 	struct cls_live *lv = *slot;
 	struct cls_done *d;
 
+	if (lv && lv->kind == CLS_PENDING) {
+		if (!final) {
+			rec->app_proto = "unknown";
+			rec->ndpi_protocol = "Unknown";
+			return;
+		}
+		/* the flow ends without payload: nDPI may still guess by port */
+		*slot = pending_to_live(c, (struct cls_pending *)lv);
+		lv = *slot;
+		if (lv && lv->kind == CLS_PENDING) {
+			classify_release(c, slot);
+			lv = NULL;
+		}
+	}
 	if (lv && lv->kind == CLS_LIVE) {
 		if (!final) {
 			/* interim record of an undecided flow */
@@ -317,6 +440,8 @@ void classify_release(struct classifier *c, void **slot)
 	if (lv->kind == CLS_LIVE) {
 		ndpi_free_flow(lv->nf);
 		c->c.ndpi_states_live--;
+	} else if (lv->kind == CLS_PENDING) {
+		c->c.pending_live--;
 	}
 	free(lv);
 	*slot = NULL;

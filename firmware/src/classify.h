@@ -22,6 +22,7 @@ struct classify_counters {
 	uint64_t flows_given_up;     /* decided by giving up (guess) */
 	uint64_t ndpi_states_live;   /* flows holding nDPI state now */
 	uint64_t ndpi_states_peak;
+	uint64_t pending_live;       /* flows holding header-only packets */
 	uint64_t alloc_failures;     /* could not allocate state: flow stays Unknown */
 };
 

@@ -330,8 +330,9 @@ static void make_key(const struct decoded *d, struct flow_key *k, int *src_is_a)
 }
 
 /* Who starts the conversation: the sender of the first packet, except a
- * SYN-ACK (its receiver is the client) and a TCP packet without SYN seen
- * mid-stream from a well-known port to an ephemeral one. */
+ * SYN-ACK (its receiver is the client), and a TCP packet without SYN or a
+ * UDP datagram sent from a well-known port to an ephemeral one: that is the
+ * server answering, seen first because the capture started mid-exchange. */
 static int first_sender_is_client(const struct decoded *d)
 {
 	if (d->proto == IPPROTO_TCP) {
@@ -341,6 +342,8 @@ static int first_sender_is_client(const struct decoded *d)
 		if (!(fl & 0x02) && d->sport < 1024 && d->dport >= 1024)
 			return 0;
 	}
+	if (d->proto == IPPROTO_UDP && d->sport < 1024 && d->dport >= 1024)
+		return 0;
 	return 1;
 }
 

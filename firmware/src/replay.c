@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "homenet.h"
 #include "log.h"
+#include "sink_queue.h"
 #include "stats.h"
 #include "store.h"
 
@@ -30,25 +31,36 @@ struct replay {
 	struct eve *eve;
 	struct store *store;
 	struct decoder *dec;
+	struct sink_queue *sinks;
 	struct vigil_stats st;
-	int sink_failed;
+	int sink_failed;       /* written by the writer thread only */
 };
 
-/* Flow table callback: classification first, then every sink. */
+/* Writer thread: every sink gets the record. */
+static void replay_consume(void *ctx, const struct flow_record *rec)
+{
+	struct replay *r = ctx;
+
+	if (r->eve && eve_write_flow(r->eve, rec) < 0 && !(r->sink_failed & 1)) {
+		log_error("EVE output: write failed");
+		r->sink_failed |= 1;
+	}
+	if (r->store && store_add_flow(r->store, rec) < 0 && !(r->sink_failed & 2)) {
+		log_error("database: %s", store_error(r->store));
+		r->sink_failed |= 2;
+	}
+}
+
+/* Flow table callback: classification, then hand the record to the writer
+ * thread (formatting JSON and SQLite inserts run beside packet work). */
 static void replay_emit(void *ctx, struct flow *f, struct flow_record *rec, int final)
 {
 	struct replay *r = ctx;
 	void **slot = flow_classifier_slot(f);
 
 	classify_fill_record(r->cls, slot, rec, final);
-	if (r->eve && eve_write_flow(r->eve, rec) < 0 && !r->sink_failed) {
-		log_error("EVE output: write failed");
-		r->sink_failed = 1;
-	}
-	if (r->store && store_add_flow(r->store, rec) < 0 && !(r->sink_failed & 2)) {
-		log_error("database: %s", store_error(r->store));
-		r->sink_failed |= 2;
-	}
+	if (r->sinks)
+		sinkq_push(r->sinks, rec);
 	if (final)
 		classify_release(r->cls, slot);
 }
@@ -222,11 +234,18 @@ int cmd_replay(int argc, char **argv)
 	r.flows = flow_table_new(&fcfg, replay_emit, &r);
 	if (!r.flows)
 		fatal(1, "out of memory");
+	if ((r.eve || r.store) && !(r.sinks = sinkq_new(1024, replay_consume, &r)))
+		fatal(1, "cannot start the writer thread");
 
 	for (int i = optind; i < argc; i++)
 		rc |= replay_file(&r, argv[i]);
 
 	flow_table_flush(r.flows);
+	uint64_t waits = sinkq_close(r.sinks);
+	r.sinks = NULL;
+	if (waits)
+		log_info("the packet thread waited %llu times for the writer",
+			 (unsigned long long)waits);
 
 	struct flow_counters fc;
 	struct classify_counters cc;

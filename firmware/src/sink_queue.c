@@ -1,0 +1,170 @@
+/*
+ * sink_queue.c - the packet thread / writer thread hand-off (see
+ * sink_queue.h). One producer, one consumer, a mutex and two condition
+ * variables: records are a few hundred per second on a busy link, so
+ * nothing cleverer is needed.
+ */
+#include "sink_queue.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* room for every string at its cap (see sinkq_push) */
+#define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512)
+
+struct slot {
+	struct flow_record rec;
+	char strings[SLOT_STRINGS];
+};
+
+struct sink_queue {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t not_empty, not_full, idle;
+	struct slot *ring;
+	unsigned size, head, count;
+	int busy;          /* the writer is consuming a record */
+	int writer_waiting, producer_waiting, drainer_waiting;
+	int stop;
+	uint64_t waits;
+	sink_consume_fn consume;
+	void *ctx;
+};
+
+/* Writer thread: take the oldest record, consume it outside the lock. */
+static void *writer_main(void *arg)
+{
+	struct sink_queue *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (q->count == 0 && !q->stop) {
+			q->writer_waiting = 1;
+			pthread_cond_wait(&q->not_empty, &q->lock);
+			q->writer_waiting = 0;
+		}
+		if (q->count == 0 && q->stop)
+			break;
+		struct slot *s = &q->ring[q->head];
+		q->busy = 1;
+		pthread_mutex_unlock(&q->lock);
+		q->consume(q->ctx, &s->rec);
+		pthread_mutex_lock(&q->lock);
+		q->busy = 0;
+		q->head = (q->head + 1) % q->size;
+		q->count--;
+		/* wake the others only when they sleep: no futex call per record */
+		if (q->producer_waiting)
+			pthread_cond_signal(&q->not_full);
+		if (q->count == 0 && q->drainer_waiting)
+			pthread_cond_broadcast(&q->idle);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx)
+{
+	struct sink_queue *q = calloc(1, sizeof *q);
+	if (!q)
+		return NULL;
+	q->ring = calloc(slots ? slots : 1, sizeof *q->ring);
+	if (!q->ring) {
+		free(q);
+		return NULL;
+	}
+	q->size = slots ? slots : 1;
+	q->consume = consume;
+	q->ctx = ctx;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	pthread_cond_init(&q->idle, NULL);
+	if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+		free(q->ring);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Copy string s into the slot's buffer; NULL stays NULL. Strings longer
+ * than cap - 1 bytes are cut (DNS names cannot be longer than 253). */
+static const char *copy_str(char *buf, size_t *off, const char *s, size_t cap)
+{
+	if (!s)
+		return NULL;
+	size_t n = strnlen(s, cap - 1);
+	char *d = buf + *off;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*off += n + 1;
+	return d;
+}
+
+void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->count == q->size) {
+		q->waits++;
+		while (q->count == q->size) {
+			q->producer_waiting = 1;
+			pthread_cond_wait(&q->not_full, &q->lock);
+			q->producer_waiting = 0;
+		}
+	}
+	struct slot *s = &q->ring[(q->head + q->count) % q->size];
+	pthread_mutex_unlock(&q->lock);
+
+	/* The slot is ours until count covers it: the writer never reads
+	 * beyond head + count. Strings that belong to the classifier's
+	 * per-flow memory (freed when the flow ends) are copied; names owned
+	 * by nDPI or the classifier live until shutdown. */
+	size_t off = 0;
+	s->rec = *rec;
+	s->rec.ndpi_protocol = copy_str(s->strings, &off, rec->ndpi_protocol, 64);
+	s->rec.tls_sni = copy_str(s->strings, &off, rec->tls_sni, 256);
+	s->rec.ja3 = copy_str(s->strings, &off, rec->ja3, 33);
+	s->rec.ja3s = copy_str(s->strings, &off, rec->ja3s, 33);
+	s->rec.dns_rrname = copy_str(s->strings, &off, rec->dns_rrname, 256);
+	s->rec.http_host = copy_str(s->strings, &off, rec->http_host, 256);
+	s->rec.http_user_agent = copy_str(s->strings, &off, rec->http_user_agent, 512);
+
+	pthread_mutex_lock(&q->lock);
+	q->count++;
+	if (q->writer_waiting)
+		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void sinkq_drain(struct sink_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->count > 0) {
+		q->drainer_waiting = 1;
+		pthread_cond_wait(&q->idle, &q->lock);
+		q->drainer_waiting = 0;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+uint64_t sinkq_close(struct sink_queue *q)
+{
+	uint64_t waits;
+	if (!q)
+		return 0;
+	pthread_mutex_lock(&q->lock);
+	q->stop = 1;
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	waits = q->waits;
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	pthread_cond_destroy(&q->idle);
+	free(q->ring);
+	free(q);
+	return waits;
+}

@@ -1,0 +1,33 @@
+/*
+ * sink_queue.h - hand-off of flow records from the packet thread to the
+ * writer thread that runs the sinks (EVE, SQLite).
+ *
+ * Owns: a bounded ring of record copies, the writer thread, and the count
+ * of times the packet thread had to wait because the ring was full. A
+ * slow disk (an SD card flushing) then delays the packet thread instead of
+ * losing records; the wait counter says how often that happened.
+ */
+#ifndef VIGIL_SINK_QUEUE_H
+#define VIGIL_SINK_QUEUE_H
+
+#include <stdint.h>
+#include "flow_record.h"
+
+struct sink_queue;
+
+typedef void (*sink_consume_fn)(void *ctx, const struct flow_record *rec);
+
+/* Start the writer thread; consume is called on it, in push order.
+ * slots: ring size. NULL if the thread cannot be started. */
+struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx);
+
+/* Copy rec (its strings too) into the ring; waits while the ring is full. */
+void sinkq_push(struct sink_queue *q, const struct flow_record *rec);
+
+/* Wait until everything pushed so far has been consumed. */
+void sinkq_drain(struct sink_queue *q);
+
+/* Drain, stop the thread, free. Returns how often push had to wait. */
+uint64_t sinkq_close(struct sink_queue *q);
+
+#endif
