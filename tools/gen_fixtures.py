@@ -134,6 +134,7 @@ class Capture:
         if self.decoder:
             t["stats_decoder"] = dict(self.decoder)
         t["decoder_pkts"] = len(self.records)
+        t["decoder_bytes"] = sum(r[3] for r in self.records)
         if self.note:
             t["note"] = self.note
         return t
@@ -952,6 +953,14 @@ def gen_demo():
                         resp=1500 + 500 * (k % 4))
         t += 17.0 + rng.randrange(8)
         k += 1
+    # plain Ethernet, no tunnels or fragments: the per-protocol packet
+    # counters are unambiguous here
+    dec = {"ipv4": 0, "ipv6": 0, "tcp": 0, "udp": 0, "icmp": 0}
+    for f in cap.flows:
+        n = sum(f.pkts)
+        dec["ipv6" if f.v6 else "ipv4"] += n
+        dec[{6: "tcp", 17: "udp", 1: "icmp"}[f.proto]] += n
+    cap.decoder = dec
     return [cap]
 
 
@@ -1250,14 +1259,17 @@ def main():
     tb = b.truth()
     truth["multi_a.pcap"] = {"packets": ta["packets"],
                              "decoder_pkts": ta["decoder_pkts"],
+                             "decoder_bytes": ta["decoder_bytes"],
                              "standalone": False}
     truth["multi_b.pcap"] = {"packets": tb["packets"],
                              "decoder_pkts": tb["decoder_pkts"],
+                             "decoder_bytes": tb["decoder_bytes"],
                              "standalone": False}
     both = dict(ta)
     both["files"] = ["multi_a.pcap", "multi_b.pcap"]
     both["packets"] = ta["packets"] + tb["packets"]
     both["decoder_pkts"] = both["packets"]
+    both["decoder_bytes"] = ta["decoder_bytes"] + tb["decoder_bytes"]
     both["flows"] = 1
     truth["multi_a.pcap+multi_b.pcap"] = both
     for v in truth.values():

@@ -40,11 +40,7 @@ def replay_fixture(res, name, truth, tmp):
     if events and events[-1].get("event_type") != "stats":
         problems.append("last EVE line is a %r event, not stats" %
                         events[-1].get("event_type"))
-    bad_ts = [e.get("timestamp") for e in events
-              if not vt.TS_RE.match(str(e.get("timestamp")))]
-    if bad_ts:
-        problems.append("timestamps not like 2024-01-01T00:00:05.123456+0000:"
-                        " %s" % ", ".join(map(repr, bad_ts[:3])))
+    problems += vt.check_schema(events)
     flows, fp = vt.eve_flow_records(events)
     problems += fp
     expect = truth["expect"]

@@ -286,6 +286,78 @@ def compare_eve_flow(e, g):
     return out
 
 
+FLOW_STATES = ("new", "established", "closed")
+FLOW_REASONS = ("timeout", "shutdown", "evicted", "active_timeout")
+STATS_KEYS = {"decoder": ("pkts", "bytes", "ipv4", "ipv6", "tcp", "udp",
+                          "icmp", "vlan", "pppoe", "mpls", "tunneled",
+                          "fragments", "errors", "errors_total"),
+              "flow": ("total", "ended", "evicted", "interim", "peak"),
+              "capture": ("files", "kernel_drops")}
+
+
+def check_schema(events):
+    """The EVE layout: Suricata's field names and types (see run.sh)."""
+    out = []
+
+    def bad(e, msg):
+        out.append("%s (flow_id %s): %s" % (msg, e.get("flow_id"),
+                                             json.dumps(e)[:160]))
+    for e in events:
+        et = e.get("event_type")
+        if not TS_RE.match(str(e.get("timestamp"))):
+            bad(e, "timestamp %r not like 2024-01-01T00:00:05.123456+0000"
+                % e.get("timestamp"))
+        if et == "stats":
+            for sect, keys in STATS_KEYS.items():
+                miss = [k for k in keys if dig(e, "stats.%s.%s" % (sect, k))
+                        is None]
+                if miss:
+                    bad(e, "stats.%s lacks %s" % (sect, ", ".join(miss)))
+            continue
+        if et != "flow":
+            continue
+        fl = e.get("flow") or {}
+        interim = fl.get("interim") is True
+        if "interim" in fl and fl["interim"] is not True:
+            bad(e, "flow.interim is %r: present only as true" % fl["interim"])
+        if not isinstance(e.get("flow_id"), int) or e["flow_id"] < 0 or \
+                e["flow_id"] >= 2 ** 53:
+            bad(e, "flow_id is not an integer in [0, 2^53)")
+        for k in ("src_ip", "dest_ip", "proto", "app_proto"):
+            if not isinstance(e.get(k), str) or not e.get(k):
+                bad(e, "%s missing or not a string" % k)
+        if e.get("proto") in ("TCP", "UDP", "SCTP"):
+            for k in ("src_port", "dest_port"):
+                if not isinstance(e.get(k), int):
+                    bad(e, "%s missing or not an integer" % k)
+        for k in COUNTERS + ("age",):
+            if not isinstance(fl.get(k), int) or fl.get(k) < 0:
+                bad(e, "flow.%s missing or not a count" % k)
+        for k in ("start", "end"):
+            if not TS_RE.match(str(fl.get(k))):
+                bad(e, "flow.%s is %r" % (k, fl.get(k)))
+        if fl.get("state") not in FLOW_STATES:
+            bad(e, "flow.state is %r" % fl.get("state"))
+        want = ("active_timeout",) if interim else FLOW_REASONS[:3]
+        if fl.get("reason") not in want:
+            bad(e, "flow.reason is %r, expected one of %s" %
+                (fl.get("reason"), "/".join(want)))
+        if fl.get("alerted") is not False:
+            bad(e, "flow.alerted is %r, expected false" % fl.get("alerted"))
+        nd = e.get("ndpi")
+        if not isinstance(nd, dict) or not isinstance(nd.get("protocol"),
+                                                      str):
+            bad(e, "ndpi.protocol missing")
+        elif not isinstance(nd.get("risks"), list):
+            bad(e, "ndpi.risks is not a list")
+        elif not interim and not all(isinstance(nd.get(k), str)
+                                     for k in ("category", "confidence")):
+            bad(e, "ndpi.category/confidence missing in a final record")
+        if "vlan" in e and not (isinstance(e["vlan"], list) and e["vlan"]):
+            bad(e, "vlan is %r, expected a non-empty list" % e["vlan"])
+    return out
+
+
 def check_stats(st, truth, files, n_final):
     """Differences between the stats event and the truth of a replay."""
     out = []
@@ -295,6 +367,9 @@ def check_stats(st, truth, files, n_final):
     if dec.get("pkts") != truth.get("decoder_pkts"):
         out.append("stats.decoder.pkts is %r, expected %r" %
                    (dec.get("pkts"), truth.get("decoder_pkts")))
+    if "decoder_bytes" in truth and dec.get("bytes") != truth["decoder_bytes"]:
+        out.append("stats.decoder.bytes is %r, expected %r (wire bytes)" %
+                   (dec.get("bytes"), truth["decoder_bytes"]))
     errs = dec.get("errors")
     if not isinstance(errs, dict):
         out.append("stats.decoder.errors is %r, expected an object" % errs)
@@ -316,6 +391,13 @@ def check_stats(st, truth, files, n_final):
     if fl.get("total") != n_final:
         out.append("stats.flow.total is %r but %d flows were reported" %
                    (fl.get("total"), n_final))
+    if fl.get("ended") != n_final:
+        out.append("stats.flow.ended is %r but %d flows were reported" %
+                   (fl.get("ended"), n_final))
+    n_interim = sum(e.get("interim", 0) for e in truth.get("expect", []))
+    if fl.get("interim") != n_interim:
+        out.append("stats.flow.interim is %r, expected %d" %
+                   (fl.get("interim"), n_interim))
     if dig(st, "stats.capture.files") != files:
         out.append("stats.capture.files is %r, expected %d" %
                    (dig(st, "stats.capture.files"), files))
