@@ -44,8 +44,11 @@ LINKTYPE_ETHERNET = 1
 LINKTYPE_RAW = 101
 LINKTYPE_LINUX_SLL = 113
 LINKTYPE_LINUX_SLL2 = 276
+LINKTYPE_C_HDLC = 104
+LINKTYPE_USER0 = 147
 
-PROTO_NAMES = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "IPv6-ICMP", 132: "SCTP"}
+PROTO_NAMES = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "IPv6-ICMP", 132: "SCTP",
+               47: "GRE"}
 
 UA_FIREFOX = ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 "
               "Firefox/121.0")
@@ -369,8 +372,9 @@ class Flow:
         return IP(src=src, dst=dst, ttl=64 if to_server else 57,
                   id=self.ipid[d], flags="DF" if df else 0) / l4
 
-    def emit_ip(self, t, to_server, ipb):
-        """Send one IP packet (bytes) of this flow at t seconds."""
+    def emit_ip(self, t, to_server, ipb, caplen=None):
+        """Send one IP packet (bytes) of this flow at t seconds (caplen:
+        record only that many bytes of the frame)."""
         ipb = bytes(ipb)
         d = 0 if to_server else 1
         self.pkts[d] += 1
@@ -380,7 +384,7 @@ class Flow:
             self.first = ts
         self.first = min(self.first, ts)
         self.last = ts if self.last is None else max(self.last, ts)
-        self.cap.add(t, self.link(ipb, to_server, self))
+        self.cap.add(t, self.link(ipb, to_server, self), caplen)
 
     def send(self, t, to_server, l4):
         self.emit_ip(t, to_server, self.ip(to_server, l4))
@@ -392,7 +396,7 @@ class Flow:
              "pkts_toserver": self.pkts[0], "pkts_toclient": self.pkts[1],
              "bytes_toserver": self.bytes[0], "bytes_toclient": self.bytes[1],
              "start": iso(self.first), "end": iso(self.last)}
-        if self.proto in (1, 58):
+        if self.proto not in (6, 17, 132):  # no ports
             del t["src_port"], t["dest_port"]
         t.update(self.extra)
         return t
@@ -1177,7 +1181,55 @@ def gen_malformed():
     b = bytes(IP(src="10.20.0.67", dst="198.51.100.167", id=0x4242, frag=185,
                  flags=0, proto=17, ttl=64) / Raw(rand_bytes(rng, 120)))
     c.error(t + 0.9, eth(0x0800, b), "fragment_without_first")
+    # More reasons, each once. Headers cut by the capture (caplen short
+    # of what the IP header promises):
+    b = ip4(UDP(sport=1117, dport=53) / Raw(b"q" * 20))
+    c.error(t + 1.0, eth(0x0800, b), "truncated_udp", caplen=14 + 20 + 4)
+    b = ip4(ICMP(type=8, id=7, seq=1) / Raw(b"p" * 32))
+    c.error(t + 1.1, eth(0x0800, b), "truncated_icmp", caplen=14 + 20 + 1)
+    b = ip4(SCTP(sport=5001, dport=38412, tag=0) / SCTPChunkInit(
+        init_tag=1, a_rwnd=1500, n_out_streams=1, n_in_streams=1,
+        init_tsn=1))
+    c.error(t + 1.2, eth(0x0800, b), "truncated_sctp", caplen=14 + 20 + 6)
+    # A GRE packet cut inside its GRE header is no error: vigil cannot
+    # see the tunnel and reports the outer GRE flow (IP protocol 47)
+    inner = ip4(UDP(sport=1118, dport=53) / Raw(b"g" * 20))
+    gre = Flow(c, 47, "172.16.20.1", "172.16.20.2")
+    gre.emit_ip(t + 1.3, True, IP(src="172.16.20.1", dst="172.16.20.2",
+                                  proto=47, ttl=64, id=0x2020) /
+                Raw(struct.pack("!HH", 0, 0x0800) + inner),
+                caplen=14 + 20 + 2)
+    # PPPoE and MPLS headers cut short
+    c.error(t + 1.4, eth_header(m1, m2, 0x8864) + b"\x11\x00\x1a",
+            "truncated_pppoe")
+    c.error(t + 1.5, eth_header(m1, m2, 0x8847) + b"\x00\x3e",
+            "truncated_mpls")
+    # six GRE tunnels inside each other (vigil strips at most 4)
+    pkt = ip4(UDP(sport=1119, dport=53) / Raw(b"d" * 20))
+    for i in range(6):
+        pkt = bytes(IP(src="172.16.21.%d" % (i + 1), dst="172.16.22.%d" %
+                       (i + 1), proto=47, ttl=64) /
+                    Raw(struct.pack("!HH", 0, 0x0800) + pkt))
+    c.error(t + 1.6, eth(0x0800, pkt), "tunnel_too_deep")
     return [c]
+
+
+def gen_links():
+    """Cisco HDLC (decoded) and a link type vigil does not know."""
+    rng = random.Random(23)
+    c = Capture("chdlc.pcap", linktype=LINKTYPE_C_HDLC, t0=23 * 3600)
+
+    def link_chdlc(ipb, to_server, flow):
+        return struct.pack("!BBH", 0x0F, 0x00, ethertype_of(ipb)) + ipb
+    simple_pair(c, rng, 23, link_chdlc)
+    u = Capture("linktype_user0.pcap", linktype=LINKTYPE_USER0, t0=24 * 3600)
+    for i in range(3):
+        u.error(1.0 + i, b"\x00\x01" + bytes(IP(src="10.24.0.10",
+                                                 dst="198.51.100.124") /
+                                              UDP(sport=40240, dport=53) /
+                                              Raw(b"u" * 20)),
+                "unsupported_linktype")
+    return [c, u]
 
 
 # ---------------------------------------------------------------------------
@@ -1206,6 +1258,19 @@ def gen_timeouts():
         for i in range(3):
             u.c(t0 + i, rand_bytes(rng, 64))
             u.s(t0 + i + 0.01, rand_bytes(rng, 64))
+    # picked up mid-stream: the first packet is the server's data from a
+    # well-known port; the client is the ephemeral side
+    f = Tcp(c, "10.21.0.14", "198.51.100.125", 41214, 443)
+    for i in range(3):
+        f.seg(5.0 + i * 0.5, False, "PA", rand_bytes(rng, 700))
+        f.seg(5.02 + i * 0.5, True, "A")
+    # a UDP exchange whose first datagram seen is the answer (53 -> 41215)
+    u = Udp(c, "10.21.0.15", "192.0.2.53", 41215, 53, app_proto="dns",
+            **{"dns.rrname": "www.example.com"})
+    ans = {"A": [("www.example.com", "A", "198.51.100.10")]}
+    u.s(6.0, bytes(dns_answer(0x2121, "www.example.com", "A", ans["A"])))
+    u.c(6.5, bytes(dns_query(0x2122, "www.example.com", "A")))
+    u.s(6.51, bytes(dns_answer(0x2122, "www.example.com", "A", ans["A"])))
     # 70 minutes, a packet each minute: interim records on the way
     f = Tcp(c, "10.21.0.13", "198.51.100.124", 41213, 5222, state="closed",
             interim=2)
@@ -1245,7 +1310,7 @@ def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures"
     os.makedirs(outdir, exist_ok=True)
     caps = gen_demo() + gen_encaps() + gen_snapped() + gen_malformed() + \
-        gen_timeouts()
+        gen_timeouts() + gen_links()
     multi = gen_multi()
     truth = {}
     total = 0

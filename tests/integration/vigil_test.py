@@ -19,7 +19,10 @@ import sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
-PROTO_NUM = {"TCP": 6, "UDP": 17, "ICMP": 1, "IPv6-ICMP": 58, "SCTP": 132}
+# EVE names the protocol; for others than these a number (as a string) or
+# a name is accepted
+PROTO_NUM = {"TCP": 6, "UDP": 17, "ICMP": 1, "IPv6-ICMP": 58, "SCTP": 132,
+             "GRE": 47}
 NUM_PROTO = {v: k for k, v in PROTO_NUM.items()}
 COUNTERS = ("pkts_toserver", "pkts_toclient", "bytes_toserver",
             "bytes_toclient")
@@ -157,11 +160,11 @@ def norm_proto(p):
 
 def flow_key(f):
     proto = norm_proto(f.get("proto"))
-    icmp = proto in ("ICMP", "IPv6-ICMP")
+    noports = proto not in ("TCP", "UDP", "SCTP")
     return (proto, norm_ip(f.get("src_ip")),
-            None if icmp else f.get("src_port"),
+            None if noports else f.get("src_port"),
             norm_ip(f.get("dest_ip")),
-            None if icmp else f.get("dest_port"))
+            None if noports else f.get("dest_port"))
 
 
 def rev_key(k):
@@ -506,7 +509,7 @@ def match_sql(expect, got):
                 k = flow_key(e)
                 if (norm_ip(g["src_ip"]), g["src_port"], norm_ip(g["dest_ip"]),
                         g["dest_port"]) == (k[1], k[2], k[3], k[4]) or \
-                        (k[0] in ("ICMP", "IPv6-ICMP") and
+                        (k[2] is None and
                          (norm_ip(g["src_ip"]), norm_ip(g["dest_ip"])) ==
                          (k[1], k[3])):
                     g["proto"] = k[0]
