@@ -4,9 +4,9 @@
 # the ratios: the machines are shared and noisy).
 #
 # The capture: the Ethernet captures of the pcap corpus ($VIGIL_PCAP_CORPUS,
-# else ../shared/pcaps) concatenated, then 20 copies re-addressed with
-# tcprewrite --seed so flows do not repeat (as in the corpus's
-# ndpireader-4.2-throughput.md). Without a corpus, the project's own
+# else ../shared/pcaps) concatenated on one continuous timeline, 20 times,
+# each copy re-addressed with tcprewrite --seed so flows do not repeat (as
+# in the corpus's ndpireader-4.2-throughput.md, plus the time shift). Without a corpus, the project's own
 # fixtures are used the same way (more copies).
 set -euo pipefail
 vigil=$(readlink -f "${1:-build/vigil}")
@@ -34,9 +34,16 @@ if [ ! -s "$big" ]; then
 	mergecap -a -F pcap -w "$work/base.pcap" $files
 	rm -rf "$work/reps" && mkdir -p "$work/reps"
 	for i in $(seq 1 $copies); do
-		tcprewrite --seed="$i" --infile="$work/base.pcap" --outfile="$work/reps/rep_$(printf %04d "$i").pcap" 2>/dev/null
+		tcprewrite --seed="$i" --infile="$work/base.pcap" \
+			--outfile="$work/reps/rep_$(printf %04d "$i").pcap" 2>/dev/null
 	done
-	mergecap -a -F pcap -w "$big" "$work"/reps/rep_*.pcap
+	mergecap -a -F pcap -w "$work/merged.pcap" "$work"/reps/rep_*.pcap
+	# One continuous timeline, as a sensor sees it: concatenated as they
+	# are, the files' clocks jump back by years and no flow would ever
+	# expire. pcap_retime keeps each gap between packets (at most 60 s)
+	# and never goes back.
+	python3 tools/pcap_retime.py "$work/merged.pcap" "$big"
+	rm -f "$work/merged.pcap"
 	rm -rf "$work/reps"
 fi
 cat "$big" > /dev/null  # page cache

@@ -11,6 +11,7 @@
 #include <string.h>
 
 /* room for every string at its cap (see sinkq_push) */
+#define WAKE_BATCH 64
 #define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512)
 
 struct slot {
@@ -133,7 +134,18 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 
 	pthread_mutex_lock(&q->lock);
 	q->count++;
-	if (q->writer_waiting)
+	/* Wake a sleeping writer only once a few records wait (or the ring
+	 * fills): one wake-up per record costs more than writing it. The
+	 * owner calls sinkq_kick() on a timer so a quiet link still writes. */
+	if (q->writer_waiting && (q->count >= WAKE_BATCH || q->count * 2 >= q->size))
+		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void sinkq_kick(struct sink_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	if (q->count && q->writer_waiting)
 		pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -141,6 +153,8 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 void sinkq_drain(struct sink_queue *q)
 {
 	pthread_mutex_lock(&q->lock);
+	if (q->count && q->writer_waiting)
+		pthread_cond_signal(&q->not_empty);
 	while (q->count > 0) {
 		q->drainer_waiting = 1;
 		pthread_cond_wait(&q->idle, &q->lock);

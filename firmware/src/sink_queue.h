@@ -24,6 +24,10 @@ struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx)
 /* Copy rec (its strings too) into the ring; waits while the ring is full. */
 void sinkq_push(struct sink_queue *q, const struct flow_record *rec);
 
+/* Wake the writer for whatever is queued (records are otherwise handed
+ * over in groups); call it about once a second. */
+void sinkq_kick(struct sink_queue *q);
+
 /* Wait until everything pushed so far has been consumed. */
 void sinkq_drain(struct sink_queue *q);
 

@@ -65,7 +65,6 @@ static const char schema_v1[] =
 	" risks TEXT,"                     /* comma-separated names, NULL if none */
 	" tls_sni TEXT, ja3 TEXT, ja3s TEXT, dns_rrname TEXT,"
 	" http_host TEXT, http_user_agent TEXT);"
-	"CREATE INDEX flows_flow_id ON flows(flow_id);"
 	"CREATE INDEX flows_start ON flows(start_us);"
 	"CREATE INDEX flows_src ON flows(src_ip, start_us);"
 	"CREATE INDEX flows_dest ON flows(dest_ip, start_us);"
@@ -433,11 +432,11 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 		goto fail;
 	if (enable_wal(s) != 0)
 		goto fail;
-	/* 8 MiB of page cache keeps the index pages hot while a batch is
+	/* 16 MiB of page cache keeps the index pages hot while a batch is
 	 * written (the default 2 MiB makes every insert re-read them), and a
 	 * larger WAL before checkpoints means fewer syncs on an SD card. */
-	if (exec_sql(s, "set cache size", "PRAGMA cache_size = -8192") != 0 ||
-	    exec_sql(s, "set checkpoint", "PRAGMA wal_autocheckpoint = 4000") != 0)
+	if (exec_sql(s, "set cache size", "PRAGMA cache_size = -16384") != 0 ||
+	    exec_sql(s, "set checkpoint", "PRAGMA wal_autocheckpoint = 10000") != 0)
 		goto fail;
 	if (exec_sql(s, "set synchronous", "PRAGMA synchronous = NORMAL") != 0)
 		goto fail;
