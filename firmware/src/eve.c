@@ -208,6 +208,7 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "mpls", st->mpls);
 	json_ku64(j, "tunneled", st->tunneled);
 	json_ku64(j, "fragments", st->fragments);
+	json_ku64(j, "not_ip", st->not_ip);
 	json_key(j, "errors");
 	json_obj_begin(j);
 	for (int i = 1; i < DECODE_ERR__COUNT; i++)

@@ -109,6 +109,10 @@ static int replay_file(struct replay *r, const char *path)
 		if (pkt.ts_us > r->st.last_ts_us)
 			r->st.last_ts_us = pkt.ts_us;
 		int e = decode_packet(r->dec, cap->linktype, pkt.data, pkt.caplen, pkt.ts_us, &d);
+		if (e == DECODE_ERR_NOT_IP) {
+			r->st.not_ip++; /* not an error: a sensor sees ARP, STP, LLDP... */
+			continue;
+		}
 		if (e != DECODE_OK) {
 			r->st.decode_errors[e]++;
 			r->st.decode_errors_total++;

@@ -16,7 +16,8 @@ struct vigil_stats {
 	uint64_t decoded;                       /* packets that reached the flow table */
 	uint64_t ipv4, ipv6, tcp, udp, icmp, sctp, other_l4;
 	uint64_t vlan, pppoe, mpls, tunneled, fragments;
-	uint64_t decode_errors[DECODE_ERR__COUNT];
+	uint64_t not_ip;                        /* ARP, LLDP, STP...: skipped, not errors */
+	uint64_t decode_errors[DECODE_ERR__COUNT]; /* [DECODE_ERR_NOT_IP] stays 0 */
 	uint64_t decode_errors_total;
 	uint64_t kernel_drops;
 	uint64_t flows;                         /* flows created */
