@@ -123,6 +123,7 @@ run: check-deps all
 # ---- tests -----------------------------------------------------------------
 test: check-deps
 	$(MAKE) --no-print-directory test-unit test-integration
+	$(MAKE) --no-print-directory test-valgrind
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-arm64
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
@@ -150,9 +151,9 @@ test-corpus:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all
 	@VIGIL=$(abspath build/asan/vigil) tests/corpus/run.sh "$$VIGIL_PCAP_CORPUS"
 
+# memcheck on real replays (errors, definite leaks)
 test-valgrind: $(BUILD)/vigil
-	@VIGIL="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite $(abspath $(BUILD)/vigil)" \
-	  tests/integration/run.sh
+	@tests/valgrind.sh $(BUILD)/vigil
 
 cross:
 	@test -n "$(ARCH)" || { echo "usage: make cross ARCH=arm64|armhf"; exit 2; }

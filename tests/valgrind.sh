@@ -1,0 +1,21 @@
+#!/bin/sh
+# valgrind.sh VIGIL - memcheck on real replays: every error, every definite
+# leak and every use of uninitialised memory fails the run.
+set -eu
+vigil=${1:?usage: valgrind.sh VIGIL}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+for f in demo.pcap malformed.pcap gre.pcap pppoe_pfc.pcap ipv4_frag.pcap tcp_timeouts.pcap; do
+	[ -f "tests/fixtures/$f" ] || continue
+	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite "$vigil" replay -q --eve "$tmp/e.json" --db "$tmp/d.sqlite" \
+		"tests/fixtures/$f" 2> "$tmp/log"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); echo "valgrind: $f:"; cat "$tmp/log"
+	fi
+	rm -f "$tmp"/d.sqlite*
+done
+echo "valgrind: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
