@@ -168,7 +168,12 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
 	p = pcap_open_offline_with_tstamp_precision(path,
 						    PCAP_TSTAMP_PRECISION_MICRO, eb);
 	if (!p) {
-		set_err(err, errlen, "%s", eb[0] ? eb : "cannot open capture file");
+		/* libpcap names the file for open(2) errors but not for format
+		 * errors ("unknown file format"): always lead with the path. */
+		if (strncmp(eb, path, strlen(path)) == 0)
+			set_err(err, errlen, "%s", eb);
+		else
+			set_err(err, errlen, "%s: %s", path, eb[0] ? eb : "cannot open capture file");
 		return NULL;
 	}
 	return pcap_src_new(p, &pcap_file_ops, path, err, errlen);

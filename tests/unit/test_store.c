@@ -144,8 +144,7 @@ static void test_schema(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const indexes[] = {
-		"flows_flow_id", "flows_start", "flows_end", "flows_src",
-		"flows_dest", "flows_app", "flows_ndpi",
+		"flows_start", "flows_src", "flows_dest", "flows_app",
 	};
 	char err[256] = "x", sql[256];
 	struct store *s = store_open(f->db, 0, err, sizeof err);
