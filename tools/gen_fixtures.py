@@ -120,6 +120,10 @@ class Capture:
     def write(self, outdir):
         self.records.sort(key=lambda r: (r[0], r[1]))
         path = os.path.join(outdir, self.name)
+        if self.name.endswith(".pcapng"):
+            with open(path, "wb") as f:
+                f.write(self.pcapng())
+            return path
         with open(path, "wb") as f:
             f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0,
                                 self.snaplen, self.linktype))
@@ -128,6 +132,28 @@ class Capture:
                                     ts_us % 1000000, len(data), origlen))
                 f.write(data)
         return path
+
+    def pcapng(self):
+        """The records as pcapng: section header, one interface with
+        nanosecond timestamps (if_tsresol 9), enhanced packet blocks."""
+        def block(btype, body):
+            body += b"\x00" * (-len(body) % 4)
+            n = 12 + len(body)
+            return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+        def opt(code, val):
+            return struct.pack("<HH", code, len(val)) + val + \
+                b"\x00" * (-len(val) % 4)
+        out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) +
+                    opt(4, b"vigil gen_fixtures.py") + opt(0, b""))
+        out += block(1, struct.pack("<HHI", self.linktype, 0, self.snaplen) +
+                     opt(2, b"eth0") + opt(9, b"\x09") + opt(0, b""))
+        for ts_us, _, data, origlen in self.records:
+            ts = ts_us * 1000
+            out += block(6, struct.pack("<IIIII", 0, ts >> 32,
+                                        ts & 0xFFFFFFFF, len(data),
+                                        origlen) + data)
+        return out
 
     def truth(self):
         t = {"packets": len(self.records),
@@ -1229,7 +1255,10 @@ def gen_links():
                                               UDP(sport=40240, dport=53) /
                                               Raw(b"u" * 20)),
                 "unsupported_linktype")
-    return [c, u]
+    # the same kind of traffic in a pcapng file (nanosecond timestamps)
+    g = Capture("pcapng.pcapng", t0=25 * 3600)
+    simple_pair(g, rng, 25, link_ether)
+    return [c, u, g]
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Ends with "check_cli: N passed, M failed"; exit 1 on any failure.
 import os
 import shlex
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -55,6 +56,17 @@ def one_line_naming(p, word, only=True):
         out.append("the reason takes more than one line: %s" %
                    vt.short(p.stderr))
     return out
+
+
+def sql_dump(path):
+    """Every row of table flows, in order, or None."""
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        rows = db.execute("SELECT * FROM flows ORDER BY 1").fetchall()
+        db.close()
+        return rows
+    except sqlite3.Error:
+        return None
 
 
 def pcap_records(path):
@@ -129,6 +141,13 @@ def main():
                             "\n%s\n%s" % (diff[0] + 1, a[diff[0]][:300],
                                           b[diff[0]][:300]) if diff else ""))
         res.check("two replays of demo.pcap give byte-identical EVE", probs)
+        dumps = [sql_dump(t("d%d.sqlite" % i)) for i in (1, 2)]
+        probs = []
+        if dumps[0] is None or dumps[0] != dumps[1]:
+            probs.append("the flows tables of two replays differ (%s vs %s "
+                         "rows)" % tuple(len(d) if d is not None else "no"
+                                         for d in dumps))
+        res.check("two replays of demo.pcap store the same flows", probs)
 
         # --max-flows 5: evictions, every flow still reported
         p = vt.run_vigil(["replay", "--max-flows", "5", "--eve", t("e.json"),
