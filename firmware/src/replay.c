@@ -276,7 +276,7 @@ int cmd_replay(int argc, char **argv)
 		for (int i = optind; i < argc && off < sizeof sources - 1; i++)
 			off += (size_t)snprintf(sources + off, sizeof sources - off, "%s%s",
 						i > optind ? " " : "", argv[i]);
-		if (store_add_run(r.store, &r.st, sources) < 0) {
+		if (store_add_run(r.store, &r.st, sources, home) < 0) {
 			log_error("database: %s", store_error(r.store));
 			rc = 1;
 		}

@@ -9,6 +9,7 @@
  * so packets and bytes are summed over all rows.
  */
 #include "report.h"
+#include "homenet.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -341,18 +342,37 @@ static int print_talkers(struct report *r, int top)
 	}
 	sqlite3_finalize(st);
 
-	fprintf(r->out, "\nTop talkers (top %d by bytes)\n", top);
+	/* Hosts inside the latest run's --home-net are marked: those are the
+	 * ones the CERT looks after. */
+	struct homenet hn;
+	char home[1024] = "", herr[128];
+	int have_home = 0;
+	sqlite3_stmt *hs = NULL;
+	if (sqlite3_prepare_v2(r->db, "SELECT home_net FROM runs WHERE home_net IS NOT NULL"
+			       " ORDER BY id DESC LIMIT 1", -1, &hs, NULL) == SQLITE_OK &&
+	    sqlite3_step(hs) == SQLITE_ROW) {
+		column_text(hs, 0, home, sizeof home, "");
+		have_home = home[0] && homenet_parse(&hn, home, herr, sizeof herr) == 0;
+	}
+	sqlite3_finalize(hs);
+
+	fprintf(r->out, "\nTop talkers (top %d by bytes%s)\n", top,
+		have_home ? "; * = inside the home network" : "");
 	if (n == 0)
 		fprintf(r->out, "  none\n");
 	else
-		fprintf(r->out, "  %-*s %10s %12s %12s %12s\n", width, "Host", "Flows",
+		fprintf(r->out, "  %-*s %10s %12s %12s %12s\n", width + 2, "Host", "Flows",
 			"Sent", "Received", "Total");
-	for (int i = 0; i < n; i++)
-		fprintf(r->out, "  %-*s %10" PRIu64 " %12s %12s %12s\n", width,
-			rows[i].host, rows[i].flows,
+	for (int i = 0; i < n; i++) {
+		uint8_t a[16];
+		int inside = have_home && ip_parse16(rows[i].host, a) == 0 &&
+			     homenet_contains(&hn, a);
+		fprintf(r->out, "  %-*s %s %10" PRIu64 " %12s %12s %12s\n", width,
+			rows[i].host, inside ? "*" : " ", rows[i].flows,
 			human_bytes(rows[i].sent, b1, sizeof b1),
 			human_bytes(rows[i].received, b2, sizeof b2),
 			human_bytes(rows[i].sent + rows[i].received, b3, sizeof b3));
+	}
 	free(rows);
 	return 0;
 }

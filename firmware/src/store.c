@@ -73,6 +73,7 @@ static const char schema_v1[] =
 	" id INTEGER PRIMARY KEY,"
 	" recorded_at INTEGER NOT NULL,"   /* unix seconds, wall clock */
 	" sources TEXT,"
+	" home_net TEXT,"                  /* the --home-net of the run */
 	" first_ts_us INTEGER, last_ts_us INTEGER,"
 	" packets INTEGER, bytes INTEGER, decoded INTEGER,"
 	" decode_errors_total INTEGER,"
@@ -100,10 +101,10 @@ static const char insert_flow_sql[] =
 	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?)";
 
 static const char insert_run_sql[] =
-	"INSERT INTO runs (recorded_at, sources, first_ts_us, last_ts_us,"
+	"INSERT INTO runs (recorded_at, sources, home_net, first_ts_us, last_ts_us,"
 	" packets, bytes, decoded, decode_errors_total, decode_errors,"
 	" flows, flows_evicted, flows_peak, kernel_drops)"
-	" VALUES (?,?,?,?, ?,?,?,?,?, ?,?,?,?)";
+	" VALUES (?,?,?,?,?, ?,?,?,?,?, ?,?,?,?)";
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -572,7 +573,8 @@ static void decode_errors_json(const struct vigil_stats *st, char *buf, size_t b
 /* Record one run's statistics. The pending flow batch is committed first so
  * the run row never describes flows that are not on disk; the run row is
  * then written in its own transaction, even if that commit failed. */
-int store_add_run(struct store *s, const struct vigil_stats *st, const char *sources)
+int store_add_run(struct store *s, const struct vigil_stats *st, const char *sources,
+		  const char *home_net)
 {
 	char errors_json[2048];
 	struct binder b;
@@ -592,6 +594,7 @@ int store_add_run(struct store *s, const struct vigil_stats *st, const char *sou
 	b.rc = SQLITE_OK;
 	bind_u64(&b, (uint64_t)time(NULL));
 	bind_text(&b, sources, SIZE_MAX);
+	bind_text(&b, home_net, SIZE_MAX);
 	bind_u64(&b, st->first_ts_us);
 	bind_u64(&b, st->last_ts_us);
 	bind_u64(&b, st->packets);

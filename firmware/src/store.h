@@ -21,9 +21,10 @@ struct store;
  * (0 = default 1000). NULL and err filled on failure. */
 struct store *store_open(const char *path, int batch_rows, char *err, size_t errlen);
 int store_add_flow(struct store *s, const struct flow_record *rec);
-/* Record one run's statistics (also commits the pending batch). */
+/* Record one run's statistics, its capture sources and --home-net (also
+ * commits the pending batch). */
 int store_add_run(struct store *s, const struct vigil_stats *st,
-		  const char *sources);
+		  const char *sources, const char *home_net);
 /* Commit what is pending. */
 int store_flush(struct store *s);
 /* One-line reason for the last failure ("" if none). */

@@ -393,7 +393,7 @@ static void test_add_run(void **state)
 	st.last_ts_us = 1700000060000000ull;
 
 	assert_int_equal(store_add_flow(s, &r), 0);
-	assert_int_equal(store_add_run(s, &st, "a.pcap,b.pcap"), 0);
+	assert_int_equal(store_add_run(s, &st, "a.pcap,b.pcap", "10.0.0.0/8"), 0);
 	db = open_reader(f->db);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 1);   /* committed */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 1);
@@ -414,7 +414,7 @@ static void test_add_run(void **state)
 
 	/* a run without errors stores an empty object */
 	memset(&st, 0, sizeof st);
-	assert_int_equal(store_add_run(s, &st, NULL), 0);
+	assert_int_equal(store_add_run(s, &st, NULL, NULL), 0);
 	assert_query_text(db, "SELECT decode_errors FROM runs WHERE id = 2", "{}");
 	assert_query_text(db, "SELECT sources FROM runs WHERE id = 2", NULL);
 	sqlite3_close(db);
@@ -566,10 +566,10 @@ static void test_report(void **state)
 	st.packets = 100;
 	st.decode_errors[DECODE_ERR_TRUNC_IPV4] = 3;
 	st.decode_errors_total = 3;
-	assert_int_equal(store_add_run(s, &st, "a.pcap"), 0);
+	assert_int_equal(store_add_run(s, &st, "a.pcap", "192.168.0.0/16"), 0);
 	st.decode_errors[DECODE_ERR_NOT_IP] = 2;
 	st.decode_errors_total = 5;
-	assert_int_equal(store_add_run(s, &st, "b.pcap"), 0);
+	assert_int_equal(store_add_run(s, &st, "b.pcap", "10.0.0.0/8"), 0);
 	assert_int_equal(store_close(s), 0);
 
 	text = summary_text(f->db, 10, &rc, err, sizeof err);
@@ -599,9 +599,13 @@ static void test_report(void **state)
 	assert_non_null(row);
 	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
 	assert_int_equal(flows, 2);
+	/* outside the latest run's home net: no mark on its line */
+	assert_true(strstr(row, " * ") == NULL || strstr(row, " * ") > strchr(row, '\n'));
 	row = find_row(text, "10.0.0.2");
 	assert_non_null(row);
-	assert_int_equal(sscanf(row, "%63s %llu", name, &flows), 2);
+	/* inside 10.0.0.0/8, the latest run's --home-net: marked */
+	assert_non_null(strstr(text, "* = inside the home network"));
+	assert_int_equal(sscanf(row, "%63s * %llu", name, &flows), 2);
 	assert_int_equal(flows, 3);
 	assert_non_null(find_row(text, "10.0.0.1"));
 	assert_non_null(find_row(text, "8.8.8.8"));
