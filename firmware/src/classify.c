@@ -33,7 +33,7 @@ enum { CLS_LIVE = 1, CLS_DONE = 2, CLS_PENDING = 3 };
 #define PENDING_MAX_HDR 128
 
 /* String slots of a decided flow, in the order they are packed. */
-enum { S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S__COUNT };
+enum { S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S_SHA1, S__COUNT };
 
 struct cls_live {
 	uint8_t kind;                 /* CLS_LIVE */
@@ -59,6 +59,8 @@ struct cls_done {
 	uint8_t confidence;           /* ndpi_confidence_t */
 	uint8_t pad;
 	uint16_t master, app;
+	uint16_t dns_qtype;
+	uint16_t pad2;
 	uint32_t category;            /* ndpi_protocol_category_t */
 	uint64_t risk;
 	uint16_t off[S__COUNT];       /* offset into s[], 0xFFFF = absent */
@@ -164,7 +166,8 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 	ndpi_protocol p = lv->last;
 	uint8_t guessed = 0;
 	const char *str[S__COUNT] = { 0 };
-	char name[64];
+	char name[64], sha1[41];
+	uint16_t qtype = 0;
 	size_t total = 0, len[S__COUNT];
 
 	if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN && guess) {
@@ -184,10 +187,18 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 			str[S_JA3] = nf->protos.tls_quic.ja3_client;
 		if (valid_md5_hex(nf->protos.tls_quic.ja3_server))
 			str[S_JA3S] = nf->protos.tls_quic.ja3_server;
+		static const uint8_t zero[20];
+		const uint8_t *fp = nf->protos.tls_quic.sha1_certificate_fingerprint;
+		if (memcmp(fp, zero, 20) != 0) {
+			for (int i = 0; i < 20; i++)
+				snprintf(sha1 + 2 * i, 3, "%02x", fp[i]);
+			str[S_SHA1] = sha1;
+		}
 	} else if (m == NDPI_PROTOCOL_DNS || a == NDPI_PROTOCOL_DNS ||
 		   m == NDPI_PROTOCOL_MDNS || a == NDPI_PROTOCOL_MDNS ||
 		   m == NDPI_PROTOCOL_LLMNR || a == NDPI_PROTOCOL_LLMNR) {
 		str[S_DNS] = hostname;
+		qtype = nf->protos.dns.query_type;
 	} else if (m == NDPI_PROTOCOL_HTTP || a == NDPI_PROTOCOL_HTTP ||
 		   m == NDPI_PROTOCOL_HTTP_CONNECT || a == NDPI_PROTOCOL_HTTP_CONNECT ||
 		   m == NDPI_PROTOCOL_HTTP_PROXY || a == NDPI_PROTOCOL_HTTP_PROXY) {
@@ -208,6 +219,8 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 		d->pad = 0;
 		d->master = m;
 		d->app = a;
+		d->dns_qtype = qtype;
+		d->pad2 = 0;
 		d->category = (uint32_t)p.category;
 		d->risk = (uint64_t)nf->risk;
 		for (int i = 0; i < S__COUNT; i++) {
@@ -428,6 +441,8 @@ void classify_fill_record(struct classifier *c, void **slot, struct flow_record 
 	rec->ja3 = done_str(d, S_JA3);
 	rec->ja3s = done_str(d, S_JA3S);
 	rec->dns_rrname = done_str(d, S_DNS);
+	rec->dns_qtype = d->dns_qtype;
+	rec->tls_cert_sha1 = done_str(d, S_SHA1);
 	rec->http_host = done_str(d, S_HOST);
 	rec->http_user_agent = done_str(d, S_UA);
 }

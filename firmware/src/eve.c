@@ -106,10 +106,33 @@ static void eve_header(struct json *j, const char *type, uint64_t ts_us,
 	json_kstr(j, "proto", proto_name(r->proto, pb));
 }
 
+/* Suricata writes DNS types by name. */
+static const char *dns_type_name(uint16_t t, char buf[8])
+{
+	switch (t) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 10: return "NULL";
+	case 12: return "PTR";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	case 33: return "SRV";
+	case 64: return "SVCB";
+	case 65: return "HTTPS";
+	case 255: return "ANY";
+	default:
+		snprintf(buf, 8, "%u", t);
+		return buf;
+	}
+}
+
 int eve_write_flow(struct eve *e, const struct flow_record *r)
 {
 	struct json *j = &e->j;
-	char ts[JSON_TS_LEN];
+	char ts[JSON_TS_LEN], tb[8];
 
 	json_reset(j);
 	eve_header(j, "flow", r->end_us, r);
@@ -147,10 +170,20 @@ int eve_write_flow(struct eve *e, const struct flow_record *r)
 	json_arr_end(j);
 	json_obj_end(j);
 
-	if (r->tls_sni || r->ja3 || r->ja3s) {
+	if (r->tls_sni || r->ja3 || r->ja3s || r->tls_cert_sha1) {
 		json_key(j, "tls");
 		json_obj_begin(j);
 		json_kstr(j, "sni", r->tls_sni);
+		if (r->tls_cert_sha1 && strlen(r->tls_cert_sha1) == 40) {
+			/* Suricata's form: colon-separated pairs */
+			char fp[60];
+			for (int i = 0; i < 20; i++) {
+				fp[3 * i] = r->tls_cert_sha1[2 * i];
+				fp[3 * i + 1] = r->tls_cert_sha1[2 * i + 1];
+				fp[3 * i + 2] = i < 19 ? ':' : '\0';
+			}
+			json_kstr(j, "fingerprint", fp);
+		}
 		if (r->ja3) {
 			json_key(j, "ja3");
 			json_obj_begin(j);
@@ -169,6 +202,8 @@ int eve_write_flow(struct eve *e, const struct flow_record *r)
 		json_key(j, "dns");
 		json_obj_begin(j);
 		json_kstr(j, "rrname", r->dns_rrname);
+		if (r->dns_qtype)
+			json_kstr(j, "rrtype", dns_type_name(r->dns_qtype, tb));
 		json_obj_end(j);
 	}
 	if (r->http_host || r->http_user_agent) {

@@ -59,6 +59,7 @@ struct flow {
 	uint8_t ipver;
 	uint8_t tunnel;
 	uint8_t seen_reply;
+	uint8_t flags[2];              /* TCP flags seen, [0] to server, [1] to client */
 };
 
 struct flist {
@@ -219,6 +220,10 @@ static void flow_emit(struct flow_table *t, struct flow *f, const char *reason, 
 	rec.vlan = f->key.vlan;
 	format_ip(rec.src_ip, cip, f->ipver);
 	format_ip(rec.dest_ip, sip, f->ipver);
+	memcpy(rec.src_addr, cip, 16);
+	memcpy(rec.dest_addr, sip, 16);
+	rec.tcp_flags_ts = f->flags[0];
+	rec.tcp_flags_tc = f->flags[1];
 	rec.src_port = f->client_is_a ? f->key.port_a : f->key.port_b;
 	rec.dest_port = f->client_is_a ? f->key.port_b : f->key.port_a;
 	rec.pkts_toserver = f->pkts[0];
@@ -409,6 +414,7 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 		f->seen_reply = 1;
 	if (d->proto == IPPROTO_TCP) {
 		uint8_t fl = d->tcp_flags;
+		f->flags[ts_dir ? 0 : 1] |= fl;
 		if ((fl & 0x12) == 0x02 && ts_dir)
 			f->tcp |= TCPF_SYN_CLI;
 		if ((fl & 0x12) == 0x12)

@@ -22,6 +22,8 @@ struct flow_record {
 	uint16_t vlan;           /* 0 if none */
 	char src_ip[46];         /* client (initiator) */
 	char dest_ip[46];        /* server (responder) */
+	uint8_t src_addr[16];    /* the same addresses, 16 bytes (IPv4 as */
+	uint8_t dest_addr[16];   /* ::ffff:a.b.c.d), for matching */
 	uint16_t src_port, dest_port;
 	uint64_t pkts_toserver, pkts_toclient;
 	uint64_t bytes_toserver, bytes_toclient; /* IP bytes (from IP headers) */
@@ -30,6 +32,8 @@ struct flow_record {
 	int interim;             /* 1: active-timeout checkpoint, counters are
 	                            the delta since the previous record */
 	uint8_t tunnel;          /* enum decode_tunnel of the outer tunnel */
+	uint8_t tcp_flags_ts;    /* TCP flags seen client -> server (OR) */
+	uint8_t tcp_flags_tc;    /* TCP flags seen server -> client (OR) */
 
 	/* classification (classify.c) */
 	const char *app_proto;       /* lowercase nDPI name: "tls", "dns", "unknown" */
@@ -41,6 +45,8 @@ struct flow_record {
 	int n_risks;
 	const char *tls_sni, *ja3, *ja3s;
 	const char *dns_rrname;
+	uint16_t dns_qtype;          /* query type of dns_rrname (1 A, 16 TXT, ...) */
+	const char *tls_cert_sha1;   /* server certificate SHA1, 40 hex digits */
 	const char *http_host, *http_user_agent;
 };
 

@@ -12,7 +12,7 @@
 
 /* room for every string at its cap (see sinkq_push) */
 #define WAKE_BATCH 64
-#define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512)
+#define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512 + 41)
 
 struct slot {
 	struct flow_record rec;
@@ -131,6 +131,7 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 	s->rec.dns_rrname = copy_str(s->strings, &off, rec->dns_rrname, 256);
 	s->rec.http_host = copy_str(s->strings, &off, rec->http_host, 256);
 	s->rec.http_user_agent = copy_str(s->strings, &off, rec->http_user_agent, 512);
+	s->rec.tls_cert_sha1 = copy_str(s->strings, &off, rec->tls_cert_sha1, 41);
 
 	pthread_mutex_lock(&q->lock);
 	q->count++;

@@ -64,7 +64,9 @@ static const char schema_v1[] =
 	" guessed INTEGER NOT NULL DEFAULT 0,"
 	" risks TEXT,"                     /* comma-separated names, NULL if none */
 	" tls_sni TEXT, ja3 TEXT, ja3s TEXT, dns_rrname TEXT,"
-	" http_host TEXT, http_user_agent TEXT);"
+	" http_host TEXT, http_user_agent TEXT,"
+	" dns_rrtype INTEGER, tls_cert_sha1 TEXT,"
+	" tcp_flags_ts INTEGER, tcp_flags_tc INTEGER);"
 	"CREATE INDEX flows_start ON flows(start_us);"
 	"CREATE INDEX flows_src ON flows(src_ip, start_us);"
 	"CREATE INDEX flows_dest ON flows(dest_ip, start_us);"
@@ -97,8 +99,9 @@ static const char insert_flow_sql[] =
 	" pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,"
 	" state, reason, interim, tunnel,"
 	" app_proto, ndpi_protocol, ndpi_category, ndpi_confidence, guessed, risks,"
-	" tls_sni, ja3, ja3s, dns_rrname, http_host, http_user_agent)"
-	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?)";
+	" tls_sni, ja3, ja3s, dns_rrname, http_host, http_user_agent,"
+	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc)"
+	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?)";
 
 static const char insert_run_sql[] =
 	"INSERT INTO runs (recorded_at, sources, home_net, first_ts_us, last_ts_us,"
@@ -521,6 +524,13 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	bind_text(&b, rec->dns_rrname, SIZE_MAX);
 	bind_text(&b, rec->http_host, SIZE_MAX);
 	bind_text(&b, rec->http_user_agent, SIZE_MAX);
+	if (rec->dns_qtype)
+		bind_u64(&b, rec->dns_qtype);
+	else
+		bind_text(&b, NULL, 0);
+	bind_text(&b, rec->tls_cert_sha1, SIZE_MAX);
+	bind_u64(&b, rec->tcp_flags_ts);
+	bind_u64(&b, rec->tcp_flags_tc);
 
 	if (b.rc != SQLITE_OK) {
 		rc = b.rc;
