@@ -36,7 +36,7 @@ else
   RUN        :=
 endif
 
-PKGS      := libpcap sqlite3
+PKGS      := libpcap sqlite3 libpcre2-8 inih
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -98,10 +98,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # ---- dependencies ----------------------------------------------------------
 # Debian packages the build, tests and benchmarks need.
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
-            libsqlite3-dev libcmocka-dev sqlite3 python3 jq tcpdump valgrind \
+            libsqlite3-dev libcmocka-dev libpcre2-dev libinih-dev sqlite3 python3 jq tcpdump valgrind \
             tshark tcpreplay python3-scapy time
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
-            libsqlite3-dev:arm64 libcmocka-dev:arm64 libndpi4.2:arm64 libgcrypt20:arm64
+            libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 libinih-dev:arm64 \
+            libndpi4.2:arm64 libgcrypt20:arm64
 
 deps:
 	@tools/deps.sh install $(DEB_PKGS)
