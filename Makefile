@@ -109,7 +109,7 @@ deps:
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
-	@tools/deps.sh check $(DEB_PKGS) || $(MAKE) --no-print-directory deps
+	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) || $(MAKE) --no-print-directory deps
 
 # ---- run -------------------------------------------------------------------
 DEMO_PCAP := tests/fixtures/demo.pcap
@@ -143,8 +143,7 @@ test-asan:
 
 # The arm64 build, unit + integration tests under qemu-user.
 test-arm64:
-	@if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then \
-	  tools/deps.sh install-arm64 $(DEB_PKGS_ARM64); fi
+	@tools/deps.sh check $(DEB_PKGS_ARM64) 2>/dev/null || tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration
 
 # Real public captures (ndpiReader 4.2 agreement), under sanitizers.
