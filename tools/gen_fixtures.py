@@ -712,22 +712,17 @@ class Ports:
 
 
 def dns_exchange(cap, rng, cli, cport, server, name, qtypes, answers,
-                 t, rtt=0.012, link=link_ether, same_socket=True, **kw):
-    """A resolver lookup: one query per qtype, each answered. With
-    same_socket the queries share one source port (one flow, like glibc),
-    otherwise the caller makes one flow per call."""
+                 t, rtt=0.012, link=link_ether, **kw):
+    """A resolver lookup from one socket (one flow, like glibc): one query
+    per qtype, each answered."""
     f = Udp(cap, cli, server, cport, 53, link=link, app_proto="dns",
             **{"dns.rrname": name}, **kw)
     for i, qt in enumerate(qtypes):
         qid = rng.getrandbits(16)
-        f.c(t + i * 0.0001, UDP_payload(dns_query(qid, name, qt)))
-        f.s(t + rtt + i * 0.0003, UDP_payload(
-            dns_answer(qid, name, qt, answers.get(qt, []))))
+        f.c(t + i * 0.0001, bytes(dns_query(qid, name, qt)))
+        f.s(t + rtt + i * 0.0003,
+            bytes(dns_answer(qid, name, qt, answers.get(qt, []))))
     return f
-
-
-def UDP_payload(p):
-    return bytes(p)
 
 
 def http_session(cap, rng, cli, cport, srv, host, t, path="/", ua=UA_FIREFOX,
