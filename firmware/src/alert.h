@@ -59,6 +59,10 @@ struct alert {
 
 typedef void (*alert_fn)(void *ctx, const struct alert *a);
 
+/* A copy of an alert and all its strings in one allocation (free() it):
+ * what crosses from the packet thread to the writer thread. */
+struct alert *alert_dup(const struct alert *a);
+
 /* A problem in a rule set file; line 0 when it is about the whole file. */
 typedef void (*rule_problem_fn)(void *ctx, const char *file, int line, const char *msg);
 

@@ -341,19 +341,19 @@ static struct cls_pending *pending_add(struct classifier *c, struct cls_pending 
 	return np;
 }
 
-void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
+int classify_packet(struct classifier *c, void **slot, const struct decoded *d,
 		     uint64_t ts_us, int to_server)
 {
 	struct cls_live *lv = *slot;
 
 	(void)to_server;
 	if (lv && lv->kind == CLS_DONE)
-		return;
+		return 0;
 	/* nDPI parses headers itself: give it only packets that carry their
 	 * L4 header (not the tails of IP fragments). */
 	if (d->fragment && !d->payload && d->proto != IPPROTO_ICMP &&
 	    d->proto != IPPROTO_ICMPV6)
-		return;
+		return 0;
 	/* Most TCP flows on a monitored link start with packets that carry no
 	 * payload, and many never carry any (scans, refused connections). Hold
 	 * those few header bytes instead of ~1 KiB of nDPI state. */
@@ -362,25 +362,28 @@ void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
 		struct cls_pending *np = pending_add(c, (struct cls_pending *)lv, d, ts_us);
 		if (np) {
 			*slot = np;
-			return;
+			return 0;
 		}
 	}
 	if (lv && lv->kind == CLS_PENDING) {
 		*slot = pending_to_live(c, (struct cls_pending *)lv);
 		lv = *slot;
+		if (lv && lv->kind == CLS_DONE)
+			return 1; /* decided on the held packets */
 		if (lv && lv->kind != CLS_LIVE)
-			return; /* decided on held packets, or still pending (no memory) */
+			return 0; /* still pending (no memory) */
 	}
 	if (!lv) {
 		lv = live_new(c, d->proto);
 		if (!lv)
-			return;
+			return 0;
 		*slot = lv;
 	}
 	int decided;
 	struct cls_done *dn = live_feed(c, lv, d->l3, d->l3_caplen, ts_us, &decided);
 	if (decided)
 		*slot = dn;
+	return decided;
 }
 
 static const char *done_str(const struct cls_done *d, int i)

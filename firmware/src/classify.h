@@ -30,8 +30,9 @@ struct classifier *classifier_new(char *err, size_t errlen);
 void classifier_free(struct classifier *c);
 
 /* Feed one packet of a flow. slot is the flow's classifier pointer
- * (flow_classifier_slot), initially NULL. Cheap once the flow is decided. */
-void classify_packet(struct classifier *c, void **slot, const struct decoded *d,
+ * (flow_classifier_slot), initially NULL. Cheap once the flow is decided.
+ * Returns 1 when this packet made the classification final, else 0. */
+int classify_packet(struct classifier *c, void **slot, const struct decoded *d,
 		     uint64_t ts_us, int to_server);
 
 /* Fill the classification part of rec (gives up first if still undecided

@@ -151,7 +151,7 @@ int eve_write_flow(struct eve *e, const struct flow_record *r)
 	json_ku64(j, "age", (r->end_us - r->start_us) / 1000000);
 	json_kstr(j, "state", r->state);
 	json_kstr(j, "reason", r->reason);
-	json_kbool(j, "alerted", 0);
+	json_kbool(j, "alerted", r->alerted);
 	if (r->interim)
 		json_kbool(j, "interim", 1);
 	json_obj_end(j);
@@ -217,6 +217,77 @@ int eve_write_flow(struct eve *e, const struct flow_record *r)
 	return eve_emit(e);
 }
 
+/* Suricata's alert event, plus alert.engine, alert.detector and
+ * alert.ioc{kind, indicator, list, description} for vigil's engines. */
+int eve_write_alert(struct eve *e, const struct alert *a)
+{
+	static const char *engines[] = { "signature", "ioc", "detector" };
+	struct json *j = &e->j;
+	char ts[JSON_TS_LEN], pb[8];
+
+	json_reset(j);
+	json_format_ts(ts, a->ts_us);
+	json_obj_begin(j);
+	json_kstr(j, "timestamp", ts);
+	if (a->n_flow_ids > 0)
+		json_ku64(j, "flow_id", a->flow_ids[a->n_flow_ids - 1]);
+	json_kstr(j, "event_type", "alert");
+	json_kstr(j, "src_ip", a->src_ip);
+	if (a->has_ports)
+		json_ku64(j, "src_port", a->src_port);
+	json_kstr(j, "dest_ip", a->dest_ip);
+	if (a->has_ports)
+		json_ku64(j, "dest_port", a->dest_port);
+	if (a->proto)
+		json_kstr(j, "proto", proto_name(a->proto, pb));
+	json_kstr(j, "app_proto", a->app_proto);
+
+	json_key(j, "alert");
+	json_obj_begin(j);
+	json_kstr(j, "action", "allowed");
+	json_ku64(j, "gid", a->gid);
+	json_ku64(j, "signature_id", a->sid);
+	json_ku64(j, "rev", a->rev);
+	json_kstr(j, "signature", a->signature ? a->signature : "");
+	json_kstr(j, "category", a->category ? a->category : "");
+	json_ku64(j, "severity", (uint64_t)(a->severity > 0 ? a->severity : 3));
+	json_kstr(j, "engine", engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0]);
+	json_kstr(j, "detector", a->detector);
+	if (a->ioc_kind) {
+		json_key(j, "ioc");
+		json_obj_begin(j);
+		json_kstr(j, "kind", a->ioc_kind);
+		json_kstr(j, "indicator", a->ioc_indicator);
+		json_kstr(j, "list", a->ioc_list);
+		json_kstr(j, "description", a->ioc_description);
+		json_obj_end(j);
+	}
+	if (a->n_meta > 0) {
+		/* Suricata's form: every key holds a list of strings */
+		json_key(j, "metadata");
+		json_obj_begin(j);
+		for (int i = 0; i < a->n_meta; i++) {
+			if (!a->meta[i].key)
+				continue;
+			json_key(j, a->meta[i].key);
+			json_arr_begin(j);
+			json_str(j, a->meta[i].value ? a->meta[i].value : "");
+			json_arr_end(j);
+		}
+		json_obj_end(j);
+	}
+	if (a->n_flow_ids > 1) {
+		json_key(j, "flow_ids");
+		json_arr_begin(j);
+		for (int i = 0; i < a->n_flow_ids; i++)
+			json_u64(j, a->flow_ids[i]);
+		json_arr_end(j);
+	}
+	json_obj_end(j);
+	json_obj_end(j);
+	return eve_emit(e);
+}
+
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 {
 	struct json *j = &e->j;
@@ -261,6 +332,15 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "interim", st->flows_interim);
 	json_ku64(j, "peak", st->flows_peak);
 	json_ku64(j, "ndpi_state_peak", st->ndpi_states_peak);
+	json_obj_end(j);
+
+	json_key(j, "detect");
+	json_obj_begin(j);
+	json_ku64(j, "alerts", st->alerts);
+	json_ku64(j, "signature", st->alerts_signature);
+	json_ku64(j, "ioc", st->alerts_ioc);
+	json_ku64(j, "detector", st->alerts_detector);
+	json_ku64(j, "suppressed", st->alerts_suppressed);
 	json_obj_end(j);
 
 	json_key(j, "capture");

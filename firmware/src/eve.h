@@ -9,6 +9,7 @@
 #define VIGIL_EVE_H
 
 #include <stdint.h>
+#include "alert.h"
 #include "flow_record.h"
 #include "stats.h"
 
@@ -17,6 +18,7 @@ struct eve;
 /* path "-" is stdout. Returns NULL and fills err on failure. */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
 int eve_write_flow(struct eve *e, const struct flow_record *rec);
+int eve_write_alert(struct eve *e, const struct alert *a);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
 /* Flush and close; returns -1 if any write failed (disk full, ...). */
 int eve_close(struct eve *e);

@@ -60,6 +60,7 @@ struct flow {
 	uint8_t tunnel;
 	uint8_t seen_reply;
 	uint8_t flags[2];              /* TCP flags seen, [0] to server, [1] to client */
+	uint8_t user;                  /* flow_user_flags() */
 };
 
 struct flist {
@@ -204,8 +205,8 @@ static const char *flow_state_name(const struct flow *f)
 	return f->seen_reply ? "established" : "new";
 }
 
-/* Fill the sink view of f and hand it to the callback. */
-static void flow_emit(struct flow_table *t, struct flow *f, const char *reason, int final)
+/* The sink view of f. */
+static void flow_fill(struct flow *f, struct flow_record *out)
 {
 	struct flow_record rec;
 	const uint8_t *cip = f->client_is_a ? f->key.a : f->key.b;
@@ -231,10 +232,30 @@ static void flow_emit(struct flow_table *t, struct flow *f, const char *reason, 
 	rec.bytes_toserver = f->bytes[0];
 	rec.bytes_toclient = f->bytes[1];
 	rec.state = flow_state_name(f);
+	rec.tunnel = f->tunnel;
+	*out = rec;
+}
+
+/* Fill the sink view of f and hand it to the callback. */
+static void flow_emit(struct flow_table *t, struct flow *f, const char *reason, int final)
+{
+	struct flow_record rec;
+
+	flow_fill(f, &rec);
 	rec.reason = reason;
 	rec.interim = !final;
-	rec.tunnel = f->tunnel;
 	t->emit(t->ctx, f, &rec, final);
+}
+
+void flow_table_snapshot(struct flow_table *t, struct flow *f, struct flow_record *rec)
+{
+	(void)t;
+	flow_fill(f, rec);
+}
+
+uint8_t *flow_user_flags(struct flow *f)
+{
+	return &f->user;
 }
 
 /* Remove f from every structure, emit its final record and free it. */

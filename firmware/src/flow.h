@@ -70,6 +70,14 @@ void flow_table_counters(const struct flow_table *t, struct flow_counters *c);
 /* One pointer per flow for the classifier's own state. */
 void **flow_classifier_slot(struct flow *f);
 
+/* Fill rec with the flow as it is now (a mid-flow view for detection;
+ * reason NULL, counters since the last record). */
+void flow_table_snapshot(struct flow_table *t, struct flow *f, struct flow_record *rec);
+
+/* Eight bits per flow for the pipeline's own bookkeeping (e.g. "rules
+ * evaluated", "alerted"); zero when the flow is created. */
+uint8_t *flow_user_flags(struct flow *f);
+
 /* Packets seen in the flow so far (both directions). */
 uint64_t flow_packets(const struct flow *f);
 

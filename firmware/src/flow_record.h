@@ -32,6 +32,7 @@ struct flow_record {
 	int interim;             /* 1: active-timeout checkpoint, counters are
 	                            the delta since the previous record */
 	uint8_t tunnel;          /* enum decode_tunnel of the outer tunnel */
+	uint8_t alerted;         /* an alert was raised on this flow */
 	uint8_t tcp_flags_ts;    /* TCP flags seen client -> server (OR) */
 	uint8_t tcp_flags_tc;    /* TCP flags seen server -> client (OR) */
 

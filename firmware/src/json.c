@@ -179,15 +179,24 @@ static void json_put_string(struct json *j, const char *s, size_t n)
 	json_putc(j, '"');
 }
 
-/* Keys are string literals of this program (ASCII, nothing to escape), so
- * they are copied as they are. */
+/* Most keys are this program's literals with nothing to escape: those are
+ * copied as they are; others (metadata keys from rule files) are escaped. */
 void json_key(struct json *j, const char *key)
 {
-	size_t n = strlen(key);
+	size_t n = 0;
+	int plain = 1;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++, n++)
+		if (*p < 0x20 || *p >= 0x7F || *p == '"' || *p == '\\')
+			plain = 0;
 	if (j->depth > 0 && j->depth <= JSON_MAX_DEPTH) {
 		if (j->need_comma[j->depth - 1] == 1)
 			json_putc(j, ',');
 		j->need_comma[j->depth - 1] = 2;
+	}
+	if (!plain) {
+		json_put_string(j, key, n);
+		json_putc(j, ':');
+		return;
 	}
 	if (j->len + n + 4 > j->cap && json_reserve(j, n + 3) < 0)
 		return;

@@ -17,10 +17,12 @@
 #include "capture.h"
 #include "classify.h"
 #include "decode.h"
+#include "detect.h"
 #include "eve.h"
 #include "flow.h"
 #include "homenet.h"
 #include "log.h"
+#include "ruleset.h"
 #include "sink_queue.h"
 #include "stats.h"
 #include "store.h"
@@ -32,15 +34,33 @@ struct replay {
 	struct store *store;
 	struct decoder *dec;
 	struct sink_queue *sinks;
+	struct ruleset *rules;
+	struct detect *detect;
+	struct flow_table *flows_ref;
 	struct vigil_stats st;
 	int sink_failed;       /* written by the writer thread only */
 };
 
-/* Writer thread: every sink gets the record. */
-static void replay_consume(void *ctx, const struct flow_record *rec)
+/* Bits of flow_user_flags() */
+#define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
+#define UF_ALERTED 0x02      /* an alert was raised on the flow */
+
+/* Writer thread: every sink gets the record or alert. */
+static void replay_consume(void *ctx, const struct flow_record *rec, const struct alert *a)
 {
 	struct replay *r = ctx;
 
+	if (a) {
+		if (r->eve && eve_write_alert(r->eve, a) < 0 && !(r->sink_failed & 1)) {
+			log_error("EVE output: write failed");
+			r->sink_failed |= 1;
+		}
+		if (r->store && store_add_alert(r->store, a) < 0 && !(r->sink_failed & 2)) {
+			log_error("database: %s", store_error(r->store));
+			r->sink_failed |= 2;
+		}
+		return;
+	}
 	if (r->eve && eve_write_flow(r->eve, rec) < 0 && !(r->sink_failed & 1)) {
 		log_error("EVE output: write failed");
 		r->sink_failed |= 1;
@@ -51,14 +71,52 @@ static void replay_consume(void *ctx, const struct flow_record *rec)
 	}
 }
 
-/* Flow table callback: classification, then hand the record to the writer
- * thread (formatting JSON and SQLite inserts run beside packet work). */
+/* Detection's alerts go to the writer thread like flow records. */
+static void replay_alert(void *ctx, const struct alert *a)
+{
+	struct replay *r = ctx;
+	r->st.alerts++;
+	if (r->sinks && sinkq_push_alert(r->sinks, a) < 0)
+		log_error("alert lost: out of memory");
+}
+
+/* Signatures and indicators on a flow whose classification just became
+ * final: once per flow, on the flow as it is now. */
+static void replay_rules_now(struct replay *r, struct flow *f, uint64_t ts_us)
+{
+	uint8_t *uf = flow_user_flags(f);
+	struct flow_record rec;
+
+	if (!r->detect || (*uf & UF_RULES_DONE))
+		return;
+	flow_table_snapshot(r->flows_ref, f, &rec);
+	classify_fill_record(r->cls, flow_classifier_slot(f), &rec, 0);
+	*uf |= UF_RULES_DONE;
+	if (detect_flow_rules(r->detect, &rec, ts_us) > 0)
+		*uf |= UF_ALERTED;
+}
+
+/* Flow table callback: classification, detection, then hand the record to
+ * the writer thread (formatting JSON and SQLite inserts run beside packet
+ * work). */
 static void replay_emit(void *ctx, struct flow *f, struct flow_record *rec, int final)
 {
 	struct replay *r = ctx;
 	void **slot = flow_classifier_slot(f);
+	uint8_t *uf = flow_user_flags(f);
 
 	classify_fill_record(r->cls, slot, rec, final);
+	if (r->detect) {
+		/* a flow never classified before its end is judged on what it has */
+		if (final && !(*uf & UF_RULES_DONE)) {
+			*uf |= UF_RULES_DONE;
+			if (detect_flow_rules(r->detect, rec, rec->end_us) > 0)
+				*uf |= UF_ALERTED;
+		}
+		if (detect_flow_behav(r->detect, rec) > 0)
+			*uf |= UF_ALERTED;
+		rec->alerted = (*uf & UF_ALERTED) != 0;
+	}
 	if (r->sinks)
 		sinkq_push(r->sinks, rec);
 	if (final)
@@ -125,7 +183,8 @@ static int replay_file(struct replay *r, const char *path)
 		struct flow *f = flow_table_packet(r->flows, &d, pkt.ts_us, d.ip_len, &to_server);
 		if (!f)
 			continue;
-		classify_packet(r->cls, flow_classifier_slot(f), &d, pkt.ts_us, to_server);
+		if (classify_packet(r->cls, flow_classifier_slot(f), &d, pkt.ts_us, to_server))
+			replay_rules_now(r, f, pkt.ts_us);
 	}
 	if (res == CAPTURE_ERROR) {
 		log_error("%s: %s (kept the %llu packets read before it)", path,
@@ -151,6 +210,7 @@ static void usage(FILE *out)
 		"                      recently active flow is ended early when full\n"
 		"  --active-timeout S  interim record for flows older than S seconds\n"
 		"                      (default 1800, 0 = never)\n"
+		"  --rules DIR         load a rule set directory (repeatable; merged)\n"
 		"  -q, --quiet         print errors only\n"
 		"  -v, --verbose       more messages (twice: debug)\n"
 		"  -h, --help          this help\n"
@@ -179,6 +239,7 @@ int cmd_replay(int argc, char **argv)
 		{ "home-net", required_argument, NULL, 'H' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "active-timeout", required_argument, NULL, 'a' },
+		{ "rules", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -190,6 +251,8 @@ int cmd_replay(int argc, char **argv)
 	char err[512];
 	int c, quiet = 0, verbose = 0, rc = 0;
 	struct homenet hn;
+	const char *rule_dirs[32];
+	int n_rule_dirs = 0;
 
 	flow_config_defaults(&fcfg);
 	opterr = 0;
@@ -201,6 +264,13 @@ int cmd_replay(int argc, char **argv)
 		case 'H': home = optarg; break;
 		case 'm': fcfg.max_flows = (uint32_t)parse_num("--max-flows", optarg, 1, 100000000); break;
 		case 'a': fcfg.active_timeout = (uint32_t)parse_num("--active-timeout", optarg, 0, 86400 * 365); break;
+		case 'r':
+			if (n_rule_dirs >= 32) {
+				fprintf(stderr, "vigil replay: at most 32 --rules directories\n");
+				return 2;
+			}
+			rule_dirs[n_rule_dirs++] = optarg;
+			break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -224,6 +294,22 @@ int cmd_replay(int argc, char **argv)
 		      verbose ? LOG_LVL_INFO : LOG_LVL_WARN);
 
 	memset(&r, 0, sizeof r);
+	if (n_rule_dirs > 0) {
+		r.rules = ruleset_new(&hn, stderr);
+		if (!r.rules)
+			fatal(1, "out of memory");
+		for (int i = 0; i < n_rule_dirs; i++)
+			ruleset_load_dir(r.rules, rule_dirs[i]);
+		if (r.rules->problems > 0) {
+			fprintf(stderr, "vigil replay: %d problem(s) in the rule sets; "
+				"fix them (see 'vigil rules check')\n", r.rules->problems);
+			ruleset_free(r.rules);
+			return 2;
+		}
+		r.detect = detect_new(r.rules, replay_alert, &r);
+		if (!r.detect)
+			fatal(1, "out of memory");
+	}
 	r.dec = malloc(sizeof *r.dec);
 	if (!r.dec)
 		fatal(1, "out of memory");
@@ -240,6 +326,7 @@ int cmd_replay(int argc, char **argv)
 	r.flows = flow_table_new(&fcfg, replay_emit, &r);
 	if (!r.flows)
 		fatal(1, "out of memory");
+	r.flows_ref = r.flows;
 	if ((r.eve || r.store) && !(r.sinks = sinkq_new(1024, replay_consume, &r)))
 		fatal(1, "cannot start the writer thread");
 
@@ -263,6 +350,14 @@ int cmd_replay(int argc, char **argv)
 	r.st.flows_interim = fc.interim;
 	r.st.flows_peak = fc.peak_active;
 	r.st.ndpi_states_peak = cc.ndpi_states_peak;
+	if (r.detect) {
+		struct detect_counters dc;
+		detect_get_counters(r.detect, &dc);
+		r.st.alerts_suppressed = dc.suppressed;
+		r.st.alerts_signature = dc.alerts[ALERT_SIGNATURE];
+		r.st.alerts_ioc = dc.alerts[ALERT_IOC];
+		r.st.alerts_detector = dc.alerts[ALERT_DETECTOR];
+	}
 
 	if (r.eve) {
 		if (eve_write_stats(r.eve, &r.st, r.st.last_ts_us) < 0 || eve_close(r.eve) < 0) {
@@ -290,12 +385,15 @@ int cmd_replay(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr,
 			"vigil: %llu packets in %u file(s), %llu flows, %llu decode errors, "
-			"%llu evicted\n",
+			"%llu evicted, %llu alerts\n",
 			(unsigned long long)r.st.packets, r.st.files,
 			(unsigned long long)r.st.flows,
 			(unsigned long long)r.st.decode_errors_total,
-			(unsigned long long)r.st.flows_evicted);
+			(unsigned long long)r.st.flows_evicted,
+			(unsigned long long)r.st.alerts);
 	flow_table_free(r.flows);
+	detect_free(r.detect);
+	ruleset_free(r.rules);
 	classifier_free(r.cls);
 	free(r.dec);
 	return rc;

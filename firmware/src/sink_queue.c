@@ -15,6 +15,7 @@
 #define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512 + 41)
 
 struct slot {
+	struct alert *alert;     /* an alert slot when set (owned), else rec */
 	struct flow_record rec;
 	char strings[SLOT_STRINGS];
 };
@@ -29,6 +30,7 @@ struct sink_queue {
 	int writer_waiting, producer_waiting, drainer_waiting;
 	int stop;
 	uint64_t waits;
+	uint64_t alerts_lost;
 	sink_consume_fn consume;
 	void *ctx;
 };
@@ -50,7 +52,13 @@ static void *writer_main(void *arg)
 		struct slot *s = &q->ring[q->head];
 		q->busy = 1;
 		pthread_mutex_unlock(&q->lock);
-		q->consume(q->ctx, &s->rec);
+		if (s->alert) {
+			q->consume(q->ctx, NULL, s->alert);
+			free(s->alert);
+			s->alert = NULL;
+		} else {
+			q->consume(q->ctx, &s->rec, NULL);
+		}
 		pthread_mutex_lock(&q->lock);
 		q->busy = 0;
 		q->head = (q->head + 1) % q->size;
@@ -104,7 +112,9 @@ static const char *copy_str(char *buf, size_t *off, const char *s, size_t cap)
 	return d;
 }
 
-void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
+/* The next free slot, waiting while the ring is full. The slot is ours
+ * until commit_slot: the writer never reads beyond head + count. */
+static struct slot *claim_slot(struct sink_queue *q)
 {
 	pthread_mutex_lock(&q->lock);
 	if (q->count == q->size) {
@@ -117,6 +127,43 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 	}
 	struct slot *s = &q->ring[(q->head + q->count) % q->size];
 	pthread_mutex_unlock(&q->lock);
+	return s;
+}
+
+/* Hand the claimed slot to the writer. */
+static void commit_slot(struct sink_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->count++;
+	/* Wake a sleeping writer only once a few records wait (or the ring
+	 * fills): one wake-up per record costs more than writing it. The
+	 * owner calls sinkq_kick() on a timer so a quiet link still writes. */
+	if (q->writer_waiting && (q->count >= WAKE_BATCH || q->count * 2 >= q->size))
+		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+int sinkq_push_alert(struct sink_queue *q, const struct alert *a)
+{
+	struct alert *copy = alert_dup(a);
+	if (!copy) {
+		q->alerts_lost++;
+		return -1;
+	}
+	struct slot *s = claim_slot(q);
+	s->alert = copy;
+	commit_slot(q);
+	return 0;
+}
+
+uint64_t sinkq_alerts_lost(const struct sink_queue *q)
+{
+	return q->alerts_lost;
+}
+
+void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
+{
+	struct slot *s = claim_slot(q);
 
 	/* The slot is ours until count covers it: the writer never reads
 	 * beyond head + count. Strings that belong to the classifier's
@@ -132,15 +179,8 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 	s->rec.http_host = copy_str(s->strings, &off, rec->http_host, 256);
 	s->rec.http_user_agent = copy_str(s->strings, &off, rec->http_user_agent, 512);
 	s->rec.tls_cert_sha1 = copy_str(s->strings, &off, rec->tls_cert_sha1, 41);
-
-	pthread_mutex_lock(&q->lock);
-	q->count++;
-	/* Wake a sleeping writer only once a few records wait (or the ring
-	 * fills): one wake-up per record costs more than writing it. The
-	 * owner calls sinkq_kick() on a timer so a quiet link still writes. */
-	if (q->writer_waiting && (q->count >= WAKE_BATCH || q->count * 2 >= q->size))
-		pthread_cond_signal(&q->not_empty);
-	pthread_mutex_unlock(&q->lock);
+	s->alert = NULL;
+	commit_slot(q);
 }
 
 void sinkq_kick(struct sink_queue *q)

@@ -11,11 +11,14 @@
 #define VIGIL_SINK_QUEUE_H
 
 #include <stdint.h>
+#include "alert.h"
 #include "flow_record.h"
 
 struct sink_queue;
 
-typedef void (*sink_consume_fn)(void *ctx, const struct flow_record *rec);
+/* Exactly one of rec and alert is non-NULL. */
+typedef void (*sink_consume_fn)(void *ctx, const struct flow_record *rec,
+				const struct alert *alert);
 
 /* Start the writer thread; consume is called on it, in push order.
  * slots: ring size. NULL if the thread cannot be started. */
@@ -23,6 +26,13 @@ struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx)
 
 /* Copy rec (its strings too) into the ring; waits while the ring is full. */
 void sinkq_push(struct sink_queue *q, const struct flow_record *rec);
+
+/* Copy an alert into the ring (waits while full). Returns -1 if the copy
+ * could not be allocated (the alert is then counted as lost). */
+int sinkq_push_alert(struct sink_queue *q, const struct alert *a);
+
+/* Alerts that could not be queued (out of memory). */
+uint64_t sinkq_alerts_lost(const struct sink_queue *q);
 
 /* Wake the writer for whatever is queued (records are otherwise handed
  * over in groups); call it about once a second. */

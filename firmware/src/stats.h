@@ -26,6 +26,9 @@ struct vigil_stats {
 	uint64_t flows_interim;
 	uint64_t flows_peak;                    /* most concurrent flows */
 	uint64_t ndpi_states_peak;              /* most flows holding nDPI state */
+	uint64_t alerts;                        /* raised (after suppression) */
+	uint64_t alerts_signature, alerts_ioc, alerts_detector;
+	uint64_t alerts_suppressed;
 	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
 	uint32_t files;                         /* capture files read */
 };

@@ -19,6 +19,7 @@
  * next store_add_flow starts a new batch.
  */
 #include "store.h"
+#include "json.h"
 
 #include <limits.h>
 #include <sqlite3.h>
@@ -35,10 +36,13 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *insert_flow;  /* prepared once, reused per row */
 	sqlite3_stmt *insert_run;
+	sqlite3_stmt *upsert_alert;
+	sqlite3_stmt *link_alert;
 	int batch_rows;             /* rows per transaction */
 	int in_batch;               /* a transaction is open */
 	int batch_pending;          /* rows inserted in the open transaction */
 	uint64_t rows_failed;       /* rows lost with a failed batch */
+	uint64_t alerts_failed;     /* alerts that could not be stored */
 	char err[256];              /* last failure, one line */
 };
 
@@ -85,9 +89,43 @@ static const char schema_v1[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
 	"INSERT INTO meta(key, value) VALUES ('application', 'vigil');";
 
+/* Version 1 -> 2: alerts. Repeats of one rule for the same source and
+ * destination (and, for indicator alerts, the same indicator) are one row
+ * with a count and first/last seen, so a flood is one line to triage;
+ * alert_flows links each row to every flow it was raised on. Flows that
+ * raised an alert are marked and indexed by flow_id for that join. */
+static const char schema_v2[] =
+	"ALTER TABLE flows ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX flows_alerted ON flows(flow_id) WHERE alerted = 1;"
+	"CREATE TABLE alerts ("
+	" id INTEGER PRIMARY KEY,"
+	" engine TEXT NOT NULL,"           /* signature, ioc, detector */
+	" gid INTEGER NOT NULL, sid INTEGER NOT NULL, rev INTEGER,"
+	" signature TEXT, classtype TEXT, category TEXT, severity INTEGER,"
+	" detector TEXT,"
+	" ioc_kind TEXT, ioc_indicator TEXT NOT NULL DEFAULT '', ioc_list TEXT,"
+	" ioc_description TEXT,"
+	" src_ip TEXT NOT NULL, dest_ip TEXT NOT NULL DEFAULT '',"
+	" proto INTEGER, src_port INTEGER, dest_port INTEGER, app_proto TEXT,"
+	" first_seen_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
+	" count INTEGER NOT NULL DEFAULT 1,"
+	" metadata TEXT,"                  /* JSON object of the latest occurrence */
+	" rule_text TEXT, refs TEXT,"
+	" status TEXT NOT NULL DEFAULT 'new',"
+	" UNIQUE (gid, sid, src_ip, dest_ip, ioc_indicator));"
+	"CREATE INDEX alerts_last ON alerts(last_seen_us);"
+	"CREATE INDEX alerts_src ON alerts(src_ip, last_seen_us);"
+	"CREATE INDEX alerts_dest ON alerts(dest_ip, last_seen_us);"
+	"CREATE TABLE alert_flows ("
+	" alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	" flow_id INTEGER NOT NULL,"
+	" ts_us INTEGER NOT NULL,"
+	" PRIMARY KEY (alert_id, flow_id)) WITHOUT ROWID;";
+
 /* migrations[i] takes the database from user_version i to i + 1. */
 static const char *const migrations[] = {
 	schema_v1,
+	schema_v2,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -100,8 +138,26 @@ static const char insert_flow_sql[] =
 	" state, reason, interim, tunnel,"
 	" app_proto, ndpi_protocol, ndpi_category, ndpi_confidence, guessed, risks,"
 	" tls_sni, ja3, ja3s, dns_rrname, http_host, http_user_agent,"
-	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc)"
-	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?)";
+	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc, alerted)"
+	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
+
+static const char upsert_alert_sql[] =
+	"INSERT INTO alerts (engine, gid, sid, rev, signature, classtype, category,"
+	" severity, detector, ioc_kind, ioc_indicator, ioc_list, ioc_description,"
+	" src_ip, dest_ip, proto, src_port, dest_port, app_proto,"
+	" first_seen_us, last_seen_us, metadata, rule_text, refs)"
+	" VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)"
+	" ON CONFLICT (gid, sid, src_ip, dest_ip, ioc_indicator) DO UPDATE SET"
+	" count = count + 1,"
+	" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
+	" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+	" rev = excluded.rev, signature = excluded.signature,"
+	" severity = min(severity, excluded.severity),"
+	" metadata = excluded.metadata"
+	" RETURNING id";
+
+static const char link_alert_sql[] =
+	"INSERT OR IGNORE INTO alert_flows (alert_id, flow_id, ts_us) VALUES (?,?,?)";
 
 static const char insert_run_sql[] =
 	"INSERT INTO runs (recorded_at, sources, home_net, first_ts_us, last_ts_us,"
@@ -452,6 +508,12 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v3(s->db, insert_run_sql, -1,
 					SQLITE_PREPARE_PERSISTENT, &s->insert_run, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, upsert_alert_sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->upsert_alert, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, link_alert_sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->link_alert, NULL);
 	if (rc != SQLITE_OK) {
 		set_db_err(s, "prepare insert", rc);
 		goto fail;
@@ -464,6 +526,8 @@ fail:
 		snprintf(err, errlen, "%s", s->err);
 	sqlite3_finalize(s->insert_flow);
 	sqlite3_finalize(s->insert_run);
+	sqlite3_finalize(s->upsert_alert);
+	sqlite3_finalize(s->link_alert);
 	sqlite3_close(s->db);
 	free(s);
 	return NULL;
@@ -531,6 +595,7 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	bind_text(&b, rec->tls_cert_sha1, SIZE_MAX);
 	bind_u64(&b, rec->tcp_flags_ts);
 	bind_u64(&b, rec->tcp_flags_tc);
+	bind_u64(&b, rec->alerted ? 1 : 0);
 
 	if (b.rc != SQLITE_OK) {
 		rc = b.rc;
@@ -549,6 +614,135 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 		return -1;
 	}
 
+	s->batch_pending++;
+	if (s->batch_pending >= s->batch_rows)
+		return commit_batch(s);
+	return 0;
+}
+
+/* The alert's metadata as a JSON object in Suricata's form (key -> [value]),
+ * into buf; NULL when there is none. */
+static const char *alert_meta_json(const struct alert *a, char *buf, size_t buflen)
+{
+	struct json j;
+	if (a->n_meta <= 0)
+		return NULL;
+	json_init(&j);
+	json_obj_begin(&j);
+	for (int i = 0; i < a->n_meta && i < ALERT_MAX_META; i++) {
+		if (!a->meta[i].key)
+			continue;
+		json_key(&j, a->meta[i].key);
+		json_arr_begin(&j);
+		json_str(&j, a->meta[i].value ? a->meta[i].value : "");
+		json_arr_end(&j);
+	}
+	json_obj_end(&j);
+	snprintf(buf, buflen, "%s", j.oom || !j.buf ? "{}" : j.buf);
+	json_free(&j);
+	return buf;
+}
+
+/* Store one alert in the open batch: a new row, or one more occurrence of
+ * the row with the same rule, hosts (and indicator), plus a link to each
+ * flow it was raised on. */
+int store_add_alert(struct store *s, const struct alert *a)
+{
+	static const char *engines[] = { "signature", "ioc", "detector" };
+	char meta[4096], refs[2048];
+	struct binder b;
+	sqlite3_int64 id = 0;
+	int rc;
+
+	if (!s || !a)
+		return -1;
+	if (!s->in_batch && begin_batch(s) != 0) {
+		s->alerts_failed++;
+		return -1;
+	}
+	refs[0] = '\0';
+	for (int i = 0, off = 0; i < a->n_references && i < ALERT_MAX_REFS; i++) {
+		int n = snprintf(refs + off, sizeof refs - (size_t)off, "%s%s", i ? "\n" : "",
+				 a->references[i] ? a->references[i] : "");
+		if (n < 0 || (size_t)(off + n) >= sizeof refs)
+			break;
+		off += n;
+	}
+
+	b.st = s->upsert_alert;
+	b.idx = 0;
+	b.rc = SQLITE_OK;
+	bind_text(&b, engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0], SIZE_MAX);
+	bind_u64(&b, a->gid);
+	bind_u64(&b, a->sid);
+	bind_u64(&b, a->rev);
+	bind_text(&b, a->signature, SIZE_MAX);
+	bind_text(&b, a->classtype, SIZE_MAX);
+	bind_text(&b, a->category, SIZE_MAX);
+	bind_u64(&b, (uint64_t)(a->severity > 0 ? a->severity : 3));
+	bind_text(&b, a->detector, SIZE_MAX);
+	bind_text(&b, a->ioc_kind, SIZE_MAX);
+	/* NOT NULL key columns: "" (bind_text would bind NULL) */
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->ioc_indicator ? a->ioc_indicator : "",
+					 -1, SQLITE_STATIC);
+	bind_text(&b, a->ioc_list, SIZE_MAX);
+	bind_text(&b, a->ioc_description, SIZE_MAX);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->src_ip, -1, SQLITE_STATIC);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->dest_ip, -1, SQLITE_STATIC);
+	bind_u64(&b, a->proto);
+	if (a->has_ports) {
+		bind_u64(&b, a->src_port);
+		bind_u64(&b, a->dest_port);
+	} else {
+		bind_text(&b, NULL, 0);
+		if (a->dest_port)
+			bind_u64(&b, a->dest_port);
+		else
+			bind_text(&b, NULL, 0);
+	}
+	bind_text(&b, a->app_proto, SIZE_MAX);
+	bind_u64(&b, a->ts_us);
+	bind_u64(&b, a->ts_us);
+	bind_text(&b, alert_meta_json(a, meta, sizeof meta), sizeof meta);
+	bind_text(&b, a->rule_text, SIZE_MAX);
+	bind_text(&b, refs, sizeof refs);
+
+	if (b.rc != SQLITE_OK) {
+		rc = b.rc;
+		set_db_err(s, "bind alert", rc);
+	} else {
+		rc = sqlite3_step(s->upsert_alert);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(s->upsert_alert, 0);
+			rc = sqlite3_step(s->upsert_alert);
+		}
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "insert alert", rc);
+	}
+	sqlite3_reset(s->upsert_alert);
+	sqlite3_clear_bindings(s->upsert_alert);
+
+	for (int i = 0; rc == SQLITE_OK && i < a->n_flow_ids && i < ALERT_MAX_FLOWS; i++) {
+		sqlite3_bind_int64(s->link_alert, 1, id);
+		sqlite3_bind_int64(s->link_alert, 2, (sqlite3_int64)a->flow_ids[i]);
+		sqlite3_bind_int64(s->link_alert, 3, (sqlite3_int64)a->ts_us);
+		rc = sqlite3_step(s->link_alert);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "link alert to flow", rc);
+		sqlite3_reset(s->link_alert);
+	}
+	if (rc != SQLITE_OK) {
+		s->alerts_failed++;
+		abandon_batch(s, 0);
+		return -1;
+	}
 	s->batch_pending++;
 	if (s->batch_pending >= s->batch_rows)
 		return commit_batch(s);
@@ -697,6 +891,8 @@ int store_close(struct store *s)
 	rc = commit_batch(s);
 	sqlite3_finalize(s->insert_flow);
 	sqlite3_finalize(s->insert_run);
+	sqlite3_finalize(s->upsert_alert);
+	sqlite3_finalize(s->link_alert);
 	if (exec_sql(s, "checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)") != 0)
 		rc = -1;
 	if (sqlite3_close(s->db) != SQLITE_OK)

@@ -10,10 +10,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "alert.h"
 #include "flow_record.h"
 #include "stats.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -21,6 +22,9 @@ struct store;
  * (0 = default 1000). NULL and err filled on failure. */
 struct store *store_open(const char *path, int batch_rows, char *err, size_t errlen);
 int store_add_flow(struct store *s, const struct flow_record *rec);
+/* Store an alert (aggregated with earlier ones of the same rule, hosts and
+ * indicator) and link it to its flows. */
+int store_add_alert(struct store *s, const struct alert *a);
 /* Record one run's statistics, its capture sources and --home-net (also
  * commits the pending batch). */
 int store_add_run(struct store *s, const struct vigil_stats *st,

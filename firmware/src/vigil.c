@@ -8,6 +8,7 @@
 #include "log.h"
 #include "replay.h"
 #include "report.h"
+#include "ruleset.h"
 
 static void usage(FILE *out)
 {
@@ -15,6 +16,8 @@ static void usage(FILE *out)
 		"usage: vigil COMMAND [options]\n"
 		"  replay [options] FILE...   classify the flows of pcap/pcapng captures\n"
 		"  summary --db FILE [--top N] print what a flow database holds\n"
+		"  rules check [--home-net CIDR,...] DIR...\n"
+		"                             validate rule sets, print what they hold\n"
 		"  version                    print the version\n"
 		"Run 'vigil COMMAND --help' for a command's options; see vigil(8).\n");
 }
@@ -61,6 +64,65 @@ static int cmd_summary(int argc, char **argv)
 	return 0;
 }
 
+/* `vigil rules check DIR...`: load the sets as replay and the daemon
+ * would, print every problem as file:line: reason and what was loaded. */
+static int cmd_rules(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home-net", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *home = HOMENET_DEFAULT;
+	struct homenet hn;
+	char err[256];
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "usage: vigil rules check [--home-net CIDR,...] DIR...\n");
+		return 2;
+	}
+	argc--;
+	argv++;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': home = optarg; break;
+		case 'h':
+			printf("usage: vigil rules check [--home-net CIDR,...] DIR...\n"
+			       "Load rule set directories, report every problem as file:line: reason,\n"
+			       "print what was loaded. Exit 0 when there is no problem, 1 otherwise.\n");
+			return 0;
+		default:
+			fprintf(stderr, "vigil rules check: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "vigil rules check: no rule set directory given\n");
+		return 2;
+	}
+	if (homenet_parse(&hn, home, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil rules check: --home-net: %s\n", err);
+		return 2;
+	}
+	struct ruleset *rs = ruleset_new(&hn, stderr);
+	if (!rs) {
+		fprintf(stderr, "vigil rules check: out of memory\n");
+		return 1;
+	}
+	for (int i = optind; i < argc; i++)
+		ruleset_load_dir(rs, argv[i]);
+	ruleset_print_summary(rs, stdout);
+	int rc = rs->problems > 0 ? 1 : 0;
+	if (rc)
+		fprintf(stderr, "vigil rules check: %d problem(s)\n", rs->problems);
+	ruleset_free(rs);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -72,6 +134,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "summary") == 0)
 		return cmd_summary(argc - 1, argv + 1);
+	if (strcmp(cmd, "rules") == 0)
+		return cmd_rules(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("vigil %s (%s)\n", VIGIL_VERSION, VIGIL_GITREV);
 		return 0;

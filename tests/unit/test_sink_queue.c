@@ -32,6 +32,8 @@ struct consumer {
 	unsigned sleep_us;         /* slow consumer */
 	pthread_t main_thread;
 	int other_thread;          /* 1 if consume ran off the main thread */
+	atomic_ulong alerts;       /* alerts consumed */
+	atomic_ulong alerts_bad;   /* alerts whose copied strings were wrong */
 	char first_bad[256];
 };
 
@@ -56,8 +58,19 @@ static int same(const char *got, const char *want)
 	return got && strcmp(got, want) == 0;
 }
 
-static void consume(void *ctx, const struct flow_record *r)
+static void consume(void *ctx, const struct flow_record *r, const struct alert *a)
 {
+	if (a) {
+		struct consumer *ca = ctx;
+		char want[64];
+		snprintf(want, sizeof want, "alert %lu", (unsigned long)atomic_load(&ca->alerts));
+		if (!a->signature || strcmp(a->signature, want) != 0 ||
+		    !a->meta[0].value || strcmp(a->meta[0].value, "42") != 0 ||
+		    strcmp(a->src_ip, "192.0.2.9") != 0 || a->flow_ids[0] != 7)
+			atomic_fetch_add(&ca->alerts_bad, 1);
+		atomic_fetch_add(&ca->alerts, 1);
+		return;
+	}
 	struct consumer *c = ctx;
 	char sni[64], dns[64], ua[64], ndpi[32], ip[46];
 
@@ -294,8 +307,9 @@ struct trunc_seen {
 	int n;
 };
 
-static void consume_trunc(void *ctx, const struct flow_record *r)
+static void consume_trunc(void *ctx, const struct flow_record *r, const struct alert *a)
 {
+	(void)a;
 	struct trunc_seen *t = ctx;
 
 	t->sni = strlen(r->tls_sni);
@@ -336,6 +350,38 @@ static void test_long_strings_cut(void **state)
 	sinkq_close(q);
 }
 
+/* Alerts travel in order with the records, as deep copies: the producer's
+ * buffers are overwritten right after each push. */
+static void test_alerts_copied(void **state)
+{
+	struct consumer c;
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.main_thread = pthread_self();
+	struct sink_queue *q = sinkq_new(8, consume, &c);
+	assert_non_null(q);
+	for (int i = 0; i < 500; i++) {
+		char sig[64], val[16];
+		struct alert a;
+		memset(&a, 0, sizeof a);
+		snprintf(sig, sizeof sig, "alert %d", i);
+		snprintf(val, sizeof val, "42");
+		a.signature = sig;
+		a.meta[0].key = "count";
+		a.meta[0].value = val;
+		a.n_meta = 1;
+		snprintf(a.src_ip, sizeof a.src_ip, "192.0.2.9");
+		a.flow_ids[0] = 7;
+		a.n_flow_ids = 1;
+		assert_int_equal(sinkq_push_alert(q, &a), 0);
+		memset(sig, 'x', sizeof sig - 1);
+		memset(val, 'y', sizeof val - 1);
+	}
+	sinkq_close(q);
+	assert_int_equal(atomic_load(&c.alerts), 500);
+	assert_int_equal(atomic_load(&c.alerts_bad), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_close_flushes),
 		cmocka_unit_test(test_long_strings_cut),
+		cmocka_unit_test(test_alerts_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,61 @@
+/*
+ * alert.c - alert helpers (see alert.h).
+ */
+#include "alert.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes alert_dup needs for string s. */
+static size_t slen(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy s into the block at *p; NULL stays NULL. */
+static const char *scopy(char **p, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = *p;
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
+struct alert *alert_dup(const struct alert *a)
+{
+	size_t total = sizeof *a;
+	total += slen(a->signature) + slen(a->classtype) + slen(a->category) +
+		 slen(a->detector) + slen(a->ioc_kind) + slen(a->ioc_indicator) +
+		 slen(a->ioc_list) + slen(a->ioc_description) + slen(a->rule_text) +
+		 slen(a->app_proto);
+	for (int i = 0; i < a->n_references && i < ALERT_MAX_REFS; i++)
+		total += slen(a->references[i]);
+	for (int i = 0; i < a->n_meta && i < ALERT_MAX_META; i++)
+		total += slen(a->meta[i].key) + slen(a->meta[i].value);
+
+	struct alert *c = malloc(total);
+	if (!c)
+		return NULL;
+	*c = *a;
+	char *p = (char *)(c + 1);
+	c->signature = scopy(&p, a->signature);
+	c->classtype = scopy(&p, a->classtype);
+	c->category = scopy(&p, a->category);
+	c->detector = scopy(&p, a->detector);
+	c->ioc_kind = scopy(&p, a->ioc_kind);
+	c->ioc_indicator = scopy(&p, a->ioc_indicator);
+	c->ioc_list = scopy(&p, a->ioc_list);
+	c->ioc_description = scopy(&p, a->ioc_description);
+	c->rule_text = scopy(&p, a->rule_text);
+	c->app_proto = scopy(&p, a->app_proto);
+	for (int i = 0; i < a->n_references && i < ALERT_MAX_REFS; i++)
+		c->references[i] = scopy(&p, a->references[i]);
+	for (int i = 0; i < a->n_meta && i < ALERT_MAX_META; i++) {
+		c->meta[i].key = scopy(&p, a->meta[i].key);
+		c->meta[i].value = scopy(&p, a->meta[i].value);
+	}
+	return c;
+}
