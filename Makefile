@@ -91,9 +91,9 @@ $(BUILD)/vigil: $(MAIN_OBJ) $(BUILD)/libvigil.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(CMOCKA_LIBS) $(LDLIBS)
 
--include $(DEPS)
+-include $(DEPS) $(UNIT_BINS:=.d)
 
 # ---- dependencies ----------------------------------------------------------
 # Debian packages the build, tests and benchmarks need.

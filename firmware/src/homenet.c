@@ -4,6 +4,7 @@
 #include "homenet.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ int homenet_parse(struct homenet *h, const char *list, char *err, size_t errlen)
 		if (slash) {
 			char *end;
 			long b = strtol(slash + 1, &end, 10);
-			if (!slash[1] || *end || b < 0 || b > bits) {
+			if (!isdigit((unsigned char)slash[1]) || *end || b < 0 || b > bits) {
 				snprintf(err, errlen, "'%s/%s': bad prefix length", tok, slash + 1);
 				return -1;
 			}

@@ -85,6 +85,8 @@ static void json_value_prefix(struct json *j)
 
 void json_obj_begin(struct json *j)
 {
+	if (j->depth >= JSON_MAX_DEPTH)
+		j->oom = 1; /* deeper than the writer tracks: refuse, never emit bad JSON */
 	json_value_prefix(j);
 	json_putc(j, '{');
 	if (j->depth < JSON_MAX_DEPTH)
@@ -101,6 +103,8 @@ void json_obj_end(struct json *j)
 
 void json_arr_begin(struct json *j)
 {
+	if (j->depth >= JSON_MAX_DEPTH)
+		j->oom = 1;
 	json_value_prefix(j);
 	json_putc(j, '[');
 	if (j->depth < JSON_MAX_DEPTH)

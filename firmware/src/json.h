@@ -18,7 +18,7 @@ struct json {
 	size_t len, cap;
 	int depth;
 	uint8_t need_comma[JSON_MAX_DEPTH];
-	int oom;              /* an allocation failed: output is incomplete */
+	int oom;              /* allocation failed or nesting too deep: output unusable */
 };
 
 void json_init(struct json *j);
