@@ -412,6 +412,63 @@ static int print_decode_errors(struct report *r)
 }
 
 /* Open the store read-only, check it is one, and print every section. */
+/* Print the alerts: rows of the aggregated alerts table, most severe and
+ * most frequent first, with their count and hosts. Databases from before
+ * alerts existed (schema 1) have no such table: nothing is printed. */
+static int print_alerts(struct report *r, int top)
+{
+	static const char sql[] =
+		"SELECT severity, count, engine, coalesce(signature, ''), src_ip, dest_ip"
+		" FROM alerts ORDER BY severity ASC, count DESC, last_seen_us DESC LIMIT ?1";
+	static const char total_sql[] =
+		"SELECT count(*), coalesce(sum(count), 0) FROM alerts";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, total_sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0; /* no alerts table */
+	}
+	uint64_t rows = 0, total = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rows = column_u64(st, 0);
+		total = column_u64(st, 1);
+	}
+	sqlite3_finalize(st);
+	fprintf(r->out, "\nAlerts (%" PRIu64 " raised, %" PRIu64 " distinct; top %d by severity)\n",
+		total, rows, top);
+	if (rows == 0) {
+		fprintf(r->out, "  none\n");
+		return 0;
+	}
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 1, top);
+	if (rc != SQLITE_OK) {
+		report_db_err(r, "read alerts");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	fprintf(r->out, "  %-3s %7s  %-9s %-40s %s\n", "Sev", "Count", "Engine", "Signature",
+		"Source -> Destination");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char sig[41], src[64], dst[64], eng[16];
+		column_text(st, 3, sig, sizeof sig, "");
+		column_text(st, 4, src, sizeof src, "?");
+		column_text(st, 5, dst, sizeof dst, "");
+		column_text(st, 2, eng, sizeof eng, "?");
+		fprintf(r->out, "  %-3" PRIu64 " %7" PRIu64 "  %-9s %-40s %s%s%s\n",
+			column_u64(st, 0), column_u64(st, 1), eng, sig, src,
+			dst[0] ? " -> " : "", dst);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		report_db_err(r, "read alerts");
+		return -1;
+	}
+	return 0;
+}
+
 int report_summary(const char *path, FILE *out, int top, char *err, size_t errlen)
 {
 	struct report r = { .out = out, .path = path, .err = err, .errlen = errlen };
@@ -460,6 +517,8 @@ int report_summary(const char *path, FILE *out, int top, char *err, size_t errle
 		rc = print_apps(&r, top);
 	if (rc == 0)
 		rc = print_talkers(&r, top);
+	if (rc == 0)
+		rc = print_alerts(&r, top);
 	if (rc == 0)
 		rc = print_decode_errors(&r);
 	if (!sqlite3_get_autocommit(r.db))
