@@ -345,8 +345,9 @@ def check_schema(events):
         if fl.get("reason") not in want:
             bad(e, "flow.reason is %r, expected one of %s" %
                 (fl.get("reason"), "/".join(want)))
-        if fl.get("alerted") is not False:
-            bad(e, "flow.alerted is %r, expected false" % fl.get("alerted"))
+        if not isinstance(fl.get("alerted"), bool):
+            bad(e, "flow.alerted is %r, expected true or false" %
+                fl.get("alerted"))
         nd = e.get("ndpi")
         if not isinstance(nd, dict) or not isinstance(nd.get("protocol"),
                                                       str):
