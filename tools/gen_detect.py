@@ -737,13 +737,15 @@ alert udp any any -> 198.18.45.0/24 any (msg:"APP ndpi-protocol negated"; ndpi-p
 alert tcp any any -> 198.18.46.0/24 any (msg:"APP ndpi-risk single"; ndpi-risk:NDPI_TLS_SELFSIGNED_CERTIFICATE; sid:100307;)
 alert tcp any any -> 198.18.47.0/24 any (msg:"APP ndpi-risk list (all of them)"; ndpi-risk:NDPI_TLS_OBSOLETE_VERSION,NDPI_TLS_WEAK_CIPHER; sid:100308;)
 alert tcp any any -> 198.18.48.0/24 any (msg:"APP ndpi-risk negated"; app-layer-protocol:http; ndpi-risk:!NDPI_HTTP_NUMERIC_IP_HOST; sid:100309;)
+alert tcp any any -> 198.18.49.0/24 any (msg:"APP ndpi-risk by nDPI's description"; ndpi-risk:"Desktop/File Sharing Session"; sid:100310;)
 """
 
 
 def gen_sig_app():
     hit = Cap("sig_app.pcap", "sig", t0=5 * DAY,
               note="app-layer-protocol, ndpi-protocol (one part, dotted, "
-                   "negated), ndpi-risk (one, all of a list, negated)")
+                   "negated), ndpi-risk (one, all of a list, negated: "
+                   "Suricata's NDPI_* codes; and nDPI's description)")
     neg = Cap("sig_app_neg.pcap", "sig", t0=6 * DAY,
               note="the other protocol or risk on the same servers")
     h, m = Net(hit, 301), Net(neg, 302)
@@ -786,6 +788,9 @@ def gen_sig_app():
     f = h.http(9.0, CLI, "198.18.48.48", "app-risk.example")
     hit.sig(f, 100309)
     m.http(9.0, CLI, "198.18.48.48", "198.18.48.48")
+    f = h.rdp(10.0, CLI, "198.18.49.49")
+    hit.sig(f, 100310)
+    m.ssh(10.0, CLI, "198.18.49.49")
     return [hit, neg]
 
 

@@ -5,8 +5,9 @@
 # VIGIL: the command that runs vigil, possibly with a prefix, e.g.
 #   VIGIL="qemu-aarch64 -L / $PWD/build/arm64/vigil" tests/integration/run.sh
 # (default: build/vigil). Extra arguments are fixture names for
-# check_replay.py (default: all). Prints "integration: N passed, M failed"
-# last and exits non-zero on any failure.
+# check_replay.py (default: all, then check_cli.py and check_detect.py).
+# Prints "integration: N passed, M failed" last and exits non-zero on any
+# failure.
 
 cd "$(dirname "$0")/../.." || exit 1
 : "${VIGIL:=$(pwd)/build/vigil}"
@@ -53,6 +54,8 @@ run_check() {
 run_check check_replay tests/integration/check_replay.py "$@"
 if [ $# -eq 0 ]; then
 	run_check check_cli tests/integration/check_cli.py
+	# detection: tests/detect captures and rule sets (tools/gen_detect.py)
+	run_check check_detect tests/integration/check_detect.py
 fi
 
 echo "integration: $pass passed, $fail failed"
