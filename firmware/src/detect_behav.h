@@ -35,13 +35,23 @@ struct behav_counters {
 struct behav *behav_new(const struct homenet *home);
 void behav_free(struct behav *b);
 
-/* Read a detectors.conf. Returns 0, or -1 on problems (each reported). */
+/* Read a detectors.conf. Returns 0, or -1 on problems (each reported
+ * through problem() with its line; line 0: the whole file). On -1 the
+ * configuration in use stays as it was; on 0 the file replaces it whole
+ * (detectors without a section are disabled) and the detectors' state is
+ * forgotten. A [section] enables its detector unless it says enabled = no. */
 int behav_load_config(struct behav *b, const char *path, rule_problem_fn problem, void *ctx);
 
 /* Number of detectors enabled. */
 int behav_enabled(const struct behav *b);
 
-/* Feed one flow record (final or interim). Alerts go to cb. */
+/* "portscan", "hostsweep", ... for an enum behav_detector; NULL otherwise. */
+const char *behav_detector_name(int det);
+
+/* Feed one flow record (final or interim). Alerts go to cb; their
+ * strings live until cb returns. Event time is rec->end_us (else
+ * start_us); only exfil counts interim records; flows to multicast and
+ * broadcast addresses are not counted. */
 void behav_flow(struct behav *b, const struct flow_record *rec, alert_fn cb, void *ctx);
 
 /* Forget state older than the windows (packet time). */
