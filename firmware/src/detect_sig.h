@@ -42,8 +42,18 @@ size_t sig_count(const struct sig_set *s);
 
 /* Evaluate every rule against one flow (call once per flow). now_us is the
  * packet time for thresholds. Each matching rule that passes its
- * threshold produces one alert through cb. Returns alerts produced. */
+ * threshold produces one alert through cb. Returns alerts produced.
+ * Not reentrant for one set (threshold state, pcre scratch space). */
 int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t now_us,
 		   alert_fn cb, void *ctx);
+
+/* Threshold / detection_filter state: keys tracked now, and keys dropped
+ * (with their counts) because the table was full. */
+struct sig_counters {
+	uint64_t threshold_tracked;
+	uint64_t threshold_evicted;
+};
+
+void sig_get_counters(const struct sig_set *s, struct sig_counters *out);
 
 #endif
