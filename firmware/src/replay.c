@@ -33,51 +33,53 @@ struct replay {
 	struct eve *eve;
 	struct store *store;
 	struct decoder *dec;
-	struct sink_queue *sinks;
+	struct sink_queue *eve_q;   /* one writer thread per sink: the pipeline */
+	struct sink_queue *db_q;    /* thread never waits on a disk */
 	struct ruleset *rules;
 	struct detect *detect;
 	struct flow_table *flows_ref;
 	struct vigil_stats st;
-	int sink_failed;       /* written by the writer thread only */
+	int eve_failed;        /* written by the EVE thread only */
+	int db_failed;         /* written by the SQLite thread only */
 };
 
 /* Bits of flow_user_flags() */
 #define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
 
-/* Writer thread: every sink gets the record or alert. */
-static void replay_consume(void *ctx, const struct flow_record *rec, const struct alert *a)
+/* EVE writer thread. */
+static void replay_consume_eve(void *ctx, const struct flow_record *rec, const struct alert *a)
 {
 	struct replay *r = ctx;
+	int rc = a ? eve_write_alert(r->eve, a) : eve_write_flow(r->eve, rec);
 
-	if (a) {
-		if (r->eve && eve_write_alert(r->eve, a) < 0 && !(r->sink_failed & 1)) {
-			log_error("EVE output: write failed");
-			r->sink_failed |= 1;
-		}
-		if (r->store && store_add_alert(r->store, a) < 0 && !(r->sink_failed & 2)) {
-			log_error("database: %s", store_error(r->store));
-			r->sink_failed |= 2;
-		}
-		return;
-	}
-	if (r->eve && eve_write_flow(r->eve, rec) < 0 && !(r->sink_failed & 1)) {
+	if (rc < 0 && !r->eve_failed) {
 		log_error("EVE output: write failed");
-		r->sink_failed |= 1;
-	}
-	if (r->store && store_add_flow(r->store, rec) < 0 && !(r->sink_failed & 2)) {
-		log_error("database: %s", store_error(r->store));
-		r->sink_failed |= 2;
+		r->eve_failed = 1;
 	}
 }
 
-/* Detection's alerts go to the writer thread like flow records. */
+/* SQLite writer thread. */
+static void replay_consume_db(void *ctx, const struct flow_record *rec, const struct alert *a)
+{
+	struct replay *r = ctx;
+	int rc = a ? store_add_alert(r->store, a) : store_add_flow(r->store, rec);
+
+	if (rc < 0 && !r->db_failed) {
+		log_error("database: %s", store_error(r->store));
+		r->db_failed = 1;
+	}
+}
+
+/* Detection's alerts go to the writer threads like flow records. */
 static void replay_alert(void *ctx, const struct alert *a)
 {
 	struct replay *r = ctx;
 	r->st.alerts++;
-	if (r->sinks && sinkq_push_alert(r->sinks, a) < 0)
-		log_error("alert lost: out of memory");
+	if (r->eve_q && sinkq_push_alert(r->eve_q, a) < 0)
+		log_error("alert lost for EVE: out of memory");
+	if (r->db_q && sinkq_push_alert(r->db_q, a) < 0)
+		log_error("alert lost for the database: out of memory");
 }
 
 /* Signatures and indicators on a flow whose classification just became
@@ -117,8 +119,10 @@ static void replay_emit(void *ctx, struct flow *f, struct flow_record *rec, int 
 			*uf |= UF_ALERTED;
 		rec->alerted = (*uf & UF_ALERTED) != 0;
 	}
-	if (r->sinks)
-		sinkq_push(r->sinks, rec);
+	if (r->eve_q)
+		sinkq_push(r->eve_q, rec);
+	if (r->db_q)
+		sinkq_push(r->db_q, rec);
 	if (final)
 		classify_release(r->cls, slot);
 }
@@ -327,15 +331,17 @@ int cmd_replay(int argc, char **argv)
 	if (!r.flows)
 		fatal(1, "out of memory");
 	r.flows_ref = r.flows;
-	if ((r.eve || r.store) && !(r.sinks = sinkq_new(1024, replay_consume, &r)))
-		fatal(1, "cannot start the writer thread");
+	if (r.eve && !(r.eve_q = sinkq_new(1024, replay_consume_eve, &r)))
+		fatal(1, "cannot start the EVE writer thread");
+	if (r.store && !(r.db_q = sinkq_new(1024, replay_consume_db, &r)))
+		fatal(1, "cannot start the database writer thread");
 
 	for (int i = optind; i < argc; i++)
 		rc |= replay_file(&r, argv[i]);
 
 	flow_table_flush(r.flows);
-	uint64_t waits = sinkq_close(r.sinks);
-	r.sinks = NULL;
+	uint64_t waits = sinkq_close(r.eve_q) + sinkq_close(r.db_q);
+	r.eve_q = r.db_q = NULL;
 	if (waits)
 		log_info("the packet thread waited %llu times for the writer",
 			 (unsigned long long)waits);
@@ -380,7 +386,7 @@ int cmd_replay(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	if (r.sink_failed)
+	if (r.eve_failed || r.db_failed)
 		rc = 1;
 	if (!quiet)
 		fprintf(stderr,

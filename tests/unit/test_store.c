@@ -162,8 +162,11 @@ static void test_schema(void **state)
 		assert_int_equal(query_int(db, sql), 1);
 	}
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-				   " AND name IN ('flows', 'runs', 'meta')"), 3);
-	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "1");
+				   " AND name IN ('flows', 'runs', 'meta', 'alerts', 'alert_flows')"), 5);
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "2");
+	/* alerted flows are indexed by flow_id (partial index) */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
+				   " type = 'index' AND name = 'flows_alerted'"), 1);
 	assert_query_text(db, "SELECT value FROM meta WHERE key = 'application'", "vigil");
 	/* the (src_ip, start_us) index really has both columns */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_index_info('flows_src')"), 2);
@@ -307,8 +310,123 @@ static void test_reopen(void **state)
 	db = open_reader(f->db);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 4);
 	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM meta WHERE key LIKE 'migration%'"), 1);
+	/* one note per migration step, none added by the reopen */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM meta WHERE key LIKE 'migration%'"),
+			 STORE_SCHEMA_VERSION);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM flows WHERE flow_id = 1001"), 4);
+	sqlite3_close(db);
+}
+
+/* A database written by schema 1 (flows only, as vigil 0.1 made them) is
+ * migrated to the current schema with its rows kept. */
+static void test_migrate_from_v1(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = NULL;
+	char err[256];
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		/* schema 1 as vigil 0.1 created it (frozen: never edit) */
+		"PRAGMA journal_mode=WAL;"
+		"CREATE TABLE flows (id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL,"
+		" start_us INTEGER NOT NULL, end_us INTEGER NOT NULL, ipver INTEGER, proto INTEGER,"
+		" vlan INTEGER, src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,"
+		" pkts_toserver INTEGER, pkts_toclient INTEGER, bytes_toserver INTEGER,"
+		" bytes_toclient INTEGER, state TEXT, reason TEXT,"
+		" interim INTEGER NOT NULL DEFAULT 0, tunnel INTEGER NOT NULL DEFAULT 0,"
+		" app_proto TEXT, ndpi_protocol TEXT, ndpi_category TEXT, ndpi_confidence TEXT,"
+		" guessed INTEGER NOT NULL DEFAULT 0, risks TEXT, tls_sni TEXT, ja3 TEXT, ja3s TEXT,"
+		" dns_rrname TEXT, http_host TEXT, http_user_agent TEXT, dns_rrtype INTEGER,"
+		" tls_cert_sha1 TEXT, tcp_flags_ts INTEGER, tcp_flags_tc INTEGER);"
+		"CREATE INDEX flows_start ON flows(start_us);"
+		"CREATE INDEX flows_src ON flows(src_ip, start_us);"
+		"CREATE INDEX flows_dest ON flows(dest_ip, start_us);"
+		"CREATE INDEX flows_app ON flows(app_proto, start_us);"
+		"CREATE TABLE runs (id INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL,"
+		" sources TEXT, home_net TEXT, first_ts_us INTEGER, last_ts_us INTEGER,"
+		" packets INTEGER, bytes INTEGER, decoded INTEGER, decode_errors_total INTEGER,"
+		" decode_errors TEXT, flows INTEGER, flows_evicted INTEGER, flows_peak INTEGER,"
+		" kernel_drops INTEGER);"
+		"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+		"INSERT INTO meta VALUES ('application', 'vigil');"
+		"INSERT INTO flows (flow_id, start_us, end_us, src_ip, dest_ip)"
+		" VALUES (77, 1, 2, '10.0.0.1', '10.0.0.2');"
+		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_close(s), 0);
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows WHERE flow_id = 77 AND alerted = 0"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM alerts"), 0);
+	sqlite3_close(db);
+}
+
+/* Repeats of one rule for the same hosts are one row with a count and
+ * first/last seen; each occurrence links its flow; another destination or
+ * indicator is another row. */
+static void test_alerts_aggregated(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	struct alert a;
+	sqlite3 *db;
+
+	assert_non_null(s);
+	memset(&a, 0, sizeof a);
+	a.engine = ALERT_SIGNATURE;
+	a.gid = 1;
+	a.sid = 2100001;
+	a.rev = 1;
+	a.signature = "vigil POLICY Telnet session";
+	a.category = "Potential corporate privacy violation";
+	a.severity = 2;
+	a.meta[0].key = "policy";
+	a.meta[0].value = "clear-text-admin";
+	a.n_meta = 1;
+	snprintf(a.src_ip, sizeof a.src_ip, "10.0.0.5");
+	snprintf(a.dest_ip, sizeof a.dest_ip, "10.0.0.9");
+	a.proto = 6;
+	a.has_ports = 1;
+	a.src_port = 40000;
+	a.dest_port = 23;
+	for (int i = 0; i < 5; i++) {
+		a.ts_us = 1000000ULL * (uint64_t)(10 + i);
+		a.flow_ids[0] = 500 + (uint64_t)i;
+		a.n_flow_ids = 1;
+		assert_int_equal(store_add_alert(s, &a), 0);
+	}
+	snprintf(a.dest_ip, sizeof a.dest_ip, "10.0.0.10");
+	assert_int_equal(store_add_alert(s, &a), 0);
+	memset(&a, 0, sizeof a);
+	a.engine = ALERT_IOC;
+	a.gid = GID_IOC;
+	a.sid = 1;
+	a.ioc_kind = "ip";
+	a.ioc_list = "list.txt";
+	snprintf(a.src_ip, sizeof a.src_ip, "10.0.0.5");
+	snprintf(a.dest_ip, sizeof a.dest_ip, "203.0.113.7");
+	a.ioc_indicator = "203.0.113.7";
+	assert_int_equal(store_add_alert(s, &a), 0);
+	a.ioc_indicator = "203.0.113.0/24";
+	assert_int_equal(store_add_alert(s, &a), 0);
+	assert_int_equal(store_close(s), 0);
+
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM alerts"), 4);
+	assert_int_equal(query_int(db, "SELECT count FROM alerts WHERE sid = 2100001 AND dest_ip = '10.0.0.9'"), 5);
+	assert_int_equal(query_int(db, "SELECT first_seen_us FROM alerts WHERE dest_ip = '10.0.0.9'"), 10000000);
+	assert_int_equal(query_int(db, "SELECT last_seen_us FROM alerts WHERE dest_ip = '10.0.0.9'"), 14000000);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM alert_flows JOIN alerts ON alerts.id = alert_id"
+				   " WHERE dest_ip = '10.0.0.9'"), 5);
+	assert_query_text(db, "SELECT metadata FROM alerts WHERE dest_ip = '10.0.0.9'",
+			  "{\"policy\":[\"clear-text-admin\"]}");
+	assert_query_text(db, "SELECT engine FROM alerts WHERE ioc_indicator = '203.0.113.0/24'", "ioc");
+	assert_query_text(db, "SELECT status FROM alerts WHERE dest_ip = '10.0.0.10'", "new");
 	sqlite3_close(db);
 }
 
@@ -672,6 +790,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_aggregated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_run, setup, teardown),
