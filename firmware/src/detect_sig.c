@@ -586,10 +586,14 @@ static const char *buf_value(const struct flow_record *rec, int buf)
 /* Set up the per-flow view (the copies are made later, on demand). */
 static void view_init(struct flow_view *v, const struct sig_set *s, const struct flow_record *rec)
 {
-	const char *p = rec->ndpi_protocol;
+	/* A protocol nDPI only guessed from a port or address when it gave up
+	 * is no evidence: application conditions see such a flow as unknown
+	 * (an unanswered SYN to port 8333 is not mining). */
+	const char *p = rec->guessed ? "Unknown" : rec->ndpi_protocol;
+	const char *app = rec->guessed ? "unknown" : rec->app_proto;
 
 	v->rec = rec;
-	v->app_id = rec->app_proto ? sig_name_find(s, rec->app_proto, strlen(rec->app_proto)) : -1;
+	v->app_id = app ? sig_name_find(s, app, strlen(app)) : -1;
 	v->whole_id = p ? sig_name_find(s, p, strlen(p)) : -1;
 	v->n_parts = 0;
 	while (p && v->n_parts < 4) {

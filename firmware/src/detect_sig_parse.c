@@ -1264,6 +1264,65 @@ static int opt_ndpi(struct parse *ps, const char *name, char *v)
 	return 0;
 }
 
+/* nDPI 4.2's risks: the code name Suricata 8's ndpi-risk keyword takes
+ * (ndpi_risk_enum) and the description nDPI writes (ndpi_risk2str), which
+ * is what flow records carry. Both forms are accepted in rules. */
+static const struct { const char *code, *desc; } ndpi_risks[] = {
+	{ "NDPI_URL_POSSIBLE_XSS", "XSS Attack" },
+	{ "NDPI_URL_POSSIBLE_SQL_INJECTION", "SQL Injection" },
+	{ "NDPI_URL_POSSIBLE_RCE_INJECTION", "RCE Injection" },
+	{ "NDPI_BINARY_APPLICATION_TRANSFER", "Binary Application Transfer" },
+	{ "NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT", "Known Protocol on Non Standard Port" },
+	{ "NDPI_TLS_SELFSIGNED_CERTIFICATE", "Self-signed Certificate" },
+	{ "NDPI_TLS_OBSOLETE_VERSION", "Obsolete TLS Version (1.1 or older)" },
+	{ "NDPI_TLS_WEAK_CIPHER", "Weak TLS Cipher" },
+	{ "NDPI_TLS_CERTIFICATE_EXPIRED", "TLS Expired Certificate" },
+	{ "NDPI_TLS_CERTIFICATE_MISMATCH", "TLS Certificate Mismatch" },
+	{ "NDPI_HTTP_SUSPICIOUS_USER_AGENT", "HTTP Suspicious User-Agent" },
+	{ "NDPI_HTTP_NUMERIC_IP_HOST", "HTTP Numeric IP Address" },
+	{ "NDPI_HTTP_SUSPICIOUS_URL", "HTTP Suspicious URL" },
+	{ "NDPI_HTTP_SUSPICIOUS_HEADER", "HTTP Suspicious Header" },
+	{ "NDPI_TLS_NOT_CARRYING_HTTPS", "TLS (probably) Not Carrying HTTPS" },
+	{ "NDPI_SUSPICIOUS_DGA_DOMAIN", "Suspicious DGA Domain name" },
+	{ "NDPI_MALFORMED_PACKET", "Malformed Packet" },
+	{ "NDPI_SSH_OBSOLETE_CLIENT_VERSION_OR_CIPHER", "SSH Obsolete Client Version/Cipher" },
+	{ "NDPI_SSH_OBSOLETE_SERVER_VERSION_OR_CIPHER", "SSH Obsolete Server Version/Cipher" },
+	{ "NDPI_SMB_INSECURE_VERSION", "SMB Insecure Version" },
+	{ "NDPI_TLS_SUSPICIOUS_ESNI_USAGE", "TLS Suspicious ESNI Usage" },
+	{ "NDPI_UNSAFE_PROTOCOL", "Unsafe Protocol" },
+	{ "NDPI_DNS_SUSPICIOUS_TRAFFIC", "Suspicious DNS Traffic" },
+	{ "NDPI_TLS_MISSING_SNI", "Missing SNI TLS Extension" },
+	{ "NDPI_HTTP_SUSPICIOUS_CONTENT", "HTTP Suspicious Content" },
+	{ "NDPI_RISKY_ASN", "Risky ASN" },
+	{ "NDPI_RISKY_DOMAIN", "Risky Domain Name" },
+	{ "NDPI_MALICIOUS_JA3", "Possibly Malicious JA3 Fingerprint" },
+	{ "NDPI_MALICIOUS_SHA1_CERTIFICATE", "Possibly Malicious SSL Cert. SHA1 Fingerprint" },
+	{ "NDPI_DESKTOP_OR_FILE_SHARING_SESSION", "Desktop/File Sharing Session" },
+	{ "NDPI_TLS_UNCOMMON_ALPN", "Uncommon TLS ALPN" },
+	{ "NDPI_TLS_CERT_VALIDITY_TOO_LONG", "TLS Certificate Validity Too Long" },
+	{ "NDPI_TLS_SUSPICIOUS_EXTENSION", "TLS Suspicious Extension" },
+	{ "NDPI_TLS_FATAL_ALERT", "TLS Fatal Alert" },
+	{ "NDPI_SUSPICIOUS_ENTROPY", "Suspicious Entropy" },
+	{ "NDPI_CLEAR_TEXT_CREDENTIALS", "Clear-Text Credentials" },
+	{ "NDPI_DNS_LARGE_PACKET", "DNS Packet Larger Than 512 bytes" },
+	{ "NDPI_DNS_FRAGMENTED", "Fragmented DNS Message" },
+	{ "NDPI_INVALID_CHARACTERS", "Text Contains Non-Printable Characters" },
+	{ "NDPI_POSSIBLE_EXPLOIT", "Possible Exploit Detected" },
+	{ "NDPI_TLS_CERTIFICATE_ABOUT_TO_EXPIRE", "TLS Certificate About To Expire" },
+};
+
+/* The description for a risk named by code (with or without "NDPI_") or
+ * by description, case-insensitively; NULL for an unknown name. */
+static const char *risk_desc(const char *name)
+{
+	for (size_t i = 0; i < sizeof ndpi_risks / sizeof ndpi_risks[0]; i++)
+		if (strcasecmp(name, ndpi_risks[i].code) == 0 ||
+		    strcasecmp(name, ndpi_risks[i].code + 5) == 0 ||
+		    strcasecmp(name, ndpi_risks[i].desc) == 0)
+			return ndpi_risks[i].desc;
+	return NULL;
+}
+
 /* ndpi-risk:[!]name[,name...]; names may be quoted one by one. */
 static int opt_risk(struct parse *ps, const char *name, char *v)
 {
@@ -1286,7 +1345,10 @@ static int opt_risk(struct parse *ps, const char *name, char *v)
 			return fail(ps, "empty name in '%s'", name);
 		if (n == MAX_RISK_NAMES)
 			return fail(ps, "more than %d names in '%s'", MAX_RISK_NAMES, name);
-		if ((id = sig_name_id(ps->s, it)) < 0)
+		const char *desc = risk_desc(it);
+		if (!desc)
+			return fail(ps, "unknown nDPI risk '%s' in '%s'", it, name);
+		if ((id = sig_name_id(ps->s, desc)) < 0)
 			return fail(ps, "out of memory");
 		ids[n++] = (uint32_t)id;
 	}

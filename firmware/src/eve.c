@@ -249,7 +249,8 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 	json_ku64(j, "signature_id", a->sid);
 	json_ku64(j, "rev", a->rev);
 	json_kstr(j, "signature", a->signature ? a->signature : "");
-	json_kstr(j, "category", a->category ? a->category : "");
+	json_key(j, "category"); /* Suricata always writes it, "" without classtype */
+	json_str(j, a->category ? a->category : "");
 	json_ku64(j, "severity", (uint64_t)(a->severity > 0 ? a->severity : 3));
 	json_kstr(j, "engine", engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0]);
 	json_kstr(j, "detector", a->detector);

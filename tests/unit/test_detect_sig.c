@@ -398,6 +398,17 @@ static void test_ndpi_protocol(void **state)
 	check_opts(&r, "ndpi-protocol:YouTube.TLS;", 0);
 	check_opts(&r, "ndpi-protocol:!YouTube;", 0);
 	check_opts(&r, "ndpi-protocol:!NetFlix;", 1);
+	/* a classification guessed from the port when nDPI gave up is no
+	 * evidence: the flow is seen as Unknown */
+	mkrec(&r, "192.168.1.10", 51001, "198.51.100.8", 8333, IPPROTO_TCP);
+	r.app_proto = "mining";
+	r.ndpi_protocol = "Mining";
+	r.guessed = 1;
+	check_opts(&r, "ndpi-protocol:Mining;", 0);
+	check_opts(&r, "ndpi-protocol:!Mining;", 1);
+	check_opts(&r, "app-layer-protocol:mining;", 0);
+	r.guessed = 0;
+	check_opts(&r, "ndpi-protocol:Mining;", 1);
 	check_opts(&r, "ndpi-protocol:!TLS.Netflix;", 1);
 	r.ndpi_protocol = "DNS";
 	check_opts(&r, "ndpi-protocol:DNS;", 1);
@@ -424,6 +435,11 @@ static void test_ndpi_risk(void **state)
 	check_opts(&r, "ndpi-risk:!Weak TLS Cipher;", 0);
 	check_opts(&r, "ndpi-risk:!Self-signed Certificate,TLS Expired Certificate;", 1);
 	check_opts(&r, "ndpi-risk:!Self-signed Certificate,Weak TLS Cipher;", 0);
+	/* Suricata 8's code names (ndpi_risk_enum), with or without NDPI_ */
+	check_opts(&r, "ndpi-risk:NDPI_TLS_SELFSIGNED_CERTIFICATE;", 1);
+	check_opts(&r, "ndpi-risk:tls_weak_cipher;", 1);
+	check_opts(&r, "ndpi-risk:NDPI_TLS_SELFSIGNED_CERTIFICATE,NDPI_TLS_CERTIFICATE_EXPIRED;", 0);
+	check_opts(&r, "ndpi-risk:!NDPI_TLS_CERTIFICATE_EXPIRED;", 1);
 	r.n_risks = 0;
 	check_opts(&r, "ndpi-risk:Weak TLS Cipher;", 0);
 	check_opts(&r, "ndpi-risk:!Weak TLS Cipher;", 1);
@@ -995,7 +1011,9 @@ static const struct { const char *rule, *want; } bad_rules[] = {
 	  "threshold: type limit, track by_src, count 1, seconds 1; sid:20;)",
 	  "only one threshold or detection_filter" },
 	{ HDR "(msg:\"x\"; ndpi-risk:; sid:21;)", "'ndpi-risk' needs a value" },
-	{ HDR "(msg:\"x\"; ndpi-risk:a,,b; sid:21;)", "empty name in 'ndpi-risk'" },
+	{ HDR "(msg:\"x\"; ndpi-risk:Unsafe Protocol,,XSS Attack; sid:21;)", "empty name in 'ndpi-risk'" },
+	{ HDR "(msg:\"x\"; ndpi-risk:Self-signed Certificat; sid:21;)", "unknown nDPI risk 'Self-signed Certificat'" },
+	{ HDR "(msg:\"x\"; ndpi-risk:NDPI_NO_SUCH_RISK; sid:21;)", "unknown nDPI risk 'NDPI_NO_SUCH_RISK'" },
 	{ HDR "(msg:\"x\"; ndpi-protocol:.TLS; sid:21;)", "bad ndpi-protocol '.TLS'" },
 	{ HDR "(msg:\"x\"; app-layer-protocol:t@p; sid:21;)", "bad app-layer-protocol 't@p'" },
 	{ HDR "(msg:\"x\"; $weird; sid:22;)", "bad option near '$weird" },
