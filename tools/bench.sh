@@ -74,13 +74,30 @@ run mem "$vigil" replay -q --eve "$work/mem.json" "$work/flows200k.pcap"
 run membase "$vigil" replay -q --eve "$work/base.json" "$work/empty.pcap"
 mem_peak=$(tail -1 "$work/mem.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
 
+# detection: the default rule set plus 1M indicators, against no rules.
+# Loading is timed on its own (rules check, and a replay of an empty
+# capture); the replay rate is taken without the load time.
+if [ ! -s "$work/ioc1m/ioc/bench-ips.txt" ]; then
+	mkdir -p "$work/ioc1m/ioc"
+	python3 tools/gen_iocs.py 1000000 "$work/ioc1m/ioc" > /dev/null
+fi
+run rcheck "$vigil" rules check rules/default "$work/ioc1m"
+run rload "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rload.json" "$work/empty.pcap"
+rm -f "$work"/rules.sqlite*
+run rules "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rules.json" --db "$work/rules.sqlite" "$big"
+alerts=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alerts"])')
+
 peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
 flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["total"])')
 
 python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \
-	"$mem_rss" "$membase_rss" "$mem_peak" <<'PY'
+	"$mem_rss" "$membase_rss" "$mem_peak" "$rcheck_wall" "$rcheck_rss" "$rload_wall" \
+	"$rules_wall" "$rules_rss" "$alerts" <<'PY'
 import sys
-pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak = sys.argv[1:]
+(pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak,
+ cw, cr, lw, rw, rr, alerts) = sys.argv[1:]
+cw, lw, rw = float(cw), float(lw), float(rw)
+cr, rr, alerts = int(cr), int(rr), int(alerts)
 mr, mbr, mpeak = int(mr), int(mbr), int(mpeak)
 pkts, data, peak, flows = int(pkts), int(data), int(peak), int(flows)
 vw, nw = max(float(vw), 0.001), max(float(nw), 0.001)
@@ -96,5 +113,11 @@ print("bench: vigil RSS per concurrent flow, big capture: (%.1f MiB - %.1f MiB f
       % (vr / 1024, br / 1024, peak, per))
 print("bench: vigil RSS per classified flow: (%.1f MiB - %.1f MiB fixed) / %d concurrent DNS flows = %.0f bytes (target < 512)"
       % (mr / 1024, mbr / 1024, mpeak, (mr - mbr) * 1024 / max(mpeak, 1)))
+rw_net = max(rw - lw, 0.001)
+print("bench: rules: default set + 1,000,000 indicators: rules check %.2f s, peak RSS %.1f MiB"
+      % (cw, cr / 1024))
+print("bench: vigil replay with rules: %.2f s (%.2f s of it loading), %.0f pkt/s without the load,"
+      " %d alerts, peak RSS %.1f MiB" % (rw, lw, pkts / rw_net, alerts, rr / 1024))
+print("bench: rules/no-rules packet rate ratio: %.2f (target >= 0.8)" % (vw / rw_net))
 print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
 PY
