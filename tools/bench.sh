@@ -61,11 +61,13 @@ run() {
 
 # fixed memory of vigil (nDPI module, buffers) on a one-flow capture
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' > "$work/empty.pcap"
+rm -f "$work"/base.sqlite*
 run base "$vigil" replay -q --eve "$work/base.json" --db "$work/base.sqlite" "$work/empty.pcap"
 
 rm -f "$work"/vigil.sqlite*
 run vigil "$vigil" replay -q --eve "$work/vigil.json" --db "$work/vigil.sqlite" "$big"
 run ndpi ndpiReader -q -i "$big"
+run bare "$vigil" replay -q "$big"
 
 # memory per classified flow: 200k concurrent DNS flows, each decided by
 # nDPI on its first two packets and kept until the end of the capture
@@ -92,10 +94,11 @@ flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.loa
 
 python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \
 	"$mem_rss" "$membase_rss" "$mem_peak" "$rcheck_wall" "$rcheck_rss" "$rload_wall" \
-	"$rules_wall" "$rules_rss" "$alerts" <<'PY'
+	"$rules_wall" "$rules_rss" "$alerts" "$bare_wall" <<'PY'
 import sys
 (pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak,
- cw, cr, lw, rw, rr, alerts) = sys.argv[1:]
+ cw, cr, lw, rw, rr, alerts, bw) = sys.argv[1:]
+bw = max(float(bw), 0.001)
 cw, lw, rw = float(cw), float(lw), float(rw)
 cr, rr, alerts = int(cr), int(rr), int(alerts)
 mr, mbr, mpeak = int(mr), int(mbr), int(mpeak)
@@ -108,6 +111,8 @@ for name, w, r in (("vigil replay (EVE + SQLite)", vw, vr), ("ndpiReader -q", nw
     print("bench: %-28s %7.2f s  %8.0f pkt/s  %6.3f Gbit/s  %6.0f ns/pkt  peak RSS %7.1f MiB"
           % (name, w, pkts / w, data * 8 / w / 1e9, w * 1e9 / pkts, r / 1024))
 print("bench: vigil/ndpiReader packet rate ratio: %.2fx (target >= 2x)" % (nw / vw))
+print("bench: vigil replay without outputs: %.2f s, %.0f pkt/s, %.2fx ndpiReader"
+      % (bw, pkts / bw, nw / bw))
 per = (vr - br) * 1024 / max(peak, 1)
 print("bench: vigil RSS per concurrent flow, big capture: (%.1f MiB - %.1f MiB fixed) / %d = %.0f bytes"
       % (vr / 1024, br / 1024, peak, per))

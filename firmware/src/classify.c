@@ -69,7 +69,8 @@ struct cls_done {
 
 struct classifier {
 	struct ndpi_detection_module_struct *ndpi;
-	char **lower_names;           /* lowercase protocol names by id */
+	char **names;                 /* nDPI's protocol names by id */
+	char **lower_names;           /* the same in lowercase */
 	unsigned n_names;
 	uint32_t flow_size;
 	struct classify_counters c;
@@ -98,13 +99,15 @@ struct classifier *classifier_new(char *err, size_t errlen)
 	/* app_proto is the lowercase nDPI name: precompute them once. */
 	c->n_names = ndpi_get_num_supported_protocols(c->ndpi);
 	c->lower_names = calloc(c->n_names, sizeof *c->lower_names);
-	if (!c->lower_names) {
+	c->names = calloc(c->n_names, sizeof *c->names);
+	if (!c->lower_names || !c->names) {
 		classifier_free(c);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (unsigned i = 0; i < c->n_names; i++) {
 		const char *n = ndpi_get_proto_name(c->ndpi, (u_int16_t)i);
+		c->names[i] = strdup(n ? n : "Unknown");
 		char *l = strdup(n ? n : "unknown");
 		if (!l)
 			continue;
@@ -119,10 +122,14 @@ void classifier_free(struct classifier *c)
 {
 	if (!c)
 		return;
-	if (c->lower_names)
-		for (unsigned i = 0; i < c->n_names; i++)
+	for (unsigned i = 0; i < c->n_names; i++) {
+		if (c->lower_names)
 			free(c->lower_names[i]);
+		if (c->names)
+			free(c->names[i]);
+	}
 	free(c->lower_names);
+	free(c->names);
 	if (c->ndpi)
 		ndpi_exit_detection_module(c->ndpi);
 	free(c);
@@ -131,6 +138,31 @@ void classifier_free(struct classifier *c)
 uint32_t classify_ndpi_flow_size(void)
 {
 	return ndpi_detection_get_sizeof_ndpi_flow_struct();
+}
+
+/* nDPI's "MASTER.APP" name (as ndpi_protocol2name gives it) from the
+ * names cached at start, without its snprintf. */
+static void protocol_name(const struct classifier *c, ndpi_protocol p, char *buf, size_t len)
+{
+	const char *m = p.master_protocol < c->n_names ? c->names[p.master_protocol] : NULL;
+	const char *a = p.app_protocol < c->n_names ? c->names[p.app_protocol] : NULL;
+	size_t n = 0;
+
+	if (p.master_protocol != NDPI_PROTOCOL_UNKNOWN && p.master_protocol != p.app_protocol && m) {
+		n = strnlen(m, len - 1);
+		memcpy(buf, m, n);
+		if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN && a && n + 1 < len - 1) {
+			buf[n++] = '.';
+			size_t k = strnlen(a, len - 1 - n);
+			memcpy(buf + n, a, k);
+			n += k;
+		}
+	} else {
+		const char *x = a ? a : "Unknown";
+		n = strnlen(x, len - 1);
+		memcpy(buf, x, n);
+	}
+	buf[n] = '\0';
 }
 
 /* TLS-family flows are the only ones whose protos.tls_quic union member
@@ -177,7 +209,7 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 		c->c.flows_classified++;
 	}
 
-	ndpi_protocol2name(c->ndpi, p, name, sizeof name);
+	protocol_name(c, p, name, sizeof name);
 	str[S_NAME] = name;
 	const char *hostname = nf->host_server_name[0] ? nf->host_server_name : NULL;
 	uint16_t m = p.master_protocol, a = p.app_protocol;
@@ -190,8 +222,12 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 		static const uint8_t zero[20];
 		const uint8_t *fp = nf->protos.tls_quic.sha1_certificate_fingerprint;
 		if (memcmp(fp, zero, 20) != 0) {
-			for (int i = 0; i < 20; i++)
-				snprintf(sha1 + 2 * i, 3, "%02x", fp[i]);
+			static const char hex[] = "0123456789abcdef";
+			for (int i = 0; i < 20; i++) {
+				sha1[2 * i] = hex[fp[i] >> 4];
+				sha1[2 * i + 1] = hex[fp[i] & 15];
+			}
+			sha1[40] = '\0';
 			str[S_SHA1] = sha1;
 		}
 	} else if (m == NDPI_PROTOCOL_DNS || a == NDPI_PROTOCOL_DNS ||

@@ -189,12 +189,24 @@ static void table_grow(struct flow_table *t)
 	t->nbuckets = n;
 }
 
+/* Dotted quad by hand: inet_ntop goes through sprintf, and every flow
+ * record formats two addresses. */
 static void format_ip(char out[46], const uint8_t ip[16], uint8_t ipver)
 {
-	if (ipver == 4)
-		inet_ntop(AF_INET, ip + 12, out, 46);
-	else
+	if (ipver != 4) {
 		inet_ntop(AF_INET6, ip, out, 46);
+		return;
+	}
+	char *p = out;
+	for (int i = 12; i < 16; i++) {
+		unsigned v = ip[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 15 ? '.' : '\0';
+	}
 }
 
 static const char *flow_state_name(const struct flow *f)
