@@ -112,11 +112,14 @@ check-deps:
 	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) || $(MAKE) --no-print-directory deps
 
 # ---- run -------------------------------------------------------------------
-DEMO_PCAP := tests/fixtures/demo.pcap
+# an office day, then a few attacks from the detection tests
+DEMO_PCAP := tests/fixtures/demo.pcap tests/detect/sig_header.pcap tests/detect/behav_portscan.pcap \
+             tests/detect/behav_bruteforce.pcap tests/detect/behav_beacon.pcap \
+             tests/detect/behav_dns_tunnel.pcap tests/detect/sig_app.pcap
 
 run: check-deps all
 	@rm -f $(BUILD)/demo.sqlite $(BUILD)/demo.sqlite-wal $(BUILD)/demo.sqlite-shm
-	$(BUILD)/vigil replay --eve $(BUILD)/demo.eve.json --db $(BUILD)/demo.sqlite -q $(DEMO_PCAP)
+	$(BUILD)/vigil replay --rules rules/default --eve $(BUILD)/demo.eve.json --db $(BUILD)/demo.sqlite -q $(DEMO_PCAP)
 	$(BUILD)/vigil summary --db $(BUILD)/demo.sqlite
 	@echo
 	@echo "EVE events: $(BUILD)/demo.eve.json   SQLite: $(BUILD)/demo.sqlite"
@@ -172,7 +175,7 @@ clean:
 help:
 	@echo "vigil $(VERSION) - make targets:"
 	@echo "  all           build build/vigil (default)"
-	@echo "  run           replay the bundled demo capture and print a summary"
+	@echo "  run           replay the bundled demo capture with the default rules, print a summary"
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
 	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"

@@ -449,15 +449,15 @@ static int print_alerts(struct report *r, int top)
 		sqlite3_finalize(st);
 		return -1;
 	}
-	fprintf(r->out, "  %-3s %7s  %-9s %-40s %s\n", "Sev", "Count", "Engine", "Signature",
+	fprintf(r->out, "  %-3s %7s  %-9s %-56s %s\n", "Sev", "Count", "Engine", "Signature",
 		"Source -> Destination");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char sig[41], src[64], dst[64], eng[16];
+		char sig[57], src[64], dst[64], eng[16];
 		column_text(st, 3, sig, sizeof sig, "");
 		column_text(st, 4, src, sizeof src, "?");
 		column_text(st, 5, dst, sizeof dst, "");
 		column_text(st, 2, eng, sizeof eng, "?");
-		fprintf(r->out, "  %-3" PRIu64 " %7" PRIu64 "  %-9s %-40s %s%s%s\n",
+		fprintf(r->out, "  %-3" PRIu64 " %7" PRIu64 "  %-9s %-56s %s%s%s\n",
 			column_u64(st, 0), column_u64(st, 1), eng, sig, src,
 			dst[0] ? " -> " : "", dst);
 	}
