@@ -485,6 +485,55 @@ static int parse_cidr(struct parse *ps, const char *tok, struct sig_addr *g)
 	return 0;
 }
 
+/* The list part of the address and port grammars, "[group, group, ...]"
+ * at *pp: counts the items, allocates them (item_size bytes each) and
+ * parses each with one(). *pp is left after the closing bracket. */
+static int parse_list(struct parse *ps, const char **pp, const char *what, size_t item_size,
+		      int (*one)(struct parse *, const char **, void *, int), int depth,
+		      void **items_out, int *n_out)
+{
+	const char *p = *pp;
+	int n = count_items(p + 1);
+	char *items;
+
+	if (n < 0)
+		return fail(ps, "unterminated %s list '%s'", what, p);
+	if (n == 0)
+		return fail(ps, "empty %s list", what);
+	if (n > MAX_LIST)
+		return fail(ps, "%s list longer than %d items", what, MAX_LIST);
+	items = sig_arena_alloc(&ps->s->arena, (size_t)n * item_size);
+	if (!items)
+		return fail(ps, "out of memory");
+	p++;
+	for (int i = 0; i < n; i++) {
+		if (one(ps, &p, items + (size_t)i * item_size, depth + 1) < 0)
+			return -1;
+		p = skip_ws(p);
+		if (*p != (i + 1 < n ? ',' : ']'))
+			return fail(ps, "bad %s list near '%s'", what, p);
+		p++;
+	}
+	*pp = p;
+	*items_out = items;
+	*n_out = n;
+	return 0;
+}
+
+static int parse_addr(struct parse *ps, const char **pp, struct sig_addr *g, int depth);
+static int parse_port(struct parse *ps, const char **pp, struct sig_port *g, int depth);
+
+/* parse_list's item callbacks */
+static int addr_item(struct parse *ps, const char **pp, void *g, int depth)
+{
+	return parse_addr(ps, pp, g, depth);
+}
+
+static int port_item(struct parse *ps, const char **pp, void *g, int depth)
+{
+	return parse_port(ps, pp, g, depth);
+}
+
 /* An address group at *pp: [!]any | [!]address[/bits] | [!]$VAR | [!][group,...]. */
 static int parse_addr(struct parse *ps, const char **pp, struct sig_addr *g, int depth)
 {
@@ -498,27 +547,13 @@ static int parse_addr(struct parse *ps, const char **pp, struct sig_addr *g, int
 		p = skip_ws(p + 1);
 	}
 	if (*p == '[') {
-		int n = count_items(p + 1);
-		if (n < 0)
-			return fail(ps, "unterminated address list '%s'", p);
-		if (n == 0)
-			return fail(ps, "empty address list");
-		if (n > MAX_LIST)
-			return fail(ps, "address list longer than %d items", MAX_LIST);
+		int n;
+		void *items;
+		if (parse_list(ps, &p, "address", sizeof *g->items, addr_item, depth, &items, &n) < 0)
+			return -1;
 		g->kind = SA_LIST;
 		g->n = (uint16_t)n;
-		g->items = sig_arena_alloc(&ps->s->arena, (size_t)n * sizeof *g->items);
-		if (!g->items)
-			return fail(ps, "out of memory");
-		p++;
-		for (int i = 0; i < n; i++) {
-			if (parse_addr(ps, &p, &g->items[i], depth + 1) < 0)
-				return -1;
-			p = skip_ws(p);
-			if (*p != (i + 1 < n ? ',' : ']'))
-				return fail(ps, "bad address list near '%s'", p);
-			p++;
-		}
+		g->items = items;
 	} else {
 		p = read_item(p, tok, sizeof tok);
 		if (!tok[0])
@@ -602,27 +637,13 @@ static int parse_port(struct parse *ps, const char **pp, struct sig_port *g, int
 		p = skip_ws(p + 1);
 	}
 	if (*p == '[') {
-		int n = count_items(p + 1);
-		if (n < 0)
-			return fail(ps, "unterminated port list '%s'", p);
-		if (n == 0)
-			return fail(ps, "empty port list");
-		if (n > MAX_LIST)
-			return fail(ps, "port list longer than %d items", MAX_LIST);
+		int n;
+		void *items;
+		if (parse_list(ps, &p, "port", sizeof *g->items, port_item, depth, &items, &n) < 0)
+			return -1;
 		g->kind = SP_LIST;
 		g->n = (uint16_t)n;
-		g->items = sig_arena_alloc(&ps->s->arena, (size_t)n * sizeof *g->items);
-		if (!g->items)
-			return fail(ps, "out of memory");
-		p++;
-		for (int i = 0; i < n; i++) {
-			if (parse_port(ps, &p, &g->items[i], depth + 1) < 0)
-				return -1;
-			p = skip_ws(p);
-			if (*p != (i + 1 < n ? ',' : ']'))
-				return fail(ps, "bad port list near '%s'", p);
-			p++;
-		}
+		g->items = items;
 	} else {
 		p = read_item(p, tok, sizeof tok);
 		if (!tok[0])

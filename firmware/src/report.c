@@ -35,16 +35,11 @@ struct report {
 	size_t errlen;
 };
 
-/* One row of the applications table. */
-struct app_row {
+/* One row of a top-N table: a name and three counters (applications:
+ * flows, packets, bytes; talkers: flows, sent, received). */
+struct top_row {
 	char name[64];
-	uint64_t flows, packets, bytes;
-};
-
-/* One row of the top talkers table. */
-struct host_row {
-	char host[64];
-	uint64_t flows, sent, received;
+	uint64_t v[3];
 };
 
 /* Record a one-line failure reason for the caller. */
@@ -243,6 +238,44 @@ static int print_header(struct report *r)
 	return 0;
 }
 
+/* Run a top-N query (?1 = top) whose rows are a name and three counters;
+ * widens *width to the longest name. Returns the rows (free()) with *n
+ * set, or NULL with the reason recorded. */
+static struct top_row *read_top(struct report *r, const char *sql, int top, const char *null_name,
+				const char *what, int *n, int *width)
+{
+	struct top_row *rows = calloc((size_t)top, sizeof *rows);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (!rows) {
+		report_err(r, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 1, top);
+	while (rc == SQLITE_OK && *n < top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct top_row *row = &rows[(*n)++];
+
+		column_text(st, 0, row->name, sizeof row->name, null_name);
+		for (int i = 0; i < 3; i++)
+			row->v[i] = column_u64(st, i + 1);
+		if ((int)strlen(row->name) > *width)
+			*width = (int)strlen(row->name);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+		report_db_err(r, what);
+		sqlite3_finalize(st);
+		free(rows);
+		return NULL;
+	}
+	sqlite3_finalize(st);
+	return rows;
+}
+
 /* Print the applications table: flows, packets and bytes per nDPI protocol,
  * the top rows by flows. Rows are read first so the name column can be as
  * wide as the widest name. */
@@ -254,36 +287,12 @@ static int print_apps(struct report *r, int top)
 		" sum(pkts_toserver + pkts_toclient),"
 		" sum(bytes_toserver + bytes_toclient) AS nbytes"
 		" FROM flows GROUP BY app ORDER BY nflows DESC, nbytes DESC, app LIMIT ?1";
-	struct app_row *rows = calloc((size_t)top, sizeof *rows);
-	sqlite3_stmt *st = NULL;
-	int n = 0, width = (int)strlen("Application"), rc;
+	struct top_row *rows;
+	int n, width = (int)strlen("Application");
 	char b1[32];
 
-	if (!rows) {
-		report_err(r, "out of memory");
+	if (!(rows = read_top(r, sql, top, "Unknown", "read applications", &n, &width)))
 		return -1;
-	}
-	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 1, top);
-	while (rc == SQLITE_OK && n < top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct app_row *row = &rows[n++];
-
-		column_text(st, 0, row->name, sizeof row->name, "Unknown");
-		row->flows = column_u64(st, 1);
-		row->packets = column_u64(st, 2);
-		row->bytes = column_u64(st, 3);
-		if ((int)strlen(row->name) > width)
-			width = (int)strlen(row->name);
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-		report_db_err(r, "read applications");
-		sqlite3_finalize(st);
-		free(rows);
-		return -1;
-	}
-	sqlite3_finalize(st);
 
 	fprintf(r->out, "\nApplications (top %d by flows)\n", top);
 	if (n == 0)
@@ -293,8 +302,8 @@ static int print_apps(struct report *r, int top)
 			"Packets", "Bytes");
 	for (int i = 0; i < n; i++)
 		fprintf(r->out, "  %-*s %10" PRIu64 " %12" PRIu64 " %12s\n", width,
-			rows[i].name, rows[i].flows, rows[i].packets,
-			human_bytes(rows[i].bytes, b1, sizeof b1));
+			rows[i].name, rows[i].v[0], rows[i].v[1],
+			human_bytes(rows[i].v[2], b1, sizeof b1));
 	free(rows);
 	return 0;
 }
@@ -311,36 +320,12 @@ static int print_talkers(struct report *r, int top)
 		"       SELECT dest_ip, interim = 0, bytes_toclient, bytes_toserver FROM flows)"
 		" WHERE host IS NOT NULL"
 		" GROUP BY host ORDER BY s + rx DESC, nflows DESC, host LIMIT ?1";
-	struct host_row *rows = calloc((size_t)top, sizeof *rows);
-	sqlite3_stmt *st = NULL;
-	int n = 0, width = (int)strlen("Host"), rc;
+	struct top_row *rows;
+	int n, width = (int)strlen("Host");
 	char b1[32], b2[32], b3[32];
 
-	if (!rows) {
-		report_err(r, "out of memory");
+	if (!(rows = read_top(r, sql, top, "?", "read top talkers", &n, &width)))
 		return -1;
-	}
-	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 1, top);
-	while (rc == SQLITE_OK && n < top && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct host_row *row = &rows[n++];
-
-		column_text(st, 0, row->host, sizeof row->host, "?");
-		row->flows = column_u64(st, 1);
-		row->sent = column_u64(st, 2);
-		row->received = column_u64(st, 3);
-		if ((int)strlen(row->host) > width)
-			width = (int)strlen(row->host);
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
-		report_db_err(r, "read top talkers");
-		sqlite3_finalize(st);
-		free(rows);
-		return -1;
-	}
-	sqlite3_finalize(st);
 
 	/* Hosts inside the latest run's --home-net are marked: those are the
 	 * ones the CERT looks after. */
@@ -365,13 +350,13 @@ static int print_talkers(struct report *r, int top)
 			"Sent", "Received", "Total");
 	for (int i = 0; i < n; i++) {
 		uint8_t a[16];
-		int inside = have_home && ip_parse16(rows[i].host, a) == 0 &&
+		int inside = have_home && ip_parse16(rows[i].name, a) == 0 &&
 			     homenet_contains(&hn, a);
 		fprintf(r->out, "  %-*s %s %10" PRIu64 " %12s %12s %12s\n", width,
-			rows[i].host, inside ? "*" : " ", rows[i].flows,
-			human_bytes(rows[i].sent, b1, sizeof b1),
-			human_bytes(rows[i].received, b2, sizeof b2),
-			human_bytes(rows[i].sent + rows[i].received, b3, sizeof b3));
+			rows[i].name, inside ? "*" : " ", rows[i].v[0],
+			human_bytes(rows[i].v[1], b1, sizeof b1),
+			human_bytes(rows[i].v[2], b2, sizeof b2),
+			human_bytes(rows[i].v[1] + rows[i].v[2], b3, sizeof b3));
 	}
 	free(rows);
 	return 0;
