@@ -36,7 +36,7 @@ else
   RUN        :=
 endif
 
-PKGS      := libpcap sqlite3 libpcre2-8 inih
+PKGS      := libpcap sqlite3 libpcre2-8 inih libmicrohttpd libsystemd libcap libcrypt
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -72,7 +72,7 @@ else
 endif
 
 .PHONY: all run test test-unit test-integration test-asan test-arm64 test-corpus \
-        test-valgrind bench cross deps check-deps clean help fixtures
+        test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
 all: $(BUILD)/vigil
 
@@ -98,18 +98,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # ---- dependencies ----------------------------------------------------------
 # Debian packages the build, tests and benchmarks need.
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
-            libsqlite3-dev libcmocka-dev libpcre2-dev libinih-dev sqlite3 python3 jq tcpdump valgrind \
+            libsqlite3-dev libcmocka-dev libpcre2-dev libinih-dev libmicrohttpd-dev \
+            libsystemd-dev libcap-dev libcrypt-dev sqlite3 python3 jq tcpdump valgrind \
             tshark tcpreplay python3-scapy time
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
             libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 libinih-dev:arm64 \
+            libmicrohttpd-dev:arm64 libsystemd-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64 \
             libndpi4.2:arm64 libgcrypt20:arm64
 
+# the web page's end-to-end tests: HTTPS front end and a real browser
+DEB_PKGS_WEB := lighttpd lighttpd-mod-mbedtls chromium nodejs iproute2
+
 deps:
-	@tools/deps.sh install $(DEB_PKGS)
+	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
-	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) || $(MAKE) --no-print-directory deps
+	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) || $(MAKE) --no-print-directory deps
+
+check-deps-build:
+	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
 
 # ---- run -------------------------------------------------------------------
 # an office day, then a few attacks from the detection tests
@@ -117,7 +125,7 @@ DEMO_PCAP := tests/fixtures/demo.pcap tests/detect/sig_header.pcap tests/detect/
              tests/detect/behav_bruteforce.pcap tests/detect/behav_beacon.pcap \
              tests/detect/behav_dns_tunnel.pcap tests/detect/sig_app.pcap
 
-run: check-deps all
+run: check-deps-build all
 	@rm -f $(BUILD)/demo.sqlite $(BUILD)/demo.sqlite-wal $(BUILD)/demo.sqlite-shm
 	$(BUILD)/vigil replay --rules rules/default --eve $(BUILD)/demo.eve.json --db $(BUILD)/demo.sqlite -q $(DEMO_PCAP)
 	$(BUILD)/vigil summary --db $(BUILD)/demo.sqlite
@@ -166,7 +174,7 @@ cross:
 fixtures:
 	python3 tools/gen_fixtures.py tests/fixtures
 
-bench: check-deps all
+bench: check-deps-build all
 	@tools/bench.sh $(BUILD)/vigil
 
 clean:

@@ -52,6 +52,8 @@ struct replay {
 static void replay_consume_eve(void *ctx, const struct flow_record *rec, const struct alert *a)
 {
 	struct replay *r = ctx;
+	if (!rec && !a)
+		return; /* flush request: the replay flushes at close */
 	int rc = a ? eve_write_alert(r->eve, a) : eve_write_flow(r->eve, rec);
 
 	if (rc < 0 && !r->eve_failed) {
@@ -64,6 +66,8 @@ static void replay_consume_eve(void *ctx, const struct flow_record *rec, const s
 static void replay_consume_db(void *ctx, const struct flow_record *rec, const struct alert *a)
 {
 	struct replay *r = ctx;
+	if (!rec && !a)
+		return; /* flush request: the replay commits at close */
 	int rc = a ? store_add_alert(r->store, a) : store_add_flow(r->store, rec);
 
 	if (rc < 0 && !r->db_failed) {

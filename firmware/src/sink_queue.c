@@ -16,6 +16,7 @@
 
 struct slot {
 	struct alert *alert;     /* an alert slot when set (owned), else rec */
+	int flush;               /* a flush request, neither rec nor alert */
 	struct flow_record rec;
 	char strings[SLOT_STRINGS];
 };
@@ -52,7 +53,10 @@ static void *writer_main(void *arg)
 		struct slot *s = &q->ring[q->head];
 		q->busy = 1;
 		pthread_mutex_unlock(&q->lock);
-		if (s->alert) {
+		if (s->flush) {
+			q->consume(q->ctx, NULL, NULL);
+			s->flush = 0;
+		} else if (s->alert) {
 			q->consume(q->ctx, NULL, s->alert);
 			free(s->alert);
 			s->alert = NULL;
@@ -154,6 +158,15 @@ int sinkq_push_alert(struct sink_queue *q, const struct alert *a)
 	s->alert = copy;
 	commit_slot(q);
 	return 0;
+}
+
+void sinkq_push_flush(struct sink_queue *q)
+{
+	struct slot *s = claim_slot(q);
+	s->alert = NULL;
+	s->flush = 1;
+	commit_slot(q);
+	sinkq_kick(q);
 }
 
 uint64_t sinkq_alerts_lost(const struct sink_queue *q)

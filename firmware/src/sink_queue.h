@@ -16,7 +16,8 @@
 
 struct sink_queue;
 
-/* Exactly one of rec and alert is non-NULL. */
+/* At most one of rec and alert is non-NULL; both NULL is a flush request
+ * (sinkq_push_flush): write out what is buffered. */
 typedef void (*sink_consume_fn)(void *ctx, const struct flow_record *rec,
 				const struct alert *alert);
 
@@ -30,6 +31,11 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec);
 /* Copy an alert into the ring (waits while full). Returns -1 if the copy
  * could not be allocated (the alert is then counted as lost). */
 int sinkq_push_alert(struct sink_queue *q, const struct alert *a);
+
+/* Ask the writer to flush its sink (commit, fflush) once it has written
+ * everything queued before; the daemon does this every second so a quiet
+ * link still reaches the disk. */
+void sinkq_push_flush(struct sink_queue *q);
 
 /* Alerts that could not be queued (out of memory). */
 uint64_t sinkq_alerts_lost(const struct sink_queue *q);

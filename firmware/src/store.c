@@ -502,6 +502,16 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 		goto fail;
 	if (exec_sql(s, "enable foreign keys", "PRAGMA foreign_keys = ON") != 0)
 		goto fail;
+	/* A new database gets incremental auto-vacuum (it can only be chosen
+	 * before the first table): retention frees pages with
+	 * PRAGMA incremental_vacuum, so the file really shrinks and the box
+	 * never fills its disk. */
+	sqlite3_int64 ntables = 0;
+	if (query_int64(s, "count tables", "SELECT count(*) FROM sqlite_master", &ntables) != 0)
+		goto fail;
+	if (ntables == 0 &&
+	    exec_sql(s, "set auto-vacuum", "PRAGMA auto_vacuum = INCREMENTAL") != 0)
+		goto fail;
 	if (enable_wal(s) != 0)
 		goto fail;
 	/* 16 MiB of page cache keeps the index pages hot while a batch is

@@ -156,6 +156,7 @@ static void test_schema(void **state)
 	db = open_reader(f->db);
 	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_query_text(db, "PRAGMA journal_mode", "wal");
+	assert_int_equal(query_int(db, "PRAGMA auto_vacuum"), 2); /* incremental */
 	for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE"
 			 " type = 'index' AND tbl_name = 'flows' AND name = '%s'", indexes[i]);
