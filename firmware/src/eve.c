@@ -15,6 +15,9 @@
 
 #include "json.h"
 
+struct eve;
+static struct eve *eve_open_mode(const char *path, int append, char *err, size_t errlen);
+
 struct eve {
 	FILE *fp;
 	int is_stdout;
@@ -23,6 +26,28 @@ struct eve {
 };
 
 struct eve *eve_open(const char *path, char *err, size_t errlen)
+{
+	return eve_open_mode(path, 0, err, errlen);
+}
+
+/* The daemon appends: a restart must not wipe the events a SIEM has not
+ * read yet (logrotate's copytruncate works with it). */
+struct eve *eve_open_append(const char *path, char *err, size_t errlen)
+{
+	return eve_open_mode(path, 1, err, errlen);
+}
+
+/* Hand what is buffered to the kernel (the daemon does it every second). */
+int eve_flush(struct eve *e)
+{
+	if (fflush(e->fp) != 0) {
+		e->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static struct eve *eve_open_mode(const char *path, int append, char *err, size_t errlen)
 {
 	struct eve *e = calloc(1, sizeof *e);
 	if (!e) {
@@ -33,7 +58,7 @@ struct eve *eve_open(const char *path, char *err, size_t errlen)
 		e->fp = stdout;
 		e->is_stdout = 1;
 	} else {
-		e->fp = fopen(path, "w");
+		e->fp = fopen(path, append ? "a" : "w");
 		if (!e->fp) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			free(e);

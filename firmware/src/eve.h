@@ -17,6 +17,10 @@ struct eve;
 
 /* path "-" is stdout. Returns NULL and fills err on failure. */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
+/* The same, appending to an existing file (the daemon). */
+struct eve *eve_open_append(const char *path, char *err, size_t errlen);
+/* Write out the buffered events; -1 if that failed. */
+int eve_flush(struct eve *e);
 int eve_write_flow(struct eve *e, const struct flow_record *rec);
 int eve_write_alert(struct eve *e, const struct alert *a);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);

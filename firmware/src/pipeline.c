@@ -1,0 +1,408 @@
+/*
+ * pipeline.c - decode -> flow table -> classify -> detect -> sinks (see
+ * pipeline.h).
+ *
+ * The packet thread runs decode, the flow table, nDPI and detection; each
+ * sink has a writer thread behind a sink_queue, so formatting JSON and
+ * SQLite inserts run beside packet work and a slow disk delays packets
+ * instead of losing records. Packet time drives everything.
+ */
+#include "pipeline.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "detect.h"
+#include "eve.h"
+#include "log.h"
+#include "sink_queue.h"
+#include "store.h"
+
+struct pipeline {
+	struct classifier *cls;
+	struct flow_table *flows;
+	struct eve *eve;
+	struct store *store;
+	struct decoder *dec;
+	struct sink_queue *eve_q;   /* one writer thread per sink: the packet */
+	struct sink_queue *db_q;    /* thread never waits on a disk */
+	struct ruleset *rules;
+	struct detect *detect;
+	struct detect_counters detect_before; /* of rule sets swapped out */
+	struct vigil_stats st;
+	int eve_failed;             /* written by the EVE thread only */
+	int db_failed;              /* written by the SQLite thread only */
+
+	/* a stats event waiting for the EVE writer (see pipeline_stats_event) */
+	pthread_mutex_t stats_lock;
+	int stats_pending;
+	struct vigil_stats stats_snap;
+	uint64_t stats_ts_us;
+};
+
+/* Bits of flow_user_flags() */
+#define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
+#define UF_ALERTED 0x02      /* an alert was raised on the flow */
+
+/* Monotonic seconds, for the timing line of close (never for flow logic). */
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* EVE writer thread: records, alerts, and on a flush request the pending
+ * stats event (if any) followed by fflush. */
+static void consume_eve(void *ctx, const struct flow_record *rec, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	int rc;
+
+	if (!rec && !a) {
+		struct vigil_stats snap;
+		uint64_t ts = 0;
+		int pending;
+
+		pthread_mutex_lock(&p->stats_lock);
+		pending = p->stats_pending;
+		if (pending) {
+			snap = p->stats_snap;
+			ts = p->stats_ts_us;
+			p->stats_pending = 0;
+		}
+		pthread_mutex_unlock(&p->stats_lock);
+		rc = pending ? eve_write_stats(p->eve, &snap, ts) : 0;
+		if (eve_flush(p->eve) < 0)
+			rc = -1;
+	} else {
+		rc = a ? eve_write_alert(p->eve, a) : eve_write_flow(p->eve, rec);
+	}
+	if (rc < 0 && !p->eve_failed) {
+		log_error("EVE output: write failed");
+		p->eve_failed = 1;
+	}
+}
+
+/* SQLite writer thread: rows in batches; a flush request commits. */
+static void consume_db(void *ctx, const struct flow_record *rec, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	int rc;
+
+	if (!rec && !a)
+		rc = store_flush(p->store);
+	else
+		rc = a ? store_add_alert(p->store, a) : store_add_flow(p->store, rec);
+	if (rc < 0 && !p->db_failed) {
+		log_error("database: %s", store_error(p->store));
+		p->db_failed = 1;
+	}
+}
+
+/* Detection's alerts go to the writer threads like flow records. */
+static void on_alert(void *ctx, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	p->st.alerts++;
+	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
+		log_error("alert lost for EVE: out of memory");
+	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
+		log_error("alert lost for the database: out of memory");
+}
+
+/* Signatures and indicators on a flow whose classification just became
+ * final: once per flow, on the flow as it is now. */
+static void rules_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
+{
+	uint8_t *uf = flow_user_flags(f);
+	struct flow_record rec;
+
+	if (!p->detect || (*uf & UF_RULES_DONE))
+		return;
+	flow_table_snapshot(p->flows, f, &rec);
+	classify_fill_record(p->cls, flow_classifier_slot(f), &rec, 0);
+	*uf |= UF_RULES_DONE;
+	if (detect_flow_rules(p->detect, &rec, ts_us) > 0)
+		*uf |= UF_ALERTED;
+}
+
+/* Flow table callback: classification, detection, then hand the record to
+ * the writer threads. */
+static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, int final)
+{
+	struct pipeline *p = ctx;
+	void **slot = flow_classifier_slot(f);
+	uint8_t *uf = flow_user_flags(f);
+
+	classify_fill_record(p->cls, slot, rec, final);
+	if (p->detect) {
+		/* a flow never classified before its end is judged on what it has */
+		if (final && !(*uf & UF_RULES_DONE)) {
+			*uf |= UF_RULES_DONE;
+			if (detect_flow_rules(p->detect, rec, rec->end_us) > 0)
+				*uf |= UF_ALERTED;
+		}
+		if (detect_flow_behav(p->detect, rec) > 0)
+			*uf |= UF_ALERTED;
+		rec->alerted = (*uf & UF_ALERTED) != 0;
+	}
+	if (p->eve_q)
+		sinkq_push(p->eve_q, rec);
+	if (p->db_q)
+		sinkq_push(p->db_q, rec);
+	if (final)
+		classify_release(p->cls, slot);
+}
+
+/* Per-packet statistics of a decoded packet. */
+static void count_decoded(struct vigil_stats *st, const struct decoded *d)
+{
+	st->decoded++;
+	if (d->ipver == 4) st->ipv4++; else st->ipv6++;
+	switch (d->proto) {
+	case IPPROTO_TCP: st->tcp++; break;
+	case IPPROTO_UDP: st->udp++; break;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: st->icmp++; break;
+	case IPPROTO_SCTP: st->sctp++; break;
+	default: st->other_l4++; break;
+	}
+	if (d->vlan) st->vlan++;
+	if (d->pppoe) st->pppoe++;
+	if (d->mpls) st->mpls++;
+	if (d->tunnel_depth) st->tunneled++;
+	if (d->fragment) st->fragments++;
+}
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset *rules,
+			      char *err, size_t errlen)
+{
+	struct pipeline *p = calloc(1, sizeof *p);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		ruleset_free(rules);
+		return NULL;
+	}
+	pthread_mutex_init(&p->stats_lock, NULL);
+	p->rules = rules;
+	if (rules && !(p->detect = detect_new(rules, on_alert, p))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!(p->dec = malloc(sizeof *p->dec))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	decoder_init(p->dec);
+	char why[512];
+	if (!(p->cls = classifier_new(why, sizeof why))) {
+		snprintf(err, errlen, "classifier: %s", why);
+		goto fail;
+	}
+	if (cfg->eve_path) {
+		p->eve = cfg->eve_append ? eve_open_append(cfg->eve_path, why, sizeof why)
+					 : eve_open(cfg->eve_path, why, sizeof why);
+		if (!p->eve) {
+			snprintf(err, errlen, "EVE output: %s", why);
+			goto fail;
+		}
+	}
+	if (cfg->db_path && !(p->store = store_open(cfg->db_path, cfg->db_batch, why, sizeof why))) {
+		snprintf(err, errlen, "database: %s", why);
+		goto fail;
+	}
+	if (!(p->flows = flow_table_new(&cfg->flow, on_flow_record, p))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (p->eve && !(p->eve_q = sinkq_new(1024, consume_eve, p))) {
+		snprintf(err, errlen, "cannot start the EVE writer thread");
+		goto fail;
+	}
+	/* the database writer gets the deeper ring: flows end in bursts when
+	 * packet time jumps, and index updates are the slowest sink work */
+	if (p->store && !(p->db_q = sinkq_new(4096, consume_db, p))) {
+		snprintf(err, errlen, "cannot start the database writer thread");
+		goto fail;
+	}
+	return p;
+fail:
+	pipeline_drain(p);
+	eve_close(p->eve);
+	store_close(p->store);
+	pipeline_free(p);
+	return NULL;
+}
+
+int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt)
+{
+	struct vigil_stats *st = &p->st;
+	struct decoded d;
+	int to_server;
+
+	st->packets++;
+	st->bytes += pkt->wirelen;
+	if (!st->first_ts_us || pkt->ts_us < st->first_ts_us)
+		st->first_ts_us = pkt->ts_us;
+	if (pkt->ts_us > st->last_ts_us)
+		st->last_ts_us = pkt->ts_us;
+	int e = decode_packet(p->dec, linktype, pkt->data, pkt->caplen, pkt->ts_us, &d);
+	if (e == DECODE_ERR_NOT_IP) {
+		st->not_ip++; /* not an error: a sensor sees ARP, STP, LLDP... */
+		return e;
+	}
+	if (e != DECODE_OK) {
+		st->decode_errors[e]++;
+		st->decode_errors_total++;
+		return e;
+	}
+	count_decoded(st, &d);
+	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
+	if (f && classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
+		rules_now(p, f, pkt->ts_us);
+	return DECODE_OK;
+}
+
+void pipeline_expire(struct pipeline *p, uint64_t now_us)
+{
+	flow_table_expire(p->flows, now_us);
+}
+
+void pipeline_flush_sinks(struct pipeline *p)
+{
+	if (p->eve_q)
+		sinkq_push_flush(p->eve_q);
+	if (p->db_q)
+		sinkq_push_flush(p->db_q);
+}
+
+/* The detect stage is rebuilt on the new set; its counters carry over. */
+void pipeline_set_rules(struct pipeline *p, struct ruleset *rules)
+{
+	struct detect *d = NULL;
+
+	if (rules && !(d = detect_new(rules, on_alert, p))) {
+		log_error("rules: out of memory; keeping the rules in force");
+		ruleset_free(rules);
+		return;
+	}
+	if (p->detect) {
+		struct detect_counters c;
+		detect_get_counters(p->detect, &c);
+		for (int i = 0; i < 3; i++)
+			p->detect_before.alerts[i] += c.alerts[i];
+		p->detect_before.suppressed += c.suppressed;
+		p->detect_before.flows_evaluated += c.flows_evaluated;
+	}
+	detect_free(p->detect);
+	ruleset_free(p->rules);
+	p->detect = d;
+	p->rules = rules;
+}
+
+void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
+{
+	struct flow_counters fc;
+	struct classify_counters cc;
+	struct detect_counters dc = p->detect_before;
+
+	flow_table_counters(p->flows, &fc);
+	classify_get_counters(p->cls, &cc);
+	*st = p->st;
+	st->flows = fc.created;
+	st->flows_ended = fc.ended;
+	st->flows_evicted = fc.evicted;
+	st->flows_interim = fc.interim;
+	st->flows_peak = fc.peak_active;
+	st->ndpi_states_peak = cc.ndpi_states_peak;
+	if (p->detect) {
+		struct detect_counters c;
+		detect_get_counters(p->detect, &c);
+		for (int i = 0; i < 3; i++)
+			dc.alerts[i] += c.alerts[i];
+		dc.suppressed += c.suppressed;
+	}
+	st->alerts_suppressed = dc.suppressed;
+	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
+	st->alerts_ioc = dc.alerts[ALERT_IOC];
+	st->alerts_detector = dc.alerts[ALERT_DETECTOR];
+}
+
+void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us)
+{
+	if (!p->eve_q)
+		return;
+	pthread_mutex_lock(&p->stats_lock);
+	p->stats_snap = *st;
+	p->stats_ts_us = ts_us;
+	p->stats_pending = 1;
+	pthread_mutex_unlock(&p->stats_lock);
+	sinkq_push_flush(p->eve_q);
+}
+
+uint64_t pipeline_drain(struct pipeline *p)
+{
+	uint64_t waits;
+
+	if (p->flows)
+		flow_table_flush(p->flows);
+	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
+	p->eve_q = p->db_q = NULL;
+	return waits;
+}
+
+int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
+			 const char *sources, const char *home_net)
+{
+	int rc = 0;
+
+	if (p->eve) {
+		if (eve_write_stats(p->eve, st, st->last_ts_us) < 0 || eve_close(p->eve) < 0) {
+			log_error("EVE output: write failed (disk full?)");
+			rc = 1;
+		}
+		p->eve = NULL;
+	}
+	if (p->store) {
+		if (store_add_run(p->store, st, sources, home_net) < 0) {
+			log_error("database: %s", store_error(p->store));
+			rc = 1;
+		}
+		double t0 = mono_s();
+		int closed = store_close(p->store);
+		log_info("database closed in %.3f s (indexes, checkpoint)", mono_s() - t0);
+		if (closed < 0) {
+			log_error("database: closing failed");
+			rc = 1;
+		}
+		p->store = NULL;
+	}
+	if (p->eve_failed || p->db_failed)
+		rc = 1;
+	return rc;
+}
+
+int pipeline_sink_failed(const struct pipeline *p)
+{
+	return p->eve_failed || p->db_failed;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	flow_table_free(p->flows);
+	detect_free(p->detect);
+	ruleset_free(p->rules);
+	classifier_free(p->cls);
+	free(p->dec);
+	pthread_mutex_destroy(&p->stats_lock);
+	free(p);
+}
