@@ -15,6 +15,7 @@
 
 #define CONFIG_MAX_IFACES 8
 #define CONFIG_MAX_RULE_DIRS 16
+#define CONFIG_MAX_PCAP_FILES 16
 
 enum capture_method { CAPTURE_AUTO = 0, CAPTURE_PCAP, CAPTURE_AFPACKET };
 
@@ -22,7 +23,10 @@ struct vigil_config {
 	/* [capture] */
 	char interfaces[CONFIG_MAX_IFACES][64];   /* interface = eth0, eth1 */
 	int n_interfaces;
-	char pcap_file[1024];      /* source = pcap:/path (instead of interfaces) */
+	char pcap_file[1024];      /* source = pcap:/path[,/path...] (instead of interfaces) */
+	char pcap_files[CONFIG_MAX_PCAP_FILES][1024]; /* the same list, split */
+	int n_pcap_files;
+	int exit_when_done;        /* exit_when_done = yes: stop once the files are read */
 	int replay_fast;           /* replay_speed = fast|recorded (default recorded) */
 	int replay_loop;           /* loop = yes|no: replay the file again and again */
 	int method;                /* method = auto|pcap|afpacket */
@@ -42,6 +46,7 @@ struct vigil_config {
 	uint64_t max_db_bytes;     /* max_size = 2G */
 	uint32_t flow_max_age_s;   /* flow_max_age = 30d */
 	uint32_t alert_max_age_s;  /* alert_max_age = 365d */
+	uint32_t retention_interval_s; /* retention_interval = 60s */
 
 	/* [web] */
 	char listen[1024];         /* listen = unix:/run/vigil/web.sock | 127.0.0.1:8080 | "" (off) */
