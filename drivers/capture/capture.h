@@ -63,6 +63,22 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen);
 struct capture *capture_open_live(const char *ifname, int snaplen,
 				  int timeout_ms, char *err, size_t errlen);
 
+/* Open a live interface through an AF_PACKET TPACKET_V3 ring (Linux),
+ * without libpcap: promiscuous, snaplen bytes (<= 0: 256 KiB), ring_mb MiB
+ * of kernel ring (0: 64 MiB, at most 1024) in blocks of 1 MiB (smaller for
+ * small rings), timeout_ms (<= 0: 1 s) both for how long capture_next()
+ * waits and for how long the kernel holds a partly filled block. Link type
+ * DLT_EN10MB (Ethernet, loopback) or DLT_RAW (tun, raw IP). VLAN tags the
+ * kernel stripped are put back into the frame (so, as with libpcap, such a
+ * frame's caplen can be snaplen + 4). Stats: packets and bytes delivered,
+ * kernel_drops from the ring. Needs CAP_NET_RAW. Returns NULL and fills
+ * err ("IF: reason") on failure. */
+struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
+				      int timeout_ms, char *err, size_t errlen);
+
+/* 1 if this build has the AF_PACKET backend (Linux, TPACKET_V3 headers). */
+int capture_afpacket_available(void);
+
 /* Next packet: one of enum capture_result. */
 static inline int capture_next(struct capture *c, struct cap_packet *pkt)
 {
