@@ -192,7 +192,11 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
 
 	p = pcap_create(ifname, eb);
 	if (!p) {
-		set_err(err, errlen, "%s: %s", ifname, eb);
+		/* some libpcap messages already start with the interface */
+		if (strncmp(eb, ifname, strlen(ifname)) == 0 && eb[strlen(ifname)] == ':')
+			set_err(err, errlen, "%s", eb);
+		else
+			set_err(err, errlen, "%s: %s", ifname, eb);
 		return NULL;
 	}
 	if (snaplen <= 0)
