@@ -1,0 +1,143 @@
+// Formatting and the words the page uses for the API's codes.
+
+export const SEVERITY = {
+	1: { name: 'High', cls: 'sev1', help: 'Severity 1 (high): likely compromise or attack in progress; look now.' },
+	2: { name: 'Medium', cls: 'sev2', help: 'Severity 2 (medium): attack attempt or risky policy breach; look today.' },
+	3: { name: 'Low', cls: 'sev3', help: 'Severity 3 (low): reconnaissance or unusual traffic; look when time allows.' },
+	4: { name: 'Info', cls: 'sev4', help: 'Severity 4 (informational): for context, rarely needs action.' },
+};
+
+export const ENGINES = {
+	signature: { name: 'Signature', help: 'Signature: a rule in Suricata syntax matched what nDPI found in a flow (protocol, risks, SNI, HTTP fields...).' },
+	ioc: { name: 'Indicator', help: 'Indicator (IOC): an address, domain, URL, JA3 or certificate hash from a threat list (abuse.ch, MISP, plain lists) was seen.' },
+	detector: { name: 'Detector', help: 'Behavioural detector: a pattern over many flows (port scan, host sweep, DNS tunnel, beacon, exfiltration, brute force).' },
+};
+
+export const STATUSES = {
+	new: { name: 'New', help: 'Nobody has looked at this alert yet.' },
+	acknowledged: { name: 'Acknowledged', help: 'An analyst has seen it; no further action planned.' },
+	false_positive: { name: 'False positive', help: 'Not an attack: the rule fired on legitimate traffic.' },
+	escalated: { name: 'Escalated', help: 'Handed over for incident response.' },
+};
+
+export const PROTOS = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP', 47: 'GRE' };
+
+export function protoName(p) {
+	if (p === null || p === undefined || p === '') return '';
+	if (typeof p === 'string' && !/^\d+$/.test(p)) return p.toUpperCase();
+	return PROTOS[p] || `proto ${p}`;
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+// Microseconds since the epoch -> "2024-01-02 00:00:41" in the browser's time zone.
+export function fmtTime(us, withSeconds = true) {
+	if (us === null || us === undefined || us === '' || Number(us) <= 0) return '';
+	const d = new Date(Number(us) / 1000);
+	const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+	return withSeconds ? `${s}:${pad(d.getSeconds())}` : s;
+}
+
+export function fmtIso(us) {
+	if (!us) return '';
+	return new Date(Number(us) / 1000).toISOString();
+}
+
+// "5 min ago" for recent times, for tooltips.
+export function fmtAgo(us) {
+	if (!us) return '';
+	const s = Math.round((Date.now() * 1000 - Number(us)) / 1e6);
+	if (s < 0) return 'in the future';
+	if (s < 60) return `${s} s ago`;
+	if (s < 3600) return `${Math.round(s / 60)} min ago`;
+	if (s < 86400 * 2) return `${Math.round(s / 3600)} h ago`;
+	return `${Math.round(s / 86400)} days ago`;
+}
+
+export function fmtDuration(sec) {
+	sec = Math.max(0, Math.round(Number(sec) || 0));
+	const d = Math.floor(sec / 86400), h = Math.floor((sec % 86400) / 3600),
+		m = Math.floor((sec % 3600) / 60), s = sec % 60;
+	if (d) return `${d} d ${h} h`;
+	if (h) return `${h} h ${m} min`;
+	if (m) return `${m} min ${s} s`;
+	return `${s} s`;
+}
+
+export function fmtBytes(n) {
+	n = Number(n) || 0;
+	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+	let i = 0;
+	while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+	return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function fmtNum(n) {
+	if (n === null || n === undefined || n === '') return '';
+	return Number(n).toLocaleString('en-US');
+}
+
+export function fmtRate(n) {
+	n = Number(n) || 0;
+	return n >= 100 ? fmtNum(Math.round(n)) : n.toFixed(1);
+}
+
+// "10.0.0.5:443" or "[fe80::1]:443"
+export function hostPort(ip, port) {
+	if (!ip) return '';
+	if (port === null || port === undefined || port === '' || port === 0 && !ip) return ip;
+	if (port === 0) return ip;
+	return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+// nDPI risks come as a list or a comma-separated string.
+export function riskList(r) {
+	if (!r) return [];
+	if (Array.isArray(r)) return r.filter(Boolean);
+	return String(r).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+// Suricata reference "url,example.com/x" / "cve,2021-44228" -> link.
+export function referenceLink(ref) {
+	const s = typeof ref === 'string' ? ref : (ref && (ref.url || ref.value)) || '';
+	const i = s.indexOf(',');
+	const kind = i > 0 ? s.slice(0, i).trim().toLowerCase() : '';
+	const val = i > 0 ? s.slice(i + 1).trim() : s.trim();
+	let href = null;
+	if (kind === 'url') href = /^https?:\/\//.test(val) ? val : 'https://' + val;
+	else if (kind === 'cve') href = 'https://www.cve.org/CVERecord?id=CVE-' + val.replace(/^CVE-/i, '');
+	else if (/^https?:\/\//.test(s)) href = s;
+	return { label: kind && kind !== 'url' ? `${kind.toUpperCase()} ${val}` : val, href };
+}
+
+// datetime-local value <-> microseconds
+export function toLocalInput(us) {
+	if (!us) return '';
+	const d = new Date(Number(us) / 1000);
+	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+export function fromLocalInput(v) {
+	if (!v) return '';
+	const t = new Date(v).getTime();
+	return Number.isFinite(t) ? String(t * 1000) : '';
+}
+
+// Time ranges offered by the filters; "custom" uses from/to.
+export const RANGES = [
+	['', 'Any time'],
+	['1h', 'Last hour'],
+	['24h', 'Last 24 hours'],
+	['7d', 'Last 7 days'],
+	['30d', 'Last 30 days'],
+	['custom', 'Custom…'],
+];
+const RANGE_SECONDS = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 };
+
+// {range, from, to} from the hash -> {from, to} in microseconds for the API.
+export function rangeParams(f) {
+	if (f.range && RANGE_SECONDS[f.range]) {
+		return { from: String((Date.now() - RANGE_SECONDS[f.range] * 1000) * 1000), to: '' };
+	}
+	if (f.range === 'custom') return { from: f.from || '', to: f.to || '' };
+	return { from: '', to: '' };
+}

@@ -1,0 +1,265 @@
+// One alert: what fired, on which flows, the hosts' other alerts, the
+// occurrences, status, notes and suppression.
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { href } from '../router.js';
+import { ENGINES, STATUSES, fmtAgo, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
+import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
+import { FlowTable } from './flows.jsx';
+import { Timeline } from '../charts.jsx';
+
+const SUPPRESS = {
+	by_src: { label: 'By source', what: (a) => `alerts of this rule from ${a.src_ip}` },
+	by_dst: { label: 'By destination', what: (a) => `alerts of this rule to ${a.dest_ip || 'this destination'}` },
+	all: { label: 'Whole rule', what: () => 'every alert of this rule, from any host' },
+};
+
+export function AlertDetailView({ id }) {
+	const { data: a, error, loading, reload } = useAsync(() => api.get(`alerts/${encodeURIComponent(id)}`), [id]);
+
+	if (!a && loading) return <Loading what="Loading the alert" />;
+	if (!a) {
+		return (
+			<div class="page">
+				<p><a href="#/alerts">← All alerts</a></p>
+				<ErrorBox error={error} />
+			</div>
+		);
+	}
+	return <AlertDetail a={a} reload={reload} error={error} />;
+}
+
+function AlertDetail({ a, reload, error }) {
+	const [busy, setBusy] = useState('');
+	const [override, setOverride] = useState(null);
+	const status = override || a.status;
+
+	const setAlertStatus = async (s) => {
+		setBusy(s);
+		try {
+			await api.post(`alerts/${a.id}/status`, { status: s });
+			setOverride(s);
+			toast(`Status set to "${STATUSES[s].name}"`);
+			await reload();
+			setOverride(null);
+		} catch (e) {
+			toast(e.message, 'error');
+		}
+		setBusy('');
+	};
+
+	const eng = ENGINES[a.engine];
+	const metadata = a.metadata && typeof a.metadata === 'object' ? Object.entries(a.metadata) : [];
+	const refs = Array.isArray(a.references) ? a.references : [];
+
+	return (
+		<div class="page detail">
+			<p class="back"><a href="#/alerts">← All alerts</a></p>
+			<div class="detail-head">
+				<SeverityBadge sev={a.severity} />
+				<EngineTag engine={a.engine} detector={a.detector} />
+				<StatusTag status={status} />
+			</div>
+			<PageTitle sub={a.category || a.classtype}>{a.signature || `Rule ${a.gid}:${a.sid}`}</PageTitle>
+			<ErrorBox error={error} />
+
+			<Panel title="Status" id="status">
+				<div class="status-buttons" role="group" aria-label="Set the status">
+					{Object.entries(STATUSES).map(([k, v]) => (
+						<button key={k} type="button" title={v.help} aria-pressed={status === k}
+							class={`btn status-btn status-btn-${k} ${status === k ? 'active' : ''}`}
+							disabled={!!busy} onClick={() => status !== k && setAlertStatus(k)}>
+							{busy === k ? '…' : v.name}
+						</button>
+					))}
+				</div>
+			</Panel>
+
+			<div class="grid2">
+				<Panel title="What happened" id="facts">
+					<Facts items={[
+						['Source', <HostLink ip={a.src_ip} port={a.src_port} />],
+						['Destination', a.dest_ip ? <HostLink ip={a.dest_ip} port={a.dest_port} /> : ''],
+						['Protocol', [protoName(a.proto), a.app_proto && a.app_proto !== 'unknown' ? a.app_proto : ''].filter(Boolean).join(' / ')],
+						['Count', Number(a.count || 0).toLocaleString('en-US'), 'How often this rule fired for the same source and destination'],
+						['First seen', <span title={fmtAgo(a.first_seen_us)}>{fmtTime(a.first_seen_us)}</span>],
+						['Last seen', <span title={fmtAgo(a.last_seen_us)}>{fmtTime(a.last_seen_us)}</span>],
+						['Engine', eng ? eng.name : a.engine, eng && eng.help],
+						['Detector', a.detector],
+						['Rule', `${a.gid}:${a.sid}${a.rev ? ` rev ${a.rev}` : ''}`, 'gid:sid rev'],
+						['Class type', a.classtype],
+						['Indicator', a.ioc_indicator ? `${a.ioc_indicator}${a.ioc_kind ? ` (${a.ioc_kind})` : ''}` : ''],
+						['Indicator list', a.ioc_list],
+					]} />
+				</Panel>
+				<Panel title="Occurrences" id="timeline">
+					<Timeline points={(a.timeline || []).map((t) => t.ts_us)} from={a.first_seen_us} to={a.last_seen_us} />
+					<p class="muted small">
+						{(a.timeline || []).length} occurrence{(a.timeline || []).length === 1 ? '' : 's'} recorded
+						{a.first_seen_us !== a.last_seen_us ? ` between ${fmtTime(a.first_seen_us)} and ${fmtTime(a.last_seen_us)}` : ` at ${fmtTime(a.first_seen_us)}`}.
+					</p>
+				</Panel>
+			</div>
+
+			<Panel title={a.engine === 'signature' ? 'Rule' : 'Details'} id="rule">
+				{a.rule_text ? <pre class="rule-text" tabIndex={0} aria-label="Rule text">{a.rule_text}</pre>
+					: <p class="muted">{a.engine === 'detector' ? 'Raised by a behavioural detector: its settings are in detectors.conf of the rule set; the figures it saw are below.' : 'No rule text for this alert.'}</p>}
+				{metadata.length > 0 && (
+					<>
+						<h3>Metadata</h3>
+						<Facts items={metadata.map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v)])} />
+					</>
+				)}
+				{refs.length > 0 && (
+					<>
+						<h3>References</h3>
+						<ul class="refs">
+							{refs.map((r, i) => {
+								const l = referenceLink(r);
+								return <li key={i}>{l.href ? <a href={l.href} target="_blank" rel="noopener noreferrer">{l.label}</a> : l.label}</li>;
+							})}
+						</ul>
+					</>
+				)}
+			</Panel>
+
+			<Panel title={`Flows (${(a.flows || []).length})`} id="flows">
+				{(a.flows || []).length ? <FlowTable flows={a.flows} caption="Flows this alert was raised on" />
+					: <p class="muted">No flow is linked to this alert (the flows may have been removed by the retention limit).</p>}
+			</Panel>
+
+			<Panel title="Notes" id="notes">
+				<Notes a={a} reload={reload} />
+			</Panel>
+
+			<Panel title="Other alerts of these hosts" id="related">
+				<RelatedAlerts list={a.related || []} />
+			</Panel>
+
+			<Panel title="Suppress" id="suppress">
+				<Suppress a={a} />
+			</Panel>
+		</div>
+	);
+}
+
+function HostLink({ ip, port }) {
+	return (
+		<span class="hostlink">
+			<span class="mono">{hostPort(ip, port)}</span>{' '}
+			<a class="small" href={href('alerts', { host: ip })}>alerts</a>{' · '}
+			<a class="small" href={href('flows', { host: ip })}>flows</a>
+		</span>
+	);
+}
+
+function Notes({ a, reload }) {
+	const [text, setText] = useState('');
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState(null);
+	const notes = a.notes || [];
+	const add = async (e) => {
+		e.preventDefault();
+		if (!text.trim()) return;
+		setBusy(true);
+		setError(null);
+		try {
+			await api.post(`alerts/${a.id}/notes`, { text: text.trim() });
+			setText('');
+			toast('Note added');
+			await reload();
+		} catch (err) {
+			setError(err);
+		}
+		setBusy(false);
+	};
+	return (
+		<>
+			{notes.length === 0 ? <p class="muted">No notes yet. Write down what you found, for the next analyst.</p> : (
+				<ol class="notes">
+					{notes.map((n, i) => (
+						<li key={i} class="note-item">
+							<div class="note-meta"><strong>{n.user}</strong> <span class="muted" title={fmtAgo(n.ts_us)}>{fmtTime(n.ts_us)}</span></div>
+							<p class="note-text">{n.text}</p>
+						</li>
+					))}
+				</ol>
+			)}
+			<form class="form note-form" onSubmit={add}>
+				<div class="field">
+					<label for="note-text">Add a note</label>
+					<textarea id="note-text" rows={3} maxLength={4000} value={text} onInput={(e) => setText(e.currentTarget.value)}
+						placeholder="e.g. Checked with the owner of 192.168.10.30: planned migration, closed." />
+				</div>
+				<ErrorBox error={error} />
+				<button type="submit" class="btn btn-primary" disabled={busy || !text.trim()}>{busy ? 'Adding…' : 'Add note'}</button>
+			</form>
+		</>
+	);
+}
+
+function RelatedAlerts({ list }) {
+	if (!list.length) return <p class="muted">No other alert involves these hosts.</p>;
+	return (
+		<div class="table-wrap">
+			<table class="table cards compact">
+				<caption class="sr-only">Other alerts of the same hosts</caption>
+				<thead><tr><th scope="col">Severity</th><th scope="col">Signature</th><th scope="col">Hosts</th><th scope="col" class="num">Count</th><th scope="col">Last seen</th><th scope="col">Status</th></tr></thead>
+				<tbody>
+					{list.map((r) => (
+						<tr key={r.id}>
+							<td data-label="Severity"><SeverityBadge sev={r.severity} /></td>
+							<td data-label="Signature"><a href={`#/alerts/${r.id}`}>{r.signature}</a></td>
+							<td data-label="Hosts" class="mono">{r.src_ip}{r.dest_ip ? ` → ${r.dest_ip}` : ''}</td>
+							<td data-label="Count" class="num">{r.count}</td>
+							<td data-label="Last seen" class="time">{fmtTime(r.last_seen_us)}</td>
+							<td data-label="Status"><StatusTag status={r.status} /></td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+		</div>
+	);
+}
+
+function Suppress({ a }) {
+	const [ask, setAsk] = useState(null);
+	const [busy, setBusy] = useState(false);
+	const [result, setResult] = useState(null);
+	const [error, setError] = useState(null);
+	const go = async (ok) => {
+		if (!ok) { setAsk(null); return; }
+		setBusy(true);
+		setError(null);
+		try {
+			const r = await api.post(`alerts/${a.id}/suppress`, { track: ask });
+			setResult(r && r.line);
+			toast('Suppression added; the rules were reloaded');
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+		setAsk(null);
+	};
+	return (
+		<>
+			<p class="muted">
+				Stop this rule from raising new alerts for a host (a line in the managed <code>suppress.conf</code>; the rules reload at once).
+				Past alerts stay. To undo, remove the line from <code>suppress.conf</code>.
+			</p>
+			<div class="button-row">
+				{Object.entries(SUPPRESS).map(([k, v]) => (
+					<button key={k} type="button" class="btn" disabled={busy || (k === 'by_dst' && !a.dest_ip)}
+						title={`Suppress ${v.what(a)}`} onClick={() => setAsk(k)}>
+						Suppress {v.label.toLowerCase()}
+					</button>
+				))}
+			</div>
+			{result && <p class="note" role="status">Added: <code>{result}</code></p>}
+			<ErrorBox error={error} />
+			<Confirm open={!!ask} title="Suppress these alerts?" confirmLabel="Suppress" danger busy={busy} onClose={go}>
+				{ask && <p>No new alert will be raised for <strong>{SUPPRESS[ask].what(a)}</strong> (rule {a.gid}:{a.sid}, “{a.signature}”).</p>}
+			</Confirm>
+		</>
+	);
+}

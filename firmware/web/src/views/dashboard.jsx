@@ -1,0 +1,79 @@
+// Dashboard: traffic and alerts over time, application mix, top alerting
+// hosts, alerts by severity.
+import { useMemo } from 'preact/hooks';
+import { api } from '../api.js';
+import { href, navigate } from '../router.js';
+import { SEVERITY, fmtBytes, fmtNum, rangeParams } from '../format.js';
+import { Empty, ErrorBox, Loading, PageTitle, Panel, useAsync } from '../components.jsx';
+import { BarList, TimeSeries } from '../charts.jsx';
+import { RangeFields } from './filters.jsx';
+
+export function DashboardView({ params }) {
+	const f = { range: params.range || '', from: params.from || '', to: params.to || '' };
+	const key = JSON.stringify(f);
+	const { data, error, loading } = useAsync(() => api.get('dashboard', rangeParams(f)), [key]);
+
+	const buckets = (data && data.buckets) || [];
+	const x = useMemo(() => buckets.map((b) => b.t_us / 1e6), [data]); // eslint-disable-line react-hooks/exhaustive-deps
+	const traffic = useMemo(() => [
+		{ label: 'Bytes', values: buckets.map((b) => b.bytes), color: '#3a7bd5', kind: 'bars', fmt: fmtBytes },
+		{ label: 'Flows', values: buckets.map((b) => b.flows), color: '#e07a1f', kind: 'line' },
+	], [data]); // eslint-disable-line react-hooks/exhaustive-deps
+	const alerts = useMemo(() => [
+		{ label: 'Alerts', values: buckets.map((b) => b.alerts), color: '#c0392b', kind: 'bars' },
+	], [data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+	const sev = (data && data.severity) || {};
+	const apps = (data && data.apps) || [];
+	const hosts = (data && data.top_alerting_hosts) || [];
+	const empty = data && buckets.every((b) => !b.flows && !b.alerts && !b.bytes);
+	const rangeQ = f.range && f.range !== 'custom' ? { range: f.range } : f.range === 'custom' ? f : {};
+
+	return (
+		<div class="page">
+			<PageTitle sub="What the sensor has seen.">Dashboard</PageTitle>
+			<form class="filters filters-inline panel" aria-label="Time range" onSubmit={(e) => e.preventDefault()}>
+				<RangeFields idPrefix="df" value={f} label="Time range"
+					onChange={(p) => { const n = { ...f, ...p }; if (n.range !== 'custom') { n.from = ''; n.to = ''; } navigate('dashboard', n, true); }} />
+			</form>
+			<ErrorBox error={error} />
+			{loading && !data && <Loading what="Loading the dashboard" />}
+			{data && (
+				<>
+					<div class="sevcards" role="list" aria-label="Alerts by severity">
+						{[1, 2, 3, 4].map((s) => (
+							<a role="listitem" key={s} class={`sevcard sevcard-${s}`} href={href('alerts', { ...rangeQ, severity: s === 4 ? '' : s })}
+								title={`${SEVERITY[s].help} Click for the alerts of this severity or higher.`}>
+								<span class="sevcard-n">{fmtNum(sev[s] || sev[String(s)] || 0)}</span>
+								<span class="sevcard-l">{SEVERITY[s].name}</span>
+							</a>
+						))}
+					</div>
+					{empty && <Empty title="No traffic in this time range.">Choose a longer range, or check the capture on the System page.</Empty>}
+					<div class="grid2">
+						<Panel title="Traffic" id="traffic">
+							{buckets.length ? <TimeSeries x={x} series={traffic} label="Traffic over time: bytes and flows per interval" /> : <p class="muted">No data.</p>}
+						</Panel>
+						<Panel title="Alerts over time" id="alerts-over-time">
+							{buckets.length ? <TimeSeries x={x} series={alerts} label="Alerts per interval" /> : <p class="muted">No data.</p>}
+						</Panel>
+						<Panel title="Applications" id="apps">
+							{apps.length ? (
+								<BarList caption="Applications by bytes" items={apps.slice(0, 12).map((a) => ({
+									label: a.app || 'Unknown', value: a.bytes || 0, title: `${a.app}: ${fmtNum(a.flows)} flows, ${fmtBytes(a.bytes)}`,
+								}))} valueLabel={(v, i) => `${fmtBytes(v)}`} linkOf={(i) => href('flows', { ...rangeQ, app: i.label })} />
+							) : <p class="muted">No flows in this range.</p>}
+						</Panel>
+						<Panel title="Top alerting hosts" id="top-hosts">
+							{hosts.length ? (
+								<BarList caption="Hosts with the most alerts" items={hosts.slice(0, 10).map((h) => ({
+									label: h.host, value: h.alerts || 0, cls: 'bar bar-alert',
+								}))} valueLabel={(v) => `${fmtNum(v)} alert${v === 1 ? '' : 's'}`} linkOf={(i) => href('alerts', { ...rangeQ, host: i.label })} />
+							) : <p class="muted">No alerts in this range.</p>}
+						</Panel>
+					</div>
+				</>
+			)}
+		</div>
+	);
+}

@@ -1,0 +1,161 @@
+// Flows: search the recorded connections; top talkers.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { href, navigate } from '../router.js';
+import { fmtAgo, fmtBytes, fmtNum, fmtTime, hostPort, protoName, rangeParams, riskList } from '../format.js';
+import { Empty, ErrorBox, Loading, PageTitle, Pager, Panel, useAsync } from '../components.jsx';
+import { BarList } from '../charts.jsx';
+import { RangeFields } from './filters.jsx';
+
+const LIMIT = 50;
+const KEYS = ['host', 'app', 'range', 'from', 'to'];
+
+// Everything nDPI found in a flow, as label/value pairs.
+function findings(f) {
+	return [
+		['SNI', f.tls_sni, 'TLS server name the client asked for'],
+		['JA3', f.ja3, 'TLS client fingerprint'],
+		['JA3S', f.ja3s, 'TLS server fingerprint'],
+		['DNS', f.dns_rrname, 'DNS name queried'],
+		['HTTP host', f.http_host],
+		['User-Agent', f.http_user_agent],
+	].filter((x) => x[1]);
+}
+
+export function FlowTable({ flows, caption }) {
+	return (
+		<div class="table-wrap">
+			<table class="table cards flows-table">
+				<caption class="sr-only">{caption}</caption>
+				<thead>
+					<tr>
+						<th scope="col">Start</th>
+						<th scope="col">Client → server</th>
+						<th scope="col">Application</th>
+						<th scope="col">What nDPI found</th>
+						<th scope="col" class="num" title="Packets client→server / server→client">Packets</th>
+						<th scope="col" class="num" title="Bytes client→server / server→client">Bytes</th>
+						<th scope="col">State</th>
+					</tr>
+				</thead>
+				<tbody>
+					{flows.map((f) => {
+						const risks = riskList(f.risks);
+						const found = findings(f);
+						const dur = f.end_us && f.start_us ? (f.end_us - f.start_us) / 1e6 : 0;
+						return (
+							<tr key={f.id || f.flow_id} class={f.alerted ? 'alerted' : ''}>
+								<td data-label="Start" class="time" title={`${fmtAgo(f.start_us)}; lasted ${dur.toFixed(dur < 10 ? 2 : 0)} s`}>{fmtTime(f.start_us)}</td>
+								<td data-label="Client → server" class="col-hosts">
+									<a href={href('flows', { host: f.src_ip })}>{hostPort(f.src_ip, f.src_port)}</a>
+									{' '}<span class="arrow" aria-label="to">→</span>{' '}
+									<a href={href('flows', { host: f.dest_ip })}>{hostPort(f.dest_ip, f.dest_port)}</a>
+									<div class="sub">{protoName(f.proto)}{f.alerted ? <span class="pill pill-alert" title="An alert was raised on this flow">alerted</span> : null}</div>
+								</td>
+								<td data-label="Application">
+									<span class="app">{f.ndpi_protocol || f.app_proto || 'Unknown'}</span>
+									{f.ndpi_category && <div class="sub">{f.ndpi_category}</div>}
+								</td>
+								<td data-label="nDPI found" class="findings">
+									{found.length === 0 && risks.length === 0 ? <span class="muted">–</span> : null}
+									{found.length > 0 && (
+										<dl class="kv">
+											{found.map(([k, v, t]) => <div key={k}><dt title={t}>{k}</dt><dd class="mono">{v}</dd></div>)}
+										</dl>
+									)}
+									{risks.length > 0 && (
+										<ul class="risks" aria-label="nDPI risks">
+											{risks.map((r) => <li key={r} class="risk" title="Risk flagged by nDPI">{r}</li>)}
+										</ul>
+									)}
+								</td>
+								<td data-label="Packets" class="num">{fmtNum(f.pkts_toserver)} / {fmtNum(f.pkts_toclient)}</td>
+								<td data-label="Bytes" class="num">{fmtBytes(f.bytes_toserver)} / {fmtBytes(f.bytes_toclient)}</td>
+								<td data-label="State">{f.state}</td>
+							</tr>
+						);
+					})}
+				</tbody>
+			</table>
+		</div>
+	);
+}
+
+export function FlowsView({ params }) {
+	const filters = useMemo(() => Object.fromEntries(KEYS.map((k) => [k, params[k] || ''])), [params]);
+	const offset = Math.max(0, parseInt(params.offset || '0', 10) || 0);
+	const key = JSON.stringify([filters, offset]);
+	const [draft, setDraft] = useState(filters);
+	useEffect(() => setDraft(filters), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+
+	const range = rangeParams(filters);
+	const flows = useAsync(() => api.get('flows', { host: filters.host, app: filters.app, ...range, limit: LIMIT, offset }), [key]);
+	const talkers = useAsync(() => api.get('flows/top-talkers', { ...range, limit: 10 }), [filters.range, filters.from, filters.to]);
+
+	const apply = (next) => {
+		const p = { ...next };
+		if (p.range !== 'custom') { p.from = ''; p.to = ''; }
+		navigate('flows', p);
+	};
+	const active = filters.host || filters.app || filters.range;
+	const list = (flows.data && flows.data.flows) || [];
+	const total = (flows.data && flows.data.total) || 0;
+	const hosts = (talkers.data && talkers.data.hosts) || [];
+
+	return (
+		<div class="page">
+			<PageTitle sub="Every connection the sensor saw, with what nDPI recognised in it.">Flows</PageTitle>
+			<form class="filters panel" role="search" aria-label="Search flows" onSubmit={(e) => { e.preventDefault(); apply(draft); }}>
+				<div class="field">
+					<label for="ff-host">Host</label>
+					<input id="ff-host" value={draft.host} placeholder="IP address" spellcheck={false}
+						title="Client or server address" onInput={(e) => setDraft({ ...draft, host: e.currentTarget.value.trim() })} />
+				</div>
+				<div class="field">
+					<label for="ff-app">Application</label>
+					<input id="ff-app" value={draft.app} placeholder="e.g. tls, DNS, TLS.YouTube" spellcheck={false}
+						title="nDPI's application name (app_proto or the full protocol)" onInput={(e) => setDraft({ ...draft, app: e.currentTarget.value.trim() })} />
+				</div>
+				<RangeFields idPrefix="ff" value={draft} label="Started"
+					onChange={(p) => { const n = { ...draft, ...p }; setDraft(n); if ('range' in p && p.range !== 'custom') apply(n); }} />
+				<div class="filter-buttons">
+					<button type="submit" class="btn btn-primary">Search</button>
+					{active && <a class="btn btn-ghost" href="#/flows">Clear</a>}
+				</div>
+			</form>
+
+			<div class="grid-main-side">
+				<div>
+					<ErrorBox error={flows.error} />
+					{flows.loading && !flows.data && <Loading what="Loading flows" />}
+					{flows.data && list.length === 0 && (
+						<Empty title="No flow matches.">{active ? 'Try another host or application, or a longer time range.' : 'Flows appear when the capture has seen traffic.'}</Empty>
+					)}
+					{list.length > 0 && (
+						<>
+							<p class="muted">{fmtNum(total)} flow{total === 1 ? '' : 's'}, newest first.</p>
+							<FlowTable flows={list} caption="Flows" />
+						</>
+					)}
+					<Pager total={total} limit={LIMIT} offset={offset} label="flows"
+						onPage={(o) => navigate('flows', { ...filters, offset: o > 0 ? o : '' })} />
+				</div>
+				<Panel title="Top talkers" id="talkers" class="side">
+					<ErrorBox error={talkers.error} />
+					{talkers.data && hosts.length === 0 && <p class="muted">No traffic in this range.</p>}
+					{hosts.length > 0 && (
+						<BarList caption="Hosts with the most bytes"
+							items={hosts.map((h) => ({
+								label: h.host, value: (h.bytes_sent || 0) + (h.bytes_received || 0),
+								title: `${h.host}${h.home ? ' (home network)' : ''}: ${fmtNum(h.flows)} flows, ${fmtBytes(h.bytes_sent)} sent, ${fmtBytes(h.bytes_received)} received`,
+								cls: h.home ? 'bar' : 'bar bar-ext',
+							}))}
+							valueLabel={(v) => fmtBytes(v)}
+							linkOf={(i) => href('flows', { ...filters, host: i.label, offset: '' })} />
+					)}
+					<p class="muted small legend"><span class="key key-home" aria-hidden="true" /> home network <span class="key key-ext" aria-hidden="true" /> outside</p>
+				</Panel>
+			</div>
+		</div>
+	);
+}

@@ -1,0 +1,114 @@
+// System: capture interfaces, rule sets, last reload, database, version.
+import { useEffect } from 'preact/hooks';
+import { api } from '../api.js';
+import { fmtBytes, fmtDuration, fmtNum, fmtRate, fmtTime, fmtAgo } from '../format.js';
+import { ErrorBox, Facts, Loading, PageTitle, Panel, useAsync } from '../components.jsx';
+
+export function SystemView() {
+	const { data: s, error, loading, reload } = useAsync(() => api.get('system'), []);
+	useEffect(() => {
+		const t = setInterval(() => { if (document.visibilityState !== 'hidden') reload(); }, 10000);
+		return () => clearInterval(t);
+	}, [reload]);
+
+	if (!s) return <div class="page"><PageTitle>System</PageTitle>{loading ? <Loading /> : <ErrorBox error={error} />}</div>;
+
+	const db = s.database || {};
+	const capture = s.capture || [];
+	const rulesets = s.rulesets || [];
+	const reloadInfo = s.last_reload;
+	const errors = Object.entries(s.decode_errors || {}).filter(([, n]) => n > 0);
+	const used = db.max_bytes ? Math.min(100, (100 * (db.size_bytes || 0)) / db.max_bytes) : null;
+
+	return (
+		<div class="page">
+			<PageTitle sub="Refreshes every 10 seconds.">System</PageTitle>
+			<ErrorBox error={error} />
+			<div class="grid2">
+				<Panel title="Sensor" id="sensor">
+					<Facts items={[
+						['Version', s.version],
+						['Up for', s.uptime_s !== undefined ? fmtDuration(s.uptime_s) : ''],
+					]} />
+				</Panel>
+				<Panel title="Database" id="db">
+					{used !== null && (
+						<div class="meter-row">
+							<meter min="0" max="100" low="70" high="90" optimum="10" value={used} aria-label="Database size against its maximum" />
+							<span>{fmtBytes(db.size_bytes)} of {fmtBytes(db.max_bytes)} ({used.toFixed(0)} %)</span>
+						</div>
+					)}
+					<Facts items={[
+						['File', db.path ? <code>{db.path}</code> : ''],
+						['Size', used === null ? fmtBytes(db.size_bytes) : ''],
+						['Flows', fmtNum(db.flows)],
+						['Alerts', fmtNum(db.alerts)],
+						['Oldest flow', db.oldest_flow_us ? <span title={fmtAgo(db.oldest_flow_us)}>{fmtTime(db.oldest_flow_us)}</span> : ''],
+						['Flows kept for', db.flow_max_age_s ? fmtDuration(db.flow_max_age_s) : db.flow_max_age_s === 0 ? 'no age limit' : '', 'Older flows are deleted (retention)'],
+						['Alerts kept for', db.alert_max_age_s ? fmtDuration(db.alert_max_age_s) : db.alert_max_age_s === 0 ? 'no age limit' : ''],
+					]} />
+				</Panel>
+			</div>
+
+			<Panel title="Capture interfaces" id="capture">
+				{capture.length === 0 ? <p class="muted">No capture running (the web page is served without capture, or the capture has not started).</p> : (
+					<div class="table-wrap">
+						<table class="table cards">
+							<caption class="sr-only">Capture interfaces</caption>
+							<thead><tr><th scope="col">Interface</th><th scope="col" class="num">Packets</th><th scope="col" class="num">Packets/s</th><th scope="col" class="num">Drops</th><th scope="col" class="num" title="Packets the kernel dropped because vigil was too slow">Drops/s</th></tr></thead>
+							<tbody>
+								{capture.map((c) => (
+									<tr key={c.name} class={c.drops_per_s > 0 ? 'warn-row' : ''}>
+										<td data-label="Interface" class="mono">{c.name}</td>
+										<td data-label="Packets" class="num">{fmtNum(c.packets)}</td>
+										<td data-label="Packets/s" class="num">{fmtRate(c.pps)}</td>
+										<td data-label="Drops" class="num">{fmtNum(c.drops)}</td>
+										<td data-label="Drops/s" class="num">{fmtRate(c.drops_per_s)}</td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					</div>
+				)}
+				{errors.length > 0 && (
+					<details class="details">
+						<summary>Decode errors ({errors.length} kinds)</summary>
+						<Facts items={errors.map(([k, n]) => [k, fmtNum(n)])} />
+					</details>
+				)}
+			</Panel>
+
+			<Panel title="Rule sets" id="rules">
+				{reloadInfo && (
+					<p class={reloadInfo.ok ? 'note' : 'error'} role={reloadInfo.ok ? undefined : 'alert'}>
+						Last reload {reloadInfo.ts_us ? <span title={fmtAgo(reloadInfo.ts_us)}>{fmtTime(reloadInfo.ts_us)}</span> : ''}:{' '}
+						{reloadInfo.ok ? 'rules in force' : 'failed'}{reloadInfo.message ? ` — ${reloadInfo.message}` : ''}
+					</p>
+				)}
+				{rulesets.length === 0 ? <p class="muted">No rule set loaded: nothing raises alerts.</p> : (
+					<div class="table-wrap">
+						<table class="table cards">
+							<caption class="sr-only">Rule sets loaded</caption>
+							<thead><tr><th scope="col">Directory</th><th scope="col" class="num">Signatures</th><th scope="col" class="num">Indicators</th><th scope="col" class="num">Detectors</th><th scope="col">Problems</th></tr></thead>
+							<tbody>
+								{rulesets.map((r) => (
+									<tr key={r.dir}>
+										<td data-label="Directory" class="mono">{r.dir}</td>
+										<td data-label="Signatures" class="num">{fmtNum(r.signatures)}</td>
+										<td data-label="Indicators" class="num">{fmtNum(r.indicators)}</td>
+										<td data-label="Detectors" class="num">{fmtNum(r.detectors)}</td>
+										<td data-label="Problems">
+											{(r.problems || []).length === 0 ? <span class="ok">none</span> : (
+												<ul class="problems">{r.problems.map((p, i) => <li key={i} class="mono">{p}</li>)}</ul>
+											)}
+										</td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					</div>
+				)}
+			</Panel>
+		</div>
+	);
+}

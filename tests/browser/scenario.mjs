@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+// One pass of the analyst's scenario in Debian's Chromium (playwright-core):
+// first-start setup, sign-in, the alerts of the demo data, a filter, an
+// alert's detail, acknowledge (kept after a reload), a note, bulk
+// acknowledge, live polling, every other page, the phone layout, cookies,
+// CSRF, CSP. Screenshots go to $ARTIFACTS/$NAME-NN-step.png.
+//
+// env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:8443),
+//      SETUP_TOKEN, NAME (direct|https), ARTIFACTS, CHROMIUM (/usr/bin/chromium)
+// Prints one "ok - ..." / "not ok - ..." line per check and
+// "scenario NAME: N passed, M failed"; exit status 1 when something failed.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const TOKEN = process.env.SETUP_TOKEN || '';
+const NAME = process.env.NAME || 'direct';
+const ART = process.env.ARTIFACTS || 'build/test-artifacts/browser';
+const HTTPS = BASE.startsWith('https:');
+const USER = 'admin';
+const PASSWORD = 'correct horse battery staple';
+const FTP = 'vigil POLICY FTP control session';
+const PORTSCAN = 'vigil portscan';
+const TIMEOUT = 10000;
+
+mkdirSync(ART, { recursive: true });
+let passed = 0, failed = 0, shot = 0;
+const problems = []; // page errors, CSP violations
+
+async function check(name, fn) {
+	try {
+		await fn();
+		passed++;
+		console.log(`ok - ${NAME}: ${name}`);
+	} catch (e) {
+		failed++;
+		console.log(`not ok - ${NAME}: ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
+	}
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+async function screenshot(page, step) {
+	shot++;
+	const file = join(ART, `${NAME}-${String(shot).padStart(2, '0')}-${step}.png`);
+	await page.screenshot({ path: file, fullPage: true }).catch((e) => console.log(`# screenshot ${file} failed: ${e.message}`));
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+	headless: true,
+	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	ignoreHTTPSErrors: HTTPS,
+	viewport: { width: 1366, height: 900 },
+	acceptDownloads: true,
+});
+context.setDefaultTimeout(TIMEOUT);
+
+function watch(page, label) {
+	page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
+	page.on('console', (m) => {
+		const t = m.text();
+		if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(t)) problems.push(`${label}: ${t}`);
+	});
+}
+
+const page = context.pages()[0] || await context.newPage();
+watch(page, 'desktop');
+
+try {
+	await check('the first start asks for the setup token', async () => {
+		await page.goto(BASE + '/');
+		await page.getByRole('heading', { name: 'First start' }).waitFor();
+		await page.getByLabel('Setup token').fill(TOKEN);
+		await page.getByLabel('Administrator user name').fill(USER);
+		await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+		await page.getByLabel('Password again').fill(PASSWORD);
+		await screenshot(page, 'setup');
+	});
+
+	await check('a wrong setup token is refused with the API message', async () => {
+		await page.getByLabel('Setup token').fill('not-the-token');
+		await page.getByRole('button', { name: 'Create administrator' }).click();
+		await page.locator('.error').waitFor();
+		await page.getByLabel('Setup token').fill(TOKEN);
+	});
+
+	await check('setup creates the administrator, then the sign-in page shows', async () => {
+		await page.getByRole('button', { name: 'Create administrator' }).click();
+		await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+	});
+
+	await check('a wrong password is refused with a message', async () => {
+		await page.getByLabel('User name').fill(USER);
+		await page.getByLabel('Password').fill('wrong password 123');
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.locator('.error').waitFor();
+		await screenshot(page, 'login-failed');
+	});
+
+	await check('sign-in opens the alerts with the demo data', async () => {
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+		await page.getByRole('link', { name: FTP }).first().waitFor();
+		await page.getByRole('link', { name: new RegExp(PORTSCAN) }).first().waitFor();
+		await screenshot(page, 'alerts');
+	});
+
+	await check('session cookie is HttpOnly, SameSite=Strict' + (HTTPS ? ', Secure' : ''), async () => {
+		const c = (await context.cookies(BASE)).find((x) => x.name === 'vigil_session');
+		assert(c, 'no vigil_session cookie');
+		assert(c.httpOnly, 'cookie is not HttpOnly');
+		assert(c.sameSite === 'Strict', `SameSite is ${c.sameSite}`);
+		if (HTTPS) assert(c.secure, 'cookie is not Secure over HTTPS');
+		assert(c.value.length >= 40, 'session id looks short');
+	});
+
+	await check('a POST without the CSRF token is refused (403)', async () => {
+		const r = await context.request.post(BASE + '/api/alerts/ack', { data: { ids: [] }, failOnStatusCode: false });
+		assert(r.status() === 403, `got ${r.status()}`);
+	});
+
+	await check('the alerts page polls for new alerts (since_id) every 5 s', async () => {
+		await page.waitForRequest((r) => r.url().includes('/api/alerts?') && r.url().includes('since_id='), { timeout: 8000 });
+	});
+
+	await check('filter engine=detector shows the port scan and hides the FTP alert', async () => {
+		await page.getByLabel('Engine').selectOption('detector');
+		await page.waitForURL(/engine=detector/);
+		await page.getByRole('link', { name: new RegExp(PORTSCAN) }).first().waitFor();
+		await page.getByRole('link', { name: FTP }).waitFor({ state: 'detached' });
+		await screenshot(page, 'filter-detector');
+	});
+
+	await check('filters combine (severity + text) and an empty result says so', async () => {
+		await page.getByLabel('Text').fill('no-such-alert-text');
+		await page.getByRole('button', { name: 'Apply' }).click();
+		await page.getByText('No alert matches these filters.').waitFor();
+		await page.getByRole('link', { name: 'Clear filters' }).click();
+		await page.getByRole('link', { name: FTP }).first().waitFor();
+	});
+
+	let detailUrl = '';
+	await check('the detail shows the rule text, references and the flows nDPI classified', async () => {
+		await page.getByRole('link', { name: FTP }).first().click();
+		await page.getByRole('heading', { name: FTP, level: 1 }).waitFor();
+		detailUrl = page.url();
+		const rule = page.locator('.rule-text');
+		await rule.waitFor();
+		const text = await rule.innerText();
+		assert(/sid:2100002/.test(text), `rule text without sid: ${text.slice(0, 80)}`);
+		const flows = page.locator('#flows-h').locator('xpath=../..').locator('tbody tr');
+		assert(await flows.count() >= 1, 'no flow listed');
+		const ft = await flows.first().innerText();
+		assert(/FTP/i.test(ft), `flow row does not name FTP: ${ft.slice(0, 120)}`);
+		await screenshot(page, 'detail');
+	});
+
+	await check('acknowledge: the status is kept after a reload', async () => {
+		await page.getByRole('button', { name: 'Acknowledged' }).click();
+		await page.locator('.detail-head .status-acknowledged').waitFor();
+		await page.reload();
+		await page.getByRole('heading', { name: FTP, level: 1 }).waitFor();
+		const pressed = await page.getByRole('button', { name: 'Acknowledged' }).getAttribute('aria-pressed');
+		assert(pressed === 'true', `after reload aria-pressed=${pressed}`);
+		await page.locator('.detail-head .status-acknowledged').waitFor();
+	});
+
+	const note = `Checked with the owner of the FTP server (${NAME} run).`;
+	await check('add a note: listed with the user, kept after a reload', async () => {
+		await page.getByLabel('Add a note').fill(note);
+		await page.getByRole('button', { name: 'Add note' }).click();
+		await page.locator('.note-item', { hasText: note }).waitFor();
+		await page.reload();
+		const item = page.locator('.note-item', { hasText: note });
+		await item.waitFor();
+		assert((await item.innerText()).includes(USER), 'note without its user');
+		await screenshot(page, 'detail-note');
+	});
+
+	await check('suppress asks for a confirmation, cancel does nothing', async () => {
+		await page.getByRole('button', { name: 'Suppress by source' }).click();
+		const dlg = page.getByRole('dialog');
+		await dlg.waitFor();
+		await screenshot(page, 'suppress-confirm');
+		await dlg.getByRole('button', { name: 'Cancel' }).click();
+		await dlg.waitFor({ state: 'hidden' });
+	});
+
+	await check('the list shows the new status; bulk acknowledge of the detector alerts', async () => {
+		await page.goto(BASE + '/#/alerts');
+		const row = page.locator('tr', { has: page.getByRole('link', { name: FTP }) });
+		await row.locator('.status-acknowledged').waitFor();
+		await page.getByLabel('Engine').selectOption('detector');
+		await page.waitForURL(/engine=detector/);
+		await page.getByRole('link', { name: new RegExp(PORTSCAN) }).first().waitFor();
+		await page.getByLabel('Select all alerts on this page').check();
+		await page.getByRole('button', { name: 'Acknowledge selected' }).click();
+		await page.getByRole('button', { name: 'Acknowledge selected' }).waitFor({ state: 'detached' });
+		const rows = page.locator('tbody tr');
+		const n = await rows.count();
+		assert(n > 0, 'no rows');
+		assert(await page.locator('tbody tr .status-acknowledged').count() === n, 'not every detector alert is acknowledged');
+		await screenshot(page, 'bulk-ack');
+	});
+
+	await check('the export links carry the filters', async () => {
+		const csv = await page.getByRole('link', { name: 'CSV' }).getAttribute('href');
+		assert(/export\.csv\?.*engine=detector/.test(csv), `csv link ${csv}`);
+		const r = await context.request.get(new URL(csv, page.url()).href, { failOnStatusCode: false });
+		assert(r.status() === 200, `export.csv gave ${r.status()}`);
+		const body = await r.text();
+		assert(body.includes('portscan') && !body.includes('FTP control'), 'CSV does not follow the filter');
+	});
+
+	for (const [route, heading, what] of [
+		['dashboard', 'Dashboard', '.sevcards'],
+		['flows', 'Flows', 'table'],
+		['system', 'System', '#db-h'],
+		['users', 'Users', 'table'],
+		['audit', 'Audit log', 'table'],
+	]) {
+		await check(`the ${heading} page renders without error`, async () => {
+			await page.goto(`${BASE}/#/${route}`);
+			await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+			await page.locator(what).first().waitFor();
+			await page.waitForLoadState('networkidle');
+			assert(await page.locator('.error').count() === 0, `error shown: ${await page.locator('.error').first().innerText().catch(() => '')}`);
+			await screenshot(page, route);
+		});
+	}
+
+	await check('the audit log lists the status change and the note', async () => {
+		await page.goto(`${BASE}/#/audit`);
+		await page.locator('tbody tr').first().waitFor();
+		const t = await page.locator('tbody').innerText();
+		assert(/status|acknowledg/i.test(t), 'no status change in the audit log');
+		assert(/note/i.test(t), 'no note in the audit log');
+	});
+
+	await check('phone (390x844): the alerts are cards, no horizontal scrolling', async () => {
+		const phone = await context.newPage();
+		watch(phone, 'phone');
+		await phone.setViewportSize({ width: 390, height: 844 });
+		await phone.goto(`${BASE}/#/alerts`);
+		await phone.getByRole('link', { name: FTP }).first().waitFor();
+		const m = await phone.evaluate(() => {
+			const tr = document.querySelector('table.alerts-table tbody tr');
+			const thead = document.querySelector('table.alerts-table thead');
+			return {
+				scroll: document.documentElement.scrollWidth,
+				client: document.documentElement.clientWidth,
+				display: tr && getComputedStyle(tr).display,
+				thead: thead && getComputedStyle(thead).display,
+				width: tr && tr.getBoundingClientRect().width,
+			};
+		});
+		assert(m.scroll <= m.client, `page scrolls sideways: ${m.scroll} > ${m.client}`);
+		assert(m.display !== 'table-row', `rows still table rows (${m.display})`);
+		assert(m.thead === 'none', 'table header still shown');
+		assert(m.width <= 390, `card ${m.width}px wide`);
+		await screenshot(phone, 'phone-alerts');
+		await phone.getByRole('button', { name: 'Menu' }).click();
+		await phone.getByRole('link', { name: 'Dashboard' }).waitFor();
+		await screenshot(phone, 'phone-menu');
+		await phone.goto(`${BASE}${detailUrl ? new URL(detailUrl).pathname + new URL(detailUrl).hash : '/#/alerts'}`);
+		await phone.locator('.rule-text').waitFor();
+		const w = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		assert(w <= 0, `detail page scrolls sideways by ${w}px`);
+		await screenshot(phone, 'phone-detail');
+		await phone.close();
+	});
+
+	await check('sign out ends the session (API answers 401 afterwards)', async () => {
+		await page.goto(`${BASE}/#/alerts`);
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+		const r = await context.request.get(BASE + '/api/me', { failOnStatusCode: false });
+		assert(r.status() === 401, `/api/me gave ${r.status()} after sign-out`);
+		await screenshot(page, 'signed-out');
+	});
+
+	await check('no CSP violation or script error on any page', async () => {
+		assert(problems.length === 0, problems.slice(0, 3).join(' | '));
+	});
+} finally {
+	await context.close().catch(() => {});
+	rmSync(userDataDir, { recursive: true, force: true });
+}
+
+console.log(`scenario ${NAME}: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
