@@ -44,6 +44,14 @@ struct pipeline {
 	int stats_pending;
 	struct vigil_stats stats_snap;
 	uint64_t stats_ts_us;
+
+	/* the database gate: another connection (retention) asks the writer
+	 * to commit and pause, so it gets the write lock without racing the
+	 * next batch (see pipeline_db_pause) */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cv;
+	int gate_want;              /* someone waits for the writer to pause */
+	int gate_paused;            /* the writer is paused, batch committed */
 };
 
 /* Bits of flow_user_flags() */
@@ -90,12 +98,37 @@ static void consume_eve(void *ctx, const struct flow_record *rec, const struct a
 	}
 }
 
+/* Writer thread: if another connection asked for the database, commit the
+ * open batch and wait until it is done. */
+static void db_gate(struct pipeline *p)
+{
+	int want;
+
+	pthread_mutex_lock(&p->gate_lock);
+	want = p->gate_want;
+	pthread_mutex_unlock(&p->gate_lock);
+	if (!want)
+		return;
+	if (store_flush(p->store) < 0 && !p->db_failed) {
+		log_error("database: %s", store_error(p->store));
+		p->db_failed = 1;
+	}
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_paused = 1;
+	pthread_cond_broadcast(&p->gate_cv);
+	while (p->gate_want)
+		pthread_cond_wait(&p->gate_cv, &p->gate_lock);
+	p->gate_paused = 0;
+	pthread_mutex_unlock(&p->gate_lock);
+}
+
 /* SQLite writer thread: rows in batches; a flush request commits. */
 static void consume_db(void *ctx, const struct flow_record *rec, const struct alert *a)
 {
 	struct pipeline *p = ctx;
 	int rc;
 
+	db_gate(p);
 	if (!rec && !a)
 		rc = store_flush(p->store);
 	else
@@ -191,6 +224,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 		return NULL;
 	}
 	pthread_mutex_init(&p->stats_lock, NULL);
+	pthread_mutex_init(&p->gate_lock, NULL);
+	pthread_cond_init(&p->gate_cv, NULL);
 	p->rules = rules;
 	if (rules && !(p->detect = detect_new(rules, on_alert, p))) {
 		snprintf(err, errlen, "out of memory");
@@ -389,6 +424,42 @@ int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
 	return rc;
 }
 
+int pipeline_db_pause(struct pipeline *p, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	if (!p->db_q)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_want = 1;
+	while (!p->gate_paused && rc == 0)
+		rc = pthread_cond_timedwait(&p->gate_cv, &p->gate_lock, &until);
+	if (!p->gate_paused) {
+		p->gate_want = 0;
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	pthread_mutex_unlock(&p->gate_lock);
+	return rc;
+}
+
+void pipeline_db_resume(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_want = 0;
+	pthread_cond_broadcast(&p->gate_cv);
+	pthread_mutex_unlock(&p->gate_lock);
+}
+
 int pipeline_sink_failed(const struct pipeline *p)
 {
 	return p->eve_failed || p->db_failed;
@@ -404,5 +475,7 @@ void pipeline_free(struct pipeline *p)
 	classifier_free(p->cls);
 	free(p->dec);
 	pthread_mutex_destroy(&p->stats_lock);
+	pthread_mutex_destroy(&p->gate_lock);
+	pthread_cond_destroy(&p->gate_cv);
 	free(p);
 }

@@ -65,6 +65,15 @@ uint64_t pipeline_drain(struct pipeline *p);
 int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
 			 const char *sources, const char *home_net);
 
+/* Another SQLite connection (retention) wants to write: the database
+ * writer commits its open batch and pauses, so the other connection does
+ * not race the next batch for the write lock. Returns 0 once the writer is
+ * paused (call pipeline_db_resume soon: records queue up meanwhile), -1
+ * if it did not pause within timeout_ms (it only looks between records
+ * and at the once-a-second flush) or there is no database. Any thread. */
+int pipeline_db_pause(struct pipeline *p, int timeout_ms);
+void pipeline_db_resume(struct pipeline *p);
+
 /* 1 once a sink write failed (logged once per sink). */
 int pipeline_sink_failed(const struct pipeline *p);
 

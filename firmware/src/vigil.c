@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "replay.h"
 #include "report.h"
@@ -14,6 +15,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vigil COMMAND [options]\n"
+		"  run [-n] [-c FILE]         run the sensor as configured in vigil.conf(5)\n"
+		"                             (-n: check the configuration and rules)\n"
 		"  replay [options] FILE...   classify the flows of pcap/pcapng captures\n"
 		"  summary --db FILE [--top N] print what a flow database holds\n"
 		"  rules check [--home-net CIDR,...] DIR...\n"
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(cmd, "summary") == 0)

@@ -1,0 +1,1250 @@
+/*
+ * daemon.c - `vigil run` (see daemon.h and vigil.conf(5)).
+ *
+ * Start: config -> capture sources (root) -> drop privileges -> rule sets,
+ * pipeline (store, EVE), retention, web -> READY. The main thread is the
+ * packet thread: it reads the sources, feeds the pipeline and runs the
+ * once-a-second timer. Signal handlers only set flags; the loop acts on
+ * them between packets. A rule reload (SIGHUP, or the web after a
+ * suppression) builds the new set aside and swaps it in between two
+ * packets, so no flow and no alert is lost; a set with problems is refused
+ * and the old one stays.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "pipeline.h"
+#include "retention.h"
+#include "ruleset.h"
+#include "stats.h"
+#include "web.h"
+
+#define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
+#define US 1000000ULL
+#define BURST 256             /* packets from one source before the next */
+#define LOOP_GAP_US US        /* between two passes of a looping replay */
+#define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
+
+static volatile sig_atomic_t got_hup, got_term;
+
+/* ---- clocks ---------------------------------------------------------------- */
+
+/* Monotonic seconds: timers and replay pacing (never flow logic). */
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wall clock in microseconds: event times of reloads, the first live time. */
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL); /* a signal ends it early: the loop looks at it */
+}
+
+/* ---- rule sets -------------------------------------------------------------- */
+
+/* What one directory brought to the merged set (for /api/system). */
+struct rules_dir {
+	char dir[1024];
+	size_t signatures, indicators;
+	int detectors;
+	int problems;
+	char *problem_text;       /* "file:line: reason\n" lines, malloc'd */
+};
+
+struct rules_build {
+	struct ruleset *rs;
+	struct rules_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
+	int n_dirs;
+	int problems;
+	char first[512];          /* the first problem, for log lines */
+};
+
+static size_t indicator_count(const struct ruleset *rs)
+{
+	struct ioc_counts ic;
+	ioc_get_counts(rs->iocs, &ic);
+	return ic.ip + ic.cidr + ic.domain + ic.ja3 + ic.ja3s + ic.cert_sha1;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Load one directory into b->rs, capturing its problems' text. */
+static void build_dir(struct rules_build *b, const char *dir, FILE *report, char **buf,
+		      size_t *len, size_t *seen)
+{
+	struct rules_dir *rd = &b->dirs[b->n_dirs++];
+	size_t sigs = sig_count(b->rs->sigs), inds = indicator_count(b->rs);
+	int probs = b->rs->problems;
+	char conf[1100];
+
+	snprintf(rd->dir, sizeof rd->dir, "%s", dir);
+	ruleset_load_dir(b->rs, dir);
+	fflush(report);
+	rd->signatures = sig_count(b->rs->sigs) - sigs;
+	rd->indicators = indicator_count(b->rs) - inds;
+	snprintf(conf, sizeof conf, "%s/detectors.conf", dir);
+	rd->detectors = access(conf, R_OK) == 0 ? behav_enabled(b->rs->behav) : 0;
+	rd->problems = b->rs->problems - probs;
+	rd->problem_text = strndup(*buf + *seen, *len - *seen);
+	*seen = *len;
+	if (rd->problems && !b->first[0] && rd->problem_text) {
+		size_t n = strcspn(rd->problem_text, "\n");
+		snprintf(b->first, sizeof b->first, "%.*s", (int)n, rd->problem_text);
+	}
+}
+
+/* Build a rule set from the configured directories and the managed one
+ * (<state_dir>/rules, written by the web: suppressions), collecting every
+ * problem. Returns b->problems; b->rs is NULL only when out of memory. */
+static int rules_build(struct rules_build *b, const struct homenet *home,
+		       char dirs[][1024], int n_dirs, const char *state_dir)
+{
+	char *buf = NULL, managed[1100];
+	size_t len = 0, seen = 0;
+	FILE *report = open_memstream(&buf, &len);
+
+	memset(b, 0, sizeof *b);
+	b->rs = report ? ruleset_new(home, report) : NULL;
+	if (!b->rs) {
+		snprintf(b->first, sizeof b->first, "out of memory");
+		b->problems = 1;
+		if (report)
+			fclose(report);
+		free(buf);
+		return b->problems;
+	}
+	for (int i = 0; i < n_dirs; i++)
+		build_dir(b, dirs[i], report, &buf, &len, &seen);
+	snprintf(managed, sizeof managed, "%s/rules", state_dir);
+	if (is_dir(managed))
+		build_dir(b, managed, report, &buf, &len, &seen);
+	b->problems = b->rs->problems;
+	b->rs->report = NULL; /* the stream closes now; later problems go nowhere */
+	fclose(report);
+	free(buf);
+	return b->problems;
+}
+
+static void rules_dirs_free(struct rules_dir *dirs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(dirs[i].problem_text);
+		dirs[i].problem_text = NULL;
+	}
+}
+
+/* ---- status for the web (GET /api/system) ------------------------------- */
+
+struct cap_status {
+	char name[1100];
+	uint64_t packets, drops;
+	double pps, drops_per_s;
+};
+
+struct status {
+	pthread_mutex_t lock;
+	double start_mono;
+	struct cap_status cap[CONFIG_MAX_IFACES];
+	int n_cap;
+	uint64_t decode_errors[DECODE_ERR__COUNT];
+	struct rules_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
+	int n_dirs;
+	uint64_t reload_ts_us;
+	int reload_ok;
+	char reload_msg[600];
+};
+
+/* Replace the rule set part of the status with a build's (takes the
+ * problem texts). */
+static void status_set_rules(struct status *s, struct rules_build *b)
+{
+	pthread_mutex_lock(&s->lock);
+	rules_dirs_free(s->dirs, s->n_dirs);
+	memcpy(s->dirs, b->dirs, sizeof s->dirs);
+	s->n_dirs = b->n_dirs;
+	memset(b->dirs, 0, sizeof b->dirs);
+	b->n_dirs = 0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void status_set_reload(struct status *s, int ok, const char *msg)
+{
+	pthread_mutex_lock(&s->lock);
+	s->reload_ts_us = wall_us();
+	s->reload_ok = ok;
+	snprintf(s->reload_msg, sizeof s->reload_msg, "%s", msg);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* web_status_fn: the daemon's members of GET /api/system. */
+static void status_json(void *ctx, struct json *j)
+{
+	struct status *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	json_kstr(j, "version", VIGIL_VERSION);
+	json_ku64(j, "uptime_s", (uint64_t)(mono_s() - s->start_mono));
+	json_key(j, "capture");
+	json_arr_begin(j);
+	for (int i = 0; i < s->n_cap; i++) {
+		json_obj_begin(j);
+		json_kstr(j, "name", s->cap[i].name);
+		json_ku64(j, "packets", s->cap[i].packets);
+		json_ku64(j, "drops", s->cap[i].drops);
+		json_key(j, "pps");
+		json_double(j, s->cap[i].pps, 1);
+		json_key(j, "drops_per_s");
+		json_double(j, s->cap[i].drops_per_s, 1);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "decode_errors");
+	json_obj_begin(j);
+	for (int i = 1; i < DECODE_ERR__COUNT; i++)
+		if (s->decode_errors[i])
+			json_ku64(j, decode_error_name(i), s->decode_errors[i]);
+	json_obj_end(j);
+	json_key(j, "rulesets");
+	json_arr_begin(j);
+	for (int i = 0; i < s->n_dirs; i++) {
+		const struct rules_dir *rd = &s->dirs[i];
+		json_obj_begin(j);
+		json_kstr(j, "dir", rd->dir);
+		json_ku64(j, "signatures", rd->signatures);
+		json_ku64(j, "indicators", rd->indicators);
+		json_ku64(j, "detectors", (uint64_t)rd->detectors);
+		json_key(j, "problems");
+		json_arr_begin(j);
+		const char *p = rd->problem_text;
+		for (int n = 0; p && *p && n < MAX_PROBLEM_LINES; n++) {
+			size_t len = strcspn(p, "\n");
+			json_strn(j, p, len);
+			p += len + (p[len] == '\n');
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "last_reload");
+	if (s->reload_ts_us) {
+		json_obj_begin(j);
+		json_ku64(j, "ts_us", s->reload_ts_us);
+		json_kbool(j, "ok", s->reload_ok);
+		json_key(j, "message");
+		json_str(j, s->reload_msg);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- capture files: recorded speed, fast, loop ------------------------------ */
+
+/* Replays a list of capture files as one source. Packet times of a later
+ * pass are shifted past the previous pass, so the flow table, which lives
+ * on across passes, sees time move forward and its timeouts work. */
+struct player {
+	char (*files)[1024];
+	int n, idx;
+	int fast, loop;
+	struct capture *cap;
+	uint64_t offset_us;     /* added to the packet times of this pass */
+	uint64_t first_orig_us; /* first packet time of a pass, as recorded */
+	uint64_t last_us;       /* latest (shifted) time handed out */
+	uint64_t pass_packets;
+	int pass_opened;        /* files of this pass that could be opened */
+	/* recorded speed: packet time ts0 is due at mono0 */
+	int clock_set;
+	double mono0;
+	uint64_t ts0;
+	int held;               /* pkt is read but not due yet */
+	struct cap_packet pkt;
+	int linktype;
+	int done;
+	uint32_t files_read;
+	uint64_t packets;
+};
+
+/* The end of the list: start over (loop) or be done. */
+static void player_end_pass(struct player *pl)
+{
+	pl->idx = 0;
+	if (!pl->loop || pl->pass_packets == 0 || pl->pass_opened == 0) {
+		pl->done = 1;
+		return;
+	}
+	pl->offset_us = pl->last_us + LOOP_GAP_US - pl->first_orig_us;
+	pl->pass_packets = 0;
+	pl->pass_opened = 0;
+	log_debug("replay: next pass, packet times shifted by %llu s",
+		  (unsigned long long)(pl->offset_us / US));
+}
+
+/* Next packet of the replay: CAPTURE_PACKET, CAPTURE_TIMEOUT (a packet is
+ * not due yet; slept a little) or CAPTURE_EOF (all done). */
+static int player_next(struct player *pl, struct cap_packet *out, int *linktype)
+{
+	char err[512];
+
+	while (!pl->done) {
+		if (pl->held) {
+			double due = pl->pkt.ts_us >= pl->ts0 ?
+				pl->mono0 + (double)(pl->pkt.ts_us - pl->ts0) / 1e6 : 0;
+			double now = mono_s();
+			if (due > now) {
+				sleep_s(due - now < 0.1 ? due - now : 0.1);
+				return CAPTURE_TIMEOUT;
+			}
+			pl->held = 0;
+			*out = pl->pkt;
+			*linktype = pl->linktype;
+			return CAPTURE_PACKET;
+		}
+		if (!pl->cap) {
+			pl->cap = capture_open_file(pl->files[pl->idx], err, sizeof err);
+			if (!pl->cap) {
+				log_error("%s", err);
+				if (++pl->idx == pl->n)
+					player_end_pass(pl);
+				continue;
+			}
+			pl->files_read++;
+			pl->pass_opened++;
+			log_info("%s: replaying (link type %d)", pl->files[pl->idx], pl->cap->linktype);
+		}
+		int rc = capture_next(pl->cap, &pl->pkt);
+		if (rc == CAPTURE_PACKET) {
+			if (pl->pass_packets++ == 0)
+				pl->first_orig_us = pl->pkt.ts_us;
+			pl->packets++;
+			pl->pkt.ts_us += pl->offset_us;
+			if (pl->pkt.ts_us > pl->last_us)
+				pl->last_us = pl->pkt.ts_us;
+			pl->linktype = pl->cap->linktype;
+			if (pl->fast) {
+				*out = pl->pkt;
+				*linktype = pl->linktype;
+				return CAPTURE_PACKET;
+			}
+			if (!pl->clock_set) {
+				pl->clock_set = 1;
+				pl->mono0 = mono_s();
+				pl->ts0 = pl->pkt.ts_us;
+			}
+			pl->held = 1;
+			continue;
+		}
+		if (rc == CAPTURE_ERROR)
+			log_error("%s", capture_error(pl->cap));
+		if (rc == CAPTURE_TIMEOUT)
+			continue;
+		capture_close(pl->cap);
+		pl->cap = NULL;
+		if (++pl->idx == pl->n)
+			player_end_pass(pl);
+	}
+	return CAPTURE_EOF;
+}
+
+/* Recorded speed: packet time now (the recording's clock running on). */
+static uint64_t player_clock(const struct player *pl)
+{
+	uint64_t now;
+
+	if (pl->fast || !pl->clock_set)
+		return pl->last_us;
+	now = pl->ts0 + (uint64_t)((mono_s() - pl->mono0) * 1e6);
+	if (pl->held && now > pl->pkt.ts_us)
+		now = pl->pkt.ts_us;
+	return now > pl->last_us ? now : pl->last_us;
+}
+
+static void player_close(struct player *pl)
+{
+	if (pl && pl->cap)
+		capture_close(pl->cap);
+}
+
+/* ---- the daemon ------------------------------------------------------------ */
+
+struct live_src {
+	struct capture *cap;
+	const char *method;
+	uint64_t prev_packets, prev_drops;
+};
+
+struct daemon {
+	struct vigil_config cfg;        /* in force; cfg_lock for other threads */
+	pthread_mutex_t cfg_lock;
+	struct live_src live[CONFIG_MAX_IFACES];
+	int n_live;
+	struct player player;
+	int have_player;
+	struct pipeline *pl;
+	struct retention *ret;
+	struct web *web;
+	struct status status;
+
+	/* reloads: one build at a time; a web reload hands its set to the
+	 * packet loop and waits until it is in force */
+	pthread_mutex_t reload_lock;
+	pthread_mutex_t swap_lock;
+	pthread_cond_t swap_cv;
+	struct ruleset *swap_rs;        /* waiting for the packet loop */
+	uint64_t swap_posted, swap_done;
+	atomic_int swap_flag;
+	int stopping;
+
+	uint64_t now_us;                /* the daemon's packet time */
+	uint64_t tick_packets;          /* packets since the last tick */
+	double last_tick, last_stats, last_watchdog;
+	uint64_t watchdog_us;           /* 0: no watchdog */
+	uint64_t stats_prev_packets;
+	int failed;
+};
+
+/* ---- privileges ------------------------------------------------------------- */
+
+/* mkdir -p; chown what we create to the user we will become (uid -1: no). */
+static int make_dirs(const char *path, uid_t uid, gid_t gid)
+{
+	char tmp[1100];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0750) == 0) {
+			if (uid != (uid_t)-1 && chown(tmp, uid, gid) != 0)
+				log_warn("%s: chown: %s", tmp, strerror(errno));
+		} else if (errno != EEXIST) {
+			log_error("%s: %s", tmp, strerror(errno));
+			return -1;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+/* The directories the daemon writes in: state_dir (and its managed rules),
+ * the database's and EVE's. What is missing is created for the user;
+ * state_dir is the daemon's own, so a root-owned one is handed over too. */
+static void prepare_dirs(const struct vigil_config *c, const struct passwd *pw)
+{
+	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
+	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
+	char rules[1100], buf[1024];
+	struct stat st;
+
+	make_dirs(c->state_dir, uid, gid);
+	if (pw && stat(c->state_dir, &st) == 0 && st.st_uid == 0 &&
+	    chown(c->state_dir, uid, gid) != 0)
+		log_warn("%s: chown: %s (the daemon must be able to write there as %s)",
+			 c->state_dir, strerror(errno), pw->pw_name);
+	snprintf(rules, sizeof rules, "%s/rules", c->state_dir);
+	make_dirs(rules, uid, gid);
+	snprintf(buf, sizeof buf, "%s", c->database);
+	make_dirs(dirname(buf), uid, gid);
+	if (c->eve[0] && strcmp(c->eve, "-") != 0) {
+		snprintf(buf, sizeof buf, "%s", c->eve);
+		make_dirs(dirname(buf), uid, gid);
+	}
+}
+
+/* Become user for good: groups, gid, uid, no way back (no_new_privs), and
+ * no capabilities left. Sockets opened before keep working. */
+static int drop_privileges(const struct passwd *pw)
+{
+	cap_t none;
+
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+		log_error("cannot become user %s: %s", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		log_error("could become root again after dropping privileges");
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		log_error("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+		return -1;
+	}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	none = cap_init();
+	if (!none || cap_set_proc(none) != 0) {
+		log_error("cannot clear capabilities: %s", strerror(errno));
+		cap_free(none);
+		return -1;
+	}
+	cap_free(none);
+	log_info("running as %s (uid %u, gid %u) without capabilities", pw->pw_name,
+		 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+	return 0;
+}
+
+/* ---- sources ------------------------------------------------------------------ */
+
+/* Open every interface (while privileged). Method auto: AF_PACKET when
+ * this build has it, else libpcap. */
+static int open_live(struct daemon *d)
+{
+	const struct vigil_config *c = &d->cfg;
+	/* one source: wait long (few wake-ups); several: poll each briefly so
+	 * an idle one does not hold up a busy one */
+	int timeout_ms = c->n_interfaces > 1 ? 1 : 100;
+	char err[512];
+
+	for (int i = 0; i < c->n_interfaces; i++) {
+		struct live_src *s = &d->live[d->n_live];
+		/* TODO(afpacket): use capture_open_afpacket() for method afpacket
+		 * and auto once drivers/capture has it. */
+		if (c->method == CAPTURE_AFPACKET) {
+			log_error("%s: method afpacket is not in this build; use method pcap",
+				  c->interfaces[i]);
+			return -1;
+		}
+		s->cap = capture_open_live(c->interfaces[i], c->snaplen, timeout_ms, err, sizeof err);
+		s->method = "pcap";
+		if (!s->cap) {
+			log_error("capture: %s", err);
+			return -1;
+		}
+		d->n_live++;
+		log_info("%s: capturing with %s (link type %d, snaplen %d)", c->interfaces[i],
+			 s->method, s->cap->linktype, c->snaplen);
+	}
+	return 0;
+}
+
+/* ---- reloads --------------------------------------------------------------------- */
+
+/* Packet loop: put a set the web handed over in force, wake the web. */
+static void apply_swap(struct daemon *d)
+{
+	if (!atomic_load_explicit(&d->swap_flag, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&d->swap_lock);
+	if (d->swap_rs) {
+		pipeline_set_rules(d->pl, d->swap_rs);
+		d->swap_rs = NULL;
+	}
+	d->swap_done = d->swap_posted;
+	atomic_store(&d->swap_flag, 0);
+	pthread_cond_broadcast(&d->swap_cv);
+	pthread_mutex_unlock(&d->swap_lock);
+}
+
+/* Log and record a refused reload. */
+static void reload_refused(struct daemon *d, int problems, const char *first,
+			   char *msg, size_t msglen)
+{
+	char m[600];
+
+	snprintf(m, sizeof m, "reload refused: %d problem%s (first: %s)", problems,
+		 problems == 1 ? "" : "s", first);
+	log_error("%s", m);
+	status_set_reload(&d->status, 0, m);
+	if (msg)
+		snprintf(msg, msglen, "%s", m);
+}
+
+/* A summary of what is now loaded, for the log and last_reload. */
+static void rules_summary(const struct rules_build *b, char *out, size_t len)
+{
+	size_t sigs = 0, inds = 0;
+
+	for (int i = 0; i < b->n_dirs; i++) {
+		sigs += b->dirs[i].signatures;
+		inds += b->dirs[i].indicators;
+	}
+	snprintf(out, len, "rules reloaded: %zu signatures, %zu indicators, %d detectors, "
+		 "%d suppressions from %d director%s", sigs, inds, behav_enabled(b->rs->behav),
+		 b->rs->n_suppress, b->n_dirs, b->n_dirs == 1 ? "y" : "ies");
+}
+
+/* Take the reload lock from the packet thread without blocking a web
+ * reload that holds it while it waits for this thread to swap. */
+static void reload_lock_from_loop(struct daemon *d)
+{
+	while (pthread_mutex_trylock(&d->reload_lock) != 0) {
+		apply_swap(d);
+		sleep_s(0.01);
+	}
+}
+
+/* Settings that only a restart changes: warn when a reload asks for them. */
+static void warn_restart_needed(const struct vigil_config *a, const struct vigil_config *b)
+{
+	if (memcmp(a->interfaces, b->interfaces, sizeof a->interfaces) ||
+	    a->n_interfaces != b->n_interfaces || strcmp(a->pcap_file, b->pcap_file) ||
+	    a->replay_fast != b->replay_fast || a->replay_loop != b->replay_loop ||
+	    a->method != b->method || a->snaplen != b->snaplen || a->ring_mb != b->ring_mb ||
+	    a->max_flows != b->max_flows || strcmp(a->database, b->database) ||
+	    strcmp(a->eve, b->eve) || strcmp(a->listen, b->listen) ||
+	    strcmp(a->static_dir, b->static_dir) || a->secure_cookies != b->secure_cookies ||
+	    strcmp(a->user, b->user) || strcmp(a->state_dir, b->state_dir))
+		log_warn("reload: capture, store, web and daemon settings other than "
+			 "log_level and stats_interval take effect at the next restart");
+}
+
+static void set_retention_limits(struct daemon *d)
+{
+	struct retention_limits lim = {
+		.max_bytes = d->cfg.max_db_bytes,
+		.flow_max_age_s = d->cfg.flow_max_age_s,
+		.alert_max_age_s = d->cfg.alert_max_age_s,
+		.interval_s = d->cfg.retention_interval_s,
+	};
+	if (d->ret)
+		retention_set_limits(d->ret, &lim);
+}
+
+/* SIGHUP: read vigil.conf and the rule sets again. On the packet thread:
+ * the new set is swapped in directly. */
+static void reload_from_signal(struct daemon *d)
+{
+	struct vigil_config *nc = malloc(sizeof *nc);
+	struct rules_build b;
+	char *buf = NULL, first[512] = "", summary[600];
+	size_t len = 0;
+	int problems;
+
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+	log_info("SIGHUP: reloading %s and the rule sets", d->cfg.path);
+	if (!nc) {
+		log_error("reload refused: out of memory");
+		goto out;
+	}
+	FILE *report = open_memstream(&buf, &len);
+	config_defaults(nc);
+	problems = config_load(nc, d->cfg.path, report);
+	if (report)
+		fclose(report);
+	if (problems) {
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(buf ? buf : "", "\n"),
+			 buf ? buf : "");
+		reload_refused(d, problems, first, NULL, 0);
+		goto out;
+	}
+	reload_lock_from_loop(d);
+	problems = rules_build(&b, &nc->home, nc->rule_dirs, nc->n_rule_dirs, d->cfg.state_dir);
+	if (problems) {
+		reload_refused(d, problems, b.first, NULL, 0);
+		ruleset_free(b.rs);
+		rules_dirs_free(b.dirs, b.n_dirs);
+		pthread_mutex_unlock(&d->reload_lock);
+		goto out;
+	}
+	rules_summary(&b, summary, sizeof summary);
+	pipeline_set_rules(d->pl, b.rs);
+	status_set_rules(&d->status, &b);
+	status_set_reload(&d->status, 1, summary);
+	warn_restart_needed(&d->cfg, nc);
+	pthread_mutex_lock(&d->cfg_lock);
+	memcpy(d->cfg.home_net, nc->home_net, sizeof nc->home_net);
+	d->cfg.home = nc->home;
+	memcpy(d->cfg.rule_dirs, nc->rule_dirs, sizeof nc->rule_dirs);
+	d->cfg.n_rule_dirs = nc->n_rule_dirs;
+	d->cfg.log_level = nc->log_level;
+	d->cfg.stats_interval_s = nc->stats_interval_s;
+	d->cfg.max_db_bytes = nc->max_db_bytes;
+	d->cfg.flow_max_age_s = nc->flow_max_age_s;
+	d->cfg.alert_max_age_s = nc->alert_max_age_s;
+	d->cfg.retention_interval_s = nc->retention_interval_s;
+	pthread_mutex_unlock(&d->cfg_lock);
+	pthread_mutex_unlock(&d->reload_lock);
+	log_set_level(d->cfg.log_level);
+	set_retention_limits(d);
+	log_info("%s", summary);
+out:
+	free(buf);
+	free(nc);
+	sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+/* web_reload_fn (a web thread): rebuild the rule sets with the settings in
+ * force, hand the set to the packet loop, wait until it is in force. */
+static int web_reload(void *ctx, char *msg, size_t msglen)
+{
+	struct daemon *d = ctx;
+	struct homenet home;
+	char (*dirs)[1024] = malloc(sizeof d->cfg.rule_dirs);
+	char state_dir[1024], summary[600];
+	struct rules_build b;
+	uint64_t seq;
+	int n, problems, rc = -1;
+
+	if (!dirs) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&d->reload_lock);
+	pthread_mutex_lock(&d->cfg_lock);
+	home = d->cfg.home;
+	n = d->cfg.n_rule_dirs;
+	memcpy(dirs, d->cfg.rule_dirs, sizeof d->cfg.rule_dirs);
+	memcpy(state_dir, d->cfg.state_dir, sizeof state_dir);
+	pthread_mutex_unlock(&d->cfg_lock);
+
+	problems = rules_build(&b, &home, dirs, n, state_dir);
+	if (problems) {
+		reload_refused(d, problems, b.first, msg, msglen);
+		ruleset_free(b.rs);
+		rules_dirs_free(b.dirs, b.n_dirs);
+		goto out;
+	}
+	rules_summary(&b, summary, sizeof summary);
+	pthread_mutex_lock(&d->swap_lock);
+	if (!d->stopping) {
+		d->swap_rs = b.rs;
+		seq = ++d->swap_posted;
+		atomic_store_explicit(&d->swap_flag, 1, memory_order_release);
+		while (d->swap_done < seq && !d->stopping)
+			pthread_cond_wait(&d->swap_cv, &d->swap_lock);
+		rc = d->swap_done >= seq ? 0 : -1;
+	}
+	if (rc < 0) {
+		if (d->swap_rs == b.rs)
+			d->swap_rs = NULL;
+		ruleset_free(b.rs);
+	}
+	pthread_mutex_unlock(&d->swap_lock);
+	if (rc < 0) {
+		snprintf(msg, msglen, "vigil is shutting down");
+		rules_dirs_free(b.dirs, b.n_dirs);
+		goto out;
+	}
+	status_set_rules(&d->status, &b);
+	status_set_reload(&d->status, 1, summary);
+	log_info("%s (asked by the web)", summary);
+	snprintf(msg, msglen, "%s", summary);
+out:
+	pthread_mutex_unlock(&d->reload_lock);
+	free(dirs);
+	return rc;
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* Handlers without SA_RESTART: a signal ends the source's poll at once. */
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Block (how = SIG_BLOCK) or unblock the signals the loop handles: other
+ * threads are started with them blocked, so they reach the main thread. */
+static void mask_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(how, &set, NULL);
+}
+
+/* One packet into the pipeline, the clock moved along. */
+static void feed(struct daemon *d, int linktype, const struct cap_packet *pkt)
+{
+	apply_swap(d);
+	pipeline_packet(d->pl, linktype, pkt);
+	if (pkt->ts_us > d->now_us)
+		d->now_us = pkt->ts_us;
+	d->tick_packets++;
+}
+
+/* Read up to BURST packets from each source. Returns packets read. */
+static int pump(struct daemon *d)
+{
+	struct cap_packet pkt;
+	int got = 0, linktype;
+
+	for (int i = 0; i < d->n_live; i++) {
+		struct live_src *s = &d->live[i];
+		for (int k = 0; k < BURST && !got_term && !got_hup; k++) {
+			int rc = capture_next(s->cap, &pkt);
+			if (rc == CAPTURE_PACKET) {
+				feed(d, s->cap->linktype, &pkt);
+				got++;
+				continue;
+			}
+			if (rc != CAPTURE_TIMEOUT) {
+				log_error("capture: %s", capture_error(s->cap));
+				d->failed = 1;
+			}
+			break;
+		}
+	}
+	if (d->have_player) {
+		for (int k = 0; k < BURST && !got_term && !got_hup; k++) {
+			if (player_next(&d->player, &pkt, &linktype) != CAPTURE_PACKET)
+				break;
+			feed(d, linktype, &pkt);
+			got++;
+		}
+	}
+	return got;
+}
+
+/* Capture counters into the status (and pps over the last dt seconds). */
+static void update_status(struct daemon *d, double dt)
+{
+	struct vigil_stats st;
+	struct status *s = &d->status;
+
+	pipeline_stats(d->pl, &st);
+	pthread_mutex_lock(&s->lock);
+	s->n_cap = 0;
+	for (int i = 0; i < d->n_live; i++) {
+		struct capture_stats cs;
+		struct cap_status *c = &s->cap[s->n_cap++];
+		capture_get_stats(d->live[i].cap, &cs);
+		snprintf(c->name, sizeof c->name, "%s", d->live[i].cap->source);
+		c->packets = cs.packets;
+		c->drops = cs.kernel_drops;
+		c->pps = dt > 0 ? (double)(cs.packets - d->live[i].prev_packets) / dt : 0;
+		c->drops_per_s = dt > 0 ? (double)(cs.kernel_drops - d->live[i].prev_drops) / dt : 0;
+		d->live[i].prev_packets = cs.packets;
+		d->live[i].prev_drops = cs.kernel_drops;
+	}
+	if (d->have_player) {
+		struct cap_status *c = &s->cap[s->n_cap++];
+		snprintf(c->name, sizeof c->name, "pcap:%s", d->cfg.pcap_file);
+		c->pps = dt > 0 ? (double)(d->player.packets - c->packets) / dt : 0;
+		c->packets = d->player.packets;
+		c->drops = 0;
+		c->drops_per_s = 0;
+	}
+	memcpy(s->decode_errors, st.decode_errors, sizeof s->decode_errors);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The run's counters with the sources' part filled in. */
+static void collect_stats(struct daemon *d, struct vigil_stats *st)
+{
+	pipeline_stats(d->pl, st);
+	st->kernel_drops = 0;
+	for (int i = 0; i < d->n_live; i++) {
+		struct capture_stats cs;
+		capture_get_stats(d->live[i].cap, &cs);
+		st->kernel_drops += cs.kernel_drops;
+	}
+	st->files = d->have_player ? d->player.files_read : 0;
+}
+
+/* Every stats_interval: one log line, an EVE stats event, systemd STATUS. */
+static void report_stats(struct daemon *d, double dt)
+{
+	struct vigil_stats st;
+	char status[300];
+
+	collect_stats(d, &st);
+	double pps = dt > 0 ? (double)(st.packets - d->stats_prev_packets) / dt : 0;
+	d->stats_prev_packets = st.packets;
+	log_info("stats: %llu packets (%.0f pps), %llu kernel drops, %llu decode errors, "
+		 "%llu flows (%llu ended, %llu active), %llu alerts",
+		 (unsigned long long)st.packets, pps, (unsigned long long)st.kernel_drops,
+		 (unsigned long long)st.decode_errors_total, (unsigned long long)st.flows,
+		 (unsigned long long)st.flows_ended,
+		 (unsigned long long)(st.flows - st.flows_ended),
+		 (unsigned long long)st.alerts);
+	pipeline_stats_event(d->pl, &st, d->now_us);
+	snprintf(status, sizeof status, "STATUS=%llu packets, %.0f pps, %llu drops, %llu flows, "
+		 "%llu alerts", (unsigned long long)st.packets, pps,
+		 (unsigned long long)st.kernel_drops, (unsigned long long)st.flows,
+		 (unsigned long long)st.alerts);
+	sd_notify(0, status);
+}
+
+/* Once a second: move time on, flush the sinks, status, stats, watchdog. */
+static void tick(struct daemon *d, double now)
+{
+	double dt = now - d->last_tick;
+
+	if (d->have_player) {
+		uint64_t t = player_clock(&d->player);
+		if (t > d->now_us)
+			d->now_us = t;
+	} else if (d->tick_packets == 0) {
+		/* live and idle: the clock runs on so idle flows still end */
+		d->now_us += (uint64_t)(dt * 1e6);
+	}
+	d->tick_packets = 0;
+	d->last_tick = now;
+	if (d->now_us)
+		pipeline_expire(d->pl, d->now_us);
+	pipeline_flush_sinks(d->pl);
+	update_status(d, dt);
+	if (d->ret && d->now_us)
+		retention_set_now(d->ret, d->now_us);
+	if (now - d->last_stats >= d->cfg.stats_interval_s) {
+		report_stats(d, now - d->last_stats);
+		d->last_stats = now;
+	}
+	if (d->watchdog_us && (now - d->last_watchdog) * 1e6 >= d->watchdog_us / 2) {
+		sd_notify(0, "WATCHDOG=1");
+		d->last_watchdog = now;
+	}
+}
+
+/* The packet loop: until SIGTERM/SIGINT, a capture error, or the end of
+ * the files with exit_when_done. */
+static void run_loop(struct daemon *d)
+{
+	d->last_tick = d->last_stats = d->last_watchdog = mono_s();
+	if (d->n_live)
+		d->now_us = wall_us();
+	while (!got_term && !d->failed) {
+		if (got_hup) {
+			got_hup = 0;
+			reload_from_signal(d);
+		}
+		apply_swap(d);
+		int got = pump(d);
+		double now = mono_s();
+		if (now - d->last_tick >= 1.0)
+			tick(d, now);
+		if (d->have_player && d->player.done && !got) {
+			if (d->cfg.exit_when_done) {
+				log_info("replay done: stopping (exit_when_done)");
+				break;
+			}
+			if (!d->n_live)
+				sleep_s(0.1);
+		}
+	}
+}
+
+/* ---- start and stop -------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: vigil run [-n] [-c FILE]\n"
+		"  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
+		"  -n       check the configuration and the rule sets, then exit\n"
+		"See vigil.conf(5).\n");
+}
+
+/* vigil run -n: every problem of the file and of the rule sets. */
+static int check_only(struct vigil_config *c, int problems)
+{
+	struct rules_build b;
+	int rp = rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, c->state_dir);
+
+	for (int i = 0; i < b.n_dirs; i++)
+		if (b.dirs[i].problem_text)
+			fputs(b.dirs[i].problem_text, stderr);
+	if (rp && b.n_dirs == 0)
+		fprintf(stderr, "%s\n", b.first);
+	ruleset_free(b.rs);
+	rules_dirs_free(b.dirs, b.n_dirs);
+	problems += rp;
+	if (problems) {
+		fprintf(stderr, "vigil run: %d problem(s) in %s or its rule sets\n", problems, c->path);
+		return 1;
+	}
+	printf("configuration OK\n");
+	return 0;
+}
+
+/* Retention pauses the database writer around its deletes. */
+static int gate_pause(void *ctx, int timeout_ms)
+{
+	return pipeline_db_pause(ctx, timeout_ms);
+}
+
+static void gate_resume(void *ctx)
+{
+	pipeline_db_resume(ctx);
+}
+
+/* Open what the daemon needs after the privilege drop: rules, pipeline
+ * (store, EVE), retention, web. Returns 0 or -1 (logged). */
+static int start_stages(struct daemon *d)
+{
+	struct vigil_config *c = &d->cfg;
+	struct pipeline_config pc;
+	struct rules_build b;
+	char err[512], summary[600];
+
+	if (rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, c->state_dir)) {
+		log_error("%d problem(s) in the rule sets (first: %s); see vigil run -n",
+			  b.problems, b.first);
+		ruleset_free(b.rs);
+		rules_dirs_free(b.dirs, b.n_dirs);
+		return -1;
+	}
+	rules_summary(&b, summary, sizeof summary);
+	log_info("%s", summary + strlen("rules reloaded: "));
+	status_set_rules(&d->status, &b);
+
+	memset(&pc, 0, sizeof pc);
+	flow_config_defaults(&pc.flow);
+	pc.flow.max_flows = c->max_flows;
+	pc.eve_path = c->eve[0] ? c->eve : NULL;
+	pc.eve_append = 1;
+	pc.db_path = c->database;
+	d->pl = pipeline_new(&pc, b.rs, err, sizeof err);
+	if (!d->pl) {
+		log_error("%s", err);
+		return -1;
+	}
+	struct retention_gate gate = { .pause = gate_pause, .resume = gate_resume, .ctx = d->pl };
+	struct retention_limits lim = {
+		.max_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
+		.alert_max_age_s = c->alert_max_age_s, .interval_s = c->retention_interval_s,
+	};
+	d->ret = retention_start(c->database, &lim, &gate, err, sizeof err);
+	if (!d->ret) {
+		log_error("retention: %s", err);
+		return -1;
+	}
+	if (c->listen[0]) {
+		struct web_config wc = {
+			.listen = c->listen, .static_dir = c->static_dir, .db_path = c->database,
+			.state_dir = c->state_dir, .secure_cookies = c->secure_cookies,
+		};
+		d->web = web_start(&wc, status_json, web_reload, d, err, sizeof err);
+		if (!d->web) {
+			log_error("web: %s", err);
+			return -1;
+		}
+		log_info("web: listening on %s", c->listen);
+	}
+	return 0;
+}
+
+/* SIGTERM: stop reading, end every flow, drain the writers, record the
+ * run, last retention pass, stop the web. Returns the exit status. */
+static int shutdown_daemon(struct daemon *d)
+{
+	struct vigil_stats st;
+	char sources[1200];
+	int rc = d->failed ? 1 : 0;
+
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	pthread_mutex_lock(&d->swap_lock);
+	d->stopping = 1;
+	pthread_cond_broadcast(&d->swap_cv);
+	pthread_mutex_unlock(&d->swap_lock);
+	if (d->pl) {
+		apply_swap(d);
+		pipeline_drain(d->pl);
+		collect_stats(d, &st);
+		if (d->have_player)
+			snprintf(sources, sizeof sources, "pcap:%s", d->cfg.pcap_file);
+		else {
+			size_t off = 0;
+			sources[0] = '\0';
+			for (int i = 0; i < d->n_live && off < sizeof sources; i++)
+				off += (size_t)snprintf(sources + off, sizeof sources - off, "%s%s",
+							i ? " " : "", d->cfg.interfaces[i]);
+		}
+		log_info("stopped: %llu packets, %llu kernel drops, %llu decode errors, "
+			 "%llu flows (%llu ended), %llu alerts", (unsigned long long)st.packets,
+			 (unsigned long long)st.kernel_drops,
+			 (unsigned long long)st.decode_errors_total, (unsigned long long)st.flows,
+			 (unsigned long long)st.flows_ended, (unsigned long long)st.alerts);
+		if (pipeline_close_sinks(d->pl, &st, sources, d->cfg.home_net) != 0)
+			rc = 1;
+	}
+	for (int i = 0; i < d->n_live; i++)
+		capture_close(d->live[i].cap);
+	d->n_live = 0;
+	player_close(&d->player);
+	if (d->ret) {
+		if (d->now_us)
+			retention_set_now(d->ret, d->now_us);
+		retention_run_now(d->ret, NULL);
+		retention_stop(d->ret);
+	}
+	web_stop(d->web);
+	pipeline_free(d->pl);
+	pthread_mutex_lock(&d->status.lock);
+	rules_dirs_free(d->status.dirs, d->status.n_dirs);
+	pthread_mutex_unlock(&d->status.lock);
+	log_info("vigil stopped");
+	return rc;
+}
+
+static struct daemon *daemon_new(void)
+{
+	struct daemon *d = calloc(1, sizeof *d);
+
+	if (!d)
+		return NULL;
+	pthread_mutex_init(&d->cfg_lock, NULL);
+	pthread_mutex_init(&d->reload_lock, NULL);
+	pthread_mutex_init(&d->swap_lock, NULL);
+	pthread_cond_init(&d->swap_cv, NULL);
+	pthread_mutex_init(&d->status.lock, NULL);
+	d->status.start_mono = mono_s();
+	return d;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	pthread_mutex_destroy(&d->cfg_lock);
+	pthread_mutex_destroy(&d->reload_lock);
+	pthread_mutex_destroy(&d->swap_lock);
+	pthread_cond_destroy(&d->swap_cv);
+	pthread_mutex_destroy(&d->status.lock);
+	free(d);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	int c, check = 0, problems, rc;
+	struct daemon *d;
+	struct passwd *pw = NULL;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt(argc, argv, "+c:nh")) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "vigil run: %s '-%c' (see -h)\n",
+				optopt == 'c' ? "missing file after" : "unknown option", optopt);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!(d = daemon_new()))
+		fatal(1, "out of memory");
+	config_defaults(&d->cfg);
+	problems = config_load(&d->cfg, path, stderr);
+	if (check) {
+		rc = check_only(&d->cfg, problems);
+		daemon_free(d);
+		return rc;
+	}
+	if (problems) {
+		fprintf(stderr, "vigil run: %d problem(s) in %s (see vigil run -n)\n", problems, path);
+		daemon_free(d);
+		return 1;
+	}
+	log_daemon_mode();
+	log_set_level(d->cfg.log_level);
+	log_info("vigil %s (%s) starting with %s", VIGIL_VERSION, VIGIL_GITREV, path);
+	mask_signals(SIG_BLOCK);
+	setup_signals();
+
+	/* 1. capture sources, while privileged */
+	if (d->cfg.n_interfaces && open_live(d) < 0)
+		goto fail;
+	if (d->cfg.n_pcap_files) {
+		d->have_player = 1;
+		d->player.files = d->cfg.pcap_files;
+		d->player.n = d->cfg.n_pcap_files;
+		d->player.fast = d->cfg.replay_fast;
+		d->player.loop = d->cfg.replay_loop;
+	}
+	/* 2. privileges */
+	if (d->cfg.user[0] && geteuid() == 0) {
+		if (!(pw = getpwnam(d->cfg.user))) {
+			log_error("no such user '%s'", d->cfg.user);
+			goto fail;
+		}
+	} else if (d->cfg.user[0]) {
+		log_info("not started as root: staying uid %u (user = %s is for root starts)",
+			 (unsigned)geteuid(), d->cfg.user);
+	}
+	prepare_dirs(&d->cfg, pw);
+	if (pw && drop_privileges(pw) < 0)
+		goto fail;
+	/* 3. everything else, unprivileged */
+	if (start_stages(d) < 0)
+		goto fail;
+	uint64_t wd = 0;
+	if (sd_watchdog_enabled(0, &wd) > 0)
+		d->watchdog_us = wd;
+	mask_signals(SIG_UNBLOCK);
+	sd_notify(0, "READY=1\nSTATUS=running");
+	log_info("vigil running");
+	run_loop(d);
+	rc = shutdown_daemon(d);
+	daemon_free(d);
+	return rc;
+fail:
+	sd_notifyf(0, "STATUS=failed to start\nERRNO=%d", errno ? errno : 1);
+	shutdown_daemon(d);
+	daemon_free(d);
+	return 1;
+}
