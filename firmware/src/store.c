@@ -122,6 +122,35 @@ static const char schema_v2[] =
 	" ts_us INTEGER NOT NULL,"
 	" PRIMARY KEY (alert_id, flow_id)) WITHOUT ROWID;";
 
+/* Version 2 -> 3: the web stage. Accounts (yescrypt hashes), sessions
+ * (the SHA-256 of the cookie value, never the value), the audit log of
+ * every change made through the web, analysts' notes on alerts, and the
+ * SHA-256 of the one-time setup token while no account exists. */
+static const char schema_v3[] =
+	"CREATE TABLE users ("
+	" username TEXT PRIMARY KEY,"
+	" hash TEXT NOT NULL,"             /* yescrypt, crypt(5) form */
+	" role TEXT NOT NULL,"             /* admin, analyst */
+	" created_us INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	" id TEXT PRIMARY KEY,"            /* SHA-256 of the cookie value, hex */
+	" username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,"
+	" csrf TEXT NOT NULL,"
+	" created_us INTEGER NOT NULL, seen_us INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(username);"
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" ts_us INTEGER NOT NULL,"
+	" username TEXT, action TEXT NOT NULL, target TEXT, detail TEXT);"
+	"CREATE INDEX audit_ts ON audit(ts_us);"
+	"CREATE TABLE alert_notes ("
+	" id INTEGER PRIMARY KEY,"
+	" alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	" ts_us INTEGER NOT NULL,"
+	" username TEXT, text TEXT NOT NULL);"
+	"CREATE INDEX alert_notes_alert ON alert_notes(alert_id);"
+	"CREATE TABLE setup (token_hash TEXT NOT NULL, created_us INTEGER NOT NULL);";
+
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
  * heals on the next open). */
@@ -138,6 +167,7 @@ static int ensure_flow_indexes(struct store *s);
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -14,7 +14,7 @@
 #include "flow_record.h"
 #include "stats.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 

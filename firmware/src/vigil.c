@@ -10,6 +10,7 @@
 #include "replay.h"
 #include "report.h"
 #include "ruleset.h"
+#include "web.h"
 
 static void usage(FILE *out)
 {
@@ -21,6 +22,8 @@ static void usage(FILE *out)
 		"  summary --db FILE [--top N] print what a flow database holds\n"
 		"  rules check [--home-net CIDR,...] DIR...\n"
 		"                             validate rule sets, print what they hold\n"
+		"  serve --db FILE --listen ADDR --state-dir DIR [--static DIR]\n"
+		"                             the web page and API for a database, no capture\n"
 		"  version                    print the version\n"
 		"Run 'vigil COMMAND --help' for a command's options; see vigil(8).\n");
 }
@@ -141,6 +144,8 @@ int main(int argc, char **argv)
 		return cmd_summary(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return web_cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("vigil %s (%s)\n", VIGIL_VERSION, VIGIL_GITREV);
 		return 0;

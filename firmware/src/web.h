@@ -22,6 +22,13 @@ struct web_config {
 	const char *db_path;      /* the store */
 	const char *state_dir;    /* setup-token, rules/suppress.conf (managed) */
 	int secure_cookies;       /* set Secure on cookies (behind HTTPS) */
+	/* GET /api/system "database" (the retention settings, 0 = not set)
+	 * and the home flag of top talkers (NULL: the latest run's
+	 * home_net, else the default) */
+	uint64_t max_db_bytes;
+	uint32_t flow_max_age_s;
+	uint32_t alert_max_age_s;
+	const char *home_net;
 };
 
 /* The daemon's part of GET /api/system: write the members "version",
@@ -40,5 +47,9 @@ struct web;
 struct web *web_start(const struct web_config *cfg, web_status_fn status,
 		      web_reload_fn reload, void *ctx, char *err, size_t errlen);
 void web_stop(struct web *w);
+
+/* `vigil serve`: the web for an existing database, without capture
+ * (web_cmd.c). Returns the exit status. */
+int web_cmd_serve(int argc, char **argv);
 
 #endif

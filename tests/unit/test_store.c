@@ -164,7 +164,10 @@ static void test_schema(void **state)
 	}
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 				   " AND name IN ('flows', 'runs', 'meta', 'alerts', 'alert_flows')"), 5);
-	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "2");
+	/* schema 3: the web stage's tables */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				   " AND name IN ('users', 'sessions', 'audit', 'alert_notes', 'setup')"), 5);
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "3");
 	/* alerted flows are indexed by flow_id (partial index) */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
 				   " type = 'index' AND name = 'flows_alerted'"), 1);
@@ -363,6 +366,9 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM flows WHERE flow_id = 77 AND alerted = 0"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM alerts"), 0);
+	/* ... and through schema 3: the web stage's tables, empty */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM alert_notes"), 0);
 	sqlite3_close(db);
 }
 

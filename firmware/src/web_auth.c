@@ -1,0 +1,721 @@
+/*
+ * web_auth.c - setup token, accounts, sessions, CSRF, login throttling
+ * (see web_auth.h).
+ */
+#include "web_auth.h"
+#include "log.h"
+
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- small crypto helpers ---------------------------------------------------- */
+
+int auth_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+void auth_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* SHA-256 (FIPS 180-4), for tokens and session ids: they are random, so a
+ * plain hash (no salt, no stretching) is what keeps a copy of the database
+ * from being a set of live credentials. */
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, k;
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; k = h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha_k[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+	}
+	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+void auth_sha256(const void *data, size_t n, uint8_t out[32])
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	const uint8_t *p = data;
+	uint8_t last[128];
+	size_t rest = n % 64, tail;
+	uint64_t bits = (uint64_t)n * 8;
+
+	for (size_t i = 0; i + 64 <= n; i += 64)
+		sha_block(h, p + i);
+	memset(last, 0, sizeof last);
+	memcpy(last, p + n - rest, rest);
+	last[rest] = 0x80;
+	tail = rest + 1 + 8 <= 64 ? 64 : 128;
+	for (int i = 0; i < 8; i++)
+		last[tail - 1 - i] = (uint8_t)(bits >> (8 * i));
+	sha_block(h, last);
+	if (tail == 128)
+		sha_block(h, last + 64);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
+void auth_sha256_hex(const char *s, char out[65])
+{
+	uint8_t d[32];
+
+	auth_sha256(s, strlen(s), d);
+	auth_hex(d, sizeof d, out);
+}
+
+int auth_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = la != lb;
+
+	/* walk the longer string whatever the content */
+	for (size_t i = 0, n = la > lb ? la : lb; i < n; i++)
+		diff |= (unsigned char)((i < la ? a[i] : 0) ^ (i < lb ? b[i] : 0));
+	return diff == 0;
+}
+
+/* ---- passwords ---------------------------------------------------------------- */
+
+int auth_hash_password(const char *password, char *out, size_t outlen)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	int rc = -1;
+
+	/* rbytes NULL: libcrypt takes its own random bytes */
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, setting, sizeof setting))
+		return -1;
+	cd = calloc(1, sizeof *cd);
+	if (!cd)
+		return -1;
+	const char *h = crypt_rn(password, setting, cd, sizeof *cd);
+	if (h && h[0] == '$' && strlen(h) < outlen) {
+		memcpy(out, h, strlen(h) + 1);
+		rc = 0;
+	}
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return rc;
+}
+
+int auth_verify_password(const char *password, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	int ok = 0;
+
+	if (!cd)
+		return 0;
+	const char *h = crypt_rn(password, hash, cd, sizeof *cd);
+	if (h && h[0] == '$')
+		ok = auth_equal(h, hash);
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return ok;
+}
+
+/* A login for an account that does not exist costs the same yescrypt
+ * round as one that does: the answer time does not tell names apart. */
+static char dummy_hash[128];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+	uint8_t r[16];
+	char pw[33];
+
+	if (auth_random(r, sizeof r) != 0)
+		memset(r, 0x5a, sizeof r);
+	auth_hex(r, sizeof r, pw);
+	if (auth_hash_password(pw, dummy_hash, sizeof dummy_hash) != 0)
+		dummy_hash[0] = '\0';
+}
+
+int auth_valid_username(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > AUTH_USERNAME_MAX)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._@-", *p))
+			return 0;
+	return 1;
+}
+
+int auth_valid_role(const char *role)
+{
+	return strcmp(role, "admin") == 0 || strcmp(role, "analyst") == 0;
+}
+
+/* ---- setup token ---------------------------------------------------------------- */
+
+static int count_users(sqlite3 *db, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Write the token to dir/setup-token (mode 0600, replacing the file). */
+static int write_token_file(const char *dir, const char *token, char *err, size_t errlen)
+{
+	char path[1100], tmp[1110];
+	int fd;
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/setup-token", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(token);
+	if (fchmod(fd, 0600) != 0 || write(fd, token, n) != (ssize_t)n ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+		snprintf(err, errlen, "write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "rename %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_token_file(const char *dir)
+{
+	char path[1100];
+
+	snprintf(path, sizeof path, "%s/setup-token", dir);
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("web: cannot remove %s: %s", path, strerror(errno));
+}
+
+int auth_setup_init(sqlite3 *db, const char *state_dir, char *token, size_t toklen,
+		    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t raw[16];
+	char tok[33], hash[65];
+	int64_t users = 0;
+	int rc;
+
+	token[0] = '\0';
+	if (count_users(db, &users) != 0) {
+		snprintf(err, errlen, "read users: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (users > 0) {
+		sqlite3_exec(db, "DELETE FROM setup", NULL, NULL, NULL);
+		remove_token_file(state_dir);
+		return 0;
+	}
+	if (auth_random(raw, sizeof raw) != 0) {
+		snprintf(err, errlen, "no random bytes: %s", strerror(errno));
+		return -1;
+	}
+	auth_hex(raw, sizeof raw, tok);
+	auth_sha256_hex(tok, hash);
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM setup", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO setup (token_hash, created_us) VALUES (?, ?)",
+					-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)web_now_us());
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "store setup token: %s", sqlite3_errmsg(db));
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (write_token_file(state_dir, tok, err, errlen) != 0)
+		return -1;
+	log_warn("first start: open the web page and set the admin password with the setup token: %s",
+		 tok);
+	snprintf(token, toklen, "%s", tok);
+	explicit_bzero(raw, sizeof raw);
+	explicit_bzero(tok, sizeof tok);
+	return 0;
+}
+
+/* ---- sessions ------------------------------------------------------------------- */
+
+static int valid_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return 0;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t now = web_now_us(), seen = 0;
+	int found = 0;
+
+	memset(s, 0, sizeof *s);
+	if (!cookie || !valid_hex(cookie, 64))
+		return 0;
+	auth_sha256_hex(cookie, s->id_hash);
+	if (sqlite3_prepare_v2(db,
+			"SELECT s.username, u.role, s.csrf, s.seen_us FROM sessions s"
+			" JOIN users u ON u.username = s.username WHERE s.id = ?",
+			-1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, s->id_hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(s->user, sizeof s->user, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(s->role, sizeof s->role, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(s->csrf, sizeof s->csrf, "%s", (const char *)sqlite3_column_text(st, 2));
+		seen = (uint64_t)sqlite3_column_int64(st, 3);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		return 0;
+	if (seen + (uint64_t)AUTH_SESSION_IDLE_S * 1000000 < now) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, s->id_hash, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		memset(s, 0, sizeof *s);
+		return 0;
+	}
+	/* idle expiry has minute resolution: reading pages writes little */
+	if (seen + 60 * 1000000ULL < now &&
+	    sqlite3_prepare_v2(db, "UPDATE sessions SET seen_us = ? WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		sqlite3_bind_text(st, 2, s->id_hash, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	return 1;
+}
+
+/* A new session for user: its cookie value into cookie_id (65 bytes). */
+static int session_create(sqlite3 *db, const char *user, const char *role,
+			  struct web_session *s, char cookie_id[65])
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t raw[32], craw[32];
+	uint64_t now = web_now_us();
+	int rc;
+
+	if (auth_random(raw, sizeof raw) != 0 || auth_random(craw, sizeof craw) != 0)
+		return -1;
+	memset(s, 0, sizeof *s);
+	auth_hex(raw, sizeof raw, cookie_id);
+	auth_hex(craw, sizeof craw, s->csrf);
+	auth_sha256_hex(cookie_id, s->id_hash);
+	snprintf(s->user, sizeof s->user, "%s", user);
+	snprintf(s->role, sizeof s->role, "%s", role);
+	explicit_bzero(raw, sizeof raw);
+
+	/* expired sessions go when someone logs in */
+	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE seen_us < ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(now - (uint64_t)AUTH_SESSION_IDLE_S * 1000000));
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	rc = sqlite3_prepare_v2(db, "INSERT INTO sessions (id, username, csrf, created_us, seen_us)"
+				" VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, s->id_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, s->csrf, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void set_cookie(struct web_req *r, const char *value, int clear)
+{
+	snprintf(r->cookie, sizeof r->cookie,
+		 "vigil_session=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
+		 value, clear ? "; Max-Age=0" : "", r->env->cfg.secure_cookies ? "; Secure" : "");
+}
+
+/* ---- throttling ------------------------------------------------------------------ */
+
+#define THROTTLE_SLOTS 256
+
+struct web_throttle {
+	pthread_mutex_t lock;
+	struct {
+		char addr[64];
+		uint64_t first_us;     /* first failure of the window */
+		unsigned fails;
+	} e[THROTTLE_SLOTS];
+};
+
+struct web_throttle *throttle_new(void)
+{
+	struct web_throttle *t = calloc(1, sizeof *t);
+
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void throttle_free(struct web_throttle *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static const uint64_t window_us = (uint64_t)AUTH_THROTTLE_WINDOW_S * 1000000;
+
+/* The slot of addr, or NULL (lock held). */
+static int throttle_find(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (t->e[i].fails == 0 || strcmp(t->e[i].addr, addr) != 0)
+			continue;
+		if (t->e[i].first_us + window_us <= now_us) {
+			t->e[i].fails = 0;     /* the window is over */
+			return -1;
+		}
+		return i;
+	}
+	return -1;
+}
+
+unsigned throttle_blocked(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	unsigned wait = 0;
+
+	pthread_mutex_lock(&t->lock);
+	int i = throttle_find(t, addr, now_us);
+	if (i >= 0 && t->e[i].fails >= AUTH_THROTTLE_FAILS)
+		wait = (unsigned)((t->e[i].first_us + window_us - now_us + 999999) / 1000000);
+	pthread_mutex_unlock(&t->lock);
+	return wait;
+}
+
+void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	pthread_mutex_lock(&t->lock);
+	int i = throttle_find(t, addr, now_us);
+	if (i < 0) {
+		/* a free or expired slot, else the one whose window started first */
+		int victim = 0;
+		for (int k = 0; k < THROTTLE_SLOTS; k++) {
+			if (t->e[k].fails == 0 || t->e[k].first_us + window_us <= now_us) {
+				victim = k;
+				break;
+			}
+			if (t->e[k].first_us < t->e[victim].first_us)
+				victim = k;
+		}
+		i = victim;
+		snprintf(t->e[i].addr, sizeof t->e[i].addr, "%s", addr);
+		t->e[i].first_us = now_us;
+		t->e[i].fails = 0;
+	}
+	t->e[i].fails++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void throttle_reset(struct web_throttle *t, const char *addr)
+{
+	pthread_mutex_lock(&t->lock);
+	for (int i = 0; i < THROTTLE_SLOTS; i++)
+		if (t->e[i].fails && strcmp(t->e[i].addr, addr) == 0)
+			t->e[i].fails = 0;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- handlers --------------------------------------------------------------------- */
+
+static void session_answer(struct web_req *r, int status, const struct web_session *s)
+{
+	web_ok_begin(r, status);
+	json_key(&r->out, "user");
+	json_str(&r->out, s->user);
+	json_key(&r->out, "role");
+	json_str(&r->out, s->role);
+	json_key(&r->out, "csrf");
+	json_str(&r->out, s->csrf);
+	json_obj_end(&r->out);
+}
+
+void auth_h_setup_get(struct web_req *r)
+{
+	int64_t users = 0;
+
+	if (count_users(r->db, &users) != 0) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		return;
+	}
+	web_ok_begin(r, 200);
+	json_kbool(&r->out, "setup_needed", users == 0);
+	json_obj_end(&r->out);
+}
+
+/* Is token the setup token (its hash is in table setup)? */
+static int token_matches(sqlite3 *db, const char *token)
+{
+	sqlite3_stmt *st = NULL;
+	char hash[65];
+	int ok = 0;
+
+	auth_sha256_hex(token, hash);
+	if (sqlite3_prepare_v2(db, "SELECT token_hash FROM setup", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		if (h && auth_equal(h, hash))
+			ok = 1;
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+void auth_h_setup_post(struct web_req *r)
+{
+	static const char *const keys[] = { "token", "username", "password", NULL };
+	char token[128], user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], hash[256];
+	sqlite3_stmt *st = NULL;
+	int64_t users = 0;
+	int rc;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "token", token, sizeof token, 100, 1) != 1 ||
+	    web_body_str(r, "username", user, sizeof user, AUTH_USERNAME_MAX, 1) != 1 ||
+	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
+		goto out;
+	if (!auth_valid_username(user)) {
+		web_error(r, 400, "username: 1-%d letters, digits or ._@-", AUTH_USERNAME_MAX);
+		goto out;
+	}
+	if (strlen(pw) < AUTH_PASSWORD_MIN) {
+		web_error(r, 400, "password: at least %d characters", AUTH_PASSWORD_MIN);
+		goto out;
+	}
+	if (count_users(r->db, &users) != 0) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	if (users > 0) {
+		web_error(r, 409, "setup is already done");
+		goto out;
+	}
+	if (!token_matches(r->db, token)) {
+		web_audit(r->db, user, "setup_failed", r->client, "wrong setup token");
+		web_error(r, 403, "wrong setup token");
+		goto out;
+	}
+	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
+		web_error(r, 500, "cannot hash the password");
+		goto out;
+	}
+	/* one transaction: the token is used once even when two requests race */
+	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK && (count_users(r->db, &users) != 0 || users > 0 ||
+				!token_matches(r->db, token))) {
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		web_error(r, 409, "setup is already done");
+		goto out;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, "INSERT INTO users (username, hash, role, created_us)"
+					" VALUES (?, ?, 'admin', ?)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)web_now_us());
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(r->db, "DELETE FROM setup", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		web_audit(r->db, user, "setup", user, "admin account created");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		if (!sqlite3_get_autocommit(r->db))
+			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	remove_token_file(r->env->cfg.state_dir);
+	log_info("web: setup done, admin account '%s' created", user);
+	web_ok_begin(r, 201);
+	json_key(&r->out, "user");
+	json_str(&r->out, user);
+	json_key(&r->out, "role");
+	json_str(&r->out, "admin");
+	json_obj_end(&r->out);
+out:
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(token, sizeof token);
+}
+
+void auth_h_login(struct web_req *r)
+{
+	static const char *const keys[] = { "username", "password", NULL };
+	char user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], hash[256], role[16], cookie[65];
+	struct web_session s;
+	sqlite3_stmt *st = NULL;
+	unsigned wait;
+	int found = 0;
+
+	wait = throttle_blocked(r->env->throttle, r->client, web_now_us());
+	if (wait) {
+		r->retry_after = wait;
+		web_error(r, 429, "too many failed logins from %s; try again in %u s", r->client, wait);
+		return;
+	}
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "username", user, sizeof user, AUTH_USERNAME_MAX, 1) != 1 ||
+	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
+		goto out;
+	if (sqlite3_prepare_v2(r->db, "SELECT hash, role FROM users WHERE username = ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		pthread_once(&dummy_once, make_dummy_hash);
+		snprintf(hash, sizeof hash, "%s", dummy_hash);
+	}
+	if (!auth_verify_password(pw, hash) || !found) {
+		throttle_failed(r->env->throttle, r->client, web_now_us());
+		web_audit(r->db, auth_valid_username(user) ? user : "?", "login_failed", r->client, "");
+		log_info("web: failed login for '%s' from %s", auth_valid_username(user) ? user : "?",
+			 r->client);
+		web_error(r, 401, "wrong username or password");
+		goto out;
+	}
+	throttle_reset(r->env->throttle, r->client);
+	if (session_create(r->db, user, role, &s, cookie) != 0) {
+		web_error(r, 500, "cannot create a session: %s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	set_cookie(r, cookie, 0);
+	web_audit(r->db, user, "login", r->client, "");
+	session_answer(r, 200, &s);
+	explicit_bzero(cookie, sizeof cookie);
+out:
+	explicit_bzero(pw, sizeof pw);
+}
+
+void auth_h_logout(struct web_req *r)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(r->db, "DELETE FROM sessions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, r->sess.id_hash, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	web_audit(r->db, r->sess.user, "logout", r->client, "");
+	set_cookie(r, "", 1);
+	web_ok_begin(r, 200);
+	json_kbool(&r->out, "ok", 1);
+	json_obj_end(&r->out);
+}
+
+void auth_h_me(struct web_req *r)
+{
+	session_answer(r, 200, &r->sess);
+}
