@@ -293,15 +293,22 @@ static int add_pcap(struct parse *p, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* source = pcap:FILE[,FILE...]; repeated lines add files (a line holds
+ * at most 198 characters). pcap_file keeps the whole list for messages. */
 static int set_source(struct parse *p, const char *v, char *why, size_t whylen)
 {
+	struct vigil_config *c = p->c;
+	size_t used = strlen(c->pcap_file);
+
 	if (strncmp(v, "pcap:", 5) != 0 || !v[5]) {
 		snprintf(why, whylen, "expected pcap:FILE[,FILE...], got '%s'", v);
 		return -1;
 	}
-	if (set_str(p->c->pcap_file, sizeof p->c->pcap_file, v + 5, why, whylen) < 0)
+	if (used + strlen(v + 5) + 2 > sizeof c->pcap_file) {
+		snprintf(why, whylen, "the list of capture files is too long");
 		return -1;
-	p->c->n_pcap_files = 0;
+	}
+	snprintf(c->pcap_file + used, sizeof c->pcap_file - used, "%s%s", used ? "," : "", v + 5);
 	return each_item(p, v + 5, "file name", add_pcap, why, whylen);
 }
 
@@ -504,8 +511,8 @@ static int set_user(struct parse *p, const char *v, char *why, size_t whylen)
 
 static int set_state_dir(struct parse *p, const char *v, char *why, size_t whylen)
 {
-	if (*v != '/') {
-		snprintf(why, whylen, "expected an absolute directory, got '%s'", v);
+	if (!*v) {
+		snprintf(why, whylen, "a directory is needed");
 		return -1;
 	}
 	return set_str(p->c->state_dir, sizeof p->c->state_dir, v, why, whylen);
@@ -531,7 +538,7 @@ static int set_stats_interval(struct parse *p, const char *v, char *why, size_t 
 
 static const struct key keys[] = {
 	{ "capture", "interface", set_interface, 1 },
-	{ "capture", "source", set_source, 0 },
+	{ "capture", "source", set_source, 1 },
 	{ "capture", "replay_speed", set_replay_speed, 0 },
 	{ "capture", "loop", set_loop, 0 },
 	{ "capture", "exit_when_done", set_exit_when_done, 0 },
