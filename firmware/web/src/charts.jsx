@@ -58,8 +58,8 @@ export function TimeSeries({ x, series, height = 220, label }) {
 }
 
 // A ranked list with proportional bars.
-export function BarList({ items, valueLabel = (v) => fmtNum(v), caption, linkOf }) {
-	const max = items.reduce((m, i) => Math.max(m, i.value), 0) || 1;
+export function BarList({ items, valueLabel = (v) => fmtNum(v), caption, linkOf, max: fixedMax }) {
+	const max = fixedMax || items.reduce((m, i) => Math.max(m, i.value), 0) || 1;
 	return (
 		<table class="barlist">
 			{caption && <caption class="sr-only">{caption}</caption>}
@@ -97,7 +97,7 @@ export function Timeline({ points, from, to }) {
 				<line x1="0" y1="16" x2="100" y2="16" class="timeline-axis" />
 				{pts.map((p, i) => <rect key={i} x={xOf(p) - 0.4} y="4" width="0.8" height="12" class="timeline-tick" />)}
 			</svg>
-			<figcaption class="timeline-labels">
+			<figcaption class={`timeline-labels ${hi === lo ? 'single' : ''}`}>
 				<span>{fmtTime(lo)}</span>
 				{hi !== lo && <span>{fmtTime(hi)}</span>}
 			</figcaption>

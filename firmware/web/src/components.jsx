@@ -146,15 +146,18 @@ export function Facts({ items }) {
 	);
 }
 
-export function PageTitle({ children, sub }) {
+export function PageTitle({ children, sub, actions }) {
 	useEffect(() => {
 		const t = typeof children === 'string' ? children : '';
 		document.title = t ? `${t} · vigil` : 'vigil';
 	}, [children]);
 	return (
 		<div class="page-title">
-			<h1 tabIndex={-1} id="page-h1">{children}</h1>
-			{sub && <p class="muted">{sub}</p>}
+			<div>
+				<h1 tabIndex={-1} id="page-h1">{children}</h1>
+				{sub && <p class="muted">{sub}</p>}
+			</div>
+			{actions && <div class="page-actions">{actions}</div>}
 		</div>
 	);
 }

@@ -31,11 +31,10 @@ export function DashboardView({ params }) {
 
 	return (
 		<div class="page">
-			<PageTitle sub="What the sensor has seen.">Dashboard</PageTitle>
-			<form class="filters filters-inline panel" aria-label="Time range" onSubmit={(e) => e.preventDefault()}>
+			<PageTitle sub="What the sensor has seen." actions={
 				<RangeFields idPrefix="df" value={f} label="Time range"
 					onChange={(p) => { const n = { ...f, ...p }; if (n.range !== 'custom') { n.from = ''; n.to = ''; } navigate('dashboard', n, true); }} />
-			</form>
+			}>Dashboard</PageTitle>
 			<ErrorBox error={error} />
 			{loading && !data && <Loading what="Loading the dashboard" />}
 			{data && (

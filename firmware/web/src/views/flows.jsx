@@ -124,38 +124,39 @@ export function FlowsView({ params }) {
 				</div>
 			</form>
 
-			<div class="grid-main-side">
-				<div>
-					<ErrorBox error={flows.error} />
-					{flows.loading && !flows.data && <Loading what="Loading flows" />}
-					{flows.data && list.length === 0 && (
-						<Empty title="No flow matches.">{active ? 'Try another host or application, or a longer time range.' : 'Flows appear when the capture has seen traffic.'}</Empty>
-					)}
-					{list.length > 0 && (
-						<>
-							<p class="muted">{fmtNum(total)} flow{total === 1 ? '' : 's'}, newest first.</p>
-							<FlowTable flows={list} caption="Flows" />
-						</>
-					)}
-					<Pager total={total} limit={LIMIT} offset={offset} label="flows"
-						onPage={(o) => navigate('flows', { ...filters, offset: o > 0 ? o : '' })} />
-				</div>
-				<Panel title="Top talkers" id="talkers" class="side">
-					<ErrorBox error={talkers.error} />
-					{talkers.data && hosts.length === 0 && <p class="muted">No traffic in this range.</p>}
-					{hosts.length > 0 && (
-						<BarList caption="Hosts with the most bytes"
-							items={hosts.map((h) => ({
-								label: h.host, value: (h.bytes_sent || 0) + (h.bytes_received || 0),
-								title: `${h.host}${h.home ? ' (home network)' : ''}: ${fmtNum(h.flows)} flows, ${fmtBytes(h.bytes_sent)} sent, ${fmtBytes(h.bytes_received)} received`,
-								cls: h.home ? 'bar' : 'bar bar-ext',
-							}))}
-							valueLabel={(v) => fmtBytes(v)}
-							linkOf={(i) => href('flows', { ...filters, host: i.label, offset: '' })} />
-					)}
-					<p class="muted small legend"><span class="key key-home" aria-hidden="true" /> home network <span class="key key-ext" aria-hidden="true" /> outside</p>
-				</Panel>
-			</div>
+			<Panel title="Top talkers" id="talkers" actions={<span class="muted small legend"><span class="key key-home" aria-hidden="true" /> home network <span class="key key-ext" aria-hidden="true" /> outside</span>}>
+				<ErrorBox error={talkers.error} />
+				{talkers.data && hosts.length === 0 && <p class="muted">No traffic in this range.</p>}
+				{hosts.length > 0 && (
+					<div class="grid2 talkers">
+						{[hosts.slice(0, 5), hosts.slice(5, 10)].filter((l) => l.length).map((part, i) => (
+							<BarList key={i} caption={i ? 'Hosts with the most bytes, 6 to 10' : 'Hosts with the most bytes'}
+								items={part.map((h) => ({
+									label: h.host, value: (h.bytes_sent || 0) + (h.bytes_received || 0),
+									title: `${h.host}${h.home ? ' (home network)' : ''}: ${fmtNum(h.flows)} flows, ${fmtBytes(h.bytes_sent)} sent, ${fmtBytes(h.bytes_received)} received`,
+									cls: h.home ? 'bar' : 'bar bar-ext',
+								}))}
+								max={(hosts[0].bytes_sent || 0) + (hosts[0].bytes_received || 0)}
+								valueLabel={(v) => fmtBytes(v)}
+								linkOf={(it) => href('flows', { ...filters, host: it.label, offset: '' })} />
+						))}
+					</div>
+				)}
+			</Panel>
+
+			<ErrorBox error={flows.error} />
+			{flows.loading && !flows.data && <Loading what="Loading flows" />}
+			{flows.data && list.length === 0 && (
+				<Empty title="No flow matches.">{active ? 'Try another host or application, or a longer time range.' : 'Flows appear when the capture has seen traffic.'}</Empty>
+			)}
+			{list.length > 0 && (
+				<>
+					<p class="muted">{fmtNum(total)} flow{total === 1 ? '' : 's'}{active ? ' match' : ''}, newest first.</p>
+					<FlowTable flows={list} caption="Flows" />
+				</>
+			)}
+			<Pager total={total} limit={LIMIT} offset={offset} label="flows"
+				onPage={(o) => navigate('flows', { ...filters, offset: o > 0 ? o : '' })} />
 		</div>
 	);
 }

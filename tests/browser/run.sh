@@ -1,0 +1,245 @@
+#!/bin/bash
+# Browser tests of vigil's web page: the analyst's scenario (scenario.mjs) in
+# Debian's Chromium, twice:
+#   direct  `vigil serve` on http://127.0.0.1:PORT
+#   https   lighttpd + mod_mbedtls on https://127.0.0.1:8443 (self-signed
+#           certificate) in front of `vigil serve` on a UNIX socket, plus
+#           checks of the front itself (HTTP -> HTTPS redirect, HSTS, no
+#           Server header, X-Forwarded-For)
+# Screenshots: build/test-artifacts/browser/{direct,https}-NN-step.png
+#
+# env: VIGIL          the vigil binary (default build/vigil)
+#      VIGIL_WEB_OUT  the built page (default build/web; built when missing
+#                     or older than firmware/web/)
+#      CHROMIUM       default /usr/bin/chromium
+#      VIGIL_HTTPS_PORT, VIGIL_HTTP_PORT  lighttpd's ports (8443, free port)
+#      VIGIL_MOCK=1   use tests/browser/mock-api.mjs instead of `vigil serve`
+#                     (working on the page without the C side)
+# Last line: "browser: N passed, M failed"; exit status 1 on any failure.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+
+VIGIL=${VIGIL:-$ROOT/build/vigil}
+OUT=${VIGIL_WEB_OUT:-$ROOT/build/web}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+ART=$ROOT/build/test-artifacts/browser
+HTTPS_PORT=${VIGIL_HTTPS_PORT:-8443}
+PASSED=0
+FAILED=0
+PIDS=()
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-browser.XXXXXX")
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+finish() {
+	echo "browser: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+die() { fail "$*"; finish; }
+
+free_port() {
+	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# wait_http URL [curl options]: until it answers (any status), 20 s at most
+wait_http() {
+	local url=$1; shift
+	local i
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# ---- prerequisites ---------------------------------------------------------
+command -v node >/dev/null || die "node is not installed"
+[ -x "$CHROMIUM" ] || die "no Chromium at $CHROMIUM (apt-get install chromium)"
+if [ "${VIGIL_MOCK:-0}" != 1 ]; then
+	[ -x "$VIGIL" ] || die "no vigil binary at $VIGIL (make)"
+	"$VIGIL" serve --help >/dev/null 2>&1 || die "$VIGIL has no 'serve' command"
+fi
+
+# the page, built when missing or older than its sources
+if [ ! -f "$OUT/index.html" ] || [ -n "$(find firmware/web -path firmware/web/node_modules -prune -o -newer "$OUT/index.html" -type f -print | head -1)" ]; then
+	echo "# building the page into $OUT"
+	( cd firmware/web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
+		&& VIGIL_WEB_OUT="$OUT" npm run build ) >"$TMP/web-build.log" 2>&1 \
+		|| { tail -20 "$TMP/web-build.log"; die "the page does not build"; }
+fi
+[ -f "$OUT/index.html" ] || die "no $OUT/index.html"
+
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+	( cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund ) >"$TMP/npm.log" 2>&1 \
+		|| { tail -20 "$TMP/npm.log"; die "npm ci in tests/browser failed"; }
+fi
+
+mkdir -p "$ART"
+rm -f "$ART"/direct-*.png "$ART"/https-*.png
+
+# ---- the demo database -----------------------------------------------------
+DEMO="$TMP/demo.sqlite"
+if [ "${VIGIL_MOCK:-0}" = 1 ] && [ ! -x "$VIGIL" ]; then
+	die "the mock needs a database made by $VIGIL replay"
+fi
+"$VIGIL" replay -q --rules rules/default --db "$DEMO" \
+	tests/fixtures/demo.pcap tests/detect/sig_header.pcap \
+	tests/detect/behav_portscan.pcap tests/detect/behav_bruteforce.pcap \
+	|| die "vigil replay could not make the demo database"
+
+# start_serve NAME LISTEN [extra options]: a fresh copy of the database and
+# state directory; sets SERVE_PID, STATE
+start_serve() {
+	local name=$1 listen=$2; shift 2
+	STATE="$TMP/$name-state"
+	mkdir -p "$STATE"
+	cp "$DEMO" "$TMP/$name.sqlite"
+	if [ "${VIGIL_MOCK:-0}" = 1 ]; then
+		node "$HERE/mock-api.mjs" --db "$TMP/$name.sqlite" --listen "$listen" \
+			--state-dir "$STATE" --static "$OUT" "$@" >"$TMP/$name-serve.log" 2>&1 &
+	else
+		"$VIGIL" serve --db "$TMP/$name.sqlite" --listen "$listen" \
+			--state-dir "$STATE" --static "$OUT" "$@" >"$TMP/$name-serve.log" 2>&1 &
+	fi
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+}
+
+# the one-time setup token: state-dir/setup-token, else the server's log
+setup_token() {
+	local name=$1 i t
+	for i in $(seq 1 50); do
+		if [ -s "$STATE/setup-token" ]; then tr -d ' \n\r' <"$STATE/setup-token"; return 0; fi
+		t=$(grep -oiE 'setup[ -]token[^0-9a-zA-Z]*[0-9a-zA-Z_-]{16,}' "$TMP/$name-serve.log" | grep -oE '[0-9a-zA-Z_-]{16,}$' | head -1)
+		if [ -n "$t" ]; then echo "$t"; return 0; fi
+		sleep 0.2
+	done
+	return 1
+}
+
+run_scenario() {
+	local name=$1 base=$2 token=$3 out
+	out="$TMP/$name-scenario.log"
+	BASE_URL="$base" SETUP_TOKEN="$token" NAME="$name" ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
+		timeout 600 node "$HERE/scenario.mjs" >"$out" 2>&1
+	grep -E '^(not )?ok - ' "$out"
+	local p f
+	p=$(grep -c '^ok - ' "$out")
+	f=$(grep -c '^not ok - ' "$out")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if ! grep -q "^scenario $name: " "$out"; then
+		fail "$name: the scenario stopped early"
+		tail -20 "$out" | sed 's/^/# /'
+	fi
+}
+
+show_log() { echo "# --- $1 (last lines)"; tail -15 "$2" 2>/dev/null | sed 's/^/# /'; }
+
+# ---- 1. direct -------------------------------------------------------------
+PORT=$(free_port)
+start_serve direct "127.0.0.1:$PORT"
+if wait_http "http://127.0.0.1:$PORT/api/setup"; then
+	pass "direct: vigil serve answers on 127.0.0.1:$PORT"
+	if TOKEN=$(setup_token direct); then
+		run_scenario direct "http://127.0.0.1:$PORT" "$TOKEN"
+	else
+		fail "direct: no setup token in $STATE/setup-token or the log"
+	fi
+else
+	fail "direct: vigil serve does not answer on 127.0.0.1:$PORT"
+	show_log "vigil serve" "$TMP/direct-serve.log"
+fi
+kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null
+
+# ---- 2. through lighttpd over HTTPS ----------------------------------------
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+if [ ! -x "$LIGHTTPD" ] || [ ! -f /usr/lib/lighttpd/mod_mbedtls.so ]; then
+	fail "https: lighttpd with mod_mbedtls is not installed (apt-get install lighttpd lighttpd-mod-mbedtls)"
+	finish
+fi
+HTTP_PORT=${VIGIL_HTTP_PORT:-$(free_port)}
+SOCK="$TMP/web.sock"
+mkdir -p "$TMP/tls" "$TMP/empty"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$TMP/tls/key.pem" -out "$TMP/tls/cert.pem" >"$TMP/openssl.log" 2>&1 \
+	|| die "openssl could not make a test certificate"
+cat "$TMP/tls/cert.pem" "$TMP/tls/key.pem" >"$TMP/tls/vigil.pem"
+sed -e "s|@BIND@|127.0.0.1|" -e "s|@HTTP_PORT@|$HTTP_PORT|" -e "s|@HTTPS_PORT@|$HTTPS_PORT|" \
+	-e "s|@PEMFILE@|$TMP/tls/vigil.pem|" -e "s|@SOCKET@|$SOCK|" -e "s|@DOCROOT@|$TMP/empty|" \
+	-e "s|@ERRORLOG@|$TMP/lighttpd-error.log|" -e "s|@SITE_CONF@|$ROOT/firmware/lighttpd/vigil-site.conf|" \
+	firmware/lighttpd/vigil-lighttpd-local.conf.in >"$TMP/lighttpd.conf"
+
+if "$LIGHTTPD" -tt -f "$TMP/lighttpd.conf" >"$TMP/lighttpd-check.log" 2>&1; then
+	pass "https: the lighttpd configuration loads (lighttpd -tt)"
+else
+	fail "https: lighttpd -tt refuses the configuration"
+	show_log "lighttpd -tt" "$TMP/lighttpd-check.log"
+	show_log "lighttpd error log" "$TMP/lighttpd-error.log"
+	finish
+fi
+
+start_serve https "unix:$SOCK" --secure-cookies
+for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.2; done
+"$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &
+LPID=$!
+PIDS+=("$LPID")
+BASE="https://127.0.0.1:$HTTPS_PORT"
+
+if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k; then
+	pass "https: lighttpd serves vigil on $BASE"
+
+	H=$(curl -sk -D - -o /dev/null "$BASE/api/setup")
+	echo "$H" | grep -qi '^strict-transport-security: max-age=[1-9]' \
+		&& pass "https: HSTS header" || fail "https: no Strict-Transport-Security header"
+	echo "$H" | grep -qi '^server:' \
+		&& fail "https: a Server header is sent ($(echo "$H" | grep -i '^server:' | tr -d '\r'))" || pass "https: no Server header (server.tag)"
+
+	R=$(curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP_PORT/some/path?x=1")
+	if echo "$R" | head -1 | grep -qE ' 30[178] ' && echo "$R" | grep -qi "^location: https://127.0.0.1:$HTTPS_PORT/some/path?x=1"; then
+		pass "https: HTTP on $HTTP_PORT redirects to $BASE"
+	else
+		fail "https: HTTP does not redirect to HTTPS: $(echo "$R" | head -3 | tr -d '\r' | tr '\n' ' ')"
+	fi
+
+	L=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/assets/")
+	B=$(curl -sk "$BASE/assets/" | head -c 2000)
+	if echo "$B" | grep -qiE 'index of|<a href=.*\.js'; then
+		fail "https: /assets/ lists the directory"
+	else
+		pass "https: no directory listing (/assets/ -> $L)"
+	fi
+
+	if TOKEN=$(setup_token https); then
+		run_scenario https "$BASE" "$TOKEN"
+	else
+		fail "https: no setup token in $STATE/setup-token or the log"
+	fi
+
+else
+	fail "https: no answer from lighttpd on $BASE"
+	show_log "lighttpd" "$TMP/lighttpd.log"
+	show_log "lighttpd error log" "$TMP/lighttpd-error.log"
+	show_log "vigil serve" "$TMP/https-serve.log"
+fi
+
+if [ "$FAILED" -ne 0 ]; then
+	show_log "vigil serve (direct)" "$TMP/direct-serve.log"
+	show_log "vigil serve (https)" "$TMP/https-serve.log"
+	show_log "lighttpd error log" "$TMP/lighttpd-error.log"
+fi
+echo "# screenshots: $ART"
+finish
