@@ -51,12 +51,15 @@ struct web {
 	int pool_busy[WEB_POOL];
 };
 
-/* Per-request state kept by libmicrohttpd between the handler's calls. */
+/* Per-request state kept by libmicrohttpd between the handler's calls
+ * (made by on_uri, before the headers are read). */
 struct conn_state {
 	char *body;
 	size_t len;
 	size_t dropped;            /* bytes read beyond WEB_BODY_MAX */
-	int answered;              /* a response was queued early (413) */
+	int started;               /* the handler saw the headers */
+	int answered;              /* a response was queued */
+	int nul_in_path;           /* the raw path has %00 (the decoded one ends there) */
 };
 
 uint64_t web_now_us(void)
@@ -419,13 +422,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct web *w = cls;
 	struct conn_state *cs = *con_cls;
 
-	if (!cs) {
+	if (!cs)
+		return MHD_NO;           /* on_uri could not allocate it */
+	if (!cs->started) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
-		cs = calloc(1, sizeof *cs);
-		if (!cs)
-			return MHD_NO;
-		*con_cls = cs;
+		cs->started = 1;
 		if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd closes the connection */
 			cs->answered = 1;
@@ -456,9 +458,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (cs->answered)
 		return MHD_YES;
 	cs->answered = 1;
+	if (cs->nul_in_path)
+		return answer_error(conn, 400, NULL, "bad path");
 	if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0)
 		return serve_api(w, conn, url, method, cs);
 	return serve_static(w, conn, url, method);
+}
+
+/* The raw request URI, before libmicrohttpd decodes it: where a %00 can
+ * still be seen. Returns the request's state (the handler's *con_cls). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = calloc(1, sizeof *cs);
+	size_t n = strcspn(uri, "?");
+
+	for (size_t i = 0; cs && i + 2 < n; i++)
+		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+			cs->nul_in_path = 1;
+	return cs;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -726,6 +743,7 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_CONN_TIMEOUT_S,
+				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
 				  MHD_OPTION_END);

@@ -143,6 +143,16 @@ int web_body_object(struct web_req *r, const char *const *allowed)
 		web_error(r, 400, "body: expected a JSON object");
 		return -1;
 	}
+	/* SQLite would cut a string at an escaped NUL: refuse them */
+	for (const char *p = r->body; *p; p++) {
+		if (*p != '\\' || !p[1])
+			continue;
+		if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0) {
+			web_error(r, 400, "body: NUL characters are not allowed");
+			return -1;
+		}
+		p++;    /* the escaped character */
+	}
 	if (sqlite3_prepare_v2(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'",
 			       -1, &st, NULL) != SQLITE_OK) {
 		db_error(r);
@@ -265,7 +275,7 @@ static enum MHD_Result param_iter(void *cls, enum MHD_ValueKind kind, const char
 }
 
 /* Only the allowed parameters, each at most once. 0, or -1 answered. */
-static int params_check(struct web_req *r, const char *const *allowed)
+int web_params_check(struct web_req *r, const char *const *allowed)
 {
 	struct param_check pc;
 
@@ -614,7 +624,7 @@ static void h_routes(struct web_req *r)
 {
 	static const char *const none[] = { NULL };
 
-	if (params_check(r, none) != 0)
+	if (web_params_check(r, none) != 0)
 		return;
 	web_ok_begin(r, 200);
 	json_key(&r->out, "routes");
@@ -656,7 +666,7 @@ static int alert_filter_parse(struct web_req *r, struct alert_filter *f, int lis
 
 	memset(f, 0, sizeof *f);
 	f->limit = LIST_LIMIT_DEFAULT;
-	if (params_check(r, list ? list_params : export_params) != 0 ||
+	if (web_params_check(r, list ? list_params : export_params) != 0 ||
 	    param_range(r, &f->from, &f->to, &f->has_from, &f->has_to) != 0 ||
 	    (f->has_sev = param_i64(r, "severity", 1, 4, &f->severity)) < 0 ||
 	    (f->has_sid = param_i64(r, "sid", 0, UINT32_MAX, &f->sid)) < 0 ||
@@ -865,7 +875,7 @@ static void h_alert(struct web_req *r)
 	int64_t first = 0, last = 0;
 	int rc;
 
-	if (params_check(r, none) != 0)
+	if (web_params_check(r, none) != 0)
 		return;
 	if (sqlite3_prepare_v2(r->db, "SELECT src_ip, dest_ip, first_seen_us, last_seen_us"
 			       " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
@@ -1276,7 +1286,8 @@ static void h_alert_suppress(struct web_req *r)
 		return;
 	}
 	snprintf(target, sizeof target, "%lld", (long long)r->id);
-	web_audit(r->db, r->sess.user, "suppress", target, line);
+	if (rc == 1)
+		web_audit(r->db, r->sess.user, "suppress", target, line);
 	if (r->env->reload) {
 		reloaded = r->env->reload(r->env->ctx, msg, sizeof msg) == 0;
 		if (reloaded && !msg[0])
@@ -1562,7 +1573,7 @@ static void h_audit(struct web_req *r)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (params_check(r, params) != 0 || param_i64(r, "limit", 1, LIST_LIMIT_MAX, &limit) < 0 ||
+	if (web_params_check(r, params) != 0 || param_i64(r, "limit", 1, LIST_LIMIT_MAX, &limit) < 0 ||
 	    param_i64(r, "offset", 0, OFFSET_MAX, &offset) < 0)
 		return;
 	if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM audit", -1, &st, NULL) != SQLITE_OK ||
@@ -1633,7 +1644,7 @@ static void h_flows(struct web_req *r)
 	sqlite3_stmt *st = NULL;
 	struct qb q;
 
-	if (params_check(r, params) != 0 || param_host(r, "host", host, sizeof host) < 0 ||
+	if (web_params_check(r, params) != 0 || param_host(r, "host", host, sizeof host) < 0 ||
 	    param_range(r, &from, &to, &has_from, &has_to) != 0 ||
 	    param_i64(r, "limit", 1, LIST_LIMIT_MAX, &limit) < 0 ||
 	    param_i64(r, "offset", 0, OFFSET_MAX, &offset) < 0)
@@ -1737,7 +1748,7 @@ static void h_top_talkers(struct web_req *r)
 	struct homenet hn;
 	int rc;
 
-	if (params_check(r, params) != 0 || param_i64(r, "limit", 1, 100, &limit) < 0 ||
+	if (web_params_check(r, params) != 0 || param_i64(r, "limit", 1, 100, &limit) < 0 ||
 	    default_range(r, &from, &to) != 0)
 		return;
 	home_nets(r, &hn);
@@ -1796,10 +1807,10 @@ static void h_dashboard(struct web_req *r)
 	int64_t from, to, width, nb;
 	int64_t flows[DASH_BUCKETS], bytes[DASH_BUCKETS], alerts[DASH_BUCKETS], sev[5];
 	sqlite3_stmt *st = NULL;
-	char key[4];
+	char key[12];
 	int rc;
 
-	if (params_check(r, params) != 0 || default_range(r, &from, &to) != 0)
+	if (web_params_check(r, params) != 0 || default_range(r, &from, &to) != 0)
 		return;
 	/* whole seconds per bucket, so that the buckets read well */
 	width = ((to - from) / DASH_BUCKETS + 1000000) / 1000000 * 1000000;
@@ -1951,7 +1962,7 @@ static void h_system(struct web_req *r)
 	struct stat sb;
 	int null;
 
-	if (params_check(r, none) != 0)
+	if (web_params_check(r, none) != 0)
 		return;
 	web_ok_begin(r, 200);
 	if (r->env->status) {
@@ -2023,7 +2034,7 @@ static void h_users(struct web_req *r)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (params_check(r, none) != 0)
+	if (web_params_check(r, none) != 0)
 		return;
 	if (sqlite3_prepare_v2(r->db, "SELECT username, role, created_us FROM users ORDER BY username",
 			       -1, &st, NULL) != SQLITE_OK) {

@@ -98,6 +98,10 @@ int web_body_object(struct web_req *r, const char *const *allowed);
 int web_body_str(struct web_req *r, const char *key, char *out, size_t outlen,
 		 size_t maxchars, int required);
 
+/* Query parameters: only these (NULL-terminated), each at most once.
+ * 0, or -1 with the error answered. */
+int web_params_check(struct web_req *r, const char *const *allowed);
+
 /* Append to the audit log. */
 void web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
 	       const char *detail);

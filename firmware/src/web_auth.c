@@ -530,10 +530,14 @@ static void session_answer(struct web_req *r, int status, const struct web_sessi
 	json_obj_end(&r->out);
 }
 
+static const char *const no_params[] = { NULL };
+
 void auth_h_setup_get(struct web_req *r)
 {
 	int64_t users = 0;
 
+	if (web_params_check(r, no_params) != 0)
+		return;
 	if (count_users(r->db, &users) != 0) {
 		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
 		return;
@@ -717,5 +721,7 @@ void auth_h_logout(struct web_req *r)
 
 void auth_h_me(struct web_req *r)
 {
+	if (web_params_check(r, no_params) != 0)
+		return;
 	session_answer(r, 200, &r->sess);
 }

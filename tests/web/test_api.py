@@ -1,0 +1,1170 @@
+#!/usr/bin/env python3
+"""test_api.py - the web API of docs/api.md, end to end, against a real
+`vigil serve` (python3 standard library only).
+
+The database is made by `vigil replay --rules rules/default` over the demo
+day and two attack captures; every answer is checked against that database
+read with sqlite3. The whole suite runs on 127.0.0.1 (a free port), then a
+shorter one on a UNIX socket (HTTP over AF_UNIX, as lighttpd talks to the
+daemon).
+
+env: VIGIL   the command that runs vigil, possibly with a prefix (qemu,
+             valgrind); default build/vigil
+     VIGIL_TIMEOUT  seconds to wait for the server to answer (default 60)
+args: --quick   a short subset (setup, login, the main GET routes, a
+                change, an export, stop): for valgrind
+
+Last line: "web-api: N passed, M failed"; exit status 1 on any failure.
+"""
+
+import csv
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CAPTURES = ["tests/fixtures/demo.pcap", "tests/detect/sig_header.pcap",
+            "tests/detect/behav_portscan.pcap"]
+PASSWORD = "correct horse battery"
+ANALYST_PW = "analyst password 1"
+
+# The API's routes: must equal the server's own table (GET /api/routes)
+# and the table in firmware/src/web_api.c.
+ROUTES = [
+    ("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login"),
+    ("POST", "/api/logout"), ("GET", "/api/me"), ("GET", "/api/routes"),
+    ("GET", "/api/alerts"), ("GET", "/api/alerts/export.csv"),
+    ("GET", "/api/alerts/export.eve"), ("POST", "/api/alerts/ack"),
+    ("GET", "/api/alerts/{id}"), ("POST", "/api/alerts/{id}/status"),
+    ("POST", "/api/alerts/{id}/notes"), ("POST", "/api/alerts/{id}/suppress"),
+    ("GET", "/api/audit"), ("GET", "/api/flows"),
+    ("GET", "/api/flows/top-talkers"), ("GET", "/api/dashboard"),
+    ("GET", "/api/system"), ("GET", "/api/users"), ("POST", "/api/users"),
+]
+PUBLIC = {("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login")}
+ADMIN = {("GET", "/api/users"), ("POST", "/api/users")}
+ALERT_KEYS = ["id", "engine", "gid", "sid", "rev", "signature", "category",
+              "classtype", "severity", "detector", "ioc_kind",
+              "ioc_indicator", "ioc_list", "src_ip", "dest_ip", "proto",
+              "src_port", "dest_port", "app_proto", "count", "first_seen_us",
+              "last_seen_us", "status"]
+FLOW_KEYS = ["id", "flow_id", "start_us", "end_us", "src_ip", "src_port",
+             "dest_ip", "dest_port", "proto", "app_proto", "ndpi_protocol",
+             "ndpi_category", "risks", "tls_sni", "ja3", "ja3s",
+             "dns_rrname", "http_host", "http_user_agent", "pkts_toserver",
+             "pkts_toclient", "bytes_toserver", "bytes_toclient", "state",
+             "alerted"]
+SEC_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+SQLI = ["' OR 1=1 --", "\"", "1; DROP TABLE alerts", "';--", "1' UNION SELECT * FROM users --"]
+
+
+# ---- results -------------------------------------------------------------------
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.prefix = ""
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print(f"ok    {self.prefix}{name}")
+        else:
+            self.failed += 1
+            print(f"FAIL  {self.prefix}{name}" + (f": {detail}" if detail else ""))
+        sys.stdout.flush()
+        return bool(cond)
+
+
+R = Results()
+
+
+def short(x, n=300):
+    s = x if isinstance(x, str) else repr(x)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+# ---- HTTP client -----------------------------------------------------------------
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a UNIX socket (what lighttpd's mod_proxy does)."""
+
+    def __init__(self, path, timeout=60):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers     # lower-case name -> value (last one)
+        self.set_cookie = [v for k, v in headers.items() if k == "set-cookie"]
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def error(self):
+        return isinstance(self.json, dict) and isinstance(self.json.get("error"), str) \
+            and len(self.json) == 1
+
+    def __repr__(self):
+        return f"{self.status} {short(self.body.decode('utf-8', 'replace'), 200)}"
+
+
+class Client:
+    def __init__(self, where, timeout):
+        self.where = where         # ("tcp", host, port) or ("unix", path)
+        self.timeout = timeout
+        self.cookie = None
+        self.csrf = None
+
+    def conn(self):
+        if self.where[0] == "unix":
+            return UnixHTTPConnection(self.where[1], self.timeout)
+        return http.client.HTTPConnection(self.where[1], self.where[2], timeout=self.timeout)
+
+    def request(self, method, path, body=None, headers=None, csrf=True, cookie=True):
+        h = {"Connection": "close"}
+        if cookie and self.cookie:
+            h["Cookie"] = "vigil_session=" + self.cookie
+        if csrf and self.csrf and method == "POST":
+            h["X-CSRF-Token"] = self.csrf
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/json"
+        if isinstance(body, str):
+            body = body.encode()
+        h.update(headers or {})
+        c = self.conn()
+        try:
+            c.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in h.items():
+                c.putheader(k, v)
+            if body is not None:
+                c.putheader("Content-Length", str(len(body)))
+            c.endheaders(body)
+            r = c.getresponse()
+            data = r.read() if method != "HEAD" else b""
+            hdrs = {}
+            for k, v in r.getheaders():
+                hdrs[k.lower()] = v
+            return Resp(r.status, hdrs, data)
+        finally:
+            c.close()
+
+    def get(self, path, params=None, **kw):
+        if params:
+            path += "?" + urllib.parse.urlencode(params)
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, {} if body is None else body, **kw)
+
+    def login(self, user, password, headers=None):
+        r = self.post("/api/login", {"username": user, "password": password},
+                      csrf=False, cookie=False, headers=headers)
+        if r.status == 200:
+            m = re.search(r"vigil_session=([0-9a-f]+)", " ".join(r.set_cookie))
+            self.cookie = m.group(1) if m else None
+            self.csrf = r.json.get("csrf")
+        return r
+
+
+# ---- the server -------------------------------------------------------------------
+
+def vigil_cmd():
+    return shlex.split(os.environ.get("VIGIL") or os.path.join(ROOT, "build", "vigil"))
+
+
+def vigil_bin():
+    return vigil_cmd()[-1]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, db, listen, state, static, timeout, extra=()):
+        self.out = open(os.path.join(state + ".out"), "w+")
+        self.err = open(os.path.join(state + ".err"), "w+")
+        self.proc = subprocess.Popen(
+            vigil_cmd() + ["serve", "--db", db, "--listen", listen, "--state-dir", state,
+                           "--static", static] + list(extra),
+            stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
+        self.timeout = timeout
+
+    def output(self):
+        self.out.flush()
+        self.out.seek(0)
+        return self.out.read()
+
+    def errors(self):
+        self.err.flush()
+        self.err.seek(0)
+        return self.err.read()
+
+    def wait_ready(self, client):
+        end = time.time() + self.timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                if client.get("/api/setup").status == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=max(30, self.timeout))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+# ---- database helpers --------------------------------------------------------------
+
+def dbq(db, sql, args=()):
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def dbx(db, sql, args=()):
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        con.execute(sql, args)
+        con.commit()
+    finally:
+        con.close()
+
+
+PROTO = {1: "ICMP", 6: "TCP", 17: "UDP", 47: "GRE", 50: "ESP", 58: "IPv6-ICMP", 132: "SCTP"}
+
+
+def alert_rows(db, where="1", args=()):
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    rows = con.execute(f"SELECT * FROM alerts WHERE {where} ORDER BY last_seen_us DESC, id DESC",
+                       args).fetchall()
+    con.close()
+    return rows
+
+
+def same_alert(api, row):
+    """An API ALERT against its database row."""
+    for k in ALERT_KEYS:
+        v = row[k]
+        if k == "proto":
+            v = PROTO.get(v, str(v)) if v else None
+        elif v == "":
+            v = None
+        if api.get(k) != v:
+            return f"{k}: api {api.get(k)!r} db {v!r}"
+    if list(api.keys())[:len(ALERT_KEYS)] != ALERT_KEYS:
+        return f"members {list(api.keys())}"
+    return None
+
+
+# ---- the suites ----------------------------------------------------------------------
+
+def check_headers(name, r):
+    bad = [k for k, v in SEC_HEADERS.items() if r.headers.get(k) != v]
+    R.check(f"{name}: security headers", not bad, f"missing/wrong {bad}: {r.headers}")
+
+
+def routes_in_source():
+    src = open(os.path.join(ROOT, "firmware", "src", "web_api.c")).read()
+    table = src[src.index("const struct web_route web_routes[]"):]
+    table = table[:table.index("};")]
+    return re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+,\s*([A-Z_|0]+)\s*\}', table)
+
+
+def fill(path, aid):
+    return path.replace("{id}", str(aid))
+
+
+def suite_setup(c, srv, db, state):
+    """First start: setup token, admin account, login."""
+    r = c.get("/api/setup")
+    R.check("GET /api/setup: setup_needed true", r.status == 200 and r.json == {"setup_needed": True}, r)
+    check_headers("GET /api/setup", r)
+    R.check("API answers are not cached", r.headers.get("cache-control") == "no-store", r.headers)
+    tokfile = os.path.join(state, "setup-token")
+    R.check("setup token file exists, mode 0600", os.path.exists(tokfile) and
+            stat.S_IMODE(os.stat(tokfile).st_mode) == 0o600)
+    token = open(tokfile).read().strip() if os.path.exists(tokfile) else ""
+    m = re.search(r"setup token: ([0-9a-f]+)", srv.output())
+    R.check("vigil serve prints the setup token", m and m.group(1) == token, srv.output())
+    R.check("the token is logged once (stderr)", srv.errors().count(token) == 1 and token, srv.errors())
+    hashes = [h for (h,) in dbq(db, "SELECT token_hash FROM setup")]
+    R.check("only the token's SHA-256 is in the database",
+            hashes == [hashlib.sha256(token.encode()).hexdigest()], hashes)
+
+    body = {"token": "0" * 32, "username": "admin", "password": PASSWORD}
+    r = c.post("/api/setup", body, csrf=False)
+    R.check("setup with a wrong token: 403", r.status == 403 and r.error(), r)
+    r = c.post("/api/setup", dict(body, token=token, password="short"), csrf=False)
+    R.check("setup with a short password: 400", r.status == 400 and r.error(), r)
+    r = c.post("/api/setup", dict(body, token=token, username="bad name"), csrf=False)
+    R.check("setup with a bad username: 400", r.status == 400 and r.error(), r)
+    r = c.post("/api/setup", {"token": token}, csrf=False)
+    R.check("setup without username: 400", r.status == 400 and r.error(), r)
+    r = c.post("/api/setup", dict(body, token=token), csrf=False)
+    R.check("setup with the token: 201, admin created",
+            r.status == 201 and r.json == {"user": "admin", "role": "admin"}, r)
+    R.check("setup token file removed", not os.path.exists(tokfile))
+    R.check("setup table emptied", dbq(db, "SELECT count(*) FROM setup")[0][0] == 0)
+    rows = dbq(db, "SELECT username, role, hash FROM users")
+    R.check("admin stored with a yescrypt hash", len(rows) == 1 and rows[0][:2] == ("admin", "admin")
+            and rows[0][2].startswith("$y$") and PASSWORD not in rows[0][2], rows)
+    r = c.post("/api/setup", dict(body, token=token), csrf=False)
+    R.check("setup again with the same token: 409", r.status == 409 and r.error(), r)
+    r = c.get("/api/setup")
+    R.check("GET /api/setup: setup_needed false", r.json == {"setup_needed": False}, r)
+
+    r = c.login("admin", "wrong password!")
+    R.check("login with a wrong password: 401", r.status == 401 and r.error(), r)
+    r = c.login("nobody", PASSWORD)
+    R.check("login as an unknown user: 401", r.status == 401 and r.error(), r)
+    r = c.login("admin", PASSWORD)
+    R.check("login: 200 {user, role, csrf}", r.status == 200 and r.json.get("user") == "admin"
+            and r.json.get("role") == "admin" and re.fullmatch(r"[0-9a-f]{64}", r.json.get("csrf", "")), r)
+    ck = " ".join(r.set_cookie)
+    R.check("session cookie: 256-bit, HttpOnly, SameSite=Strict, Path=/, not Secure",
+            c.cookie and len(c.cookie) == 64 and "HttpOnly" in ck and "SameSite=Strict" in ck
+            and "Path=/" in ck and "Secure" not in ck, ck)
+    ids = [i for (i,) in dbq(db, "SELECT id FROM sessions")]
+    R.check("only the session id's SHA-256 is in the database",
+            hashlib.sha256(c.cookie.encode()).hexdigest() in ids and c.cookie not in ids, ids)
+    r = c.get("/api/me")
+    R.check("GET /api/me", r.status == 200 and r.json == {"user": "admin", "role": "admin",
+                                                          "csrf": c.csrf}, r)
+    audit = dbq(db, "SELECT username, action FROM audit ORDER BY id")
+    R.check("setup, failed logins and login are audited",
+            ("admin", "setup") in audit and ("admin", "login") in audit and
+            ("admin", "login_failed") in audit, audit)
+
+
+def suite_routes(c, aid):
+    """The route list, 401 without a session, 403 without CSRF token."""
+    r = c.get("/api/routes")
+    server = sorted((x["method"], x["path"]) for x in (r.json or {}).get("routes", []))
+    R.check("GET /api/routes equals the test's route list", server == sorted(ROUTES),
+            f"server {server}")
+    src = routes_in_source()
+    R.check("web_api.c's route table equals the test's route list",
+            sorted((m, p) for m, p, _ in src) == sorted(ROUTES), src)
+    flags = {(x["method"], x["path"]): (x["session"], x["admin"]) for x in r.json["routes"]}
+    R.check("routes without session: exactly setup (GET, POST) and login",
+            {k for k, v in flags.items() if not v[0]} == PUBLIC, flags)
+    R.check("admin routes: exactly the users routes",
+            {k for k, v in flags.items() if v[1]} == ADMIN, flags)
+
+    anon = Client(c.where, c.timeout)
+    for method, path in ROUTES:
+        if (method, path) in PUBLIC:
+            continue
+        r = anon.request(method, fill(path, aid), {} if method == "POST" else None)
+        R.check(f"{method} {path} without a session: 401", r.status == 401 and r.error(), r)
+    forged = Client(c.where, c.timeout)
+    forged.cookie = "0" * 64
+    r = forged.get("/api/me")
+    R.check("a made-up session cookie: 401", r.status == 401, r)
+    r = forged.get("/api/me", headers={"Cookie": "vigil_session=' OR 1=1 --"}, cookie=False)
+    R.check("a session cookie with SQL in it: 401", r.status == 401, r)
+
+    for method, path in ROUTES:
+        if method != "POST" or (method, path) in PUBLIC:
+            continue
+        for name, hdr in (("without", None), ("with a wrong", "f" * 64), ("with an empty", "")):
+            h = {"X-CSRF-Token": hdr} if hdr is not None else {}
+            r = c.request("POST", fill(path, aid), {}, headers=h, csrf=False)
+            R.check(f"POST {path} {name} X-CSRF-Token: 403", r.status == 403 and r.error(), r)
+    r = c.get("/api/me")
+    R.check("the session survives refused requests", r.status == 200, r)
+
+    r = c.get("/api/nope")
+    R.check("unknown API route: 404", r.status == 404 and r.error(), r)
+    r = c.get("/api/alerts/abc")
+    R.check("non-numeric alert id: 404", r.status == 404 and r.error(), r)
+    r = c.get("/api/alerts/99999999999999999999999")
+    R.check("alert id out of range: 400", r.status == 400 and r.error(), r)
+    r = c.get("/api/alerts/0")
+    R.check("alert 0: 404", r.status == 404 and r.error(), r)
+    for method in ("HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        r = c.request(method, "/api/alerts")
+        R.check(f"{method} /api/alerts: 405", r.status == 405 and "GET" in r.headers.get("allow", ""),
+                r)
+    r = c.request("GET", "/api/login")
+    R.check("GET /api/login: 405 (Allow: POST)", r.status == 405 and r.headers.get("allow") == "POST", r)
+    r = c.request("GET", "/api/alerts/ack")
+    R.check("GET /api/alerts/ack: 405", r.status == 405, r)
+
+
+def bad_get(c, path, params, what):
+    r = c.get(path, params)
+    R.check(f"GET {path} {what}: 400 with an error", r.status == 400 and r.error(),
+            f"{params} -> {r}")
+
+
+def suite_bad_input(c, db, aid):
+    n_alerts = dbq(db, "SELECT count(*) FROM alerts")[0][0]
+    n_flows = dbq(db, "SELECT count(*) FROM flows")[0][0]
+    bad_ints = ["abc", "1.5", "0x10", "1e3", " 1", "+1", "", "99999999999999999999999",
+                "-99999999999999999999"] + SQLI
+    bad_choice = ["bogus", "NEW", ""] + SQLI
+    bad_host = ["x", "999.1.1.1", "1.2.3.4;", "", "10.0.0.0/8"] + SQLI
+    int_params = {
+        "/api/alerts": {"from": (0, None), "to": (0, None), "severity": (1, 4), "sid": (0, None),
+                        "since_id": (0, None), "limit": (1, 500), "offset": (0, 10000000)},
+        "/api/alerts/export.csv": {"from": (0, None), "severity": (1, 4), "since_id": (0, None)},
+        "/api/alerts/export.eve": {"to": (0, None), "sid": (0, None)},
+        "/api/audit": {"limit": (1, 500), "offset": (0, 10000000)},
+        "/api/flows": {"from": (0, None), "to": (0, None), "limit": (1, 500), "offset": (0, 10000000)},
+        "/api/flows/top-talkers": {"from": (0, None), "to": (0, None), "limit": (1, 100)},
+        "/api/dashboard": {"from": (0, None), "to": (0, None)},
+    }
+    for path, params in int_params.items():
+        for p, (lo, hi) in params.items():
+            for v in bad_ints:
+                bad_get(c, path, {p: v}, f"{p}={v!r}")
+            bad_get(c, path, {p: str(lo - 1)}, f"{p} below range")
+            if hi is not None:
+                bad_get(c, path, {p: str(hi + 1)}, f"{p} above range")
+    for path in ("/api/alerts", "/api/alerts/export.csv", "/api/alerts/export.eve"):
+        for p in ("engine", "status"):
+            for v in bad_choice:
+                bad_get(c, path, {p: v}, f"{p}={v!r}")
+        for v in bad_host:
+            bad_get(c, path, {"host": v}, f"host={v!r}")
+        bad_get(c, path, {"q": "x" * 201}, "q of 201 characters")
+        bad_get(c, path, {"q": ""}, "empty q")
+        bad_get(c, path, {"from": "10", "to": "5"}, "from after to")
+    for path in ("/api/alerts/export.csv", "/api/alerts/export.eve"):
+        bad_get(c, path, {"limit": "5"}, "limit (exports have none)")
+    for v in bad_host:
+        bad_get(c, "/api/flows", {"host": v}, f"host={v!r}")
+    for v in ["a b", "x" * 65, "", "tls;", "' OR 1=1 --", "%"]:
+        bad_get(c, "/api/flows", {"app": v}, f"app={v!r}")
+    for path in ("/api/alerts", "/api/flows", "/api/audit", "/api/dashboard", "/api/system",
+                 "/api/me", "/api/routes", "/api/users", f"/api/alerts/{aid}",
+                 "/api/flows/top-talkers"):
+        bad_get(c, path, {"bogus": "1"}, "unknown parameter")
+    r = c.get("/api/alerts?limit=1&limit=2")
+    R.check("a repeated parameter: 400", r.status == 400 and r.error(), r)
+
+    # q is free text: SQL in it is text to look for, nothing more
+    for v in SQLI:
+        r = c.get("/api/alerts", {"q": v})
+        R.check(f"q={v!r}: 200, nothing found", r.status == 200 and r.json["total"] == 0, r)
+
+    # bodies
+    post_bodies = {
+        "/api/alerts/{id}/status": [{"status": 1}, {"status": "bogus"}, {"status": None},
+                                    {"status": ["new"]}, {}] + [{"status": s} for s in SQLI],
+        "/api/alerts/{id}/notes": [{"text": 5}, {"text": ""}, {"text": "x" * 4001}, {},
+                                   {"text": "a\u0000b"}],
+        "/api/alerts/ack": [{"ids": "1"}, {"ids": []}, {"ids": [-1]}, {"ids": ["1"]},
+                            {"ids": [1.5]}, {"ids": [0]}, {"ids": list(range(1, 1003))},
+                            {"ids": [[1]]}, {"ids": 1}, {}, {"ids": ["1) OR (1=1"]}],
+        "/api/alerts/{id}/suppress": [{"track": "x"}, {"track": 1}, {}, {"track": "by_src; rm"}]
+                                     + [{"track": s} for s in SQLI],
+        "/api/users": [{"username": "u1", "password": "0123456789", "role": "root"},
+                       {"username": "u1", "password": "short", "role": "analyst"},
+                       {"username": "bad name", "password": "0123456789", "role": "analyst"},
+                       {"username": "x" * 65, "password": "0123456789", "role": "analyst"},
+                       {"username": 5, "password": "0123456789", "role": "analyst"},
+                       {"username": "u1", "password": "0123456789"},
+                       {"username": "' OR 1=1 --", "password": "0123456789", "role": "analyst"}],
+        "/api/login": [{"username": 1, "password": "x"}, {"username": "admin"}, {}],
+        "/api/setup": [{"token": 1, "username": "a", "password": "0123456789"}],
+    }
+    generic = [b"not json", b"[]", b"\"text\"", b"123", b"{\"a\":", b"[" * 5000 + b"]" * 5000,
+               b"{\"unknown\": 1}", b""]
+    for path, bodies in post_bodies.items():
+        public = ("POST", path) in PUBLIC
+        for b in list(bodies) + generic:
+            r = c.request("POST", fill(path, aid), b if isinstance(b, bytes) else json.dumps(b),
+                          csrf=not public)
+            R.check(f"POST {path} {short(b if isinstance(b, bytes) else json.dumps(b), 50)!r}: 400",
+                    r.status == 400 and r.error(), r)
+    for method, path in ROUTES:
+        if method != "POST":
+            continue
+        r = c.request("POST", fill(path, aid), b'{"text": "' + b"x" * 70000 + b'"}',
+                      csrf=("POST", path) not in PUBLIC)
+        R.check(f"POST {path} with a 70 KB body: 413", r.status == 413 and r.error(), r)
+    r = c.request("POST", f"/api/alerts/{aid}/notes", b'{"text": "ok"}' + b" " * 65536)
+    R.check("a body just over 64 KiB: 413", r.status == 413, r)
+    r = c.request("POST", f"/api/alerts/{aid}/notes", b'{"text": "' + b"y" * 1000 + b'"}')
+    R.check("a note of 1000 characters: 200", r.status == 200, r)
+    # a chunked body without Content-Length, too large
+    conn = c.conn()
+    conn.putrequest("POST", f"/api/alerts/{aid}/notes")
+    conn.putheader("Cookie", "vigil_session=" + c.cookie)
+    conn.putheader("X-CSRF-Token", c.csrf)
+    conn.putheader("Transfer-Encoding", "chunked")
+    conn.endheaders()
+    try:
+        chunk = b"x" * 8192
+        for _ in range(10):
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.send(b"0\r\n\r\n")
+        status = conn.getresponse().status
+    except OSError as e:
+        status = str(e)
+    conn.close()
+    R.check("a chunked body over 64 KiB: 413", status == 413, status)
+
+    r = c.get("/api/me")
+    R.check("the server still answers after the bad input", r.status == 200, r)
+    R.check("no alert or flow was lost", dbq(db, "SELECT count(*) FROM alerts")[0][0] == n_alerts
+            and dbq(db, "SELECT count(*) FROM flows")[0][0] == n_flows)
+    R.check("no account was made by bad input", dbq(db, "SELECT count(*) FROM users")[0][0] == 1)
+
+
+def suite_alerts(c, db):
+    rows = alert_rows(db)
+    r = c.get("/api/alerts")
+    R.check("GET /api/alerts: total and order as in the database",
+            r.status == 200 and r.json["total"] == len(rows) and
+            [a["id"] for a in r.json["alerts"]] == [x["id"] for x in rows][:50], r)
+    bad = [same_alert(a, x) for a, x in zip(r.json["alerts"], rows)]
+    R.check("every ALERT equals its row", not any(bad), [b for b in bad if b])
+
+    def filtered(params, where, args=()):
+        want = [x["id"] for x in alert_rows(db, where, args)]
+        r = c.get("/api/alerts", dict(params, limit="500"))
+        got = [a["id"] for a in (r.json or {}).get("alerts", [])]
+        R.check(f"GET /api/alerts {params}: {len(want)} alert(s) as in the database",
+                r.status == 200 and r.json["total"] == len(want) and got == want,
+                f"api {got} db {want}")
+
+    sig = rows[-1]
+    filtered({"severity": "1"}, "severity <= 1")
+    filtered({"severity": "2"}, "severity <= 2")
+    filtered({"engine": "detector"}, "engine = 'detector'")
+    filtered({"engine": "signature"}, "engine = 'signature'")
+    filtered({"engine": "ioc"}, "engine = 'ioc'")
+    filtered({"sid": str(sig["sid"])}, "sid = ?", (sig["sid"],))
+    filtered({"host": sig["src_ip"]}, "src_ip = ? OR dest_ip = ?", (sig["src_ip"], sig["src_ip"]))
+    filtered({"host": sig["dest_ip"]}, "src_ip = ? OR dest_ip = ?", (sig["dest_ip"], sig["dest_ip"]))
+    filtered({"status": "new"}, "status = 'new'")
+    filtered({"status": "escalated"}, "status = 'escalated'")
+    filtered({"q": "portscan"}, "signature LIKE '%portscan%' OR detector LIKE '%portscan%'")
+    filtered({"q": "FTP"}, "signature LIKE '%ftp%' OR category LIKE '%ftp%'")
+    filtered({"q": "198.18."}, "src_ip LIKE '%198.18.%' OR dest_ip LIKE '%198.18.%'")
+    filtered({"q": "%"}, "signature LIKE '%\\%%' ESCAPE '\\'")
+    mid = sorted(x["last_seen_us"] for x in rows)[len(rows) // 2]
+    filtered({"from": str(mid)}, "last_seen_us >= ?", (mid,))
+    filtered({"to": str(mid)}, "last_seen_us <= ?", (mid,))
+    filtered({"from": str(mid), "to": str(mid)}, "last_seen_us = ?", (mid,))
+    filtered({"severity": "3", "engine": "signature", "host": sig["src_ip"]},
+             "severity <= 3 AND engine = 'signature' AND (src_ip = ? OR dest_ip = ?)",
+             (sig["src_ip"], sig["src_ip"]))
+    # since_id: newer ids, or seen / status-changed after that alert was first seen
+    top = max(x["id"] for x in rows)
+    lowest = min(x["id"] for x in rows)
+    filtered({"since_id": str(top)}, "id > ?", (top,))
+    first = dbq(db, "SELECT first_seen_us FROM alerts WHERE id = ?", (lowest,))[0][0]
+    filtered({"since_id": str(lowest)}, "id > ? OR last_seen_us > ?", (lowest, first))
+    filtered({"since_id": "999999999"}, "id > 999999999")
+
+    # pagination
+    pages = []
+    for off in range(0, len(rows) + 2, 2):
+        r = c.get("/api/alerts", {"limit": "2", "offset": str(off)})
+        pages += [a["id"] for a in r.json["alerts"]]
+        R.check(f"page at offset {off}: total stays {len(rows)}", r.json["total"] == len(rows), r)
+    R.check("pages of 2 make the whole list", pages == [x["id"] for x in rows], pages)
+    r = c.get("/api/alerts", {"offset": "10000000"})
+    R.check("offset past the end: empty list", r.status == 200 and r.json["alerts"] == [], r)
+
+
+def suite_detail(c, db, state):
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    sig = con.execute("SELECT * FROM alerts WHERE engine = 'signature' AND refs IS NOT NULL"
+                      " ORDER BY id LIMIT 1").fetchone()
+    det = con.execute("SELECT * FROM alerts WHERE engine = 'detector' ORDER BY id LIMIT 1").fetchone()
+    con.close()
+    for row in (sig, det):
+        r = c.get(f"/api/alerts/{row['id']}")
+        d = r.json or {}
+        R.check(f"GET /api/alerts/{row['id']} ({row['engine']}): ALERT members",
+                r.status == 200 and not same_alert(d, row), same_alert(d, row) or r)
+        R.check(f"alert {row['id']}: rule_text", d.get("rule_text") == (row["rule_text"] or None), d)
+        refs = [x for x in (row["refs"] or "").split("\n") if x]
+        R.check(f"alert {row['id']}: references", d.get("references") == refs, d.get("references"))
+        meta = json.loads(row["metadata"]) if row["metadata"] else {}
+        R.check(f"alert {row['id']}: metadata passed through", d.get("metadata") == meta, d.get("metadata"))
+        links = dbq(db, "SELECT flow_id, ts_us FROM alert_flows WHERE alert_id = ? ORDER BY ts_us",
+                    (row["id"],))
+        fids = {f for f, _ in links}
+        flows = d.get("flows", [])
+        R.check(f"alert {row['id']}: the linked flows", flows and {f["flow_id"] for f in flows} <= fids
+                and len({f["flow_id"] for f in flows}) == min(100, len(fids)),
+                f"api {[f['flow_id'] for f in flows]} links {fids}")
+        R.check(f"alert {row['id']}: FLOW members", flows and list(flows[0].keys()) == FLOW_KEYS,
+                flows[:1])
+        R.check(f"alert {row['id']}: flows newest first",
+                [f["start_us"] for f in flows] == sorted((f["start_us"] for f in flows), reverse=True))
+        R.check(f"alert {row['id']}: timeline = occurrences",
+                [(t["flow_id"], t["ts_us"]) for t in d.get("timeline", [])] == links[-1000:],
+                d.get("timeline"))
+        rel = d.get("related", [])
+        hosts = {row["src_ip"], row["dest_ip"]} - {""}
+        R.check(f"alert {row['id']}: related alerts share a host, not itself",
+                all(a["id"] != row["id"] and ({a["src_ip"], a["dest_ip"]} & hosts) for a in rel), rel)
+        want_rel = dbq(db, "SELECT count(*) FROM alerts WHERE id <> ? AND (src_ip IN (?, ?) OR"
+                       " dest_ip IN (?, ?))", (row["id"], row["src_ip"], row["dest_ip"] or "-",
+                                               row["src_ip"], row["dest_ip"] or "-"))[0][0]
+        R.check(f"alert {row['id']}: all related alerts (up to 20)", len(rel) == min(20, want_rel),
+                f"{len(rel)} vs {want_rel}")
+    R.check("a signature alert has its rule text", sig["rule_text"] and "sid:" in sig["rule_text"])
+    r = c.get("/api/alerts/999999")
+    R.check("GET /api/alerts/999999: 404", r.status == 404 and r.error(), r)
+    return sig, det
+
+
+def suite_changes(c, db, state, sig, det):
+    aid = sig["id"]
+    t0 = int(time.time() * 1e6)
+    r = c.post(f"/api/alerts/{aid}/status", {"status": "escalated"})
+    R.check("status -> escalated: ALERT back", r.status == 200 and r.json.get("status") == "escalated"
+            and r.json.get("id") == aid, r)
+    R.check("status change persists",
+            dbq(db, "SELECT status FROM alerts WHERE id = ?", (aid,))[0][0] == "escalated")
+    au = dbq(db, "SELECT username, action, target, detail, ts_us FROM audit WHERE action = 'status'"
+             " ORDER BY id DESC LIMIT 1")
+    R.check("status change audited with user and time", au and au[0][:4] ==
+            ("admin", "status", str(aid), "new -> escalated") and abs(au[0][4] - t0) < 60e6, au)
+    r = c.get("/api/audit", {"limit": "1"})
+    R.check("GET /api/audit shows it", r.status == 200 and r.json["entries"][0]["action"] == "status"
+            and r.json["entries"][0]["user"] == "admin" and
+            r.json["total"] == dbq(db, "SELECT count(*) FROM audit")[0][0], r)
+    r = c.post("/api/alerts/999999/status", {"status": "new"})
+    R.check("status of a missing alert: 404", r.status == 404 and r.error(), r)
+
+    note = "Checked with the owner: l'FTP est légitime; \"quoted\" <b>"
+    r = c.post(f"/api/alerts/{aid}/notes", {"text": note})
+    notes = (r.json or {}).get("notes", [])
+    R.check("note added: the alert's notes back", r.status == 200 and notes and
+            notes[-1]["text"] == note and notes[-1]["user"] == "admin", r)
+    R.check("note stored", dbq(db, "SELECT text, username FROM alert_notes WHERE alert_id = ?"
+                               " ORDER BY id DESC LIMIT 1", (aid,)) == [(note, "admin")])
+    r = c.get(f"/api/alerts/{aid}")
+    R.check("the detail shows the note", note in [n["text"] for n in r.json.get("notes", [])], r)
+    r = c.post(f"/api/alerts/{aid}/notes", {"text": "é" * 4000})
+    R.check("a note of 4000 two-byte characters: 200", r.status == 200, r)
+    R.check("notes audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'note' AND"
+                                 " username = 'admin'")[0][0] >= 2)
+    r = c.post("/api/alerts/999999/notes", {"text": "x"})
+    R.check("note on a missing alert: 404", r.status == 404, r)
+
+    ids = [i for (i,) in dbq(db, "SELECT id FROM alerts ORDER BY id")]
+    before = dict(dbq(db, "SELECT id, status FROM alerts"))
+    pick = ids[:3]
+    want = sum(1 for i in pick if before[i] != "acknowledged")
+    r = c.post("/api/alerts/ack", {"ids": pick + [999999]})
+    R.check(f"bulk ack: updated {want}", r.status == 200 and r.json == {"updated": want}, r)
+    after = dict(dbq(db, "SELECT id, status FROM alerts"))
+    R.check("bulk ack persists (and leaves the others)",
+            all(after[i] == "acknowledged" for i in pick) and
+            all(after[i] == before[i] for i in ids if i not in pick), after)
+    r = c.post("/api/alerts/ack", {"ids": pick})
+    R.check("ack again: updated 0", r.json == {"updated": 0}, r)
+    R.check("bulk ack audited per alert",
+            dbq(db, "SELECT count(*) FROM audit WHERE action = 'ack'")[0][0] == want)
+    # since_id sees status changes
+    top = max(ids)
+    r = c.get("/api/alerts", {"since_id": str(top), "limit": "500"})
+    R.check("since_id lists alerts whose status changed",
+            set(pick + [aid]) <= {a["id"] for a in r.json["alerts"]}, r)
+
+    conf = os.path.join(state, "rules", "suppress.conf")
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "by_src"})
+    line = f"suppress gen_id {sig['gid']}, sig_id {sig['sid']}, track by_src, ip {sig['src_ip']}"
+    R.check("suppress by_src: the line", r.status == 200 and r.json.get("line") == line
+            and r.json.get("added") is True and r.json.get("reloaded") is False
+            and isinstance(r.json.get("message"), str), r)
+    text = open(conf).read() if os.path.exists(conf) else ""
+    R.check("the line is in <state_dir>/rules/suppress.conf", line + "\n" in text, text)
+    r = c.post(f"/api/alerts/{det['id']}/suppress", {"track": "by_dst"})
+    line2 = f"suppress gen_id {det['gid']}, sig_id {det['sid']}, track by_dst, ip {det['dest_ip']}"
+    R.check("suppress by_dst", r.status == 200 and r.json.get("line") == line2, r)
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all"})
+    line3 = f"suppress gen_id {sig['gid']}, sig_id {sig['sid']}"
+    R.check("suppress all", r.status == 200 and r.json.get("line") == line3, r)
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all"})
+    R.check("the same suppression again: not added twice", r.status == 200 and
+            r.json.get("added") is False and open(conf).read().count(line3 + "\n") == 1, r)
+    chk = subprocess.run(vigil_cmd() + ["rules", "check", os.path.join(state, "rules")],
+                         capture_output=True, text=True, timeout=120)
+    R.check("vigil rules check accepts the managed suppress.conf",
+            chk.returncode == 0 and "suppressions: 3" in chk.stdout, chk.stdout + chk.stderr)
+    R.check("suppressions audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'suppress'")[0][0] == 3)
+    r = c.post("/api/alerts/999999/suppress", {"track": "all"})
+    R.check("suppress a missing alert: 404", r.status == 404, r)
+
+
+def suite_exports(c, db):
+    for params, where, args in (({}, "1", ()), ({"engine": "signature"}, "engine = 'signature'", ()),
+                                ({"severity": "1"}, "severity <= 1", ()),
+                                ({"q": "zzz-nothing"}, "0", ())):
+        rows = alert_rows(db, where, args)
+        r = c.get("/api/alerts/export.csv", params)
+        ok = r.status == 200 and r.headers.get("content-type", "").startswith("text/csv")
+        got = list(csv.reader(io.StringIO(r.body.decode("utf-8")))) if ok else []
+        R.check(f"export.csv {params}: header + {len(rows)} rows",
+                ok and got and got[0] == ALERT_KEYS and len(got) == len(rows) + 1, r)
+        R.check(f"export.csv {params}: rows match the database",
+                [int(x[0]) for x in got[1:]] == [x["id"] for x in rows] and
+                all(g[5].lstrip("'") == (x["signature"] or "") and g[13] == x["src_ip"] and
+                    int(g[19]) == x["count"] for g, x in zip(got[1:], rows)), got[:3])
+        check_headers("export.csv", r)
+        R.check("export.csv is an attachment",
+                "attachment" in r.headers.get("content-disposition", ""), r.headers)
+        r = c.get("/api/alerts/export.eve", params)
+        lines = [x for x in r.body.decode("utf-8").split("\n") if x]
+        try:
+            ev = [json.loads(x) for x in lines]
+        except ValueError as e:
+            ev = None
+            R.check(f"export.eve {params}: JSON lines", False, str(e))
+        if ev is not None:
+            R.check(f"export.eve {params}: {len(rows)} alert events",
+                    r.status == 200 and len(ev) == len(rows) and
+                    all(e["event_type"] == "alert" for e in ev), r)
+            R.check(f"export.eve {params}: Suricata's fields match the database",
+                    [e["alert"]["signature_id"] for e in ev] == [x["sid"] for x in rows] and
+                    all(e["src_ip"] == x["src_ip"] and e["alert"]["gid"] == x["gid"] and
+                        e["alert"]["severity"] == x["severity"] and
+                        e["vigil"]["alert_id"] == x["id"] and e["vigil"]["count"] == x["count"] and
+                        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000", e["timestamp"])
+                        for e, x in zip(ev, rows)), ev[:2])
+    # a quote, a comma and a formula in a signature: CSV quoting
+    dbx(db, "UPDATE alerts SET signature = '=cmd|x, \"quoted\"' WHERE id = (SELECT min(id) FROM alerts)")
+    r = c.get("/api/alerts/export.csv")
+    got = list(csv.reader(io.StringIO(r.body.decode("utf-8"))))
+    mine = [g for g in got[1:] if int(g[0]) == dbq(db, "SELECT min(id) FROM alerts")[0][0]]
+    R.check("CSV quoting: comma and quotes survive, formulas are defused",
+            mine and mine[0][5] == "'=cmd|x, \"quoted\"", mine)
+
+
+def suite_flows(c, db):
+    host = dbq(db, "SELECT src_ip FROM flows GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+
+    def flows(params, where, args=()):
+        want = [i for (i,) in dbq(db, f"SELECT id FROM flows WHERE {where} ORDER BY start_us DESC, id DESC",
+                                  args)]
+        r = c.get("/api/flows", dict(params, limit="500"))
+        got = [f["id"] for f in (r.json or {}).get("flows", [])]
+        R.check(f"GET /api/flows {params}: {len(want)} flow(s) as in the database",
+                r.status == 200 and r.json["total"] == len(want) and got == want[:500],
+                f"api {got[:10]} db {want[:10]}")
+        return r
+
+    r = flows({}, "1")
+    R.check("FLOW members", r.json["flows"] and list(r.json["flows"][0].keys()) == FLOW_KEYS,
+            r.json["flows"][:1])
+    f0 = r.json["flows"][0]
+    row = dbq(db, "SELECT flow_id, src_ip, dest_port, bytes_toserver, alerted FROM flows WHERE id = ?",
+              (f0["id"],))[0]
+    R.check("a FLOW equals its row", (f0["flow_id"], f0["src_ip"], f0["dest_port"],
+                                      f0["bytes_toserver"], int(f0["alerted"])) == row, (f0, row))
+    flows({"host": host}, "src_ip = ? OR dest_ip = ?", (host, host))
+    flows({"app": "dns"}, "app_proto = 'dns'")
+    flows({"app": "DNS"}, "app_proto = 'dns'")
+    flows({"app": "TLS.YouTube"}, "ndpi_protocol = 'TLS.YouTube'")
+    flows({"app": "nothing"}, "0")
+    lo, hi = dbq(db, "SELECT min(start_us), max(start_us) FROM flows")[0]
+    mid = (lo + hi) // 2
+    flows({"from": str(mid)}, "start_us >= ?", (mid,))
+    flows({"to": str(mid)}, "start_us <= ?", (mid,))
+    flows({"host": host, "app": "tls", "from": str(lo), "to": str(hi)},
+          "(src_ip = ? OR dest_ip = ?) AND app_proto = 'tls' AND start_us BETWEEN ? AND ?",
+          (host, host, lo, hi))
+    r = c.get("/api/flows", {"host": "::ffff:0:1"})
+    R.check("an IPv6 host is accepted", r.status == 200 and r.json["total"] == 0, r)
+    pages = []
+    for off in range(0, 30, 10):
+        pages += [f["id"] for f in c.get("/api/flows", {"limit": "10", "offset": str(off)}).json["flows"]]
+    want = [i for (i,) in dbq(db, "SELECT id FROM flows ORDER BY start_us DESC, id DESC LIMIT 30")]
+    R.check("flow pages", pages == want, pages)
+
+    # top talkers over the whole database (no range)
+    agg = {}
+    for src, dst, ts, tc in dbq(db, "SELECT src_ip, dest_ip, bytes_toserver, bytes_toclient FROM flows"):
+        for h, sent, recv in ((src, ts, tc), (dst, tc, ts)):
+            a = agg.setdefault(h, [0, 0, 0])
+            a[0] += 1
+            a[1] += sent
+            a[2] += recv
+    want = sorted(agg.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0]))[:5]
+    r = c.get("/api/flows/top-talkers", {"limit": "5"})
+    got = [(h["host"], [h["flows"], h["bytes_sent"], h["bytes_received"]]) for h in r.json["hosts"]]
+    R.check("top talkers = the database's sums", r.status == 200 and got == [(h, v) for h, v in want],
+            f"api {got} want {want}")
+    R.check("top talkers: home flag from the run's home_net",
+            all(h["home"] == bool(re.match(r"^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)", h["host"]))
+                for h in r.json["hosts"]), r.json["hosts"])
+    r = c.get("/api/flows/top-talkers", {"from": str(mid), "to": str(hi)})
+    n = sum(h["flows"] for h in r.json["hosts"])
+    R.check("top talkers in a range", r.status == 200 and r.json["from_us"] == mid and
+            r.json["to_us"] == hi and n <= 2 * dbq(db, "SELECT count(*) FROM flows WHERE start_us"
+                                                       " BETWEEN ? AND ?", (mid, hi))[0][0], r)
+
+
+def suite_dashboard(c, db):
+    for params in ({}, {"from": "0"}, None):
+        if params is None:
+            lo, hi = dbq(db, "SELECT min(start_us), max(start_us) FROM flows")[0]
+            params = {"from": str((lo + hi) // 2), "to": str(hi)}
+        r = c.get("/api/dashboard", params)
+        d = r.json or {}
+        f, t = d.get("from_us", 0), d.get("to_us", 0)
+        nf, nb = dbq(db, "SELECT count(*), coalesce(sum(bytes_toserver + bytes_toclient), 0) FROM flows"
+                     " WHERE start_us BETWEEN ? AND ?", (f, t))[0]
+        na = dbq(db, "SELECT count(*) FROM alerts WHERE last_seen_us BETWEEN ? AND ?", (f, t))[0][0]
+        b = d.get("buckets", [])
+        R.check(f"dashboard {params}: 1-96 buckets", r.status == 200 and 1 <= len(b) <= 96, r)
+        R.check(f"dashboard {params}: bucket flows and bytes add up to the database's",
+                sum(x["flows"] for x in b) == nf and sum(x["bytes"] for x in b) == nb,
+                f"{sum(x['flows'] for x in b)}/{nf} {sum(x['bytes'] for x in b)}/{nb}")
+        R.check(f"dashboard {params}: bucket alerts add up, = severity counts",
+                sum(x["alerts"] for x in b) == na == sum(d["severity"].values()) and
+                sorted(d["severity"]) == ["1", "2", "3", "4"], d.get("severity"))
+        sev = dict(dbq(db, "SELECT severity, count(*) FROM alerts WHERE last_seen_us BETWEEN ? AND ?"
+                       " GROUP BY 1", (f, t)))
+        R.check(f"dashboard {params}: severity counts", all(d["severity"][str(s)] == sev.get(s, 0)
+                                                           for s in range(1, 5)), d["severity"])
+        apps = dbq(db, "SELECT app_proto, count(*), sum(bytes_toserver + bytes_toclient) FROM flows"
+                   " WHERE start_us BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", (f, t))
+        R.check(f"dashboard {params}: apps", [(a["app"], a["flows"], a["bytes"]) for a in d["apps"]]
+                == [tuple(x) for x in apps], d.get("apps"))
+        hosts = dbq(db, "SELECT src_ip, count(*) FROM alerts WHERE last_seen_us BETWEEN ? AND ?"
+                    " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", (f, t))
+        R.check(f"dashboard {params}: top alerting hosts",
+                [(h["host"], h["alerts"]) for h in d["top_alerting_hosts"]] == [tuple(x) for x in hosts],
+                d.get("top_alerting_hosts"))
+        R.check(f"dashboard {params}: buckets are consecutive",
+                all(b[i + 1]["t_us"] - b[i]["t_us"] == d["bucket_us"] for i in range(len(b) - 1))
+                and b[0]["t_us"] == f and b[-1]["t_us"] <= t < b[-1]["t_us"] + d["bucket_us"], b[:3])
+
+
+def suite_system(c, db):
+    r = c.get("/api/system")
+    d = (r.json or {}).get("database", {})
+    R.check("GET /api/system: the serve part", r.status == 200 and r.json.get("capture") == [] and
+            isinstance(r.json.get("version"), str) and isinstance(r.json.get("uptime_s"), int) and
+            "decode_errors" in r.json and r.json.get("rulesets") == [] and "last_reload" in r.json, r)
+    cnt = dbq(db, "SELECT (SELECT count(*) FROM flows), (SELECT count(*) FROM alerts),"
+              " (SELECT min(start_us) FROM flows)")[0]
+    size = os.path.getsize(db) + (os.path.getsize(db + "-wal") if os.path.exists(db + "-wal") else 0)
+    R.check("system database: counts, oldest flow, size", (d.get("flows"), d.get("alerts"),
+            d.get("oldest_flow_us")) == cnt and 0 < d.get("size_bytes", 0) <= size + 65536, d)
+    R.check("system database: retention settings (none in serve)", d.get("max_bytes") is None and
+            "flow_max_age_s" in d and "alert_max_age_s" in d, d)
+
+
+def suite_users(c, db, where, timeout):
+    r = c.get("/api/users")
+    R.check("GET /api/users (admin)", r.status == 200 and [u["username"] for u in r.json["users"]]
+            == ["admin"] and r.json["users"][0]["role"] == "admin", r)
+    r = c.post("/api/users", {"username": "ana", "password": ANALYST_PW, "role": "analyst"})
+    R.check("admin adds an analyst: 201", r.status == 201 and r.json.get("username") == "ana"
+            and r.json.get("role") == "analyst", r)
+    r = c.post("/api/users", {"username": "ana", "password": ANALYST_PW, "role": "analyst"})
+    R.check("the same name again: 409", r.status == 409 and r.error(), r)
+    R.check("user_add audited", dbq(db, "SELECT username, target, detail FROM audit WHERE"
+                                    " action = 'user_add'") == [("admin", "ana", "analyst")])
+    a = Client(where, timeout)
+    r = a.login("ana", ANALYST_PW)
+    R.check("the analyst logs in", r.status == 200 and r.json.get("role") == "analyst", r)
+    r = a.get("/api/users")
+    R.check("analyst: GET /api/users 403", r.status == 403 and r.error(), r)
+    r = a.post("/api/users", {"username": "eve", "password": ANALYST_PW, "role": "admin"})
+    R.check("analyst can't add users: 403", r.status == 403 and r.error(), r)
+    R.check("no account made by the analyst", dbq(db, "SELECT count(*) FROM users WHERE"
+                                                  " username = 'eve'")[0][0] == 0)
+    r = a.get("/api/alerts", {"limit": "1"})
+    R.check("analyst reads alerts", r.status == 200, r)
+
+    # idle expiry: 12 h without a request
+    h = hashlib.sha256(a.cookie.encode()).hexdigest()
+    dbx(db, "UPDATE sessions SET seen_us = seen_us - 13 * 3600 * 1000000 WHERE id = ?", (h,))
+    r = a.get("/api/me")
+    R.check("a session idle for 13 h: 401", r.status == 401, r)
+    R.check("the expired session is gone", dbq(db, "SELECT count(*) FROM sessions WHERE id = ?",
+                                               (h,))[0][0] == 0)
+    r = a.login("ana", ANALYST_PW)
+    r = a.post("/api/logout")
+    R.check("logout: 200, cookie cleared", r.status == 200 and
+            any("Max-Age=0" in x for x in r.set_cookie), r)
+    r = a.get("/api/me")
+    R.check("after logout the cookie is invalid: 401", r.status == 401, r)
+    R.check("logout audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'logout' AND"
+                                  " username = 'ana'")[0][0] == 1)
+
+
+def suite_static(c, static):
+    r = c.get("/")
+    R.check("GET /: index.html", r.status == 200 and b"vigil test page" in r.body and
+            r.headers.get("content-type") == "text/html; charset=utf-8", r)
+    check_headers("GET /", r)
+    R.check("static files: Cache-Control and ETag", r.headers.get("cache-control") == "no-cache"
+            and r.headers.get("etag"), r.headers)
+    r2 = c.get("/", headers={"If-None-Match": r.headers.get("etag", "x")})
+    R.check("If-None-Match: 304", r2.status == 304 and r2.body == b"", r2)
+    for path, ctype in (("/assets/app.js", "text/javascript; charset=utf-8"),
+                        ("/assets/style.css", "text/css; charset=utf-8"),
+                        ("/favicon.svg", "image/svg+xml"), ("/index.html", "text/html; charset=utf-8")):
+        r = c.get(path)
+        R.check(f"GET {path}: {ctype}", r.status == 200 and r.headers.get("content-type") == ctype, r)
+        check_headers(f"GET {path}", r)
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/assets/../../secret.txt",
+                 "/assets/%2e%2e/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt",
+                 "/assets/..%5c..%5csecret.txt", "/link-out/secret.txt", "/link-file",
+                 "/.hidden", "/assets", "/assets/", "/nope.html", "//etc/passwd",
+                 "/%00index.html", "/index.html%00.js"):
+        r = c.request("GET", path)
+        R.check(f"GET {path}: 400/404, nothing leaked", r.status in (400, 404) and
+                b"TOP SECRET" not in r.body and b"root:" not in r.body, r)
+        check_headers(f"GET {path}", r)
+    for method in ("HEAD", "POST", "PUT", "DELETE"):
+        r = c.request(method, "/", b"" if method in ("POST", "PUT") else None)
+        R.check(f"{method} /: 405", r.status == 405, r)
+
+
+def suite_throttle(c, srv_where, db, timeout, unix):
+    t = Client(srv_where, timeout)
+    xff = {"X-Forwarded-For": "192.0.2.7"} if unix else {}
+    for i in range(5):
+        r = t.login("admin", f"wrong password {i}", headers=xff)
+        R.check(f"bad login {i + 1}: 401", r.status == 401, r)
+    r = t.login("admin", "wrong password 5", headers=xff)
+    ra = r.headers.get("retry-after", "")
+    R.check("6th bad login: 429 with Retry-After", r.status == 429 and r.error() and ra.isdigit()
+            and 0 < int(ra) <= 900, r)
+    r = t.login("admin", PASSWORD, headers=xff)
+    R.check("while throttled, the right password is refused too: 429", r.status == 429, r)
+    if unix:
+        r = t.login("admin", PASSWORD, headers={"X-Forwarded-For": "192.0.2.8"})
+        R.check("behind the proxy, another client address is not throttled", r.status == 200, r)
+        r = t.login("admin", PASSWORD, headers={"X-Forwarded-For": "198.51.100.1, 192.0.2.7"})
+        R.check("the proxy's (last) X-Forwarded-For address counts", r.status == 429, r)
+        au = dbq(db, "SELECT target FROM audit WHERE action = 'login_failed' ORDER BY id DESC LIMIT 1")
+        R.check("the audit log has the forwarded address", au == [("192.0.2.7",)], au)
+    else:
+        r = t.login("admin", PASSWORD, headers={"X-Forwarded-For": "192.0.2.99"})
+        R.check("on TCP, X-Forwarded-For is ignored (still 429)", r.status == 429, r)
+    r = c.get("/api/me")
+    R.check("existing sessions keep working while throttled", r.status == 200, r)
+
+
+def make_static(tmp):
+    static = os.path.join(tmp, "static")
+    os.makedirs(os.path.join(static, "assets"))
+    os.makedirs(os.path.join(tmp, "outside"))
+    with open(os.path.join(tmp, "secret.txt"), "w") as f:
+        f.write("TOP SECRET\n")
+    with open(os.path.join(tmp, "outside", "secret.txt"), "w") as f:
+        f.write("TOP SECRET\n")
+    with open(os.path.join(static, "index.html"), "w") as f:
+        f.write("<!doctype html><title>vigil test page</title>\n")
+    with open(os.path.join(static, "assets", "app.js"), "w") as f:
+        f.write("console.log('vigil');\n")
+    with open(os.path.join(static, "assets", "style.css"), "w") as f:
+        f.write("body { color: black; }\n")
+    with open(os.path.join(static, "favicon.svg"), "w") as f:
+        f.write("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
+    with open(os.path.join(static, ".hidden"), "w") as f:
+        f.write("TOP SECRET\n")
+    os.symlink(os.path.join(tmp, "outside"), os.path.join(static, "link-out"))
+    os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(static, "link-file"))
+    return static
+
+
+def run_server(tmp, name, db, listen, where, static, timeout):
+    state = os.path.join(tmp, name + "-state")
+    srv = Server(db, listen, state, static, timeout)
+    c = Client(where, timeout)
+    ok = R.check(f"vigil serve starts on {listen}", srv.wait_ready(c), srv.errors())
+    return srv, c, state, ok
+
+
+def stop_server(srv, what):
+    rc = srv.stop()
+    R.check("SIGTERM stops vigil serve cleanly (exit 0)", rc == 0,
+            f"exit {rc}: {short(srv.errors(), 3000)}")
+
+
+def main():
+    quick = "--quick" in sys.argv[1:]
+    timeout = float(os.environ.get("VIGIL_TIMEOUT", "60"))
+    if not os.path.exists(vigil_bin()) and not shutil.which(vigil_bin()):
+        R.check("vigil binary", False, vigil_bin())
+        print(f"web-api: {R.passed} passed, {R.failed} failed")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="vigil-web-")
+    try:
+        base = os.path.join(tmp, "replay.sqlite")
+        rp = subprocess.run(vigil_cmd() + ["replay", "-q", "--rules", "rules/default", "--db", base]
+                            + CAPTURES, cwd=ROOT, capture_output=True, text=True,
+                            timeout=max(600, timeout))
+        if not R.check("vigil replay makes the database", rp.returncode == 0, rp.stderr):
+            return 1
+        R.check("the database has alerts of every kind we test",
+                dbq(base, "SELECT count(DISTINCT engine) FROM alerts")[0][0] >= 2)
+        static = make_static(tmp)
+
+        # ---- TCP ----
+        db = os.path.join(tmp, "tcp.sqlite")
+        shutil.copy(base, db)
+        port = free_port()
+        R.prefix = "tcp: "
+        srv, c, state, ok = run_server(tmp, "tcp", db, f"127.0.0.1:{port}",
+                                       ("tcp", "127.0.0.1", port), static, timeout)
+        if ok:
+            suite_setup(c, srv, db, state)
+            aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
+            if quick:
+                R.check("quick: alerts", c.get("/api/alerts").status == 200)
+                R.check("quick: alert detail", c.get(f"/api/alerts/{aid}").status == 200)
+                R.check("quick: flows", c.get("/api/flows", {"app": "dns"}).status == 200)
+                R.check("quick: top talkers", c.get("/api/flows/top-talkers").status == 200)
+                R.check("quick: dashboard", c.get("/api/dashboard").status == 200)
+                R.check("quick: system", c.get("/api/system").status == 200)
+                R.check("quick: status", c.post(f"/api/alerts/{aid}/status",
+                                                 {"status": "escalated"}).status == 200)
+                R.check("quick: note", c.post(f"/api/alerts/{aid}/notes", {"text": "n"}).status == 200)
+                R.check("quick: export.eve", c.get("/api/alerts/export.eve").status == 200)
+                R.check("quick: export.csv", c.get("/api/alerts/export.csv").status == 200)
+                R.check("quick: bad input", c.get("/api/alerts", {"limit": "x"}).status == 400)
+                R.check("quick: 413", c.post(f"/api/alerts/{aid}/notes", "x" * 70000).status == 413)
+                R.check("quick: static", c.get("/").status == 200)
+                R.check("quick: logout", c.post("/api/logout").status == 200)
+            else:
+                suite_routes(c, aid)
+                suite_bad_input(c, db, aid)
+                suite_alerts(c, db)
+                sig, det = suite_detail(c, db, state)
+                suite_changes(c, db, state, sig, det)
+                suite_exports(c, db)
+                suite_flows(c, db)
+                suite_dashboard(c, db)
+                suite_system(c, db)
+                suite_users(c, db, ("tcp", "127.0.0.1", port), timeout)
+                suite_static(c, static)
+                suite_throttle(c, ("tcp", "127.0.0.1", port), db, timeout, unix=False)
+        stop_server(srv, "tcp")
+
+        # ---- UNIX socket ----
+        if not quick:
+            R.prefix = "unix: "
+            db = os.path.join(tmp, "unix.sqlite")
+            shutil.copy(base, db)
+            sock = os.path.join(tmp, "web.sock")
+            # a stale socket file from a crash is replaced
+            s = socket.socket(socket.AF_UNIX)
+            s.bind(sock)
+            s.close()
+            srv, c, state, ok = run_server(tmp, "unix", db, f"unix:{sock}", ("unix", sock), static,
+                                           timeout)
+            if ok:
+                R.check("the socket is mode 0660", stat.S_IMODE(os.stat(sock).st_mode) == 0o660,
+                        oct(os.stat(sock).st_mode))
+                suite_setup(c, srv, db, state)
+                aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
+                suite_alerts(c, db)
+                r = c.get(f"/api/alerts/{aid}")
+                R.check("alert detail over the socket", r.status == 200 and r.json["id"] == aid, r)
+                r = c.get("/api/alerts/export.csv")
+                R.check("export over the socket", r.status == 200 and
+                        len(r.body.decode().splitlines()) == 1 + dbq(db, "SELECT count(*) FROM alerts")[0][0], r)
+                r = c.post(f"/api/alerts/{aid}/status", {"status": "false_positive"})
+                R.check("a change over the socket", r.status == 200, r)
+                r = c.request("POST", "/api/alerts/ack", {"ids": [aid]}, csrf=False)
+                R.check("CSRF over the socket: 403", r.status == 403, r)
+                suite_static(c, static)
+                suite_throttle(c, ("unix", sock), db, timeout, unix=True)
+                # a second server on the same live socket is refused
+                srv2 = Server(db, f"unix:{sock}", state + "2", static, timeout)
+                rc = srv2.proc.wait(timeout=max(30, timeout))
+                R.check("a second server on a live socket: refused", rc != 0 and
+                        "another server" in srv2.errors(), srv2.errors())
+            stop_server(srv, "unix")
+            R.check("the socket file is removed on stop", not os.path.exists(sock))
+            # a regular file where the socket should be is not deleted
+            if os.path.lexists(sock):
+                os.unlink(sock)
+            with open(sock, "w") as f:
+                f.write("keep me\n")
+            srv3 = Server(db, f"unix:{sock}", os.path.join(tmp, "s3"), static, timeout)
+            rc = srv3.proc.wait(timeout=max(30, timeout))
+            R.check("a regular file at the socket path: refused, kept",
+                    rc != 0 and open(sock).read() == "keep me\n", srv3.errors())
+            R.prefix = ""
+            r = subprocess.run(vigil_cmd() + ["serve", "--db", os.path.join(tmp, "missing.sqlite"),
+                                              "--listen", "127.0.0.1:1", "--state-dir", tmp],
+                               capture_output=True, text=True, timeout=max(60, timeout))
+            R.check("vigil serve on a missing database: exit 1 with a reason",
+                    r.returncode == 1 and "missing.sqlite" in r.stderr, r.stderr)
+            r = subprocess.run(vigil_cmd() + ["serve", "--db", base, "--listen", "localhost:x",
+                                              "--state-dir", os.path.join(tmp, "s4")],
+                               capture_output=True, text=True, timeout=max(60, timeout))
+            R.check("vigil serve with a bad listen address: exit 1 with a reason",
+                    r.returncode == 1 and "listen address" in r.stderr, r.stderr)
+            r = subprocess.run(vigil_cmd() + ["serve", "--db", base], capture_output=True,
+                               text=True, timeout=max(60, timeout))
+            R.check("vigil serve without --listen: usage, exit 2", r.returncode == 2, r.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"web-api: {R.passed} passed, {R.failed} failed")
+    return 1 if R.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
