@@ -124,8 +124,9 @@ static const char schema_v2[] =
 
 /* Version 2 -> 3: the web stage. Accounts (yescrypt hashes), sessions
  * (the SHA-256 of the cookie value, never the value), the audit log of
- * every change made through the web, analysts' notes on alerts, and the
- * SHA-256 of the one-time setup token while no account exists. */
+ * every change made through the web, analysts' notes on alerts, the
+ * SHA-256 of the one-time setup token while no account exists, and an
+ * index for the web's alert filters. */
 static const char schema_v3[] =
 	"CREATE TABLE users ("
 	" username TEXT PRIMARY KEY,"
@@ -149,7 +150,9 @@ static const char schema_v3[] =
 	" ts_us INTEGER NOT NULL,"
 	" username TEXT, text TEXT NOT NULL);"
 	"CREATE INDEX alert_notes_alert ON alert_notes(alert_id);"
-	"CREATE TABLE setup (token_hash TEXT NOT NULL, created_us INTEGER NOT NULL);";
+	"CREATE TABLE setup (token_hash TEXT NOT NULL, created_us INTEGER NOT NULL);"
+	/* the alert list's filters, counted from the index alone */
+	"CREATE INDEX alerts_triage ON alerts(status, severity, engine, last_seen_us);";
 
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
