@@ -957,6 +957,20 @@ static void tick(struct daemon *d, double now)
 	}
 }
 
+/* At SIGTERM: what the kernel already holds for us is read before the
+ * sources close (a partly filled ring block is handed over within the
+ * poll timeout), for at most two seconds. */
+static void drain_live(struct daemon *d)
+{
+	double until = mono_s() + 2.0;
+	struct cap_packet pkt;
+
+	for (int i = 0; i < d->n_live; i++)
+		while (mono_s() < until &&
+		       capture_next(d->live[i].cap, &pkt) == CAPTURE_PACKET)
+			feed(d, d->live[i].cap->linktype, &pkt);
+}
+
 /* The packet loop: until SIGTERM/SIGINT, a capture error, or the end of
  * the files with exit_when_done. */
 static void run_loop(struct daemon *d)
@@ -983,6 +997,8 @@ static void run_loop(struct daemon *d)
 				sleep_s(0.1);
 		}
 	}
+	if (got_term && !d->failed)
+		drain_live(d);
 }
 
 /* ---- start and stop -------------------------------------------------------------- */
@@ -1097,6 +1113,7 @@ static int shutdown_daemon(struct daemon *d)
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->swap_cv);
 	pthread_mutex_unlock(&d->swap_lock);
+	retention_halt(d->ret); /* it pauses the writer that closes now */
 	if (d->pl) {
 		apply_swap(d);
 		pipeline_drain(d->pl);

@@ -39,6 +39,8 @@ struct retention {
 	struct retention_limits lim;     /* under lock */
 	uint64_t now_us;                 /* under lock */
 	int warned_no_vacuum;
+	int paused;                      /* the writer is held (gate_hold) */
+	double paused_since;
 };
 
 /* Size of a file, 0 if it does not exist. */
@@ -82,24 +84,40 @@ static int64_t used_bytes(struct retention *r)
 	return (pages - freel) * psize;
 }
 
-static int gate_pause(struct retention *r)
+/* Pause the database writer for this pass (see pipeline_db_pause). The
+ * writer is let go for a moment every half second, so a long pass delays
+ * capture by at most that. */
+static void gate_hold(struct retention *r)
 {
-	return r->gate.pause ? r->gate.pause(r->gate.ctx, GATE_TIMEOUT_MS) : -1;
-}
+	struct timespec ts;
+	double now;
 
-static void gate_resume(struct retention *r, int paused)
-{
-	if (paused == 0 && r->gate.resume)
+	if (!r->gate.pause)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if (r->paused && now - r->paused_since < 0.5)
+		return;
+	if (r->paused)
 		r->gate.resume(r->gate.ctx);
+	r->paused = r->gate.pause(r->gate.ctx, GATE_TIMEOUT_MS) == 0;
+	r->paused_since = now;
 }
 
-/* Run one DELETE (or other write) with ?1 = arg1, ?2 = arg2 under the
- * gate; returns the rows it changed, or -1. */
+static void gate_release(struct retention *r)
+{
+	if (r->paused)
+		r->gate.resume(r->gate.ctx);
+	r->paused = 0;
+}
+
+/* Run one DELETE (or other write) with ?1 = arg1, ?2 = arg2, the writer
+ * held; returns the rows it changed, or -1. */
 static int64_t write_sql(struct retention *r, const char *sql, int64_t arg1, int64_t arg2)
 {
 	sqlite3_stmt *st;
 	int64_t n = -1;
-	int paused, rc;
+	int rc;
 
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_error("retention: %s", sqlite3_errmsg(r->db));
@@ -109,14 +127,13 @@ static int64_t write_sql(struct retention *r, const char *sql, int64_t arg1, int
 		sqlite3_bind_int64(st, 1, arg1);
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_int64(st, 2, arg2);
-	paused = gate_pause(r);
+	gate_hold(r);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	if (rc == SQLITE_DONE)
 		n = sqlite3_changes(r->db);
 	else
 		log_warn("retention: %s (will try again)", sqlite3_errmsg(r->db));
-	gate_resume(r, paused);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -186,8 +203,6 @@ static void enforce_size(struct retention *r, uint64_t max_bytes, struct retenti
 /* Give free pages back and empty the WAL. */
 static void shrink(struct retention *r)
 {
-	int paused;
-
 	if (query_i64(r, "PRAGMA auto_vacuum") != 2) {
 		if (!r->warned_no_vacuum)
 			log_warn("retention: %s was created without incremental auto-vacuum; "
@@ -196,10 +211,9 @@ static void shrink(struct retention *r)
 	} else {
 		write_sql(r, "PRAGMA incremental_vacuum", 0, 0);
 	}
-	paused = gate_pause(r);
+	gate_hold(r);
 	if (sqlite3_exec(r->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
 		log_debug("retention: checkpoint: %s", sqlite3_errmsg(r->db));
-	gate_resume(r, paused);
 }
 
 /* One pass over the limits at time now_us. */
@@ -221,6 +235,7 @@ static int run_pass(struct retention *r, const struct retention_limits *lim, uin
 		enforce_size(r, lim->max_bytes, res);
 	if (res->flows_aged || res->alerts_aged || res->flows_size || res->alerts_size)
 		shrink(r);
+	gate_release(r);
 	res->bytes_after = disk_bytes(r);
 	if (res->flows_aged || res->alerts_aged)
 		log_info("retention: removed %llu flows older than %u d, %llu alerts older than %u d",
@@ -237,27 +252,41 @@ static int run_pass(struct retention *r, const struct retention_limits *lim, uin
 	return 0;
 }
 
-/* The thread: a pass every interval, until stopped. */
+/* The thread: a pass every interval, and at once when the pages in use
+ * outgrow max_bytes (looked at four times a second: three PRAGMAs), so a
+ * burst of flows does not wait a whole interval. */
 static void *retention_main(void *arg)
 {
 	struct retention *r = arg;
 	struct retention_limits lim;
 	struct retention_result res;
-	struct timespec until;
+	struct timespec until, mono;
+	double last = 0, now_s;
 	uint64_t now;
 
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	last = (double)mono.tv_sec + mono.tv_nsec / 1e9;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += r->lim.interval_s ? r->lim.interval_s : 60;
-		while (!r->stop && pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0)
-			;
+		until.tv_nsec += 250000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->wake, &r->lock, &until);
 		if (r->stop)
 			break;
 		lim = r->lim;
 		now = r->now_us;
 		pthread_mutex_unlock(&r->lock);
-		run_pass(r, &lim, now, &res);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		now_s = (double)mono.tv_sec + mono.tv_nsec / 1e9;
+		if (now_s - last >= (lim.interval_s ? lim.interval_s : 60) ||
+		    (lim.max_bytes && used_bytes(r) > (int64_t)lim.max_bytes)) {
+			run_pass(r, &lim, now, &res);
+			last = now_s;
+		}
 		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -318,7 +347,23 @@ void retention_set_now(struct retention *r, uint64_t now_us)
 }
 
 /* Stop the thread; the connection stays open for retention_run_now. */
-static void stop_thread(struct retention *r);
+static void stop_thread(struct retention *r)
+{
+	if (!r->started)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = 1;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	r->started = 0;
+}
+
+void retention_halt(struct retention *r)
+{
+	if (r)
+		stop_thread(r);
+}
 
 int retention_run_now(struct retention *r, struct retention_result *out)
 {
@@ -332,18 +377,6 @@ int retention_run_now(struct retention *r, struct retention_result *out)
 	now = r->now_us;
 	pthread_mutex_unlock(&r->lock);
 	return run_pass(r, &lim, now, out ? out : &res);
-}
-
-static void stop_thread(struct retention *r)
-{
-	if (!r->started)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = 1;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
-	r->started = 0;
 }
 
 void retention_stop(struct retention *r)

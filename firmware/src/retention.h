@@ -52,6 +52,10 @@ void retention_set_limits(struct retention *r, const struct retention_limits *li
  * it is set, only the size limit applies. */
 void retention_set_now(struct retention *r, uint64_t now_us);
 
+/* Stop the thread (waits for a running pass); the connection stays for
+ * retention_run_now. Before the writers it pauses are closed. */
+void retention_halt(struct retention *r);
+
 /* Stop the thread, then run one last pass on the calling thread (at
  * shutdown, once the writers are closed). */
 int retention_run_now(struct retention *r, struct retention_result *out);
