@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include "capture.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -341,8 +343,12 @@ static int set_method(struct parse *p, const char *v, char *why, size_t whylen)
 		p->c->method = CAPTURE_AUTO;
 	else if (strcmp(v, "pcap") == 0)
 		p->c->method = CAPTURE_PCAP;
-	else if (strcmp(v, "afpacket") == 0)
+	else if (strcmp(v, "afpacket") == 0 && capture_afpacket_available())
 		p->c->method = CAPTURE_AFPACKET;
+	else if (strcmp(v, "afpacket") == 0) {
+		snprintf(why, whylen, "this build has no AF_PACKET capture; use pcap");
+		return -1;
+	}
 	else {
 		snprintf(why, whylen, "expected auto, pcap or afpacket, got '%s'", v);
 		return -1;
@@ -364,7 +370,7 @@ static int set_ring_size(struct parse *p, const char *v, char *why, size_t whyle
 {
 	uint64_t n;
 
-	if (size_in(v, 1ULL << 20, 4ULL << 30, &n, why, whylen) < 0)
+	if (size_in(v, 1ULL << 20, 1ULL << 30, &n, why, whylen) < 0)
 		return -1;
 	p->c->ring_mb = (uint32_t)(n >> 20);
 	return 0;

@@ -547,15 +547,18 @@ static int open_live(struct daemon *d)
 
 	for (int i = 0; i < c->n_interfaces; i++) {
 		struct live_src *s = &d->live[d->n_live];
-		/* TODO(afpacket): use capture_open_afpacket() for method afpacket
-		 * and auto once drivers/capture has it. */
-		if (c->method == CAPTURE_AFPACKET) {
-			log_error("%s: method afpacket is not in this build; use method pcap",
-				  c->interfaces[i]);
-			return -1;
+		int afp = c->method == CAPTURE_AFPACKET ||
+			  (c->method == CAPTURE_AUTO && capture_afpacket_available());
+
+		if (afp) {
+			s->cap = capture_open_afpacket(c->interfaces[i], c->ring_mb, c->snaplen,
+						       timeout_ms, err, sizeof err);
+			s->method = "afpacket";
+		} else {
+			s->cap = capture_open_live(c->interfaces[i], c->snaplen, timeout_ms,
+						   err, sizeof err);
+			s->method = "pcap";
 		}
-		s->cap = capture_open_live(c->interfaces[i], c->snaplen, timeout_ms, err, sizeof err);
-		s->method = "pcap";
 		if (!s->cap) {
 			log_error("capture: %s", err);
 			return -1;
