@@ -537,6 +537,34 @@ static void emit_row(struct json *j, sqlite3_stmt *st, int first, int n)
 	" bytes_toserver, bytes_toclient, state, alerted"
 #define FLOW_NCOLS 25
 
+/* How deep the containers of valid JSON text src nest (0: a scalar;
+ * JSON_MAX_DEPTH + 1 when deeper than the writer nests). */
+static int json_text_depth(sqlite3 *db, const char *src)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t stack[JSON_MAX_DEPTH + 1];
+	int depth = 0, max = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT type, id, parent FROM json_tree(?1) ORDER BY id", -1,
+			       &st, NULL) != SQLITE_OK)
+		return JSON_MAX_DEPTH + 1;
+	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+	while (max <= JSON_MAX_DEPTH && sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		int has_parent = sqlite3_column_type(st, 2) != SQLITE_NULL;
+
+		while (depth > 0 && (!has_parent || stack[depth - 1] != sqlite3_column_int64(st, 2)))
+			depth--;
+		if (type && (strcmp(type, "object") == 0 || strcmp(type, "array") == 0)) {
+			stack[depth++] = sqlite3_column_int64(st, 1);
+			if (depth > max)
+				max = depth;
+		}
+	}
+	sqlite3_finalize(st);
+	return max;
+}
+
 /* The JSON text src written again with the writer, structure and types
  * kept (SQLite's json_tree walks it in document order). Invalid JSON is
  * written as fallback ("{}" or "null"). */
@@ -553,6 +581,8 @@ static void emit_json_text(sqlite3 *db, struct json *j, const char *src, int obj
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (ok && json_text_depth(db, src) > JSON_MAX_DEPTH - 1 - j->depth)
+		ok = 0;                 /* deeper than the writer can nest here */
 	if (!ok || sqlite3_prepare_v2(db, "SELECT key, type, atom, id, parent FROM json_tree(?1)"
 				      " ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
 		if (object_fallback) {
@@ -584,10 +614,6 @@ static void emit_json_text(sqlite3 *db, struct json *j, const char *src, int obj
 			json_null(j);
 		else if (strcmp(type, "object") == 0 || strcmp(type, "array") == 0) {
 			int obj = type[0] == 'o';
-			if (depth >= JSON_MAX_DEPTH - 4) {   /* too deep for the writer */
-				json_null(j);
-				continue;
-			}
 			if (obj)
 				json_obj_begin(j);
 			else
@@ -1316,14 +1342,22 @@ static void h_alert_suppress(struct web_req *r)
 
 /* ---- GET /api/alerts/export.csv, export.eve --------------------------------------------------------- */
 
+/* A growable string: one CSV or EVE line at a time. */
+struct line {
+	char *buf;
+	size_t len, cap;
+	int oom;
+};
+
 struct export {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	struct alert_filter f;
 	struct qb q;
 	int csv;
-	struct json j;          /* one line at a time */
-	size_t off;             /* of j.buf already handed out */
+	struct json j;          /* an EVE event */
+	struct line out;        /* the line being handed out */
+	size_t off;             /* of out.buf already handed out */
 	int header_done;
 	int done;
 };
@@ -1335,36 +1369,34 @@ static void export_free(void *cls)
 	sqlite3_finalize(x->st);
 	sqlite3_close(x->db);
 	json_free(&x->j);
+	free(x->out.buf);
 	free(x);
 }
 
-/* Append raw text to the line buffer (CSV is not JSON: the writer's
- * buffer is used as a plain growable string, its escaping unused). */
-static void buf_put(struct json *j, const char *s, size_t n)
+static void buf_put(struct line *l, const char *s, size_t n)
 {
-	if (j->oom)
+	if (l->oom)
 		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 1024;
-		while (cap < j->len + n + 1)
+	if (l->len + n > l->cap) {
+		size_t cap = l->cap ? l->cap : 1024;
+		while (cap < l->len + n)
 			cap *= 2;
-		char *nb = realloc(j->buf, cap);
+		char *nb = realloc(l->buf, cap);
 		if (!nb) {
-			j->oom = 1;
+			l->oom = 1;
 			return;
 		}
-		j->buf = nb;
-		j->cap = cap;
+		l->buf = nb;
+		l->cap = cap;
 	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, quote or line
  * break; text that a spreadsheet would take for a formula gets a leading
  * apostrophe. */
-static void csv_field(struct json *j, sqlite3_stmt *st, int i, int last)
+static void csv_field(struct line *j, sqlite3_stmt *st, int i, int last)
 {
 	int t = sqlite3_column_type(st, i);
 
@@ -1398,7 +1430,7 @@ static void csv_field(struct json *j, sqlite3_stmt *st, int i, int last)
 static void export_csv_row(struct export *x)
 {
 	for (int i = 0; i < ALERT_NCOLS; i++)
-		csv_field(&x->j, x->st, i, i == ALERT_NCOLS - 1);
+		csv_field(&x->out, x->st, i, i == ALERT_NCOLS - 1);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -1468,23 +1500,28 @@ static void export_eve_row(struct export *x)
 	json_kstr(j, "status", col_text(st, 22));
 	json_obj_end(j);
 	json_obj_end(j);
-	buf_put(j, "\n", 1);
+	if (j->oom) {
+		x->out.oom = 1;
+		return;
+	}
+	buf_put(&x->out, j->buf, j->len);
+	buf_put(&x->out, "\n", 1);
 }
 
 static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct export *x = cls;
 
-	while (x->off >= x->j.len) {
+	while (x->off >= x->out.len) {
 		if (x->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		json_reset(&x->j);
+		x->out.len = 0;
 		x->off = 0;
 		if (x->csv && !x->header_done) {
 			static const char header[] = "id,engine,gid,sid,rev,signature,category,classtype,"
 				"severity,detector,ioc_kind,ioc_indicator,ioc_list,src_ip,dest_ip,proto,"
 				"src_port,dest_port,app_proto,count,first_seen_us,last_seen_us,status\r\n";
-			buf_put(&x->j, header, sizeof header - 1);
+			buf_put(&x->out, header, sizeof header - 1);
 			x->header_done = 1;
 			continue;
 		}
@@ -1501,13 +1538,13 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 			export_csv_row(x);
 		else
 			export_eve_row(x);
-		if (x->j.oom)
+		if (x->out.oom)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	size_t n = x->j.len - x->off;
+	size_t n = x->out.len - x->off;
 	if (n > max)
 		n = max;
-	memcpy(buf, x->j.buf + x->off, n);
+	memcpy(buf, x->out.buf + x->off, n);
 	x->off += n;
 	return (ssize_t)n;
 }

@@ -324,7 +324,7 @@ def fill(path, aid):
     return path.replace("{id}", str(aid))
 
 
-def suite_setup(c, srv, db, state):
+def suite_setup(c, srv, db, state, secure=False):
     """First start: setup token, admin account, login."""
     r = c.get("/api/setup")
     R.check("GET /api/setup: setup_needed true", r.status == 200 and r.json == {"setup_needed": True}, r)
@@ -371,9 +371,10 @@ def suite_setup(c, srv, db, state):
     R.check("login: 200 {user, role, csrf}", r.status == 200 and r.json.get("user") == "admin"
             and r.json.get("role") == "admin" and re.fullmatch(r"[0-9a-f]{64}", r.json.get("csrf", "")), r)
     ck = " ".join(r.set_cookie)
-    R.check("session cookie: 256-bit, HttpOnly, SameSite=Strict, Path=/, not Secure",
+    R.check("session cookie: 256-bit, HttpOnly, SameSite=Strict, Path=/, "
+            + ("Secure (--secure-cookies)" if secure else "not Secure"),
             c.cookie and len(c.cookie) == 64 and "HttpOnly" in ck and "SameSite=Strict" in ck
-            and "Path=/" in ck and "Secure" not in ck, ck)
+            and "Path=/" in ck and ("Secure" in ck) == secure, ck)
     ids = [i for (i,) in dbq(db, "SELECT id FROM sessions")]
     R.check("only the session id's SHA-256 is in the database",
             hashlib.sha256(c.cookie.encode()).hexdigest() in ids and c.cookie not in ids, ids)
@@ -663,6 +664,21 @@ def suite_detail(c, db, state):
         R.check(f"alert {row['id']}: all related alerts (up to 20)", len(rel) == min(20, want_rel),
                 f"{len(rel)} vs {want_rel}")
     R.check("a signature alert has its rule text", sig["rule_text"] and "sid:" in sig["rule_text"])
+    # metadata the writer cannot nest, or that is not JSON: {} and valid answers
+    keep = dbq(db, "SELECT metadata FROM alerts WHERE id = ?", (det["id"],))[0][0]
+    for bad in ('{"a":' + "[" * 30 + "]" * 30 + "}", "not json", '{"k": ["v"], "n": {"x": [1, 2.5, true, null]}}'):
+        dbx(db, "UPDATE alerts SET metadata = ? WHERE id = ?", (bad, det["id"]))
+        r = c.get(f"/api/alerts/{det['id']}")
+        want = json.loads(bad) if bad.startswith('{"k"') else {}
+        R.check(f"metadata {short(bad, 30)!r}: {short(json.dumps(want), 40)}",
+                r.status == 200 and r.json and r.json.get("metadata") == want, r)
+        r = c.get("/api/alerts/export.eve")
+        try:
+            ok = all(json.loads(x) for x in r.body.decode().splitlines())
+        except ValueError:
+            ok = False
+        R.check(f"export.eve with metadata {short(bad, 30)!r}: valid lines", r.status == 200 and ok, r)
+    dbx(db, "UPDATE alerts SET metadata = ? WHERE id = ?", (keep, det["id"]))
     r = c.get("/api/alerts/999999")
     R.check("GET /api/alerts/999999: 404", r.status == 404 and r.error(), r)
     return sig, det
@@ -1004,6 +1020,36 @@ def suite_throttle(c, srv_where, db, timeout, unix):
     R.check("existing sessions keep working while throttled", r.status == 200, r)
 
 
+def suite_parallel(c, db, aid):
+    """Requests from 8 clients at once: reads, writes, an export."""
+    import threading
+    paths = ["/api/alerts", "/api/flows?app=dns", "/api/dashboard", f"/api/alerts/{aid}",
+             "/api/flows/top-talkers", "/api/system", "/api/alerts/export.eve"]
+    bad = []
+    before = dbq(db, "SELECT count(*) FROM alert_notes")[0][0]
+
+    def worker(k):
+        for i in range(15):
+            try:
+                if i % 5 == 4:
+                    r = c.post(f"/api/alerts/{aid}/notes", {"text": f"parallel {k}.{i}"})
+                else:
+                    r = c.get(paths[(k + i) % len(paths)])
+                if r.status != 200:
+                    bad.append((k, i, r))
+            except OSError as e:
+                bad.append((k, i, str(e)))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    R.check("8 clients at once, 120 requests: all answered 200", not bad, bad[:5])
+    R.check("every parallel note stored",
+            dbq(db, "SELECT count(*) FROM alert_notes")[0][0] - before == 8 * 3)
+
+
 def make_static(tmp):
     static = os.path.join(tmp, "static")
     os.makedirs(os.path.join(static, "assets"))
@@ -1027,9 +1073,9 @@ def make_static(tmp):
     return static
 
 
-def run_server(tmp, name, db, listen, where, static, timeout):
+def run_server(tmp, name, db, listen, where, static, timeout, extra=()):
     state = os.path.join(tmp, name + "-state")
-    srv = Server(db, listen, state, static, timeout)
+    srv = Server(db, listen, state, static, timeout, extra)
     c = Client(where, timeout)
     ok = R.check(f"vigil serve starts on {listen}", srv.wait_ready(c), srv.errors())
     return srv, c, state, ok
@@ -1097,6 +1143,7 @@ def main():
                 suite_dashboard(c, db)
                 suite_system(c, db)
                 suite_users(c, db, ("tcp", "127.0.0.1", port), timeout)
+                suite_parallel(c, db, aid)
                 suite_static(c, static)
                 suite_throttle(c, ("tcp", "127.0.0.1", port), db, timeout, unix=False)
         stop_server(srv, "tcp")
@@ -1112,13 +1159,14 @@ def main():
             s.bind(sock)
             s.close()
             srv, c, state, ok = run_server(tmp, "unix", db, f"unix:{sock}", ("unix", sock), static,
-                                           timeout)
+                                           timeout, ["--secure-cookies"])
             if ok:
                 R.check("the socket is mode 0660", stat.S_IMODE(os.stat(sock).st_mode) == 0o660,
                         oct(os.stat(sock).st_mode))
-                suite_setup(c, srv, db, state)
+                suite_setup(c, srv, db, state, secure=True)
                 aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
                 suite_alerts(c, db)
+                suite_parallel(c, db, aid)
                 r = c.get(f"/api/alerts/{aid}")
                 R.check("alert detail over the socket", r.status == 200 and r.json["id"] == aid, r)
                 r = c.get("/api/alerts/export.csv")
