@@ -26,6 +26,7 @@ OUT=${VIGIL_WEB_OUT:-$ROOT/build/web}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 ART=$ROOT/build/test-artifacts/browser
 HTTPS_PORT=${VIGIL_HTTPS_PORT:-8443}
+export VIGIL_TEST_PASSWORD='correct horse battery staple'
 PASSED=0
 FAILED=0
 PIDS=()
@@ -132,6 +133,7 @@ setup_token() {
 run_scenario() {
 	local name=$1 base=$2 token=$3 out
 	out="$TMP/$name-scenario.log"
+	INJECT_CMD="'$VIGIL' replay -q --rules rules/default --db '$TMP/$name.sqlite' tests/detect/behav_beacon.pcap" \
 	BASE_URL="$base" SETUP_TOKEN="$token" NAME="$name" ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
 		timeout 600 node "$HERE/scenario.mjs" >"$out" 2>&1
 	grep -E '^(not )?ok - ' "$out"
@@ -146,6 +148,28 @@ run_scenario() {
 	fi
 }
 
+# check_xff NAME BASE [curl options]: sign in with a made-up X-Forwarded-For;
+# the audit log's sign-in entry must name the real client (127.0.0.1), not
+# the address the client claimed
+check_xff() {
+	local name=$1 base=$2; shift 2
+	local jar="$TMP/$name-xff.jar" code target
+	code=$(curl -s "$@" -o /dev/null -w '%{http_code}' -c "$jar" -X POST "$base/api/login" \
+		-H 'Content-Type: application/json' -H 'X-Forwarded-For: 6.6.6.6' -H 'Forwarded: for=6.6.6.6' \
+		-d "{\"username\":\"admin\",\"password\":\"$VIGIL_TEST_PASSWORD\"}")
+	if [ "$code" != 200 ]; then fail "$name: sign-in with curl gave $code"; return; fi
+	target=$(curl -s "$@" -b "$jar" "$base/api/audit?limit=20" | node -e '
+		let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => {
+			const e = (JSON.parse(s).entries || []).find((x) => x.action === "login");
+			console.log(e ? String(e.target) + " " + String(e.detail) : "none");
+		});')
+	case "$target" in
+	*6.6.6.6*) fail "$name: the daemon believed a forged X-Forwarded-For (audit: $target)" ;;
+	none) fail "$name: no login entry in the audit log" ;;
+	*) pass "$name: a forged X-Forwarded-For is not believed (audit log: ${target% *})" ;;
+	esac
+}
+
 show_log() { echo "# --- $1 (last lines)"; tail -15 "$2" 2>/dev/null | sed 's/^/# /'; }
 
 # ---- 1. direct -------------------------------------------------------------
@@ -155,6 +179,7 @@ if wait_http "http://127.0.0.1:$PORT/api/setup"; then
 	pass "direct: vigil serve answers on 127.0.0.1:$PORT"
 	if TOKEN=$(setup_token direct); then
 		run_scenario direct "http://127.0.0.1:$PORT" "$TOKEN"
+		check_xff direct "http://127.0.0.1:$PORT"
 	else
 		fail "direct: no setup token in $STATE/setup-token or the log"
 	fi
@@ -192,6 +217,10 @@ else
 	finish
 fi
 
+if curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$HTTPS_PORT/"; then
+	fail "https: something already listens on 127.0.0.1:$HTTPS_PORT (set VIGIL_HTTPS_PORT)"
+	finish
+fi
 start_serve https "unix:$SOCK" --secure-cookies
 for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.2; done
 "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &
@@ -199,7 +228,7 @@ LPID=$!
 PIDS+=("$LPID")
 BASE="https://127.0.0.1:$HTTPS_PORT"
 
-if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k; then
+if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k && kill -0 "$LPID" 2>/dev/null; then
 	pass "https: lighttpd serves vigil on $BASE"
 
 	H=$(curl -sk -D - -o /dev/null "$BASE/api/setup")
@@ -225,6 +254,7 @@ if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k; then
 
 	if TOKEN=$(setup_token https); then
 		run_scenario https "$BASE" "$TOKEN"
+		check_xff https "$BASE" -k
 	else
 		fail "https: no setup token in $STATE/setup-token or the log"
 	fi

@@ -7,11 +7,14 @@
 //
 // env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:8443),
 //      SETUP_TOKEN, NAME (direct|https), ARTIFACTS, CHROMIUM (/usr/bin/chromium)
+//      INJECT_CMD: a command that adds a beacon alert to the served database
+//      (a `vigil replay` into it) while the alerts page is open
 // Prints one "ok - ..." / "not ok - ..." line per check and
 // "scenario NAME: N passed, M failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
@@ -20,7 +23,7 @@ const NAME = process.env.NAME || 'direct';
 const ART = process.env.ARTIFACTS || 'build/test-artifacts/browser';
 const HTTPS = BASE.startsWith('https:');
 const USER = 'admin';
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = process.env.VIGIL_TEST_PASSWORD || 'correct horse battery staple';
 const FTP = 'vigil POLICY FTP control session';
 const PORTSCAN = 'vigil portscan';
 const TIMEOUT = 10000;
@@ -126,6 +129,19 @@ try {
 	await check('the alerts page polls for new alerts (since_id) every 5 s', async () => {
 		await page.waitForRequest((r) => r.url().includes('/api/alerts?') && r.url().includes('since_id='), { timeout: 8000 });
 	});
+
+	if (process.env.INJECT_CMD) {
+		await check('a new alert appears without a reload, highlighted', async () => {
+			const before = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+			execSync(process.env.INJECT_CMD, { stdio: 'inherit', timeout: 60000 });
+			const row = page.locator('tr.fresh-new', { hasText: 'vigil beacon' });
+			await row.waitFor({ timeout: 15000 });
+			assert(await row.locator('.pill-new').count() === 1, 'no "new" mark');
+			const after = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+			assert(before === after, 'the page was reloaded');
+			await screenshot(page, 'live-new-alert');
+		});
+	}
 
 	await check('filter engine=detector shows the port scan and hides the FTP alert', async () => {
 		await page.getByLabel('Engine').selectOption('detector');

@@ -63,18 +63,6 @@ function AlertDetail({ a, reload, error }) {
 			<PageTitle sub={a.category || a.classtype}>{a.signature || `Rule ${a.gid}:${a.sid}`}</PageTitle>
 			<ErrorBox error={error} />
 
-			<Panel title="Status" id="status">
-				<div class="status-buttons" role="group" aria-label="Set the status">
-					{Object.entries(STATUSES).map(([k, v]) => (
-						<button key={k} type="button" title={v.help} aria-pressed={status === k}
-							class={`btn status-btn status-btn-${k} ${status === k ? 'active' : ''}`}
-							disabled={!!busy} onClick={() => status !== k && setAlertStatus(k)}>
-							{busy === k ? '…' : v.name}
-						</button>
-					))}
-				</div>
-			</Panel>
-
 			<div class="grid2">
 				<Panel title="What happened" id="facts">
 					<Facts items={[
@@ -92,13 +80,26 @@ function AlertDetail({ a, reload, error }) {
 						['Indicator list', a.ioc_list],
 					]} />
 				</Panel>
-				<Panel title="Occurrences" id="timeline">
-					<Timeline points={(a.timeline || []).map((t) => t.ts_us)} from={a.first_seen_us} to={a.last_seen_us} />
-					<p class="muted small">
-						{(a.timeline || []).length} occurrence{(a.timeline || []).length === 1 ? '' : 's'} recorded
-						{a.first_seen_us !== a.last_seen_us ? ` between ${fmtTime(a.first_seen_us)} and ${fmtTime(a.last_seen_us)}` : ` at ${fmtTime(a.first_seen_us)}`}.
-					</p>
-				</Panel>
+				<div class="stack">
+					<Panel title="Status" id="status">
+						<div class="status-buttons" role="group" aria-label="Set the status">
+							{Object.entries(STATUSES).map(([k, v]) => (
+								<button key={k} type="button" title={v.help} aria-pressed={status === k}
+									class={`btn status-btn status-btn-${k} ${status === k ? 'active' : ''}`}
+									disabled={!!busy} onClick={() => status !== k && setAlertStatus(k)}>
+									{busy === k ? '…' : v.name}
+								</button>
+							))}
+						</div>
+					</Panel>
+					<Panel title="Occurrences" id="timeline">
+						<Timeline points={(a.timeline || []).map((t) => t.ts_us)} from={a.first_seen_us} to={a.last_seen_us} />
+						<p class="muted small">
+							{(a.timeline || []).length} occurrence{(a.timeline || []).length === 1 ? '' : 's'} recorded
+							{a.first_seen_us !== a.last_seen_us ? ` between ${fmtTime(a.first_seen_us)} and ${fmtTime(a.last_seen_us)}` : ` at ${fmtTime(a.first_seen_us)}`}.
+						</p>
+					</Panel>
+				</div>
 			</div>
 
 			<Panel title={a.engine === 'signature' ? 'Rule' : 'Details'} id="rule">

@@ -40,6 +40,7 @@ export function AlertsView({ params }) {
 	const [live, setLive] = useState({ ok: true, at: 0, error: null });
 	const [selected, setSelected] = useState(new Set());
 	const [busy, setBusy] = useState(false);
+	const [showFilters, setShowFilters] = useState(false); // phones: filters folded away
 	const maxId = useRef(0);
 	const listRef = useRef(list);
 	listRef.current = list;
@@ -165,7 +166,12 @@ export function AlertsView({ params }) {
 		<div class="page">
 			<PageTitle sub="Newest first. Updates by themselves every 5 seconds.">Alerts</PageTitle>
 
-			<form class="filters panel" role="search" aria-label="Filter alerts" onSubmit={(e) => { e.preventDefault(); apply(draft); }}>
+			<button type="button" class="btn filters-toggle" aria-expanded={showFilters} aria-controls="alert-filters"
+				onClick={() => setShowFilters(!showFilters)}>
+				{showFilters ? 'Hide filters' : 'Filters'}{activeFilters ? ` (${activeFilters} active)` : ''}
+			</button>
+			<form id="alert-filters" class={`filters panel collapsible ${showFilters ? 'open' : ''}`} role="search" aria-label="Filter alerts"
+				onSubmit={(e) => { e.preventDefault(); setShowFilters(false); apply(draft); }}>
 				<RangeFields idPrefix="af" value={draft} onChange={(p) => setField(p, p.range !== 'custom' && !('from' in p) && !('to' in p))}
 					label="Last seen" help="When the alert was last seen" />
 				<div class="field">

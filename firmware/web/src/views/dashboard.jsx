@@ -24,7 +24,7 @@ export function DashboardView({ params }) {
 	], [data]); // eslint-disable-line react-hooks/exhaustive-deps
 
 	const sev = (data && data.severity) || {};
-	const apps = (data && data.apps) || [];
+	const apps = ((data && data.apps) || []).slice().sort((x, y) => (y.bytes || 0) - (x.bytes || 0));
 	const hosts = (data && data.top_alerting_hosts) || [];
 	const empty = data && buckets.every((b) => !b.flows && !b.alerts && !b.bytes);
 	const rangeQ = f.range && f.range !== 'custom' ? { range: f.range } : f.range === 'custom' ? f : {};

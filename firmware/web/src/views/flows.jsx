@@ -86,6 +86,7 @@ export function FlowsView({ params }) {
 	const offset = Math.max(0, parseInt(params.offset || '0', 10) || 0);
 	const key = JSON.stringify([filters, offset]);
 	const [draft, setDraft] = useState(filters);
+	const [showFilters, setShowFilters] = useState(false); // phones: filters folded away
 	useEffect(() => setDraft(filters), [key]); // eslint-disable-line react-hooks/exhaustive-deps
 
 	const range = rangeParams(filters);
@@ -105,7 +106,12 @@ export function FlowsView({ params }) {
 	return (
 		<div class="page">
 			<PageTitle sub="Every connection the sensor saw, with what nDPI recognised in it.">Flows</PageTitle>
-			<form class="filters panel" role="search" aria-label="Search flows" onSubmit={(e) => { e.preventDefault(); apply(draft); }}>
+			<button type="button" class="btn filters-toggle" aria-expanded={showFilters} aria-controls="flow-filters"
+				onClick={() => setShowFilters(!showFilters)}>
+				{showFilters ? 'Hide search' : 'Search'}{active ? ' (filtered)' : ''}
+			</button>
+			<form id="flow-filters" class={`filters panel collapsible ${showFilters ? 'open' : ''}`} role="search" aria-label="Search flows"
+				onSubmit={(e) => { e.preventDefault(); setShowFilters(false); apply(draft); }}>
 				<div class="field">
 					<label for="ff-host">Host</label>
 					<input id="ff-host" value={draft.host} placeholder="IP address" spellcheck={false}
