@@ -1195,6 +1195,21 @@ def main():
             R.check("a regular file at the socket path: refused, kept",
                     rc != 0 and open(sock).read() == "keep me\n", srv3.errors())
             R.prefix = ""
+            v6 = None
+            try:
+                probe = socket.socket(socket.AF_INET6)
+                probe.bind(("::1", 0))
+                v6 = probe.getsockname()[1]
+                probe.close()
+            except OSError:
+                print("skip  IPv6 loopback is not available")
+            if v6:
+                srv6, c6, _, ok = run_server(tmp, "v6", db, f"[::1]:{v6}", ("tcp", "::1", v6),
+                                             static, timeout)
+                if ok:
+                    r = c6.get("/api/setup")
+                    R.check("[::1]: answers", r.status == 200 and r.json == {"setup_needed": False}, r)
+                stop_server(srv6, "v6")
             r = subprocess.run(vigil_cmd() + ["serve", "--db", os.path.join(tmp, "missing.sqlite"),
                                               "--listen", "127.0.0.1:1", "--state-dir", tmp],
                                capture_output=True, text=True, timeout=max(60, timeout))
