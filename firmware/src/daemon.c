@@ -217,10 +217,9 @@ static void status_set_reload(struct status *s, int ok, const char *msg)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* web_status_fn: the daemon's members of GET /api/system. */
-static void status_json(void *ctx, struct json *j)
+/* The daemon's members of GET /api/system, from the status. */
+static void status_json(struct status *s, struct json *j)
 {
-	struct status *s = ctx;
 
 	pthread_mutex_lock(&s->lock);
 	json_kstr(j, "version", VIGIL_VERSION);
@@ -425,6 +424,7 @@ struct daemon {
 	struct pipeline *pl;
 	struct retention *ret;
 	struct web *web;
+	char web_home_net[1024];
 	struct status status;
 
 	/* reloads: one build at a time; a web reload hands its set to the
@@ -1036,6 +1036,13 @@ static int check_only(struct vigil_config *c, int problems)
 	return 0;
 }
 
+/* web_status_fn (a web thread). */
+static void web_status(void *ctx, struct json *j)
+{
+	struct daemon *d = ctx;
+	status_json(&d->status, j);
+}
+
 /* Retention pauses the database writer around its deletes. */
 static int gate_pause(void *ctx, int timeout_ms)
 {
@@ -1089,11 +1096,15 @@ static int start_stages(struct daemon *d)
 		return -1;
 	}
 	if (c->listen[0]) {
+		/* the web keeps this pointer; a reload must not change it under it */
+		snprintf(d->web_home_net, sizeof d->web_home_net, "%s", c->home_net);
 		struct web_config wc = {
 			.listen = c->listen, .static_dir = c->static_dir, .db_path = c->database,
 			.state_dir = c->state_dir, .secure_cookies = c->secure_cookies,
+			.max_db_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
+			.alert_max_age_s = c->alert_max_age_s, .home_net = d->web_home_net,
 		};
-		d->web = web_start(&wc, status_json, web_reload, d, err, sizeof err);
+		d->web = web_start(&wc, web_status, web_reload, d, err, sizeof err);
 		if (!d->web) {
 			log_error("web: %s", err);
 			return -1;

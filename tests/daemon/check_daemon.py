@@ -9,6 +9,7 @@ those checks are skipped with a message. Prints "daemon: N passed, M
 failed" last and exits non-zero on any failure.
 """
 
+import http.client
 import json
 import os
 import re
@@ -567,6 +568,128 @@ def test_notify(tmp):
             problems)
 
 
+# ---- 9. the web's view: /api/system and reloads asked by the web -------------
+
+class Api:
+    """A signed-in client of the daemon's web API (TCP)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+        self.csrf = None
+
+    def req(self, method, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = {"Content-Type": "application/json"}
+        if self.cookie:
+            h["Cookie"] = "vigil_session=" + self.cookie
+        if self.csrf and method == "POST":
+            h["X-CSRF-Token"] = self.csrf
+        c.request(method, path, json.dumps(body) if body is not None else None, h)
+        r = c.getresponse()
+        data = r.read()
+        for k, v in r.getheaders():
+            m = re.match(r"vigil_session=([^;]*)", v) if k.lower() == "set-cookie" else None
+            if m:
+                self.cookie = m.group(1)
+        c.close()
+        try:
+            return r.status, json.loads(data) if data else None
+        except ValueError:
+            return r.status, data
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_web(tmp):
+    w = os.path.join(tmp, "web")
+    os.makedirs(w)
+    port = free_port()
+    sec = base_sections(w, source="pcap:" + os.path.join(DETECT, "sig_header.pcap"),
+                        replay_speed="fast")
+    sec["detect"] = {"rules": os.path.join(DETECT, "rulesets", "sig")}
+    sec["web"] = {"listen": "127.0.0.1:%d" % port}
+    sec["daemon"]["stats_interval"] = "1s"
+    d = Daemon(w, sec)
+    title = "web: /api/system shows the daemon's status; a suppression reloads the rules"
+    problems = []
+    db = os.path.join(w, "vigil.sqlite")
+    tokfile = os.path.join(w, "state", "setup-token")
+    end = time.time() + 20
+    while time.time() < end and d.alive():
+        if os.path.exists(tokfile) and os.path.exists(db):
+            try:
+                if db_rows(db, "SELECT count(*) FROM alerts")[0][0] >= 20:
+                    break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.1)
+    if not d.alive() or not os.path.exists(tokfile):
+        d.stop()
+        return R.check(title, ["no setup token or the daemon died; log:\n" + tail(d)])
+    try:
+        api = Api(port)
+        token = open(tokfile).read().strip()
+        st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
+                                               "password": "correct horse battery"})
+        st2, me = api.req("POST", "/api/login", {"username": "admin",
+                                                 "password": "correct horse battery"})
+        api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
+        if st != 201 or st2 != 200 or not api.csrf:
+            raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+        st, sysinfo = api.req("GET", "/api/system")
+        cap = (sysinfo or {}).get("capture") or [{}]
+        rs = (sysinfo or {}).get("rulesets") or []
+        if st != 200 or sysinfo.get("version") is None or "uptime_s" not in sysinfo:
+            problems.append("GET /api/system: %s %s" % (st, sysinfo))
+        elif cap[0].get("packets") != 224 or not cap[0].get("name", "").startswith("pcap:"):
+            problems.append("capture: %s" % cap)
+        elif not rs or rs[0].get("signatures", 0) < 20 or rs[0].get("problems") != []:
+            problems.append("rulesets: %s" % rs)
+        elif sysinfo.get("last_reload") is not None:
+            problems.append("last_reload before any reload: %s" % sysinfo.get("last_reload"))
+        aid = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1")[0][0]
+        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid, {"track": "all"})
+        if st != 200 or not (res or {}).get("reloaded"):
+            problems.append("suppress: %s %s" % (st, res))
+        if not d.wait_log(r"rules reloaded: .* 1 suppressions .*\(asked by the web\)", 5):
+            problems.append("no 'rules reloaded ... (asked by the web)' in the log")
+        st, sysinfo = api.req("GET", "/api/system")
+        lr = (sysinfo or {}).get("last_reload") or {}
+        if not lr.get("ok") or not lr.get("ts_us") or "rules reloaded" not in lr.get("message", ""):
+            problems.append("last_reload after the suppression: %s" % lr)
+        managed = [x for x in (sysinfo or {}).get("rulesets", []) if x.get("dir", "").endswith("/rules")]
+        if not managed:
+            problems.append("the managed rule directory is not listed: %s" % sysinfo.get("rulesets"))
+        # a broken managed file: the next reload is refused, the old set stays
+        with open(os.path.join(w, "state", "rules", "suppress.conf"), "a") as f:
+            f.write("suppress this is not a line\n")
+        aid2 = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1 OFFSET 1")[0][0]
+        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid2, {"track": "all"})
+        if (res or {}).get("reloaded") is not False:
+            problems.append("suppress with a broken suppress.conf: %s %s" % (st, res))
+        st, sysinfo = api.req("GET", "/api/system")
+        lr = (sysinfo or {}).get("last_reload") or {}
+        if lr.get("ok") is not False or "reload refused: 1 problem" not in lr.get("message", ""):
+            problems.append("last_reload after a refused reload: %s" % lr)
+    except (OSError, RuntimeError, ValueError, IndexError, http.client.HTTPException) as e:
+        problems.append("web API: %s" % e)
+    if not d.alive():
+        problems.append("the daemon died")
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title, problems)
+
+
 # ---- 2. live capture -----------------------------------------------------------
 
 def live_sections(w, method, **extra):
@@ -756,6 +879,7 @@ def main():
         test_sigterm_recorded(tmp)
         test_notify(tmp)
         test_retention(tmp)
+        test_web(tmp)
         if os.geteuid() != 0:
             print("skip  live capture, reloads and privilege drop: they need root "
                   "(network namespace, raw sockets)")
