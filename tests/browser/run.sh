@@ -13,6 +13,7 @@
 #                     or older than firmware/web/)
 #      CHROMIUM       default /usr/bin/chromium
 #      VIGIL_HTTPS_PORT, VIGIL_HTTP_PORT  lighttpd's ports (8443, free port)
+#      VIGIL_BROWSER_ARTIFACTS  where the screenshots go
 #      VIGIL_MOCK=1   use tests/browser/mock-api.mjs instead of `vigil serve`
 #                     (working on the page without the C side)
 # Last line: "browser: N passed, M failed"; exit status 1 on any failure.
@@ -24,7 +25,7 @@ cd "$ROOT"
 VIGIL=${VIGIL:-$ROOT/build/vigil}
 OUT=${VIGIL_WEB_OUT:-$ROOT/build/web}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-ART=$ROOT/build/test-artifacts/browser
+ART=${VIGIL_BROWSER_ARTIFACTS:-$ROOT/build/test-artifacts/browser}
 HTTPS_PORT=${VIGIL_HTTPS_PORT:-8443}
 export VIGIL_TEST_PASSWORD='correct horse battery staple'
 PASSED=0
@@ -76,9 +77,13 @@ fi
 # the page, built when missing or older than its sources
 if [ ! -f "$OUT/index.html" ] || [ -n "$(find firmware/web -path firmware/web/node_modules -prune -o -newer "$OUT/index.html" -type f -print | head -1)" ]; then
 	echo "# building the page into $OUT"
+	# built aside, then swapped in: a server of another run may be serving $OUT
 	( cd firmware/web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
-		&& VIGIL_WEB_OUT="$OUT" npm run build ) >"$TMP/web-build.log" 2>&1 \
-		|| { tail -20 "$TMP/web-build.log"; die "the page does not build"; }
+		&& VIGIL_WEB_OUT="$OUT.new.$$" npm run build ) >"$TMP/web-build.log" 2>&1 \
+		|| { rm -rf "$OUT.new.$$"; tail -20 "$TMP/web-build.log"; die "the page does not build"; }
+	rm -rf "$OUT.old.$$"
+	[ -d "$OUT" ] && mv "$OUT" "$OUT.old.$$"
+	mv "$OUT.new.$$" "$OUT" && rm -rf "$OUT.old.$$"
 fi
 [ -f "$OUT/index.html" ] || die "no $OUT/index.html"
 
@@ -195,6 +200,14 @@ if [ ! -x "$LIGHTTPD" ] || [ ! -f /usr/lib/lighttpd/mod_mbedtls.so ]; then
 	fail "https: lighttpd with mod_mbedtls is not installed (apt-get install lighttpd lighttpd-mod-mbedtls)"
 	finish
 fi
+if curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$HTTPS_PORT/" || curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$HTTPS_PORT/"; then
+	if [ -n "${VIGIL_HTTPS_PORT:-}" ]; then
+		fail "https: something already listens on 127.0.0.1:$HTTPS_PORT"
+		finish
+	fi
+	echo "# 127.0.0.1:$HTTPS_PORT is taken (another run?): using a free port"
+	HTTPS_PORT=$(free_port)
+fi
 HTTP_PORT=${VIGIL_HTTP_PORT:-$(free_port)}
 SOCK="$TMP/web.sock"
 mkdir -p "$TMP/tls" "$TMP/empty"
@@ -217,10 +230,6 @@ else
 	finish
 fi
 
-if curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$HTTPS_PORT/"; then
-	fail "https: something already listens on 127.0.0.1:$HTTPS_PORT (set VIGIL_HTTPS_PORT)"
-	finish
-fi
 start_serve https "unix:$SOCK" --secure-cookies
 for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.2; done
 "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &

@@ -204,6 +204,17 @@ try {
 		await screenshot(page, 'suppress-confirm');
 		await dlg.getByRole('button', { name: 'Cancel' }).click();
 		await dlg.waitFor({ state: 'hidden' });
+		assert(await page.locator('#suppress-h').locator('xpath=../..').locator('.note').count() === 0, 'something was added');
+	});
+
+	await check('suppress by source, confirmed: the suppress line is shown', async () => {
+		await page.getByRole('button', { name: 'Suppress by source' }).click();
+		await page.getByRole('dialog').getByRole('button', { name: 'Suppress' }).click();
+		const note = page.locator('#suppress-h').locator('xpath=../..').locator('.note');
+		await note.waitFor();
+		const t = await note.innerText();
+		assert(/suppress gen_id 1, sig_id 2100002, track by_src, ip 192\.168\.10\.30/.test(t), `shown: ${t}`);
+		await screenshot(page, 'suppressed');
 	});
 
 	await check('the list shows the new status; bulk acknowledge of the detector alerts', async () => {
@@ -230,6 +241,17 @@ try {
 		assert(r.status() === 200, `export.csv gave ${r.status()}`);
 		const body = await r.text();
 		assert(body.includes('portscan') && !body.includes('FTP control'), 'CSV does not follow the filter');
+	});
+
+	await check('an administrator adds an analyst', async () => {
+		await page.goto(`${BASE}/#/users`);
+		await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+		await page.getByLabel('User name').fill('analyst1');
+		await page.getByLabel('Role').selectOption('analyst');
+		await page.getByLabel('Password', { exact: true }).fill('analyst password 42');
+		await page.getByLabel('Password again').fill('analyst password 42');
+		await page.getByRole('button', { name: 'Add user' }).click();
+		await page.locator('tbody tr', { hasText: 'analyst1' }).waitFor();
 	});
 
 	for (const [route, heading, what] of [

@@ -233,9 +233,9 @@ function Suppress({ a }) {
 		setBusy(true);
 		setError(null);
 		try {
-			const r = await api.post(`alerts/${a.id}/suppress`, { track: ask });
-			setResult(r && r.line);
-			toast('Suppression added; the rules were reloaded');
+			const r = (await api.post(`alerts/${a.id}/suppress`, { track: ask })) || {};
+			setResult(r);
+			toast(r.reloaded === false ? 'Suppression added' : 'Suppression added; the rules were reloaded');
 		} catch (e) {
 			setError(e);
 		}
@@ -256,7 +256,12 @@ function Suppress({ a }) {
 					</button>
 				))}
 			</div>
-			{result && <p class="note" role="status">Added: <code>{result}</code></p>}
+			{result && (
+				<div class="note" role="status">
+					<p class="note-line">Added{result.file ? <> to <code>{result.file}</code></> : ''}: <code>{result.line}</code></p>
+					{result.message && <p class="note-line">{result.message}</p>}
+				</div>
+			)}
 			<ErrorBox error={error} />
 			<Confirm open={!!ask} title="Suppress these alerts?" confirmLabel="Suppress" danger busy={busy} onClose={go}>
 				{ask && <p>No new alert will be raised for <strong>{SUPPRESS[ask].what(a)}</strong> (rule {a.gid}:{a.sid}, “{a.signature}”).</p>}

@@ -269,8 +269,7 @@ export function AlertsView({ params }) {
 								<th scope="col">Engine</th>
 								<th scope="col">Source → destination</th>
 								<th scope="col" class="num" title="How often this rule fired for the same source and destination">Count</th>
-								<th scope="col">First seen</th>
-								<th scope="col">Last seen</th>
+								<th scope="col" title="When the alert was last raised (and first, below, when it repeats)">Last seen</th>
 								<th scope="col">Status</th>
 							</tr>
 						</thead>
@@ -319,13 +318,15 @@ function AlertRow({ a, fresh, checked, onToggle }) {
 			</td>
 			<td data-label="Engine"><EngineTag engine={a.engine} detector={a.detector} /></td>
 			<td data-label="Hosts" class="col-hosts">
-				<a href={href('alerts', { host: a.src_ip })} title={`Alerts of ${a.src_ip}`}>{hostPort(a.src_ip, a.src_port)}</a>
-				{a.dest_ip ? <> <span class="arrow" aria-label="to">→</span> <a href={href('alerts', { host: a.dest_ip })} title={`Alerts of ${a.dest_ip}`}>{hostPort(a.dest_ip, a.dest_port)}</a></> : null}
+				<a class="host" href={href('alerts', { host: a.src_ip })} title={`Alerts of ${a.src_ip}`}>{hostPort(a.src_ip, a.src_port)}</a>
+				{a.dest_ip ? <> <span class="arrow" aria-label="to">→</span> <a class="host" href={href('alerts', { host: a.dest_ip })} title={`Alerts of ${a.dest_ip}`}>{hostPort(a.dest_ip, a.dest_port)}</a></> : null}
 				{a.app_proto && a.app_proto !== 'unknown' ? <div class="sub">{a.app_proto}</div> : null}
 			</td>
 			<td data-label="Count" class="num">{Number(a.count || 0).toLocaleString('en-US')}</td>
-			<td data-label="First seen" class="time" title={fmtAgo(a.first_seen_us)}>{fmtTime(a.first_seen_us)}</td>
-			<td data-label="Last seen" class="time" title={fmtAgo(a.last_seen_us)}>{fmtTime(a.last_seen_us)}</td>
+			<td data-label="Last seen" class="time">
+				<span title={fmtAgo(a.last_seen_us)}>{fmtTime(a.last_seen_us)}</span>
+				{a.first_seen_us !== a.last_seen_us && <div class="sub" title={fmtAgo(a.first_seen_us)}>first {fmtTime(a.first_seen_us)}</div>}
+			</td>
 			<td data-label="Status"><StatusTag status={a.status} /></td>
 		</tr>
 	);
