@@ -281,19 +281,22 @@ static void status_json(struct status *s, struct json *j)
 
 /* ---- capture files: recorded speed, fast, loop ------------------------------ */
 
-/* Replays a list of capture files as one source. Packet times of a later
- * pass are shifted past the previous pass, so the flow table, which lives
- * on across passes, sees time move forward and its timeouts work. */
+/* Replays a list of capture files as one source. At recorded speed or in
+ * a loop, each file is shifted in time to start LOOP_GAP_US after the
+ * previous one ended (and every pass after the previous pass), so packet
+ * time runs forward as on a live link: the flow table, which lives on
+ * across files and passes, times flows out, and recorded speed never waits
+ * for the days between two captures. Fast and once, packet times stay as
+ * recorded: the same flows as `vigil replay` of the same files. */
 struct player {
 	char (*files)[1024];
 	int n, idx;
 	int fast, loop;
 	struct capture *cap;
-	uint64_t offset_us;     /* added to the packet times of this pass */
-	uint64_t first_orig_us; /* first packet time of a pass, as recorded */
+	int64_t offset_us;      /* added to the packet times of this file */
+	int file_packets;       /* packets read from the open file */
 	uint64_t last_us;       /* latest (shifted) time handed out */
 	uint64_t pass_packets;
-	int pass_opened;        /* files of this pass that could be opened */
 	/* recorded speed: packet time ts0 is due at mono0 */
 	int clock_set;
 	double mono0;
@@ -306,19 +309,33 @@ struct player {
 	uint64_t packets;
 };
 
-/* The end of the list: start over (loop) or be done. */
-static void player_end_pass(struct player *pl)
+/* The end of one file: the next, the next pass (loop), or done. */
+static void player_next_file(struct player *pl)
 {
-	pl->idx = 0;
-	if (!pl->loop || pl->pass_packets == 0 || pl->pass_opened == 0) {
-		pl->done = 1;
+	capture_close(pl->cap);
+	pl->cap = NULL;
+	if (++pl->idx < pl->n)
 		return;
-	}
-	pl->offset_us = pl->last_us + LOOP_GAP_US - pl->first_orig_us;
+	pl->idx = 0;
+	if (!pl->loop || pl->pass_packets == 0)
+		pl->done = 1;
 	pl->pass_packets = 0;
-	pl->pass_opened = 0;
-	log_debug("replay: next pass, packet times shifted by %llu s",
-		  (unsigned long long)(pl->offset_us / US));
+}
+
+/* A packet read from the file: shifted, counted. */
+static void player_take(struct player *pl)
+{
+	int64_t ts;
+
+	if (pl->file_packets++ == 0 && (!pl->fast || pl->loop) && pl->last_us)
+		pl->offset_us = (int64_t)(pl->last_us + LOOP_GAP_US) - (int64_t)pl->pkt.ts_us;
+	ts = (int64_t)pl->pkt.ts_us + pl->offset_us;
+	pl->pkt.ts_us = ts > 0 ? (uint64_t)ts : 0;
+	if (pl->pkt.ts_us > pl->last_us)
+		pl->last_us = pl->pkt.ts_us;
+	pl->pass_packets++;
+	pl->packets++;
+	pl->linktype = pl->cap->linktype;
 }
 
 /* Next packet of the replay: CAPTURE_PACKET, CAPTURE_TIMEOUT (a packet is
@@ -345,23 +362,16 @@ static int player_next(struct player *pl, struct cap_packet *out, int *linktype)
 			pl->cap = capture_open_file(pl->files[pl->idx], err, sizeof err);
 			if (!pl->cap) {
 				log_error("%s", err);
-				if (++pl->idx == pl->n)
-					player_end_pass(pl);
+				player_next_file(pl);
 				continue;
 			}
 			pl->files_read++;
-			pl->pass_opened++;
+			pl->file_packets = 0;
 			log_info("%s: replaying (link type %d)", pl->files[pl->idx], pl->cap->linktype);
 		}
 		int rc = capture_next(pl->cap, &pl->pkt);
 		if (rc == CAPTURE_PACKET) {
-			if (pl->pass_packets++ == 0)
-				pl->first_orig_us = pl->pkt.ts_us;
-			pl->packets++;
-			pl->pkt.ts_us += pl->offset_us;
-			if (pl->pkt.ts_us > pl->last_us)
-				pl->last_us = pl->pkt.ts_us;
-			pl->linktype = pl->cap->linktype;
+			player_take(pl);
 			if (pl->fast) {
 				*out = pl->pkt;
 				*linktype = pl->linktype;
@@ -377,12 +387,7 @@ static int player_next(struct player *pl, struct cap_packet *out, int *linktype)
 		}
 		if (rc == CAPTURE_ERROR)
 			log_error("%s", capture_error(pl->cap));
-		if (rc == CAPTURE_TIMEOUT)
-			continue;
-		capture_close(pl->cap);
-		pl->cap = NULL;
-		if (++pl->idx == pl->n)
-			player_end_pass(pl);
+		player_next_file(pl);
 	}
 	return CAPTURE_EOF;
 }

@@ -336,6 +336,49 @@ def test_replay_fast(tmp):
             "and stats events", problems)
 
 
+# ---- 1b. recorded speed over files from different days ------------------------
+
+def pcap_times(path):
+    """Packet times (microseconds) of a classic little-endian pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    off, out = 24, []
+    while off + 16 <= len(data):
+        sec, usec, caplen, _ = struct.unpack("<IIII", data[off:off + 16])
+        out.append(sec * 1000000 + usec)
+        off += 16 + caplen
+    return out
+
+
+def test_recorded_files(tmp):
+    w = os.path.join(tmp, "recorded_files")
+    os.makedirs(w)
+    a = os.path.join(ROOT, "tests", "fixtures", "icmp.pcap")   # 2.5 s
+    b = os.path.join(ROOT, "tests", "fixtures", "gre.pcap")    # 0.2 s, 12 h earlier
+    d = Daemon(w, base_sections(w, source="pcap:%s, %s" % (a, b), replay_speed="recorded",
+                                exit_when_done="yes"))
+    t0 = time.time()
+    rc = d.wait_exit(60)
+    took = time.time() - t0
+    ta, tb = pcap_times(a), pcap_times(b)
+    want = (ta[-1] - ta[0] + 1000000 + tb[-1] - tb[0]) / 1e6
+    problems = []
+    if rc != 0:
+        problems.append("exit %s; log:\n%s" % (rc, tail(d)))
+    else:
+        db = os.path.join(w, "vigil.sqlite")
+        first_b = db_rows(db, "SELECT min(start_us) FROM flows WHERE tunnel != 0")[0][0]
+        last_a = db_rows(db, "SELECT max(end_us) FROM flows WHERE tunnel = 0")[0][0]
+        if not (want - 0.3 <= took <= want + 3):
+            problems.append("took %.1f s, the captures last %.1f s (+1 s between them)"
+                            % (took, want))
+        if last_a != ta[-1] or first_b != ta[-1] + 1000000:
+            problems.append("the second file should start 1 s after the first ended (%d): "
+                            "first ended %s, second started %s" % (ta[-1], last_a, first_b))
+    R.check("recorded speed over two captures 12 h apart: paced as recorded, the second "
+            "shifted to follow the first (%.1f s)" % took, problems)
+
+
 # ---- 4. SIGTERM mid-way loses nothing --------------------------------------
 
 def test_sigterm_recorded(tmp):
@@ -876,6 +919,7 @@ def main():
     try:
         test_check_mode(tmp)
         test_replay_fast(tmp)
+        test_recorded_files(tmp)
         test_sigterm_recorded(tmp)
         test_notify(tmp)
         test_retention(tmp)
@@ -883,6 +927,9 @@ def main():
         if os.geteuid() != 0:
             print("skip  live capture, reloads and privilege drop: they need root "
                   "(network namespace, raw sockets)")
+        elif any("qemu" in os.path.basename(a) for a in vt.vigil_cmd()):
+            print("skip  live capture, reloads and privilege drop: qemu-user does not "
+                  "emulate packet sockets' options (run them natively)")
         elif not shutil.which("ip"):
             print("skip  live capture, reloads and privilege drop: no 'ip' (iproute2)")
         else:
