@@ -46,6 +46,8 @@ function assert(cond, msg) { if (!cond) throw new Error(msg); }
 async function screenshot(page, step) {
 	shot++;
 	const file = join(ART, `${NAME}-${String(shot).padStart(2, '0')}-${step}.png`);
+	// from the top, so the sticky top bar sits where it belongs in a full-page shot
+	await page.evaluate(() => window.scrollTo(0, 0)).catch(() => {});
 	await page.screenshot({ path: file, fullPage: true }).catch((e) => console.log(`# screenshot ${file} failed: ${e.message}`));
 }
 
@@ -279,7 +281,7 @@ try {
 		assert(/note/i.test(t), 'no note in the audit log');
 	});
 
-	await check('phone (390x844): the alerts are cards, no horizontal scrolling', async () => {
+	await check('phone (390x844): the alerts are cards, no page scrolls sideways', async () => {
 		const phone = await context.newPage();
 		watch(phone, 'phone');
 		await phone.setViewportSize({ width: 390, height: 844 });
@@ -309,6 +311,14 @@ try {
 		const w = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		assert(w <= 0, `detail page scrolls sideways by ${w}px`);
 		await screenshot(phone, 'phone-detail');
+		for (const [route, heading] of [['dashboard', 'Dashboard'], ['flows', 'Flows']]) {
+			await phone.goto(`${BASE}/#/${route}`);
+			await phone.getByRole('heading', { name: heading, level: 1 }).waitFor();
+			await phone.waitForLoadState('networkidle');
+			const over = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+			assert(over <= 0, `${route} scrolls sideways by ${over}px`);
+			await screenshot(phone, `phone-${route}`);
+		}
 		await phone.close();
 	});
 

@@ -13,6 +13,7 @@ export function TimeSeries({ x, series, height = 220, label }) {
 		if (!el) return undefined;
 		const width = Math.max(280, el.clientWidth);
 		const bars = uPlot.paths.bars({ size: [0.8, 40] });
+		const steps = uPlot.paths.stepped({ align: 1 });
 		const scales = {};
 		const axes = [{ stroke: '#56606e', grid: { stroke: '#e6e9ee' }, ticks: { stroke: '#e6e9ee' } }];
 		series.forEach((s, i) => {
@@ -38,9 +39,9 @@ export function TimeSeries({ x, series, height = 220, label }) {
 					label: s.label,
 					scale: s.scale || `y${i}`,
 					stroke: s.color,
-					width: s.kind === 'bars' ? 0 : 2,
+					width: s.kind === 'bars' ? 0 : s.kind === 'area' ? 1 : 1.5,
 					fill: s.kind === 'bars' ? s.color : s.fill,
-					paths: s.kind === 'bars' ? bars : undefined,
+					paths: s.kind === 'bars' ? bars : steps,
 					points: { show: false },
 					value: (u, v) => (v == null ? '' : s.fmt ? s.fmt(v) : fmtNum(v)),
 				})),

@@ -96,11 +96,14 @@ export function AlertsView({ params }) {
 		const marks = {};
 		const added = [];
 		let newCount = 0;
+		const known = maxId.current;
 		for (const a of incoming) {
 			maxId.current = Math.max(maxId.current, a.id);
 			const old = byId.get(a.id);
 			if (old) {
 				if (changed(old, a)) { byId.set(a.id, a); marks[a.id] = 'updated'; }
+			} else if (a.id <= known) {
+				// an older alert updated elsewhere (another page of the list): not new
 			} else if (offset === 0) {
 				added.push(a);
 				marks[a.id] = 'new';

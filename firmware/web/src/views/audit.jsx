@@ -26,8 +26,8 @@ export function AuditView({ params }) {
 								<tr key={`${e.ts_us}-${i}`}>
 									<td data-label="Time" class="time" title={fmtAgo(e.ts_us)}>{fmtTime(e.ts_us)}</td>
 									<td data-label="User">{e.user || <span class="muted">–</span>}</td>
-									<td data-label="Action"><span class="tag">{e.action}</span></td>
-									<td data-label="Target">{auditTarget(e.target)}</td>
+									<td data-label="Action"><span class={`tag action-${/fail/.test(e.action) ? 'bad' : 'ok'}`} title={e.action}>{ACTIONS[e.action] || e.action}</span></td>
+									<td data-label="Target">{auditTarget(e.action, e.target)}</td>
 									<td data-label="Detail" class="detail-cell">{e.detail}</td>
 								</tr>
 							))}
@@ -41,9 +41,18 @@ export function AuditView({ params }) {
 	);
 }
 
-// "alert 12" / "alert:12" -> a link to the alert.
-function auditTarget(t) {
-	if (!t) return '';
-	const m = /^alerts?[:/ ]#?(\d+)$/i.exec(String(t));
-	return m ? <a href={`#/alerts/${m[1]}`}>{t}</a> : <span class="mono">{t}</span>;
+const ACTIONS = {
+	setup: 'Setup', setup_failed: 'Setup refused', login: 'Sign-in', login_failed: 'Sign-in failed',
+	logout: 'Sign-out', status: 'Status', ack: 'Acknowledge', note: 'Note', suppress: 'Suppress',
+	export: 'Export', user_add: 'User added',
+};
+const ALERT_ACTIONS = new Set(['status', 'ack', 'note', 'suppress']);
+
+// An alert's id (or "alert 12") -> a link to the alert.
+function auditTarget(action, t) {
+	if (t === null || t === undefined || t === '') return '';
+	const s = String(t);
+	const m = /^(?:alerts?[:/ ]#?)?(\d+)$/i.exec(s);
+	if (m && (ALERT_ACTIONS.has(action) || /^alert/i.test(s))) return <a href={`#/alerts/${m[1]}`}>alert {m[1]}</a>;
+	return <span class="mono">{s}</span>;
 }

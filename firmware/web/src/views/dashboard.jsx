@@ -16,8 +16,8 @@ export function DashboardView({ params }) {
 	const buckets = (data && data.buckets) || [];
 	const x = useMemo(() => buckets.map((b) => b.t_us / 1e6), [data]); // eslint-disable-line react-hooks/exhaustive-deps
 	const traffic = useMemo(() => [
-		{ label: 'Bytes', values: buckets.map((b) => b.bytes), color: '#3a7bd5', kind: 'bars', fmt: fmtBytes },
-		{ label: 'Flows', values: buckets.map((b) => b.flows), color: '#e07a1f', kind: 'line' },
+		{ label: 'Bytes', values: buckets.map((b) => b.bytes), color: '#3a7bd5', fill: 'rgba(58, 123, 213, 0.25)', kind: 'area', fmt: fmtBytes },
+		{ label: 'Flows', values: buckets.map((b) => b.flows), color: '#c2410c', kind: 'line' },
 	], [data]); // eslint-disable-line react-hooks/exhaustive-deps
 	const alerts = useMemo(() => [
 		{ label: 'Alerts', values: buckets.map((b) => b.alerts), color: '#c0392b', kind: 'bars' },
