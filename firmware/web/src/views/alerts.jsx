@@ -52,6 +52,13 @@ export function AlertsView({ params }) {
 			const alerts = d.alerts || [];
 			setList({ alerts, total: d.total || 0 });
 			maxId.current = alerts.reduce((m, a) => Math.max(m, a.id), maxId.current);
+			// Alerts with higher ids may sit on later pages (the list is sorted
+			// by last seen): learn the highest id now so that live updates
+			// mark only alerts that arrive from now on.
+			try {
+				const n = await api.get('alerts', { ...alertQuery(filters), since_id: maxId.current, limit: 500 });
+				maxId.current = (n.alerts || []).reduce((m, a) => Math.max(m, a.id), maxId.current);
+			} catch { /* the poll will tell */ }
 			setError(null);
 		} catch (e) {
 			setError(e);
