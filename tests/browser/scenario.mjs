@@ -12,7 +12,8 @@
 // Prints one "ok - ..." / "not ok - ..." line per check and
 // "scenario NAME: N passed, M failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,6 +32,26 @@ const TIMEOUT = 10000;
 mkdirSync(ART, { recursive: true });
 let passed = 0, failed = 0, shot = 0;
 const problems = []; // page errors, CSP violations
+const a11y = []; // accessibility violations found by axe-core
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's WCAG 2 A/AA rules on the page as it is; serious and critical
+// findings are kept for the final check.
+async function axe(page, where) {
+	try {
+		await page.evaluate(AXE);
+		const r = await page.evaluate(() => window.axe.run(document, {
+			runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+			resultTypes: ['violations'],
+		}).then((x) => x.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length, target: v.nodes[0] && v.nodes[0].target.join(' ') }))));
+		for (const v of r) {
+			if (v.impact === 'serious' || v.impact === 'critical') a11y.push(`${where}: ${v.id} (${v.impact}, ${v.n}x, e.g. ${v.target})`);
+			else console.log(`# ${NAME}: ${where}: axe ${v.impact}: ${v.id} (${v.n}x)`);
+		}
+	} catch (e) {
+		a11y.push(`${where}: axe could not run: ${e.message.split('\n')[0]}`);
+	}
+}
 
 async function check(name, fn) {
 	try {
@@ -83,6 +104,7 @@ try {
 		await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
 		await page.getByLabel('Password again').fill(PASSWORD);
 		await screenshot(page, 'setup');
+		await axe(page, 'setup');
 	});
 
 	await check('a wrong setup token is refused with the API message', async () => {
@@ -103,6 +125,7 @@ try {
 		await page.getByRole('button', { name: 'Sign in' }).click();
 		await page.locator('.error').waitFor();
 		await screenshot(page, 'login-failed');
+		await axe(page, 'sign-in');
 	});
 
 	await check('sign-in opens the alerts with the demo data', async () => {
@@ -112,6 +135,7 @@ try {
 		await page.getByRole('link', { name: FTP }).first().waitFor();
 		await page.getByRole('link', { name: new RegExp(PORTSCAN) }).first().waitFor();
 		await screenshot(page, 'alerts');
+		await axe(page, 'alerts');
 	});
 
 	await check('session cookie is HttpOnly, SameSite=Strict' + (HTTPS ? ', Secure' : ''), async () => {
@@ -197,6 +221,7 @@ try {
 		await item.waitFor();
 		assert((await item.innerText()).includes(USER), 'note without its user');
 		await screenshot(page, 'detail-note');
+		await axe(page, 'alert detail');
 	});
 
 	await check('suppress asks for a confirmation, cancel does nothing', async () => {
@@ -270,6 +295,7 @@ try {
 			await page.waitForLoadState('networkidle');
 			assert(await page.locator('.error').count() === 0, `error shown: ${await page.locator('.error').first().innerText().catch(() => '')}`);
 			await screenshot(page, route);
+			await axe(page, route);
 		});
 	}
 
@@ -303,6 +329,7 @@ try {
 		assert(m.thead === 'none', 'table header still shown');
 		assert(m.width <= 390, `card ${m.width}px wide`);
 		await screenshot(phone, 'phone-alerts');
+		await axe(phone, 'phone alerts');
 		await phone.getByRole('button', { name: 'Menu' }).click();
 		await phone.getByRole('link', { name: 'Dashboard' }).waitFor();
 		await screenshot(phone, 'phone-menu');
@@ -333,6 +360,10 @@ try {
 
 	await check('no CSP violation or script error on any page', async () => {
 		assert(problems.length === 0, problems.slice(0, 3).join(' | '));
+	});
+
+	await check('no serious accessibility violation (axe-core, WCAG 2.1 A/AA)', async () => {
+		assert(a11y.length === 0, a11y.slice(0, 4).join(' | '));
 	});
 } finally {
 	await context.close().catch(() => {});

@@ -2,6 +2,7 @@
 // Screenshots of a running page, for looking at the design:
 //   node tests/browser/shoot.mjs URL USER PASSWORD OUTDIR [WIDTHxHEIGHT] route...
 //   node tests/browser/shoot.mjs http://127.0.0.1:8080 admin 'secret pass' /tmp/shots 390x844 alerts alerts/3 dashboard
+// SHOOT_FULL=0: the viewport only (default: the whole page)
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ try {
 		await page.waitForLoadState('networkidle');
 		await page.waitForTimeout(300);
 		const file = join(out, `${r.replace(/[^a-z0-9]+/gi, '_')}-${size.width}.png`);
-		await page.screenshot({ path: file, fullPage: true });
+		await page.screenshot({ path: file, fullPage: process.env.SHOOT_FULL !== '0' });
 		console.log(file);
 	}
 } finally {

@@ -6,7 +6,8 @@ import { ENGINES, SEVERITY, STATUSES, fmtAgo, fmtTime, hostPort, rangeParams } f
 import { EngineTag, Empty, ErrorBox, Loading, PageTitle, Pager, SeverityBadge, StatusTag, toast } from '../components.jsx';
 import { RangeFields } from './filters.jsx';
 
-const LIMIT = 50;
+// shorter pages on phones, where every row is a tall card
+const LIMIT = window.matchMedia && window.matchMedia('(max-width: 700px)').matches ? 20 : 50;
 const POLL_MS = 5000;
 const FILTER_KEYS = ['range', 'from', 'to', 'severity', 'engine', 'sid', 'host', 'status', 'q'];
 

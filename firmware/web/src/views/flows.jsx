@@ -7,7 +7,8 @@ import { Empty, ErrorBox, Loading, PageTitle, Pager, Panel, useAsync } from '../
 import { BarList } from '../charts.jsx';
 import { RangeFields } from './filters.jsx';
 
-const LIMIT = 50;
+// shorter pages on phones, where every row is a tall card
+const LIMIT = window.matchMedia && window.matchMedia('(max-width: 700px)').matches ? 20 : 50;
 const KEYS = ['host', 'app', 'range', 'from', 'to'];
 
 // Everything nDPI found in a flow, as label/value pairs.
