@@ -71,7 +71,10 @@ else
   Q :=
 endif
 
-.PHONY: all run test test-unit test-integration test-asan test-arm64 test-corpus \
+
+.PHONY: bench-api
+.PHONY: all run web test test-unit test-integration test-web test-daemon test-browser \
+        test-asan test-arm64 test-corpus \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
 all: $(BUILD)/vigil
@@ -119,6 +122,19 @@ check-deps:
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
 
+# ---- the web page ------------------------------------------------------------
+# Built at build time with npm (Vite); the output is architecture-free and
+# always lands in build/web, whatever BUILD is.
+WEB_OUT  := $(CURDIR)/build/web
+WEB_SRCS := $(shell find firmware/web -path firmware/web/node_modules -prune -o -type f -print 2>/dev/null)
+
+web: $(WEB_OUT)/index.html
+
+$(WEB_OUT)/index.html: $(WEB_SRCS)
+	@echo "  NPM     firmware/web -> build/web"
+	$(Q)cd firmware/web && npm ci --no-audit --no-fund --loglevel=error && \
+	  VIGIL_WEB_OUT=$(WEB_OUT) npm run build --silent
+
 # ---- run -------------------------------------------------------------------
 # an office day, then a few attacks from the detection tests
 DEMO_PCAP := tests/fixtures/demo.pcap tests/detect/sig_header.pcap tests/detect/behav_portscan.pcap \
@@ -134,14 +150,15 @@ run: check-deps-build all
 
 # ---- tests -----------------------------------------------------------------
 test: check-deps
-	$(MAKE) --no-print-directory test-unit test-integration
+	$(MAKE) --no-print-directory test-unit test-integration test-web test-daemon
+	$(MAKE) --no-print-directory test-browser
 	$(MAKE) --no-print-directory test-valgrind
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-arm64
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
 	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
-	@echo "test suites (unit, integration, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
-	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 7 )) passed, 0 failed"
+	@echo "test suites (unit, integration, web, daemon, browser, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
+	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 13 )) passed, 0 failed"
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
@@ -149,14 +166,27 @@ test-unit: $(UNIT_BINS)
 test-integration: $(BUILD)/vigil
 	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/integration/run.sh
 
+# the web API through a real `vigil serve` (TCP and UNIX socket)
+test-web: $(BUILD)/vigil
+	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/web/run.sh
+
+# `vigil run`: replay, live capture on veth pairs in a network namespace,
+# SIGHUP, SIGTERM, retention, privilege drop (needs root for the live parts)
+test-daemon: $(BUILD)/vigil
+	@VIGIL="$(abspath $(BUILD)/vigil)" tests/daemon/run.sh
+
+# the page in Debian's Chromium, directly and through lighttpd + mod_mbedtls
+test-browser: $(BUILD)/vigil web
+	@VIGIL="$(abspath $(BUILD)/vigil)" VIGIL_WEB_OUT=$(WEB_OUT) tests/browser/run.sh
+
 # The whole suite (unit + integration) under AddressSanitizer and UBSan.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web
 
 # The arm64 build, unit + integration tests under qemu-user.
 test-arm64:
 	@tools/deps.sh check $(DEB_PKGS_ARM64) 2>/dev/null || tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
-	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration
+	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web
 
 # Real public captures (ndpiReader 4.2 agreement), under sanitizers.
 test-corpus:
@@ -166,6 +196,7 @@ test-corpus:
 # memcheck on real replays (errors, definite leaks)
 test-valgrind: $(BUILD)/vigil
 	@tests/valgrind.sh $(BUILD)/vigil
+	@VIGIL="$(abspath $(BUILD)/vigil)" tests/web/run.sh --valgrind
 
 cross:
 	@test -n "$(ARCH)" || { echo "usage: make cross ARCH=arm64|armhf"; exit 2; }
@@ -176,6 +207,11 @@ fixtures:
 
 bench: check-deps-build all
 	@tools/bench.sh $(BUILD)/vigil
+	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
+
+# the web API's latency alone (1M flows, 100k alerts)
+bench-api: all
+	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
 
 clean:
 	rm -rf build
@@ -187,9 +223,11 @@ help:
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
 	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"
-	@echo "  test-unit, test-integration, test-asan, test-arm64, test-corpus,"
-	@echo "  test-valgrind individual suites"
-	@echo "  bench         throughput and memory against ndpiReader on a large capture"
+	@echo "  test-unit, test-integration, test-web, test-daemon, test-browser,"
+	@echo "  test-valgrind, test-asan, test-arm64, test-corpus   individual suites"
+	@echo "  web           build the web page (npm, Vite) into build/web"
+	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
+	@echo "                detection with 1M indicators, web API latency (bench-api alone)"
 	@echo "  cross ARCH=arm64|armhf   cross-build into build/<arch>/"
 	@echo "  deps          install the Debian packages the build and tests need"
 	@echo "  fixtures      regenerate tests/fixtures/*.pcap with tools/gen_fixtures.py"
