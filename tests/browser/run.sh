@@ -87,7 +87,8 @@ if [ ! -f "$OUT/index.html" ] || [ -n "$(find firmware/web -path firmware/web/no
 fi
 [ -f "$OUT/index.html" ] || die "no $OUT/index.html"
 
-if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/axe-core" ] \
+	|| [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
 	( cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund ) >"$TMP/npm.log" 2>&1 \
 		|| { tail -20 "$TMP/npm.log"; die "npm ci in tests/browser failed"; }
 fi
