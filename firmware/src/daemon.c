@@ -1132,7 +1132,11 @@ static int shutdown_daemon(struct daemon *d)
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->swap_cv);
 	pthread_mutex_unlock(&d->swap_lock);
-	retention_halt(d->ret); /* it pauses the writer that closes now */
+	/* retention pauses the writer that closes now: commit the writer's
+	 * batch (so a pass does not wait for it), end the pass and the thread */
+	if (d->pl)
+		pipeline_flush_sinks(d->pl);
+	retention_halt(d->ret);
 	if (d->pl) {
 		apply_swap(d);
 		pipeline_drain(d->pl);

@@ -40,6 +40,7 @@ struct retention {
 	uint64_t now_us;                 /* under lock */
 	int warned_no_vacuum;
 	int paused;                      /* the writer is held (gate_hold) */
+	int gate_failed;                 /* it did not pause: this pass goes without */
 	double paused_since;
 };
 
@@ -92,7 +93,7 @@ static void gate_hold(struct retention *r)
 	struct timespec ts;
 	double now;
 
-	if (!r->gate.pause)
+	if (!r->gate.pause || r->gate_failed)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
@@ -102,6 +103,21 @@ static void gate_hold(struct retention *r)
 		r->gate.resume(r->gate.ctx);
 	r->paused = r->gate.pause(r->gate.ctx, GATE_TIMEOUT_MS) == 0;
 	r->paused_since = now;
+	/* an idle writer holds no batch for long: the rest of the pass goes
+	 * on without waiting for it again (the busy timeout covers a commit) */
+	if (!r->paused)
+		r->gate_failed = 1;
+}
+
+/* The thread was asked to stop: a running pass ends between chunks. */
+static int stop_requested(struct retention *r)
+{
+	int stop;
+
+	pthread_mutex_lock(&r->lock);
+	stop = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	return stop;
 }
 
 static void gate_release(struct retention *r)
@@ -149,54 +165,72 @@ static uint64_t delete_all(struct retention *r, const char *sql, int64_t arg)
 		n = write_sql(r, sql, arg, CHUNK);
 		if (n > 0)
 			total += (uint64_t)n;
-	} while (n == CHUNK);
+	} while (n == CHUNK && !stop_requested(r));
 	return total;
 }
 
-/* Rows to delete to free `over` bytes: the average row size of the table
- * says how many; at least 1, at most a chunk. Rows of the indexes are
- * counted in the average, so this rarely overshoots. */
-static int64_t rows_for(struct retention *r, const char *count_sql, int64_t used, int64_t over)
+/* Rows to delete to free `over` bytes at bytes_per_row; at least 1, at
+ * most a chunk and what the table has. */
+static int64_t rows_for(int64_t rows, double bytes_per_row, int64_t over)
 {
-	int64_t rows = query_i64(r, count_sql);
 	int64_t n;
 
-	if (rows <= 0 || used <= 0)
+	if (rows <= 0)
 		return 0;
-	n = (int64_t)((double)over / ((double)used / (double)rows)) + 1;
+	n = bytes_per_row > 0 ? (int64_t)((double)over / bytes_per_row) + 1 : CHUNK;
 	if (n > rows)
 		n = rows;
 	return n < 1 ? 1 : n > CHUNK ? CHUNK : n;
 }
 
 /* Remove the oldest flows (then, with no flow left, the oldest alerts)
- * while the pages in use exceed max_bytes. */
+ * while the pages in use exceed max_bytes. The first guess of the rows to
+ * delete is the average row size (indexes included); after that, what the
+ * deletes really gave back (a row frees less than its share until whole
+ * index pages empty), so it neither creeps nor overshoots. */
 static void enforce_size(struct retention *r, uint64_t max_bytes, struct retention_result *res)
 {
-	int64_t used, over, n, done;
+	int64_t used, start = used_bytes(r), over, n, done, rows, last_n = 1;
+	uint64_t deleted = 0;
+	int alerts = 0;
 
-	while ((used = used_bytes(r)) > (int64_t)max_bytes) {
+	while ((used = used_bytes(r)) > (int64_t)max_bytes && !stop_requested(r)) {
 		over = used - (int64_t)max_bytes;
-		/* ids grow with time and the oldest go first: the id range is
-		 * the row count without a scan of a big table */
-		n = rows_for(r, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM flows",
-			     used, over);
-		if (n > 0) {
-			done = write_sql(r, "DELETE FROM flows WHERE id IN "
-					 "(SELECT id FROM flows ORDER BY id LIMIT ?2)", 0, n);
-			if (done <= 0)
-				return;
-			res->flows_size += (uint64_t)done;
-			continue;
+		if (!alerts) {
+			/* ids grow with time and the oldest go first: the id
+			 * range is the row count without a scan of a big table */
+			rows = query_i64(r, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM flows");
+			if (rows <= 0) {
+				alerts = 1; /* no flow left: the alerts go, oldest first */
+				deleted = 0;
+				start = used;
+				continue;
+			}
+		} else {
+			rows = query_i64(r, "SELECT count(*) FROM alerts");
+			if (rows <= 0)
+				return; /* nothing left to delete: the schema alone is bigger */
 		}
-		n = rows_for(r, "SELECT count(*) FROM alerts", used, over);
-		if (n <= 0)
-			return; /* nothing left to delete: the schema alone is bigger */
-		done = write_sql(r, "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts "
-				 "ORDER BY last_seen_us, id LIMIT ?2)", 0, n);
+		if (!deleted)
+			n = rows_for(rows, (double)used / (double)rows, over);
+		else if (start > used)
+			n = rows_for(rows, (double)(start - used) / (double)deleted, over);
+		else
+			n = last_n * 2 < rows ? last_n * 2 : rows; /* no progress yet */
+		if (n > CHUNK)
+			n = CHUNK;
+		last_n = n;
+		done = write_sql(r, alerts ? "DELETE FROM alerts WHERE id IN (SELECT id FROM "
+				 "alerts ORDER BY last_seen_us, id LIMIT ?2)"
+				 : "DELETE FROM flows WHERE id IN "
+				 "(SELECT id FROM flows ORDER BY id LIMIT ?2)", 0, n);
 		if (done <= 0)
 			return;
-		res->alerts_size += (uint64_t)done;
+		deleted += (uint64_t)done;
+		if (alerts)
+			res->alerts_size += (uint64_t)done;
+		else
+			res->flows_size += (uint64_t)done;
 	}
 }
 
@@ -221,6 +255,7 @@ static int run_pass(struct retention *r, const struct retention_limits *lim, uin
 		    struct retention_result *res)
 {
 	memset(res, 0, sizeof *res);
+	r->gate_failed = 0;
 	res->bytes_before = disk_bytes(r);
 	/* now_us 0: the daemon has no time yet; ages wait for one */
 	if (lim->flow_max_age_s && now_us > (uint64_t)lim->flow_max_age_s * US)
@@ -357,6 +392,9 @@ static void stop_thread(struct retention *r)
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
 	r->started = 0;
+	pthread_mutex_lock(&r->lock);
+	r->stop = 0; /* for retention_run_now */
+	pthread_mutex_unlock(&r->lock);
 }
 
 void retention_halt(struct retention *r)
