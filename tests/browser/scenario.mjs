@@ -332,6 +332,9 @@ try {
 		await axe(phone, 'phone alerts');
 		await phone.getByRole('button', { name: 'Menu' }).click();
 		await phone.getByRole('link', { name: 'Dashboard' }).waitFor();
+		const nav = await phone.locator('#mainnav').boundingBox();
+		const brand = await phone.locator('.brand-link').boundingBox();
+		assert(nav && brand && nav.y >= brand.y + brand.height - 1 && nav.width >= 340, `the open menu is not a full-width list below the bar: ${JSON.stringify(nav)}`);
 		await screenshot(phone, 'phone-menu');
 		await phone.goto(`${BASE}${detailUrl ? new URL(detailUrl).pathname + new URL(detailUrl).hash : '/#/alerts'}`);
 		await phone.locator('.rule-text').waitFor();
