@@ -187,6 +187,13 @@ class Netns:
         self.ok = False
 
     def __enter__(self):
+        try:
+            return self.setup()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def setup(self):
         self.cleanup()
         sh("ip", "netns", "add", NS)
         sh("ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", NS_IF,
