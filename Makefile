@@ -72,7 +72,7 @@ else
 endif
 
 
-.PHONY: bench-api
+.PHONY: bench-api demo
 .PHONY: all run web test test-unit test-integration test-web test-daemon test-browser \
         test-asan test-arm64 test-corpus \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
@@ -141,7 +141,19 @@ DEMO_PCAP := tests/fixtures/demo.pcap tests/detect/sig_header.pcap tests/detect/
              tests/detect/behav_bruteforce.pcap tests/detect/behav_beacon.pcap \
              tests/detect/behav_dns_tunnel.pcap tests/detect/sig_app.pcap
 
-run: check-deps-build all
+# The appliance on this machine: `vigil run` with the development
+# configuration (demo captures replayed in a loop at recorded speed, rules
+# from rules/default, database and state in build/dev, the page on
+# http://127.0.0.1:8080). Ctrl-C stops it cleanly.
+run: check-deps-build all web
+	@mkdir -p build/dev
+	@echo "vigil: starting; the page will be on http://127.0.0.1:8080 (loopback only)."
+	@if [ -f build/dev/vigil.sqlite ] && [ ! -e build/dev/setup-token ]; then \
+	 echo "vigil: the admin password was set earlier (rm -rf build/dev to start over)"; fi
+	$(BUILD)/vigil run -c firmware/etc/vigil-dev.conf
+
+# The demo captures through `vigil replay` and a printed summary, no daemon.
+demo: check-deps-build all
 	@rm -f $(BUILD)/demo.sqlite $(BUILD)/demo.sqlite-wal $(BUILD)/demo.sqlite-shm
 	$(BUILD)/vigil replay --rules rules/default --eve $(BUILD)/demo.eve.json --db $(BUILD)/demo.sqlite -q $(DEMO_PCAP)
 	$(BUILD)/vigil summary --db $(BUILD)/demo.sqlite
@@ -158,7 +170,7 @@ test: check-deps
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
 	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
 	@echo "test suites (unit, integration, web, daemon, browser, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
-	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 13 )) passed, 0 failed"
+	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 15 )) passed, 0 failed"
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
@@ -173,7 +185,7 @@ test-web: $(BUILD)/vigil
 # `vigil run`: replay, live capture on veth pairs in a network namespace,
 # SIGHUP, SIGTERM, retention, privilege drop (needs root for the live parts)
 test-daemon: $(BUILD)/vigil
-	@VIGIL="$(abspath $(BUILD)/vigil)" tests/daemon/run.sh
+	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/daemon/run.sh
 
 # the page in Debian's Chromium, directly and through lighttpd + mod_mbedtls
 test-browser: $(BUILD)/vigil web
@@ -181,12 +193,12 @@ test-browser: $(BUILD)/vigil web
 
 # The whole suite (unit + integration) under AddressSanitizer and UBSan.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon
 
 # The arm64 build, unit + integration tests under qemu-user.
 test-arm64:
 	@tools/deps.sh check $(DEB_PKGS_ARM64) 2>/dev/null || tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
-	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web
+	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web test-daemon
 
 # Real public captures (ndpiReader 4.2 agreement), under sanitizers.
 test-corpus:
@@ -219,7 +231,9 @@ clean:
 help:
 	@echo "vigil $(VERSION) - make targets:"
 	@echo "  all           build build/vigil (default)"
-	@echo "  run           replay the bundled demo capture with the default rules, print a summary"
+	@echo "  run           the appliance here: vigil run with the development configuration,"
+	@echo "                the page on http://127.0.0.1:8080 (prints the setup token)"
+	@echo "  demo          replay the demo captures with the default rules, print a summary"
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
 	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"

@@ -1114,7 +1114,6 @@ static int start_stages(struct daemon *d)
 			log_error("web: %s", err);
 			return -1;
 		}
-		log_info("web: listening on %s", c->listen);
 	}
 	return 0;
 }
@@ -1209,16 +1208,26 @@ int cmd_run(int argc, char **argv)
 	struct daemon *d;
 	struct passwd *pw = NULL;
 
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt(argc, argv, "+c:nh")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'n': check = 1; break;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "vigil run: %s '-%c' (see -h)\n",
-				optopt == 'c' ? "missing file after" : "unknown option", optopt);
+			if (optopt == 'c')
+				fprintf(stderr, "vigil run: missing file after -c (see --help)\n");
+			else
+				fprintf(stderr, "vigil run: unknown option '%s' (see --help)\n",
+					argv[optind - 1]);
 			return 2;
 		}
 	}

@@ -1429,8 +1429,18 @@ static void csv_field(struct line *j, sqlite3_stmt *st, int i, int last)
 
 static void export_csv_row(struct export *x)
 {
-	for (int i = 0; i < ALERT_NCOLS; i++)
+	for (int i = 0; i < ALERT_NCOLS; i++) {
+		/* proto by name, as the JSON API gives it */
+		if (strcmp(sqlite3_column_name(x->st, i), "proto") == 0 &&
+		    sqlite3_column_type(x->st, i) == SQLITE_INTEGER) {
+			char pb[8];
+			const char *name = proto_name(sqlite3_column_int(x->st, i), pb);
+			buf_put(&x->out, name, strlen(name));
+			buf_put(&x->out, i == ALERT_NCOLS - 1 ? "\r\n" : ",", i == ALERT_NCOLS - 1 ? 2 : 1);
+			continue;
+		}
 		csv_field(&x->out, x->st, i, i == ALERT_NCOLS - 1);
+	}
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
