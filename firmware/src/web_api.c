@@ -458,6 +458,7 @@ static int qb_prepare(struct qb *q, sqlite3 *db, sqlite3_stmt **st)
 	return 0;
 }
 
+
 /* ---- writing rows ---------------------------------------------------------------------------- */
 
 static const char *proto_name(int p, char buf[8])
@@ -524,6 +525,31 @@ static void emit_row(struct json *j, sqlite3_stmt *st, int first, int n)
 	for (int i = first; i < first + n; i++)
 		emit_column(j, st, i);
 	json_obj_end(j);
+}
+
+/* A page of a list: {"total": total, key: [rows of the query]}. */
+static void answer_page(struct web_req *r, struct qb *q, int64_t total, const char *key,
+			int ncols)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (qb_prepare(q, r->db, &st) != 0) {
+		db_error(r);
+		return;
+	}
+	web_ok_begin(r, 200);
+	json_key(&r->out, "total");
+	json_i64(&r->out, total);
+	json_key(&r->out, key);
+	json_arr_begin(&r->out);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		emit_row(&r->out, st, 0, ncols);
+	json_arr_end(&r->out);
+	json_obj_end(&r->out);
+	if (rc != SQLITE_DONE)
+		db_error(r);
+	sqlite3_finalize(st);
 }
 
 #define ALERT_COLS "id, engine, gid, sid, rev, signature, category, classtype, severity," \
@@ -797,9 +823,7 @@ static void h_alerts(struct web_req *r)
 {
 	struct alert_filter f;
 	struct qb q;
-	sqlite3_stmt *st = NULL;
 	int64_t total = 0;
-	int rc;
 
 	if (alert_filter_parse(r, &f, 1) != 0)
 		return;
@@ -820,22 +844,7 @@ static void h_alerts(struct web_req *r)
 	       " ORDER BY last_seen_us DESC, id DESC");
 	qb_int(&q, f.limit);
 	qb_int(&q, f.offset);
-	if (qb_prepare(&q, r->db, &st) != 0) {
-		db_error(r);
-		return;
-	}
-	web_ok_begin(r, 200);
-	json_key(&r->out, "total");
-	json_i64(&r->out, total);
-	json_key(&r->out, "alerts");
-	json_arr_begin(&r->out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		emit_row(&r->out, st, 0, ALERT_NCOLS);
-	json_arr_end(&r->out);
-	json_obj_end(&r->out);
-	if (rc != SQLITE_DONE)
-		db_error(r);
-	sqlite3_finalize(st);
+	answer_page(r, &q, total, "alerts", ALERT_NCOLS);
 }
 
 /* ---- GET /api/alerts/{id} ------------------------------------------------------------------------- */
@@ -1694,8 +1703,7 @@ static void h_flows(struct web_req *r)
 	static const char *const params[] = { "host", "app", "from", "to", "limit", "offset", NULL };
 	char host[64] = "", app[72] = "", app_top[72];
 	int64_t from = 0, to = 0, limit = LIST_LIMIT_DEFAULT, offset = 0, total = 0;
-	int has_from, has_to, rc;
-	sqlite3_stmt *st = NULL;
+	int has_from, has_to;
 	struct qb q;
 
 	if (web_params_check(r, params) != 0 || param_host(r, "host", host, sizeof host) < 0 ||
@@ -1733,22 +1741,7 @@ static void h_flows(struct web_req *r)
 	qb_sql(&q, " ORDER BY start_us DESC, id DESC LIMIT ? OFFSET ?");
 	qb_int(&q, limit);
 	qb_int(&q, offset);
-	if (qb_prepare(&q, r->db, &st) != 0) {
-		db_error(r);
-		return;
-	}
-	web_ok_begin(r, 200);
-	json_key(&r->out, "total");
-	json_i64(&r->out, total);
-	json_key(&r->out, "flows");
-	json_arr_begin(&r->out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		emit_row(&r->out, st, 0, FLOW_NCOLS);
-	json_arr_end(&r->out);
-	json_obj_end(&r->out);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		db_error(r);
+	answer_page(r, &q, total, "flows", FLOW_NCOLS);
 }
 
 /* from/to of the dashboard and top talkers: as given; a missing "to" is
