@@ -552,6 +552,27 @@ static void answer_page(struct web_req *r, struct qb *q, int64_t total, const ch
 	sqlite3_finalize(st);
 }
 
+/* key: [rows of sql], whose ?1 and ?2 are the time range. 0, or -1 on a
+ * database error (the caller answers it). */
+static int emit_range_rows(struct web_req *r, const char *key, const char *sql, int64_t from,
+			   int64_t to, int ncols)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	json_key(&r->out, key);
+	json_arr_begin(&r->out);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		emit_row(&r->out, st, 0, ncols);
+	json_arr_end(&r->out);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 #define ALERT_COLS "id, engine, gid, sid, rev, signature, category, classtype, severity," \
 	" detector, ioc_kind, ioc_indicator, ioc_list, src_ip, dest_ip, proto, src_port," \
 	" dest_port, app_proto, count, first_seen_us, last_seen_us, status"
@@ -1922,36 +1943,14 @@ static void h_dashboard(struct web_req *r)
 	}
 	json_arr_end(&r->out);
 
-	json_key(&r->out, "apps");
-	json_arr_begin(&r->out);
-	if (sqlite3_prepare_v2(r->db, "SELECT app_proto AS app, count(*) AS flows,"
-			       " sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
-			       " WHERE start_us BETWEEN ?1 AND ?2 GROUP BY app_proto"
-			       " ORDER BY 2 DESC, 1 LIMIT 10", -1, &st, NULL) != SQLITE_OK)
+	if (emit_range_rows(r, "apps", "SELECT app_proto AS app, count(*) AS flows,"
+			    " sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
+			    " WHERE start_us BETWEEN ?1 AND ?2 GROUP BY app_proto"
+			    " ORDER BY 2 DESC, 1 LIMIT 10", from, to, 3) != 0 ||
+	    emit_range_rows(r, "top_alerting_hosts", "SELECT src_ip AS host, count(*) AS alerts"
+			    " FROM alerts WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY src_ip"
+			    " ORDER BY 2 DESC, 1 LIMIT 10", from, to, 2) != 0)
 		goto fail;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		emit_row(&r->out, st, 0, 3);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	json_arr_end(&r->out);
-
-	json_key(&r->out, "top_alerting_hosts");
-	json_arr_begin(&r->out);
-	if (sqlite3_prepare_v2(r->db, "SELECT src_ip AS host, count(*) AS alerts FROM alerts"
-			       " WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY src_ip"
-			       " ORDER BY 2 DESC, 1 LIMIT 10", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		emit_row(&r->out, st, 0, 2);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	json_arr_end(&r->out);
 
 	if (sqlite3_prepare_v2(r->db, "SELECT severity, count(*) FROM alerts"
 			       " WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY severity", -1, &st,
