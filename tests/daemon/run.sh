@@ -13,6 +13,13 @@ cd "$(dirname "$0")/../.." || exit 1
 export VIGIL
 PY=${PYTHON:-python3}
 [ -x /usr/bin/python3 ] && [ -z "$PYTHON" ] && PY=/usr/bin/python3
+# One run at a time on a machine: the live checks use a fixed veth pair
+# (veth-v0, 10.123.0.0/24) in the root namespace, so two checkouts
+# running this suite at once would pull it from under each other.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"${TMPDIR:-/tmp}/vigil-daemon-suite.lock"
+	flock 9
+fi
 # the namespace the checks make; removed whatever happens to them
 VIGIL_NETNS=vigiltest$$
 export VIGIL_NETNS
