@@ -154,6 +154,16 @@ static const char schema_v3[] =
 	/* the alert list's filters, counted from the index alone */
 	"CREATE INDEX alerts_triage ON alerts(status, severity, engine, last_seen_us);";
 
+/* Version 3 -> 4: accounts can be revoked. disabled_us: when an admin
+ * disabled the account (NULL: enabled; a disabled account cannot sign in
+ * and has no sessions); last_login_us: the last successful sign-in;
+ * must_change: the password was set by an admin (new account, reset) or
+ * the console, and its owner must choose their own before anything else. */
+static const char schema_v4[] =
+	"ALTER TABLE users ADD COLUMN disabled_us INTEGER;"
+	"ALTER TABLE users ADD COLUMN last_login_us INTEGER;"
+	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;";
+
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
  * heals on the next open). */
@@ -171,6 +181,7 @@ static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -167,7 +167,11 @@ static void test_schema(void **state)
 	/* schema 3: the web stage's tables */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 				   " AND name IN ('users', 'sessions', 'audit', 'alert_notes', 'setup')"), 5);
-	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "3");
+	/* schema 4: accounts can be disabled, remember the last sign-in and
+	 * whether the password must be changed */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE"
+				   " name IN ('disabled_us', 'last_login_us', 'must_change')"), 3);
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "4");
 	/* alerted flows are indexed by flow_id (partial index) */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
 				   " type = 'index' AND name = 'flows_alerted'"), 1);
@@ -369,6 +373,45 @@ static void test_migrate_from_v1(void **state)
 	/* ... and through schema 3: the web stage's tables, empty */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM users"), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM alert_notes"), 0);
+	sqlite3_close(db);
+}
+
+/* A database of schema 3 (accounts without the revocation columns) keeps
+ * its accounts and sessions through the step to 4: enabled, no password
+ * change due. */
+static void test_migrate_from_v3(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = NULL;
+	char err[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+
+	assert_non_null(s);
+	assert_int_equal(store_close(s), 0);
+	/* back to schema 3: the users table as it was, without
+	 * the three columns (DROP COLUMN needs SQLite >= 3.35) */
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"ALTER TABLE users DROP COLUMN disabled_us;"
+		"ALTER TABLE users DROP COLUMN last_login_us;"
+		"ALTER TABLE users DROP COLUMN must_change;"
+		"DELETE FROM meta WHERE key = 'migration_4_at';"
+		"UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+		"INSERT INTO users VALUES ('ana', '$y$x', 'analyst', 5);"
+		"INSERT INTO sessions VALUES ('abc', 'ana', 'c', 5, 6);"
+		"PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(f->db, 0, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_close(s), 0);
+	db = open_reader(f->db);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM users WHERE username = 'ana' AND"
+				   " role = 'analyst' AND disabled_us IS NULL AND last_login_us IS NULL"
+				   " AND must_change = 0"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sessions WHERE username = 'ana'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM meta WHERE key = 'migration_4_at'"), 1);
 	sqlite3_close(db);
 }
 
@@ -798,6 +841,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_aggregated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
