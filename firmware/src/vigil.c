@@ -24,6 +24,8 @@ static void usage(FILE *out)
 		"                             validate rule sets, print what they hold\n"
 		"  serve --db FILE --listen ADDR --state-dir DIR [--static DIR]\n"
 		"                             the web page and API for a database, no capture\n"
+		"  user list|reset-password [NAME]\n"
+		"                             the page's accounts from the console\n"
 		"  version                    print the version\n"
 		"Run 'vigil COMMAND --help' for a command's options; see vigil(8).\n");
 }
@@ -146,6 +148,8 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return web_cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "user") == 0)
+		return web_cmd_user(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("vigil %s (%s)\n", VIGIL_VERSION, VIGIL_GITREV);
 		return 0;

@@ -4,7 +4,8 @@
  *
  * Owns: the listening socket, request bodies (64 KiB at most), the router
  * (the one place that decides, from the flags of web_routes[], which
- * requests need a session, a CSRF token or the admin role), the pool of
+ * requests need a session, a CSRF token or the admin role, and which a
+ * session with a password change due may use), the pool of
  * store connections the handlers use, the static files of the page and
  * the headers every answer carries.
  */
@@ -15,6 +16,7 @@
 #include "web_auth.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -177,12 +179,26 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, unsigned status
 /* ---- the router --------------------------------------------------------------------- */
 
 /* Does url match pattern? {id} matches a run of decimal digits; *id gets
- * its value, or -1 when it does not fit in 63 bits. */
-static int route_match(const char *pattern, const char *url, int64_t *id)
+ * its value, or -1 when it does not fit in 63 bits. {name} matches a
+ * username (1-64 of the characters usernames are made of) into name. */
+static int route_match(const char *pattern, const char *url, int64_t *id,
+		       char name[AUTH_USER_BUF])
 {
 	const char *p = pattern, *u = url;
 
 	while (*p && *u) {
+		if (strncmp(p, "{name}", 6) == 0) {
+			size_t n = 0;
+			while (u[n] && (isalnum((unsigned char)u[n]) || strchr("._@-", u[n])))
+				n++;
+			if (n == 0 || n > AUTH_USERNAME_MAX)
+				return 0;
+			memcpy(name, u, n);
+			name[n] = '\0';
+			u += n;
+			p += 6;
+			continue;
+		}
 		if (strncmp(p, "{id}", 4) == 0) {
 			const char *s = u;
 			int64_t v = 0;
@@ -250,14 +266,17 @@ static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, con
 	char allow[64] = "";
 	struct web_req r;
 	int64_t id = 0;
+	char name[AUTH_USER_BUF] = "";
 
 	for (size_t i = 0; i < web_n_routes; i++) {
 		int64_t rid = 0;
-		if (!route_match(web_routes[i].pattern, url, &rid))
+		char rname[AUTH_USER_BUF] = "";
+		if (!route_match(web_routes[i].pattern, url, &rid, rname))
 			continue;
 		if (strcmp(web_routes[i].method, method) == 0) {
 			route = &web_routes[i];
 			id = rid;
+			memcpy(name, rname, sizeof name);
 			break;
 		}
 		if (!strstr(allow, web_routes[i].method))
@@ -283,6 +302,7 @@ static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, con
 	r.body = cs->body ? cs->body : "";
 	r.body_len = cs->len;
 	r.id = id;
+	memcpy(r.name, name, sizeof r.name);
 	client_address(w, conn, r.client, sizeof r.client);
 	r.db = pool_get(w);
 	if (!r.db)
@@ -303,6 +323,11 @@ static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, con
 		if ((route->flags & WEB_ADMIN) && strcmp(r.sess.role, "admin") != 0) {
 			pool_put(w, r.db);
 			return answer_error(conn, 403, NULL, "only an admin may do this");
+		}
+		if (r.sess.must_change && !(route->flags & WEB_PWCHANGE)) {
+			pool_put(w, r.db);
+			return answer_error(conn, 403, NULL,
+					    "choose your own password first (POST /api/me/password)");
 		}
 	}
 	r.status = 500;

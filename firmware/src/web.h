@@ -51,5 +51,7 @@ void web_stop(struct web *w);
 /* `vigil serve`: the web for an existing database, without capture
  * (web_cmd.c). Returns the exit status. */
 int web_cmd_serve(int argc, char **argv);
+/* `vigil user`: the accounts from the console (web_user_cmd.c). */
+int web_cmd_user(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include "homenet.h"
 #include "log.h"
 #include "web_auth.h"
+#include "web_users.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -708,6 +709,7 @@ static void h_routes(struct web_req *r)
 		json_kstr(&r->out, "path", web_routes[i].pattern);
 		json_kbool(&r->out, "session", !(web_routes[i].flags & WEB_PUBLIC));
 		json_kbool(&r->out, "admin", (web_routes[i].flags & WEB_ADMIN) != 0);
+		json_kbool(&r->out, "password_change", (web_routes[i].flags & WEB_PWCHANGE) != 0);
 		json_obj_end(&r->out);
 	}
 	json_arr_end(&r->out);
@@ -2072,93 +2074,6 @@ static void h_system(struct web_req *r)
 	json_obj_end(j);
 }
 
-/* ---- users ----------------------------------------------------------------------------------------------- */
-
-static void h_users(struct web_req *r)
-{
-	static const char *const none[] = { NULL };
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (web_params_check(r, none) != 0)
-		return;
-	if (sqlite3_prepare_v2(r->db, "SELECT username, role, created_us FROM users ORDER BY username",
-			       -1, &st, NULL) != SQLITE_OK) {
-		db_error(r);
-		return;
-	}
-	web_ok_begin(r, 200);
-	json_key(&r->out, "users");
-	json_arr_begin(&r->out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		emit_row(&r->out, st, 0, 3);
-	json_arr_end(&r->out);
-	json_obj_end(&r->out);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		db_error(r);
-}
-
-static void h_users_add(struct web_req *r)
-{
-	static const char *const keys[] = { "username", "password", "role", NULL };
-	char user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], role[16], hash[256];
-	sqlite3_stmt *st = NULL;
-	uint64_t now = web_now_us();
-	int rc;
-
-	if (web_body_object(r, keys) != 0 ||
-	    web_body_str(r, "username", user, sizeof user, AUTH_USERNAME_MAX, 1) != 1 ||
-	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1 ||
-	    web_body_str(r, "role", role, sizeof role, 10, 1) != 1)
-		goto out;
-	if (!auth_valid_username(user)) {
-		web_error(r, 400, "username: 1-%d letters, digits or ._@-", AUTH_USERNAME_MAX);
-		goto out;
-	}
-	if (!auth_valid_role(role)) {
-		web_error(r, 400, "role: expected admin or analyst");
-		goto out;
-	}
-	if (strlen(pw) < AUTH_PASSWORD_MIN) {
-		web_error(r, 400, "password: at least %d characters", AUTH_PASSWORD_MIN);
-		goto out;
-	}
-	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
-		web_error(r, 500, "cannot hash the password");
-		goto out;
-	}
-	if (sqlite3_prepare_v2(r->db, "INSERT INTO users (username, hash, role, created_us)"
-			       " VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
-		db_error(r);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT || sqlite3_extended_errcode(r->db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		web_error(r, 409, "user '%s' exists already", user);
-		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		db_error(r);
-		goto out;
-	}
-	web_audit(r->db, r->sess.user, "user_add", user, role);
-	log_info("web: %s added user '%s' (%s)", r->sess.user, user, role);
-	web_ok_begin(r, 201);
-	json_kstr(&r->out, "username", user);
-	json_kstr(&r->out, "role", role);
-	json_key(&r->out, "created_us");
-	json_u64(&r->out, now);
-	json_obj_end(&r->out);
-out:
-	explicit_bzero(pw, sizeof pw);
-}
-
 /* ---- the routes --------------------------------------------------------------------------------------------- */
 
 /* Literal paths before {id} patterns of the same shape (the router takes
@@ -2167,8 +2082,9 @@ const struct web_route web_routes[] = {
 	{ "GET",  "/api/setup",                 auth_h_setup_get,  WEB_PUBLIC },
 	{ "POST", "/api/setup",                 auth_h_setup_post, WEB_PUBLIC },
 	{ "POST", "/api/login",                 auth_h_login,      WEB_PUBLIC },
-	{ "POST", "/api/logout",                auth_h_logout,     0 },
-	{ "GET",  "/api/me",                    auth_h_me,         0 },
+	{ "POST", "/api/logout",                auth_h_logout,     WEB_PWCHANGE },
+	{ "GET",  "/api/me",                    auth_h_me,         WEB_PWCHANGE },
+	{ "POST", "/api/me/password",           auth_h_me_password, WEB_PWCHANGE },
 	{ "GET",  "/api/routes",                h_routes,          0 },
 	{ "GET",  "/api/alerts",                h_alerts,          0 },
 	{ "GET",  "/api/alerts/export.csv",     h_export_csv,      0 },
@@ -2183,8 +2099,13 @@ const struct web_route web_routes[] = {
 	{ "GET",  "/api/flows/top-talkers",     h_top_talkers,     0 },
 	{ "GET",  "/api/dashboard",             h_dashboard,       0 },
 	{ "GET",  "/api/system",                h_system,          0 },
-	{ "GET",  "/api/users",                 h_users,           WEB_ADMIN },
-	{ "POST", "/api/users",                 h_users_add,       WEB_ADMIN },
+	{ "GET",  "/api/users",                 users_h_list,      WEB_ADMIN },
+	{ "POST", "/api/users",                 users_h_add,       WEB_ADMIN },
+	{ "POST", "/api/users/{name}/disable",  users_h_disable,   WEB_ADMIN },
+	{ "POST", "/api/users/{name}/enable",   users_h_enable,    WEB_ADMIN },
+	{ "POST", "/api/users/{name}/role",     users_h_role,      WEB_ADMIN },
+	{ "POST", "/api/users/{name}/password", users_h_password,  WEB_ADMIN },
+	{ "POST", "/api/users/{name}/delete",   users_h_delete,    WEB_ADMIN },
 };
 
 const size_t web_n_routes = sizeof web_routes / sizeof web_routes[0];

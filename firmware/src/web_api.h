@@ -44,6 +44,8 @@ struct web_session {
 	char user[AUTH_USER_BUF];
 	char role[16];
 	char csrf[65];
+	int must_change;          /* the password was set by someone else:
+				   * only WEB_PWCHANGE routes until it is changed */
 };
 
 /* One API request and its answer. */
@@ -54,6 +56,7 @@ struct web_req {
 	const char *body;         /* NUL-terminated; "" when there is none */
 	size_t body_len;
 	int64_t id;               /* {id} of the path, when the route has one */
+	char name[AUTH_USER_BUF]; /* {name} of the path (a username), when it has one */
 	sqlite3 *db;              /* a connection of the pool, for this request */
 	struct web_session sess;  /* valid for routes that need a session */
 	char client[64];          /* source address (throttling, audit) */
@@ -68,11 +71,15 @@ struct web_req {
 
 typedef void (*web_handler_fn)(struct web_req *r);
 
-enum { WEB_PUBLIC = 1, WEB_ADMIN = 2 };
+/* WEB_PWCHANGE: allowed to a session whose password must be changed
+ * first (sign out, who am I, change it); every other route answers 403 to
+ * such a session. */
+enum { WEB_PUBLIC = 1, WEB_ADMIN = 2, WEB_PWCHANGE = 4 };
 
 struct web_route {
 	const char *method;
-	const char *pattern;      /* "/api/alerts/{id}/status": {id} = decimal number */
+	const char *pattern;      /* "/api/alerts/{id}/status": {id} = decimal number,
+				   * "/api/users/{name}/role": {name} = a username */
 	web_handler_fn handler;
 	int flags;
 };

@@ -195,7 +195,7 @@ int auth_valid_username(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > AUTH_USERNAME_MAX)
+	if (n == 0 || n > AUTH_USERNAME_MAX || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return 0;
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("._@-", *p))
@@ -206,6 +206,18 @@ int auth_valid_username(const char *name)
 int auth_valid_role(const char *role)
 {
 	return strcmp(role, "admin") == 0 || strcmp(role, "analyst") == 0;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const char *auth_password_problem(const char *pw)
+{
+	if (strlen(pw) < AUTH_PASSWORD_MIN)
+		return "password: at least " STR(AUTH_PASSWORD_MIN) " characters";
+	if (strlen(pw) > AUTH_PASSWORD_MAX * 4)   /* UTF-8: 4 bytes a character at most */
+		return "password: at most " STR(AUTH_PASSWORD_MAX) " characters";
+	return NULL;
 }
 
 /* ---- setup token ---------------------------------------------------------------- */
@@ -336,14 +348,15 @@ int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
 {
 	sqlite3_stmt *st = NULL;
 	uint64_t now = web_now_us(), seen = 0;
-	int found = 0;
+	int found = 0, disabled = 0;
 
 	memset(s, 0, sizeof *s);
 	if (!cookie || !valid_hex(cookie, 64))
 		return 0;
 	auth_sha256_hex(cookie, s->id_hash);
 	if (sqlite3_prepare_v2(db,
-			"SELECT s.username, u.role, s.csrf, s.seen_us FROM sessions s"
+			"SELECT s.username, u.role, s.csrf, s.seen_us, u.disabled_us IS NOT NULL,"
+			" u.must_change FROM sessions s"
 			" JOIN users u ON u.username = s.username WHERE s.id = ?",
 			-1, &st, NULL) != SQLITE_OK)
 		return 0;
@@ -353,12 +366,16 @@ int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
 		snprintf(s->role, sizeof s->role, "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(s->csrf, sizeof s->csrf, "%s", (const char *)sqlite3_column_text(st, 2));
 		seen = (uint64_t)sqlite3_column_int64(st, 3);
+		disabled = sqlite3_column_int(st, 4);
+		s->must_change = sqlite3_column_int(st, 5) != 0;
 		found = 1;
 	}
 	sqlite3_finalize(st);
 	if (!found)
 		return 0;
-	if (seen + (uint64_t)AUTH_SESSION_IDLE_S * 1000000 < now) {
+	/* disabling ends the sessions in the same transaction; this is the
+	 * second lock on the door */
+	if (disabled || seen + (uint64_t)AUTH_SESSION_IDLE_S * 1000000 < now) {
 		if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, s->id_hash, -1, SQLITE_STATIC);
 			sqlite3_step(st);
@@ -379,7 +396,7 @@ int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
 }
 
 /* A new session for user: its cookie value into cookie_id (65 bytes). */
-static int session_create(sqlite3 *db, const char *user, const char *role,
+static int session_create(sqlite3 *db, const char *user, const char *role, int must_change,
 			  struct web_session *s, char cookie_id[65])
 {
 	sqlite3_stmt *st = NULL;
@@ -395,6 +412,7 @@ static int session_create(sqlite3 *db, const char *user, const char *role,
 	auth_sha256_hex(cookie_id, s->id_hash);
 	snprintf(s->user, sizeof s->user, "%s", user);
 	snprintf(s->role, sizeof s->role, "%s", role);
+	s->must_change = must_change;
 	explicit_bzero(raw, sizeof raw);
 
 	/* expired sessions go when someone logs in */
@@ -415,6 +433,138 @@ static int session_create(sqlite3 *db, const char *user, const char *role,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- accounts ---------------------------------------------------------------------- */
+
+int auth_user_get(sqlite3 *db, const char *name, struct auth_user *u)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(u, 0, sizeof *u);
+	if (sqlite3_prepare_v2(db,
+			"SELECT username, role, created_us, coalesce(disabled_us, 0),"
+			" coalesce(last_login_us, 0), must_change,"
+			" (SELECT count(*) FROM sessions s WHERE s.username = u.username AND s.seen_us >= ?)"
+			" FROM users u WHERE username = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(web_now_us() -
+						  (uint64_t)AUTH_SESSION_IDLE_S * 1000000));
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(u->name, sizeof u->name, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(u->role, sizeof u->role, "%s", (const char *)sqlite3_column_text(st, 1));
+		u->created_us = sqlite3_column_int64(st, 2);
+		u->disabled_us = sqlite3_column_int64(st, 3);
+		u->last_login_us = sqlite3_column_int64(st, 4);
+		u->must_change = sqlite3_column_int(st, 5) != 0;
+		u->sessions = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int auth_user_last_admin(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int last = -1;
+
+	if (sqlite3_prepare_v2(db,
+			"SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1 AND role = 'admin'"
+			"  AND disabled_us IS NULL)"
+			" AND NOT EXISTS (SELECT 1 FROM users WHERE username <> ?1 AND role = 'admin'"
+			"  AND disabled_us IS NULL)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		last = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return last;
+}
+
+int auth_sessions_end(sqlite3 *db, const char *name, const char *keep)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE username = ? AND id IS NOT ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (keep)
+		sqlite3_bind_text(st, 2, keep, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = sqlite3_changes(db);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int auth_password_reset(sqlite3 *db, const char *by, const char *name, const char *password,
+			char *err, size_t errlen)
+{
+	char hash[256], detail[96];
+	sqlite3_stmt *st = NULL;
+	int rc, ended = 0, found = 0;
+
+	/* the slow hash before the write lock */
+	if (auth_hash_password(password, hash, sizeof hash) != 0) {
+		snprintf(err, errlen, "cannot hash the password");
+		return -1;
+	}
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "UPDATE users SET hash = ?, must_change = 1 WHERE username = ?",
+					-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		found = sqlite3_changes(db) == 1;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && found && (ended = auth_sessions_end(db, name, NULL)) < 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK && found) {
+		snprintf(detail, sizeof detail, "must change it at the next sign-in; %d session%s ended",
+			 ended, ended == 1 ? "" : "s");
+		web_audit(db, by, "user_password_reset", name, detail);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, found ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	explicit_bzero(hash, sizeof hash);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (found)
+		log_info("web: %s set a new password for '%s' (%d session%s ended)", by, name, ended,
+			 ended == 1 ? "" : "s");
+	return found ? 0 : 1;
+}
+
+int auth_temp_password(char out[AUTH_TEMP_PASSWORD_LEN])
+{
+	/* 32 symbols, so 5 bits of a random byte pick one without bias */
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	uint8_t r[20];
+	size_t k = 0;
+
+	if (auth_random(r, sizeof r) != 0)
+		return -1;
+	for (int i = 0; i < 20; i++) {
+		if (i && i % 5 == 0)
+			out[k++] = '-';
+		out[k++] = alphabet[r[i] & 31];
+	}
+	out[k] = '\0';
+	explicit_bzero(r, sizeof r);
+	return 0;
 }
 
 static void set_cookie(struct web_req *r, const char *value, int clear)
@@ -527,6 +677,7 @@ static void session_answer(struct web_req *r, int status, const struct web_sessi
 	json_str(&r->out, s->role);
 	json_key(&r->out, "csrf");
 	json_str(&r->out, s->csrf);
+	json_kbool(&r->out, "must_change_password", s->must_change);
 	json_obj_end(&r->out);
 }
 
@@ -654,7 +805,7 @@ void auth_h_login(struct web_req *r)
 	struct web_session s;
 	sqlite3_stmt *st = NULL;
 	unsigned wait;
-	int found = 0;
+	int found = 0, disabled = 0, must_change = 0, ok;
 
 	wait = throttle_blocked(r->env->throttle, r->client, web_now_us());
 	if (wait) {
@@ -666,8 +817,8 @@ void auth_h_login(struct web_req *r)
 	    web_body_str(r, "username", user, sizeof user, AUTH_USERNAME_MAX, 1) != 1 ||
 	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
 		goto out;
-	if (sqlite3_prepare_v2(r->db, "SELECT hash, role FROM users WHERE username = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(r->db, "SELECT hash, role, disabled_us IS NOT NULL, must_change"
+			       " FROM users WHERE username = ?", -1, &st, NULL) != SQLITE_OK) {
 		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
 		goto out;
 	}
@@ -675,6 +826,8 @@ void auth_h_login(struct web_req *r)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 0));
 		snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 1));
+		disabled = sqlite3_column_int(st, 2);
+		must_change = sqlite3_column_int(st, 3) != 0;
 		found = 1;
 	}
 	sqlite3_finalize(st);
@@ -682,21 +835,32 @@ void auth_h_login(struct web_req *r)
 		pthread_once(&dummy_once, make_dummy_hash);
 		snprintf(hash, sizeof hash, "%s", dummy_hash);
 	}
-	if (!auth_verify_password(pw, hash) || !found) {
+	/* a disabled account gets the answer of a wrong password, after the
+	 * same hash: neither the answer nor its time tells it apart */
+	ok = auth_verify_password(pw, hash);
+	if (!ok || !found || disabled) {
 		throttle_failed(r->env->throttle, r->client, web_now_us());
-		web_audit(r->db, auth_valid_username(user) ? user : "?", "login_failed", r->client, "");
-		log_info("web: failed login for '%s' from %s", auth_valid_username(user) ? user : "?",
-			 r->client);
+		web_audit(r->db, auth_valid_username(user) ? user : "?", "login_failed", r->client,
+			  ok && found ? "account disabled" : "");
+		log_info("web: failed login for '%s' from %s%s", auth_valid_username(user) ? user : "?",
+			 r->client, ok && found ? " (account disabled)" : "");
 		web_error(r, 401, "wrong username or password");
 		goto out;
 	}
 	throttle_reset(r->env->throttle, r->client);
-	if (session_create(r->db, user, role, &s, cookie) != 0) {
+	if (session_create(r->db, user, role, must_change, &s, cookie) != 0) {
 		web_error(r, 500, "cannot create a session: %s", sqlite3_errmsg(r->db));
 		goto out;
 	}
 	set_cookie(r, cookie, 0);
-	web_audit(r->db, user, "login", r->client, "");
+	if (sqlite3_prepare_v2(r->db, "UPDATE users SET last_login_us = ? WHERE username = ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	web_audit(r->db, user, "login", r->client, must_change ? "password change due" : "");
 	session_answer(r, 200, &s);
 	explicit_bzero(cookie, sizeof cookie);
 out:
@@ -724,4 +888,117 @@ void auth_h_me(struct web_req *r)
 	if (web_params_check(r, no_params) != 0)
 		return;
 	session_answer(r, 200, &r->sess);
+}
+
+/* POST /api/me/password {"current", "password"}: a user chooses their own
+ * password. The current one is required (a session left open on a shared
+ * screen does not give the account away) and a wrong one counts as a
+ * failed login of the address. Every other session of the account ends;
+ * this one goes on, now without a password change due. */
+void auth_h_me_password(struct web_req *r)
+{
+	static const char *const keys[] = { "current", "password", NULL };
+	char cur[AUTH_PASSWORD_MAX + 1], pw[AUTH_PASSWORD_MAX + 1], old_hash[256], hash[256];
+	char detail[64];
+	const char *problem;
+	sqlite3_stmt *st = NULL;
+	unsigned wait;
+	int rc, found = 0, changed = 0, ended = 0;
+
+	old_hash[0] = hash[0] = '\0';
+	wait = throttle_blocked(r->env->throttle, r->client, web_now_us());
+	if (wait) {
+		r->retry_after = wait;
+		web_error(r, 429, "too many failed password checks from %s; try again in %u s",
+			  r->client, wait);
+		return;
+	}
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "current", cur, sizeof cur, AUTH_PASSWORD_MAX, 1) != 1 ||
+	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
+		goto out;
+	if ((problem = auth_password_problem(pw)) != NULL) {
+		web_error(r, 400, "%s", problem);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(r->db, "SELECT hash FROM users WHERE username = ?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, r->sess.user, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(old_hash, sizeof old_hash, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		web_error(r, 401, "not logged in");   /* deleted meanwhile */
+		goto out;
+	}
+	/* counted before the slow hash: parallel guesses all count */
+	throttle_failed(r->env->throttle, r->client, web_now_us());
+	if (!auth_verify_password(cur, old_hash)) {
+		web_audit(r->db, r->sess.user, "password_change_failed", r->sess.user,
+			  "wrong current password");
+		log_info("web: '%s' gave a wrong current password from %s", r->sess.user, r->client);
+		web_error(r, 403, "the current password is wrong");
+		goto out;
+	}
+	throttle_reset(r->env->throttle, r->client);
+	if (auth_equal(cur, pw)) {
+		web_error(r, 400, "password: the new password must differ from the current one");
+		goto out;
+	}
+	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
+		web_error(r, 500, "cannot hash the password");
+		goto out;
+	}
+	/* Only if nothing changed since the check: the hash is still the one
+	 * verified (no admin reset meanwhile) and this session still exists
+	 * (not ended by a disable or a reset). */
+	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db,
+				"UPDATE users SET hash = ?, must_change = 0 WHERE username = ? AND hash = ?"
+				" AND disabled_us IS NULL AND EXISTS (SELECT 1 FROM sessions WHERE id = ?)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->sess.user, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, old_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->sess.id_hash, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		changed = sqlite3_changes(r->db) == 1;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && changed && (ended = auth_sessions_end(r->db, r->sess.user,
+								     r->sess.id_hash)) < 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK && changed) {
+		snprintf(detail, sizeof detail, "%d other session%s ended", ended,
+			 ended == 1 ? "" : "s");
+		web_audit(r->db, r->sess.user, "password_change", r->sess.user, detail);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(r->db, changed ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
+		if (!sqlite3_get_autocommit(r->db))
+			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (!changed) {
+		web_error(r, 409, "the account was changed meanwhile; sign in again");
+		goto out;
+	}
+	log_info("web: '%s' changed their password (%d other session%s ended)", r->sess.user,
+		 ended, ended == 1 ? "" : "s");
+	r->sess.must_change = 0;
+	session_answer(r, 200, &r->sess);
+out:
+	explicit_bzero(cur, sizeof cur);
+	explicit_bzero(pw, sizeof pw);
+	explicit_bzero(old_hash, sizeof old_hash);
+	explicit_bzero(hash, sizeof hash);
 }
