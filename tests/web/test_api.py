@@ -41,6 +41,7 @@ CAPTURES = ["tests/fixtures/demo.pcap", "tests/detect/sig_header.pcap",
             "tests/detect/behav_portscan.pcap"]
 PASSWORD = "correct horse battery"
 ANALYST_PW = "analyst password 1"
+ANALYST_PW2 = "ana's own password"
 
 # The API's routes: must equal the server's own table (GET /api/routes)
 # and the table in firmware/src/web_api.c.
@@ -54,9 +55,18 @@ ROUTES = [
     ("GET", "/api/audit"), ("GET", "/api/flows"),
     ("GET", "/api/flows/top-talkers"), ("GET", "/api/dashboard"),
     ("GET", "/api/system"), ("GET", "/api/users"), ("POST", "/api/users"),
+    ("POST", "/api/me/password"), ("POST", "/api/users/{name}/disable"),
+    ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
+    ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
 ]
 PUBLIC = {("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login")}
-ADMIN = {("GET", "/api/users"), ("POST", "/api/users")}
+ADMIN = {("GET", "/api/users"), ("POST", "/api/users"), ("POST", "/api/users/{name}/disable"),
+         ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
+         ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete")}
+# what a session with a password change due may use
+PWCHANGE = {("POST", "/api/logout"), ("GET", "/api/me"), ("POST", "/api/me/password")}
+USER_KEYS = ["username", "role", "created_us", "disabled", "disabled_us", "last_login_us",
+             "must_change_password", "sessions"]
 ALERT_KEYS = ["id", "engine", "gid", "sid", "rev", "signature", "category",
               "classtype", "severity", "detector", "ioc_kind",
               "ioc_indicator", "ioc_list", "src_ip", "dest_ip", "proto",
@@ -320,8 +330,8 @@ def routes_in_source():
     return re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+,\s*([A-Z_|0]+)\s*\}', table)
 
 
-def fill(path, aid):
-    return path.replace("{id}", str(aid))
+def fill(path, aid, name="nobody"):
+    return path.replace("{id}", str(aid)).replace("{name}", name)
 
 
 def suite_setup(c, srv, db, state, secure=False):
@@ -368,8 +378,10 @@ def suite_setup(c, srv, db, state, secure=False):
     r = c.login("nobody", PASSWORD)
     R.check("login as an unknown user: 401", r.status == 401 and r.error(), r)
     r = c.login("admin", PASSWORD)
-    R.check("login: 200 {user, role, csrf}", r.status == 200 and r.json.get("user") == "admin"
-            and r.json.get("role") == "admin" and re.fullmatch(r"[0-9a-f]{64}", r.json.get("csrf", "")), r)
+    R.check("login: 200 {user, role, csrf, must_change_password}", r.status == 200 and
+            r.json.get("user") == "admin" and r.json.get("role") == "admin" and
+            re.fullmatch(r"[0-9a-f]{64}", r.json.get("csrf", "")) and
+            r.json.get("must_change_password") is False, r)
     ck = " ".join(r.set_cookie)
     R.check("session cookie: 256-bit, HttpOnly, SameSite=Strict, Path=/, "
             + ("Secure (--secure-cookies)" if secure else "not Secure"),
@@ -380,7 +392,8 @@ def suite_setup(c, srv, db, state, secure=False):
             hashlib.sha256(c.cookie.encode()).hexdigest() in ids and c.cookie not in ids, ids)
     r = c.get("/api/me")
     R.check("GET /api/me", r.status == 200 and r.json == {"user": "admin", "role": "admin",
-                                                          "csrf": c.csrf}, r)
+                                                          "csrf": c.csrf,
+                                                          "must_change_password": False}, r)
     audit = dbq(db, "SELECT username, action FROM audit ORDER BY id")
     R.check("setup, failed logins and login are audited",
             ("admin", "setup") in audit and ("admin", "login") in audit and
@@ -396,11 +409,14 @@ def suite_routes(c, aid):
     src = routes_in_source()
     R.check("web_api.c's route table equals the test's route list",
             sorted((m, p) for m, p, _ in src) == sorted(ROUTES), src)
-    flags = {(x["method"], x["path"]): (x["session"], x["admin"]) for x in r.json["routes"]}
+    flags = {(x["method"], x["path"]): (x["session"], x["admin"], x["password_change"])
+             for x in r.json["routes"]}
     R.check("routes without session: exactly setup (GET, POST) and login",
             {k for k, v in flags.items() if not v[0]} == PUBLIC, flags)
     R.check("admin routes: exactly the users routes",
             {k for k, v in flags.items() if v[1]} == ADMIN, flags)
+    R.check("routes open to a session with a password change due: logout, me, me/password",
+            {k for k, v in flags.items() if v[2]} == PWCHANGE, flags)
 
     anon = Client(c.where, c.timeout)
     for method, path in ROUTES:
@@ -518,6 +534,22 @@ def suite_bad_input(c, db, aid):
                        {"username": 5, "password": "0123456789", "role": "analyst"},
                        {"username": "u1", "password": "0123456789"},
                        {"username": "' OR 1=1 --", "password": "0123456789", "role": "analyst"}],
+        "/api/users/{name}/role": [{"role": "root"}, {"role": 1}, {"role": None}, {},
+                                   {"role": "admin", "x": 1}, {"role": ["admin"]},
+                                   {"role": "Admin"}] + [{"role": s} for s in SQLI],
+        "/api/users/{name}/password": [{"password": "short"}, {"password": 1234567890}, {},
+                                       {"password": "x" * 1025}, {"password": "012345678\u0000x"},
+                                       {"password": "0123456789", "role": "admin"}],
+        "/api/users/{name}/disable": [{"x": 1}, {"username": "admin"}],
+        "/api/users/{name}/enable": [{"x": 1}],
+        "/api/users/{name}/delete": [{"force": True}],
+        "/api/me/password": [{"current": PASSWORD}, {"password": "a new password"},
+                             {"current": PASSWORD, "password": "short"},
+                             {"current": 1, "password": "a new password"},
+                             {"current": PASSWORD, "password": None},
+                             {"current": PASSWORD, "password": "x" * 1025},
+                             {"current": PASSWORD, "password": PASSWORD},
+                             {"current": PASSWORD, "password": "a new password", "user": "x"}],
         "/api/login": [{"username": 1, "password": "x"}, {"username": "admin"}, {}],
         "/api/setup": [{"token": 1, "username": "a", "password": "0123456789"}],
     }
@@ -563,6 +595,10 @@ def suite_bad_input(c, db, aid):
     R.check("no alert or flow was lost", dbq(db, "SELECT count(*) FROM alerts")[0][0] == n_alerts
             and dbq(db, "SELECT count(*) FROM flows")[0][0] == n_flows)
     R.check("no account was made by bad input", dbq(db, "SELECT count(*) FROM users")[0][0] == 1)
+    R.check("bad input changed no account", dbq(db, "SELECT role, disabled_us, must_change FROM"
+                                                " users") == [("admin", None, 0)])
+    r = Client(c.where, c.timeout).login("admin", PASSWORD)
+    R.check("bad input did not change the password", r.status == 200, r)
 
 
 def suite_alerts(c, db):
@@ -925,30 +961,231 @@ def suite_system(c, db):
             "flow_max_age_s" in d and "alert_max_age_s" in d, d)
 
 
-def suite_users(c, db, where, timeout):
+def audit_rows(db, action):
+    return dbq(db, "SELECT username, target, detail FROM audit WHERE action = ? ORDER BY id",
+               (action,))
+
+
+def sessions_of(db, user):
+    return dbq(db, "SELECT count(*) FROM sessions WHERE username = ?", (user,))[0][0]
+
+
+def login_time(where, timeout, user, pw):
+    t = Client(where, timeout)
+    t0 = time.monotonic()
+    r = t.login(user, pw)
+    return time.monotonic() - t0, r
+
+
+def suite_users(c, db, where, timeout, srv):
+    """Accounts: add, the first sign-in's password change, role checks,
+    disable/enable, role changes, password resets, delete, the last admin,
+    sessions ending at once, the audit log, the console command."""
+    def new_client():
+        return Client(where, timeout)
+
     r = c.get("/api/users")
-    R.check("GET /api/users (admin)", r.status == 200 and [u["username"] for u in r.json["users"]]
-            == ["admin"] and r.json["users"][0]["role"] == "admin", r)
+    u = (r.json or {}).get("users", [{}])
+    R.check("GET /api/users (admin): USER members", r.status == 200 and len(u) == 1 and
+            list(u[0].keys()) == USER_KEYS, r)
+    R.check("the admin: enabled, signed in, no password change due",
+            u[0].get("username") == "admin" and u[0].get("role") == "admin" and
+            u[0].get("disabled") is False and u[0].get("disabled_us") is None and
+            u[0].get("must_change_password") is False and u[0].get("sessions", 0) >= 1 and
+            abs(u[0].get("last_login_us", 0) - time.time() * 1e6) < 3600e6 and
+            u[0].get("created_us", 0) > 0, u)
     r = c.post("/api/users", {"username": "ana", "password": ANALYST_PW, "role": "analyst"})
-    R.check("admin adds an analyst: 201", r.status == 201 and r.json.get("username") == "ana"
-            and r.json.get("role") == "analyst", r)
+    R.check("admin adds an analyst: 201 USER, password change due", r.status == 201 and
+            r.json.get("username") == "ana" and r.json.get("role") == "analyst" and
+            r.json.get("must_change_password") is True and r.json.get("last_login_us") is None
+            and r.json.get("disabled") is False and list(r.json.keys()) == USER_KEYS, r)
     r = c.post("/api/users", {"username": "ana", "password": ANALYST_PW, "role": "analyst"})
     R.check("the same name again: 409", r.status == 409 and r.error(), r)
-    R.check("user_add audited", dbq(db, "SELECT username, target, detail FROM audit WHERE"
-                                    " action = 'user_add'") == [("admin", "ana", "analyst")])
-    a = Client(where, timeout)
-    r = a.login("ana", ANALYST_PW)
-    R.check("the analyst logs in", r.status == 200 and r.json.get("role") == "analyst", r)
-    r = a.get("/api/users")
-    R.check("analyst: GET /api/users 403", r.status == 403 and r.error(), r)
-    r = a.post("/api/users", {"username": "eve", "password": ANALYST_PW, "role": "admin"})
-    R.check("analyst can't add users: 403", r.status == 403 and r.error(), r)
-    R.check("no account made by the analyst", dbq(db, "SELECT count(*) FROM users WHERE"
-                                                  " username = 'eve'")[0][0] == 0)
-    r = a.get("/api/alerts", {"limit": "1"})
-    R.check("analyst reads alerts", r.status == 200, r)
+    for bad in (".", ".."):
+        r = c.post("/api/users", {"username": bad, "password": ANALYST_PW, "role": "analyst"})
+        R.check(f"username {bad!r} (a path segment): 400", r.status == 400 and r.error(), r)
+    R.check("user_add audited", audit_rows(db, "user_add") == [("admin", "ana", "analyst")])
 
-    # idle expiry: 12 h without a request
+    # ---- the first sign-in: a password chosen by the admin must be replaced
+    a = new_client()
+    r = a.login("ana", ANALYST_PW)
+    R.check("the analyst signs in: password change due", r.status == 200 and
+            r.json.get("role") == "analyst" and r.json.get("must_change_password") is True, r)
+    r = a.get("/api/me")
+    R.check("GET /api/me says a password change is due", r.status == 200 and
+            r.json.get("must_change_password") is True, r)
+    blocked = []
+    for method, path in ROUTES:
+        if (method, path) in PUBLIC or (method, path) in PWCHANGE:
+            continue
+        r = a.request(method, fill(path, 1, "ana"), {} if method == "POST" else None)
+        if r.status != 403 or not r.error():
+            blocked.append((method, path, r))
+    R.check("until then every other route answers 403", not blocked, blocked[:3])
+    r = a.get("/api/alerts", {"limit": "1"})
+    R.check("the 403 says what to do", "password" in (r.json or {}).get("error", ""), r)
+    a2 = new_client()
+    R.check("a second session of the analyst", a2.login("ana", ANALYST_PW).status == 200)
+    r = a.post("/api/me/password", {"current": "not the password", "password": "ana's own password"})
+    R.check("own password with a wrong current password: 403 (not 401: the session stays)",
+            r.status == 403 and r.error() and a.get("/api/me").status == 200, r)
+    R.check("the wrong current password is audited", audit_rows(db, "password_change_failed")
+            == [("ana", "ana", "wrong current password")])
+    r = a.post("/api/me/password", {"current": ANALYST_PW, "password": ANALYST_PW})
+    R.check("the same password again: 400", r.status == 400 and r.error(), r)
+    r = a.post("/api/me/password", {"current": ANALYST_PW, "password": "short"})
+    R.check("a short new password: 400", r.status == 400 and r.error(), r)
+    r = a.post("/api/me/password", {"current": ANALYST_PW, "password": ANALYST_PW2}, csrf=False)
+    R.check("own password without X-CSRF-Token: 403", r.status == 403 and r.error(), r)
+    r = a.post("/api/me/password", {"current": ANALYST_PW, "password": ANALYST_PW2})
+    R.check("the analyst chooses a password: 200, no change due", r.status == 200 and
+            r.json.get("user") == "ana" and r.json.get("must_change_password") is False and
+            r.json.get("csrf") == a.csrf, r)
+    r = a2.get("/api/me")
+    R.check("the analyst's other session ended at once: 401", r.status == 401, r)
+    r = a.get("/api/alerts", {"limit": "1"})
+    R.check("the session that changed the password goes on", r.status == 200, r)
+    R.check("password_change audited (who, whom, sessions ended)",
+            audit_rows(db, "password_change") == [("ana", "ana", "1 other session ended")])
+    R.check("the hash changed, no change due", dbq(db, "SELECT must_change, hash LIKE '$y$%' FROM"
+                                                   " users WHERE username = 'ana'") == [(0, 1)])
+    R.check("the old password no longer signs in", new_client().login("ana", ANALYST_PW).status == 401)
+    R.check("the new one does", new_client().login("ana", ANALYST_PW2).status == 200)
+    c.login("admin", PASSWORD)   # a success resets the failed-login count of 127.0.0.1
+
+    # ---- role checks: an analyst manages no account
+    before = dbq(db, "SELECT username, role, disabled_us, hash FROM users ORDER BY username")
+    for method, path in sorted(ADMIN):
+        for name in ("admin", "ana"):
+            body = {"role": "admin"} if path.endswith("/role") else \
+                {"password": "0123456789"} if path.endswith("/password") else \
+                {"username": "eve", "password": ANALYST_PW, "role": "admin"} if path == "/api/users" else {}
+            r = a.request(method, fill(path, 1, name), body if method == "POST" else None)
+            R.check(f"analyst: {method} {fill(path, 1, name)}: 403", r.status == 403 and r.error(), r)
+    R.check("the analyst changed no account",
+            dbq(db, "SELECT username, role, disabled_us, hash FROM users ORDER BY username") == before)
+    R.check("the analyst's session survives the refusals", a.get("/api/me").status == 200)
+
+    # ---- disable: the sessions end at once, sign-in answers like a wrong password
+    a2 = new_client()
+    a2.login("ana", ANALYST_PW2)
+    n = sessions_of(db, "ana")
+    R.check("the analyst has 2 sessions or more", n >= 2, n)
+    r = c.post("/api/users/ana/disable")
+    R.check("disable: 200 USER, disabled", r.status == 200 and r.json.get("disabled") is True and
+            r.json.get("disabled_us") and r.json.get("sessions") == 0, r)
+    r = a.get("/api/alerts", {"limit": "1"})
+    R.check("the disabled user's cookie: 401 on the next request", r.status == 401, r)
+    R.check("... and the other one", a2.get("/api/me").status == 401)
+    R.check("no session of the disabled user is left", sessions_of(db, "ana") == 0)
+    R.check("user_disable audited", audit_rows(db, "user_disable") ==
+            [("admin", "ana", f"{n} sessions ended")])
+    r = c.post("/api/users/ana/disable")
+    R.check("disable again: 200, no second audit row", r.status == 200 and
+            len(audit_rows(db, "user_disable")) == 1, r)
+    t_dis, r = login_time(where, timeout, "ana", ANALYST_PW2)
+    R.check("a disabled user's right password: 401, the wrong-password answer",
+            r.status == 401 and r.json == {"error": "wrong username or password"}, r)
+    R.check("the refused sign-in is audited as disabled",
+            dbq(db, "SELECT username, detail FROM audit WHERE action = 'login_failed' ORDER BY id"
+                " DESC LIMIT 1") == [("ana", "account disabled")])
+    t_wrong, r = login_time(where, timeout, "ana", "a wrong password")
+    R.check("a disabled user's wrong password: the same answer",
+            r.status == 401 and r.json == {"error": "wrong username or password"}, r)
+    c.login("admin", PASSWORD)
+    t_dis2, _ = login_time(where, timeout, "ana", ANALYST_PW2)
+    t_wrong2, _ = login_time(where, timeout, "ana", "a wrong password")
+    c.login("admin", PASSWORD)
+    # a disabled account costs the password hash like any other: not far
+    # quicker than a wrong password (skipping the hash is 10-100x quicker)
+    print(f"#     sign-in times: disabled {t_dis:.3f} {t_dis2:.3f} s, wrong password "
+          f"{t_wrong:.3f} {t_wrong2:.3f} s")
+    R.check("a disabled account's sign-in takes the hash's time, like a wrong password",
+            min(t_dis, t_dis2) >= 0.3 * min(t_wrong, t_wrong2),
+            f"disabled {t_dis:.3f} {t_dis2:.3f} s, wrong {t_wrong:.3f} {t_wrong2:.3f} s")
+    r = c.post("/api/users/ana/enable")
+    R.check("enable: 200 USER, enabled", r.status == 200 and r.json.get("disabled") is False and
+            r.json.get("disabled_us") is None, r)
+    R.check("user_enable audited", [x[:2] for x in audit_rows(db, "user_enable")] == [("admin", "ana")])
+    a = new_client()
+    R.check("enabled again, the analyst signs in", a.login("ana", ANALYST_PW2).status == 200)
+
+    # ---- role changes take effect on the open session
+    r = c.post("/api/users/ana/role", {"role": "admin"})
+    R.check("role analyst -> admin: 200 USER", r.status == 200 and r.json.get("role") == "admin", r)
+    R.check("the open session has the new role at once", a.get("/api/users").status == 200 and
+            a.get("/api/me").json.get("role") == "admin")
+    r = c.post("/api/users/ana/role", {"role": "admin"})
+    R.check("the same role again: 200, not audited twice", r.status == 200 and
+            len(audit_rows(db, "user_role")) == 1, r)
+    R.check("user_role audited", audit_rows(db, "user_role") == [("admin", "ana", "analyst -> admin")])
+
+    # ---- the last enabled admin
+    r = c.post("/api/users/ana/disable")
+    R.check("disable the other admin: 200", r.status == 200, r)
+    for path, body in (("disable", {}), ("delete", {}), ("role", {"role": "analyst"})):
+        r = c.post(f"/api/users/admin/{path}", body)
+        R.check(f"the last enabled admin (a disabled admin does not count): {path} 409",
+                r.status == 409 and "last" in (r.json or {}).get("error", ""), r)
+    R.check("the last admin is unchanged", dbq(db, "SELECT role, disabled_us FROM users WHERE"
+                                               " username = 'admin'") == [("admin", None)])
+    R.check("the admin's session survives", c.get("/api/me").status == 200)
+    r = c.post("/api/users/ana/enable")
+    # two admins demote each other at once: one of them stays admin
+    b = new_client()
+    b.login("ana", ANALYST_PW2)
+    import threading
+    res = {}
+    ths = [threading.Thread(target=lambda k, cl, n: res.__setitem__(k, cl.post(f"/api/users/{n}/role",
+                                                                              {"role": "analyst"})),
+                            args=(k, cl, n)) for k, cl, n in (("a", c, "ana"), ("b", b, "admin"))]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    admins = dbq(db, "SELECT username FROM users WHERE role = 'admin' AND disabled_us IS NULL")
+    R.check("two admins demote each other at once: one admin is left, one request refused",
+            len(admins) == 1 and sorted(x.status for x in res.values())[0] == 200 and
+            sorted(x.status for x in res.values())[1] in (403, 409), (admins, res))
+    if admins == [("ana",)]:     # ana won: make admin the admin again, ana an analyst
+        b.post("/api/users/admin/role", {"role": "admin"})
+        c.post("/api/users/ana/role", {"role": "analyst"})
+    R.check("admin is admin, ana analyst again", dbq(db, "SELECT username, role FROM users ORDER BY"
+                                                     " username") == [("admin", "admin"), ("ana", "analyst")])
+
+    # ---- an admin sets a new password: sessions end, a change is due
+    a = new_client()
+    a.login("ana", ANALYST_PW2)
+    n = sessions_of(db, "ana")
+    r = c.post("/api/users/ana/password", {"password": "temporary pw 1"})
+    R.check("reset password: 200 USER, change due, no session", r.status == 200 and
+            r.json.get("must_change_password") is True and r.json.get("sessions") == 0, r)
+    R.check("the user's cookie: 401 on the next request", a.get("/api/me").status == 401)
+    R.check("user_password_reset audited", audit_rows(db, "user_password_reset")[-1:] ==
+            [("admin", "ana", f"must change it at the next sign-in; {n} session{'s' if n != 1 else ''}"
+                              " ended")] and n >= 1)
+    R.check("the old password no longer signs in", new_client().login("ana", ANALYST_PW2).status == 401)
+    r = a.login("ana", "temporary pw 1")
+    R.check("the temporary one does, with a change due", r.status == 200 and
+            r.json.get("must_change_password") is True, r)
+    r = a.post("/api/me/password", {"current": "temporary pw 1", "password": ANALYST_PW})
+    R.check("the user replaces it", r.status == 200 and r.json.get("must_change_password") is False, r)
+    c.login("admin", PASSWORD)
+
+    # ---- unknown accounts, names that are not usernames
+    for path, body in (("disable", {}), ("enable", {}), ("delete", {}), ("role", {"role": "admin"}),
+                       ("password", {"password": "0123456789"})):
+        r = c.post(f"/api/users/nobody/{path}", body)
+        R.check(f"{path} an unknown user: 404", r.status == 404 and r.error(), r)
+        r = c.post(f"/api/users/bad%20name/{path}", body)
+        R.check(f"{path} 'bad name': 404 (no such route)", r.status == 404 and r.error(), r)
+    r = c.post("/api/users/" + "x" * 65 + "/disable")
+    R.check("a 65-character name: 404", r.status == 404, r)
+    r = c.post("/api/users/ana%40x/disable")
+    R.check("a %-escaped name is the name (ana@x): 404 no such user",
+            r.status == 404 and "ana@x" in r.json.get("error", ""), r)
+
+    # ---- idle expiry, logout
     h = hashlib.sha256(a.cookie.encode()).hexdigest()
     dbx(db, "UPDATE sessions SET seen_us = seen_us - 13 * 3600 * 1000000 WHERE id = ?", (h,))
     r = a.get("/api/me")
@@ -963,6 +1200,59 @@ def suite_users(c, db, where, timeout):
     R.check("after logout the cookie is invalid: 401", r.status == 401, r)
     R.check("logout audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'logout' AND"
                                   " username = 'ana'")[0][0] == 1)
+
+    # ---- the console: vigil user list | reset-password
+    a.login("ana", ANALYST_PW)
+    r = subprocess.run(vigil_cmd() + ["user", "list", "--db", db], capture_output=True, text=True,
+                       timeout=max(60, timeout))
+    R.check("vigil user list: both accounts, roles, states", r.returncode == 0 and
+            re.search(r"^admin +admin +enabled", r.stdout, re.M) and
+            re.search(r"^ana +analyst +enabled", r.stdout, re.M), r.stdout + r.stderr)
+    r = subprocess.run(vigil_cmd() + ["user", "reset-password", "--db", db, "ana"],
+                       capture_output=True, text=True, timeout=max(60, timeout))
+    m = re.search(r"one-time password for 'ana': (\S+)", r.stdout)
+    R.check("vigil user reset-password: a one-time password printed", r.returncode == 0 and m and
+            len(m.group(1)) >= 20, r.stdout + r.stderr)
+    temp = m.group(1) if m else "x"
+    R.check("the console's reset ends the sessions at once: 401", a.get("/api/me").status == 401)
+    r = a.login("ana", temp)
+    R.check("the one-time password signs in, a change is due", r.status == 200 and
+            r.json.get("must_change_password") is True, r)
+    R.check("the console's reset is audited", audit_rows(db, "user_password_reset")[-1][:2] ==
+            ("(console)", "ana"))
+    r = subprocess.run(vigil_cmd() + ["user", "reset-password", "--db", db, "nobody"],
+                       capture_output=True, text=True, timeout=max(60, timeout))
+    R.check("vigil user reset-password of an unknown user: exit 1", r.returncode == 1 and
+            "nobody" in r.stderr, r.stderr)
+    r = subprocess.run(vigil_cmd() + ["user", "list", "--db", db + ".missing"], capture_output=True,
+                       text=True, timeout=max(60, timeout))
+    R.check("vigil user on a missing database: exit 1, nothing created", r.returncode == 1 and
+            not os.path.exists(db + ".missing"), r.stderr)
+    r = subprocess.run(vigil_cmd() + ["user", "frobnicate"], capture_output=True, text=True,
+                       timeout=max(60, timeout))
+    R.check("vigil user with an unknown command: exit 2", r.returncode == 2, r.stderr)
+    a.post("/api/me/password", {"current": temp, "password": ANALYST_PW})
+
+    # ---- delete: the sessions end, the account goes
+    r = c.post("/api/users/ana/delete")
+    R.check("delete: 200 {deleted}", r.status == 200 and r.json == {"deleted": "ana"}, r)
+    R.check("the deleted user's cookie: 401 on the next request", a.get("/api/me").status == 401)
+    R.check("account and sessions gone", dbq(db, "SELECT count(*) FROM users WHERE username = 'ana'")
+            == [(0,)] and sessions_of(db, "ana") == 0)
+    R.check("user_delete audited", audit_rows(db, "user_delete") ==
+            [("admin", "ana", "analyst; 1 session ended")])
+    R.check("the deleted user cannot sign in", new_client().login("ana", ANALYST_PW).status == 401)
+    c.login("admin", PASSWORD)
+    r = c.get("/api/users")
+    R.check("GET /api/users: the admin alone again", [x["username"] for x in r.json["users"]] == ["admin"], r)
+
+    # ---- no password anywhere in the audit log or the server's output
+    text = " ".join(str(x) for row in dbq(db, "SELECT * FROM audit") for x in row)
+    leaked = [p for p in (PASSWORD, ANALYST_PW, ANALYST_PW2, "temporary pw 1", temp) if p in text]
+    R.check("no password in the audit log", not leaked, leaked)
+    out = srv.output() + srv.errors()
+    leaked = [p for p in (PASSWORD, ANALYST_PW, ANALYST_PW2, "temporary pw 1", temp) if p in out]
+    R.check("no password in the server's output", not leaked, leaked)
 
 
 def suite_static(c, static):
@@ -1142,7 +1432,7 @@ def main():
                 suite_flows(c, db)
                 suite_dashboard(c, db)
                 suite_system(c, db)
-                suite_users(c, db, ("tcp", "127.0.0.1", port), timeout)
+                suite_users(c, db, ("tcp", "127.0.0.1", port), timeout, srv)
                 suite_parallel(c, db, aid)
                 suite_static(c, static)
                 suite_throttle(c, ("tcp", "127.0.0.1", port), db, timeout, unix=False)
