@@ -22,7 +22,7 @@ let setupToken = randomBytes(16).toString('hex');
 writeFileSync(join(STATE, 'setup-token'), setupToken + '\n');
 console.log(`setup token: ${setupToken}`);
 
-const users = new Map(); // name -> {password, role, created_us}
+const users = new Map(); // name -> {password, role, created_us, disabled_us, last_login_us, must_change}
 const sessions = new Map(); // sid -> {user, csrf, seen}
 const notes = new Map(); // alert id -> [{user, ts_us, text}]
 const audit = [];
@@ -78,13 +78,14 @@ route('POST', /^\/api\/setup$/, (req, b) => {
 }, { open: true });
 route('POST', /^\/api\/login$/, (req, b, ctx) => {
 	const u = users.get(b.username);
-	if (!u || u.password !== b.password) { log(b.username, 'login_failed', '', ''); return [401, { error: 'wrong user name or password' }]; }
+	if (!u || u.password !== b.password || u.disabled_us) { log(b.username, 'login_failed', '', ''); return [401, { error: 'wrong user name or password' }]; }
+	u.last_login_us = now();
 	const sid = randomBytes(32).toString('hex');
 	const csrf = randomBytes(16).toString('hex');
 	sessions.set(sid, { user: b.username, csrf });
 	ctx.headers['Set-Cookie'] = `vigil_session=${sid}; Path=/; HttpOnly; SameSite=Strict${args['secure-cookies'] ? '; Secure' : ''}`;
 	log(b.username, 'login', '', '');
-	return [200, { user: b.username, role: u.role, csrf }];
+	return [200, { user: b.username, role: u.role, csrf, must_change_password: !!u.must_change }];
 }, { open: true });
 route('POST', /^\/api\/logout$/, (req, b, ctx) => {
 	sessions.delete(ctx.sid);
@@ -92,7 +93,19 @@ route('POST', /^\/api\/logout$/, (req, b, ctx) => {
 	log(ctx.user, 'logout', '', '');
 	return [200, {}];
 });
-route('GET', /^\/api\/me$/, (req, b, ctx) => [200, { user: ctx.user, role: users.get(ctx.user).role, csrf: ctx.csrf }]);
+const me = (ctx) => ({ user: ctx.user, role: users.get(ctx.user).role, csrf: ctx.csrf, must_change_password: !!users.get(ctx.user).must_change });
+route('GET', /^\/api\/me$/, (req, b, ctx) => [200, me(ctx)]);
+route('POST', /^\/api\/me\/password$/, (req, b, ctx) => {
+	const u = users.get(ctx.user);
+	if (String(b.password || '').length < 10) return [400, { error: 'password: at least 10 characters' }];
+	if (b.current !== u.password) { log(ctx.user, 'password_change_failed', ctx.user, 'wrong current password'); return [403, { error: 'the current password is wrong' }]; }
+	if (b.password === b.current) return [400, { error: 'password: the new password must differ from the current one' }];
+	u.password = b.password;
+	u.must_change = false;
+	endSessions(ctx.user, ctx.sid);
+	log(ctx.user, 'password_change', ctx.user, '');
+	return [200, me(ctx)];
+});
 
 route('GET', /^\/api\/alerts$/, (req, b, ctx, p) => {
 	const where = alertWhere(p);
@@ -201,14 +214,46 @@ route('GET', /^\/api\/system$/, () => {
 		database: { path: DB, size_bytes: statSync(DB).size, max_bytes: 1 << 30, flows: c.flows, alerts: c.alerts, oldest_flow_us: c.oldest, flow_max_age_s: 30 * 86400, alert_max_age_s: 365 * 86400 },
 	}];
 });
-route('GET', /^\/api\/users$/, () => [200, { users: [...users].map(([username, u]) => ({ username, role: u.role, created_us: u.created_us })) }], { admin: true });
+function endSessions(user, keep) {
+	for (const [sid, x] of sessions) if (x.user === user && sid !== keep) sessions.delete(sid);
+}
+function userOut(username) {
+	const u = users.get(username);
+	const n = [...sessions.values()].filter((x) => x.user === username).length;
+	return { username, role: u.role, created_us: u.created_us, disabled: !!u.disabled_us, disabled_us: u.disabled_us || null,
+		last_login_us: u.last_login_us || null, must_change_password: !!u.must_change, sessions: n };
+}
+const lastAdmin = (name) => users.get(name).role === 'admin' && !users.get(name).disabled_us &&
+	![...users].some(([k, u]) => k !== name && u.role === 'admin' && !u.disabled_us);
+route('GET', /^\/api\/users$/, () => [200, { users: [...users.keys()].sort().map(userOut) }], { admin: true });
 route('POST', /^\/api\/users$/, (req, b, ctx) => {
 	if (!b.username || users.has(b.username)) return [409, { error: 'that user exists' }];
 	if (String(b.password || '').length < 10) return [400, { error: 'password must have at least 10 characters' }];
 	if (!['admin', 'analyst'].includes(b.role)) return [400, { error: 'unknown role' }];
-	users.set(b.username, { password: b.password, role: b.role, created_us: now() });
+	users.set(b.username, { password: b.password, role: b.role, created_us: now(), must_change: true });
 	log(ctx.user, 'user_add', b.username, b.role);
-	return [201, {}];
+	return [201, userOut(b.username)];
+}, { admin: true });
+route('POST', /^\/api\/users\/([A-Za-z0-9._@-]+)\/(disable|enable|role|password|delete)$/, (req, b, ctx, p, m) => {
+	const name = decodeURIComponent(m[1]), act = m[2], u = users.get(name);
+	if (!u) return [404, { error: `no such user '${name}'` }];
+	if ((act === 'disable' || act === 'delete' || (act === 'role' && b.role !== 'admin')) && lastAdmin(name)) {
+		return [409, { error: `'${name}' is the last enabled administrator: make another administrator first` }];
+	}
+	if (act === 'disable') { if (!u.disabled_us) { u.disabled_us = now(); endSessions(name); log(ctx.user, 'user_disable', name, ''); } }
+	if (act === 'enable') { if (u.disabled_us) { u.disabled_us = 0; log(ctx.user, 'user_enable', name, ''); } }
+	if (act === 'role') {
+		if (!['admin', 'analyst'].includes(b.role)) return [400, { error: 'role: expected admin or analyst' }];
+		if (u.role !== b.role) { log(ctx.user, 'user_role', name, `${u.role} -> ${b.role}`); u.role = b.role; }
+	}
+	if (act === 'password') {
+		if (String(b.password || '').length < 10) return [400, { error: 'password: at least 10 characters' }];
+		Object.assign(u, { password: b.password, must_change: true });
+		endSessions(name);
+		log(ctx.user, 'user_password_reset', name, '');
+	}
+	if (act === 'delete') { endSessions(name); users.delete(name); log(ctx.user, 'user_delete', name, u.role); return [200, { deleted: name }]; }
+	return [200, userOut(name)];
 }, { admin: true });
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -242,6 +287,7 @@ const server = createServer(async (req, res) => {
 		if (!r.open && !sess) out = [401, { error: 'not signed in' }];
 		else if (!r.open && req.method === 'POST' && req.headers['x-csrf-token'] !== sess.csrf) out = [403, { error: 'bad CSRF token' }];
 		else if (r.admin && users.get(sess.user).role !== 'admin') out = [403, { error: 'administrators only' }];
+		else if (sess && users.get(sess.user).must_change && !/^\/api\/(me|me\/password|logout)$/.test(url.pathname)) out = [403, { error: 'choose your own password first' }];
 		else {
 			try { out = r.fn(req, b, ctx, p, url.pathname.match(r.re)); } catch (e) { out = [500, { error: String(e.message).split('\n')[0] }]; }
 		}

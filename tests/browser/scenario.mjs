@@ -2,8 +2,10 @@
 // One pass of the analyst's scenario in Debian's Chromium (playwright-core):
 // first-start setup, sign-in, the alerts of the demo data, a filter, an
 // alert's detail, acknowledge (kept after a reload), a note, bulk
-// acknowledge, live polling, every other page, the phone layout, cookies,
-// CSRF, CSP. Screenshots go to $ARTIFACTS/$NAME-NN-step.png.
+// acknowledge, live polling, accounts (a new analyst's first sign-in,
+// changing one's own password, an admin disabling, resetting and deleting
+// an account while its owner's page is open), every other page, the phone
+// layout, cookies, CSRF, CSP. Screenshots go to $ARTIFACTS/$NAME-NN-step.png.
 //
 // env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:8443),
 //      SETUP_TOKEN, NAME (direct|https), ARTIFACTS, CHROMIUM (/usr/bin/chromium)
@@ -73,11 +75,12 @@ async function screenshot(page, step) {
 }
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
+const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const context = await chromium.launchPersistentContext(userDataDir, {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	args: CHROME_ARGS,
 	ignoreHTTPSErrors: HTTPS,
 	viewport: { width: 1366, height: 900 },
 	acceptDownloads: true,
@@ -94,6 +97,7 @@ function watch(page, label) {
 
 const page = context.pages()[0] || await context.newPage();
 watch(page, 'desktop');
+let second = null; // another browser (its own cookies): the analyst's phone
 
 try {
 	await check('the first start asks for the setup token', async () => {
@@ -254,6 +258,9 @@ try {
 		await page.getByLabel('Select all alerts on this page').check();
 		await page.getByRole('button', { name: 'Acknowledge selected' }).click();
 		await page.getByRole('button', { name: 'Acknowledge selected' }).waitFor({ state: 'detached' });
+		// the selection clears before the list is read again: wait for the new list
+		await page.waitForFunction(() => [...document.querySelectorAll('tbody tr')].every((r) => r.querySelector('.status-acknowledged')),
+			null, { timeout: TIMEOUT }).catch(() => {});
 		const rows = page.locator('tbody tr');
 		const n = await rows.count();
 		assert(n > 0, 'no rows');
@@ -280,6 +287,141 @@ try {
 		await page.getByRole('button', { name: 'Add user' }).click();
 		await page.locator('tbody tr', { hasText: 'analyst1' }).waitFor();
 	});
+
+	// ---- accounts: the analyst on a phone (a second browser), the admin here
+	const ANALYST = 'analyst1';
+	const FIRST_PW = 'analyst password 42';
+	const OWN_PW = 'my own analyst passphrase';
+	const NEWER_PW = 'an even newer passphrase';
+	second = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+	const ctx2 = await second.newContext({ ignoreHTTPSErrors: HTTPS, viewport: { width: 390, height: 844 } });
+	ctx2.setDefaultTimeout(TIMEOUT);
+	const ana = await ctx2.newPage();
+	watch(ana, 'analyst');
+	const signIn = async (p, user, pw) => {
+		await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+		await p.getByLabel('User name').fill(user);
+		await p.getByLabel('Password').fill(pw);
+		await p.getByRole('button', { name: 'Sign in' }).click();
+	};
+	const usersRow = (name) => page.locator('tbody tr', { has: page.locator('strong', { hasText: new RegExp(`^${name}$`) }) });
+	const confirmAction = async (button, confirmLabel, shot) => {
+		await page.getByRole('button', { name: button }).click();
+		const dlg = page.getByRole('dialog');
+		await dlg.waitFor();
+		if (shot) { await screenshot(page, shot); await axe(page, `users: ${shot}`); }
+		await dlg.getByRole('button', { name: confirmLabel, exact: true }).click();
+		await dlg.waitFor({ state: 'hidden' });
+	};
+
+	await check('a new analyst must choose a password at the first sign-in (phone)', async () => {
+		await ana.goto(BASE + '/');
+		await signIn(ana, ANALYST, FIRST_PW);
+		await ana.getByRole('heading', { name: 'Choose your password' }).waitFor();
+		await screenshot(ana, 'phone-first-password');
+		await axe(ana, 'choose your password (phone)');
+		await ana.getByLabel('Password you signed in with').fill(FIRST_PW);
+		await ana.getByLabel('New password', { exact: true }).fill(OWN_PW);
+		await ana.getByLabel('New password again').fill(OWN_PW);
+		await ana.getByRole('button', { name: 'Save and continue' }).click();
+		await ana.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+		const r = await ctx2.request.get(BASE + '/api/me', { failOnStatusCode: false });
+		assert(r.status() === 200 && (await r.json()).must_change_password === false, `/api/me: ${r.status()}`);
+	});
+
+	await check('the analyst changes their own password from the menu and signs in with the new one', async () => {
+		await ana.getByRole('button', { name: 'Menu' }).click();
+		await ana.getByRole('link', { name: 'Account' }).click();
+		await ana.getByRole('heading', { name: 'Your account', level: 1 }).waitFor();
+		await ana.getByLabel('Current password').fill('not my password');
+		await ana.getByLabel('New password', { exact: true }).fill(NEWER_PW);
+		await ana.getByLabel('New password again').fill(NEWER_PW);
+		await ana.getByRole('button', { name: 'Change password' }).click();
+		await ana.locator('.error', { hasText: /current password is wrong/i }).waitFor();
+		await ana.getByLabel('Current password').fill(OWN_PW);
+		await ana.getByRole('button', { name: 'Change password' }).click();
+		await ana.getByText('Password changed.').waitFor();
+		const over = await ana.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		assert(over <= 0, `the account page scrolls sideways by ${over}px`);
+		await screenshot(ana, 'phone-account');
+		await axe(ana, 'account (phone)');
+		await ana.getByRole('button', { name: 'Menu' }).click();
+		await ana.getByRole('button', { name: 'Sign out' }).click();
+		await signIn(ana, ANALYST, OWN_PW);
+		await ana.locator('.error').waitFor();
+		await ana.getByLabel('Password').fill(NEWER_PW);
+		await ana.getByRole('button', { name: 'Sign in' }).click();
+		await ana.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+	});
+
+	await check('the last administrator cannot be disabled, demoted or deleted (buttons off)', async () => {
+		await page.goto(`${BASE}/#/users`);
+		await page.reload();   // the list as it is now (the analyst has signed in)
+		const row = usersRow(USER);
+		await row.waitFor();
+		for (const b of [`Disable ${USER}`, `Make analyst ${USER}`, `Delete ${USER}`]) {
+			assert(await row.getByRole('button', { name: b }).isDisabled(), `${b} is not disabled`);
+		}
+		await row.getByText('The last enabled administrator').waitFor();
+		await usersRow(ANALYST).getByText('Signed in').waitFor();
+	});
+
+	await check("an admin disables the analyst: the analyst's open page is signed out", async () => {
+		await ana.goto(`${BASE}/#/dashboard`);   // a page that does not poll its data
+		await ana.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+		await confirmAction(`Disable ${ANALYST}`, 'Disable', 'users-disable-confirm');
+		await usersRow(ANALYST).getByText('Disabled', { exact: true }).waitFor();
+		await screenshot(page, 'users-disabled');
+		// the page asks every 15 s whether its session holds
+		await ana.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 40000 });
+		await ana.getByText('Your session has ended').waitFor();
+		await screenshot(ana, 'phone-signed-out');
+		await signIn(ana, ANALYST, NEWER_PW);
+		await ana.locator('.error', { hasText: /wrong user ?name or password/i }).waitFor();
+	});
+
+	await check('an admin enables the analyst and sets a new password: a new one is asked at the sign-in', async () => {
+		await confirmAction(`Enable ${ANALYST}`, 'Enable');
+		await usersRow(ANALYST).getByText('Enabled', { exact: true }).waitFor();
+		await page.getByRole('button', { name: `Set password ${ANALYST}` }).click();
+		const dlg = page.getByRole('dialog');
+		await dlg.waitFor();
+		await dlg.getByLabel('New password', { exact: true }).fill('temporary password 7');
+		await dlg.getByLabel('New password again').fill('temporary password 7');
+		await screenshot(page, 'users-set-password');
+		await axe(page, 'users: set a password');
+		await dlg.getByRole('button', { name: 'Set password', exact: true }).click();
+		await dlg.waitFor({ state: 'hidden' });
+		await usersRow(ANALYST).getByText('Must choose a new password').waitFor();
+		await ana.getByLabel('Password').fill('temporary password 7');
+		await ana.getByRole('button', { name: 'Sign in' }).click();
+		await ana.getByRole('heading', { name: 'Choose your password' }).waitFor();
+	});
+
+	await check('an admin deletes the analyst after a confirmation: the page is signed out', async () => {
+		await page.getByRole('button', { name: `Delete ${ANALYST}` }).click();
+		await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+		await page.getByRole('dialog').waitFor({ state: 'hidden' });
+		assert(await usersRow(ANALYST).count() === 1, 'cancel deleted the account');
+		await confirmAction(`Delete ${ANALYST}`, 'Delete', 'users-delete-confirm');
+		await usersRow(ANALYST).waitFor({ state: 'detached' });
+		await ana.getByLabel('Password you signed in with').fill('temporary password 7');
+		await ana.getByLabel('New password', { exact: true }).fill(OWN_PW);
+		await ana.getByLabel('New password again').fill(OWN_PW);
+		await ana.getByRole('button', { name: 'Save and continue' }).click();
+		await ana.getByRole('heading', { name: 'Sign in' }).waitFor();
+	});
+
+	await check('the audit log names who did what to whom', async () => {
+		await page.goto(`${BASE}/#/audit`);
+		await page.locator('tbody tr').first().waitFor();
+		const t = await page.locator('tbody').innerText();
+		for (const w of ['User disabled', 'User enabled', 'Password set by admin', 'User deleted', 'Own password changed']) {
+			assert(t.includes(w), `no "${w}" in the audit log`);
+		}
+	});
+	await second.close();
+	second = null;
 
 	for (const [route, heading, what] of [
 		['dashboard', 'Dashboard', '.sevcards'],
@@ -341,7 +483,7 @@ try {
 		const w = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		assert(w <= 0, `detail page scrolls sideways by ${w}px`);
 		await screenshot(phone, 'phone-detail');
-		for (const [route, heading] of [['dashboard', 'Dashboard'], ['flows', 'Flows']]) {
+		for (const [route, heading] of [['dashboard', 'Dashboard'], ['flows', 'Flows'], ['users', 'Users'], ['account', 'Your account']]) {
 			await phone.goto(`${BASE}/#/${route}`);
 			await phone.getByRole('heading', { name: heading, level: 1 }).waitFor();
 			await phone.waitForLoadState('networkidle');
@@ -369,6 +511,7 @@ try {
 		assert(a11y.length === 0, a11y.slice(0, 4).join(' | '));
 	});
 } finally {
+	if (second) await second.close().catch(() => {});
 	await context.close().catch(() => {});
 	rmSync(userDataDir, { recursive: true, force: true });
 }

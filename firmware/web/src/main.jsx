@@ -6,7 +6,8 @@ import './style.css';
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { navigate, useRoute } from './router.js';
 import { Loading, Toasts, ErrorBox } from './components.jsx';
-import { SetupView, LoginView } from './views/auth.jsx';
+import { SetupView, LoginView, PasswordChangeView } from './views/auth.jsx';
+import { AccountView } from './views/account.jsx';
 import { AlertsView } from './views/alerts.jsx';
 import { AlertDetailView } from './views/alert-detail.jsx';
 import { FlowsView } from './views/flows.jsx';
@@ -26,7 +27,7 @@ const NAV = [
 
 function App() {
 	const route = useRoute();
-	// phase: boot | setup | login | app | down
+	// phase: boot | setup | login | pwchange (a password someone else set) | app | down
 	const [phase, setPhase] = useState('boot');
 	const [me, setMe] = useState(null);
 	const [bootError, setBootError] = useState(null);
@@ -60,7 +61,7 @@ function App() {
 			const m = await api.get('me', null, { noRedirect: true });
 			setCsrf(m.csrf);
 			setMe(m);
-			setPhase('app');
+			setPhase(m.must_change_password ? 'pwchange' : 'app');
 		} catch (e) {
 			if (e.status === 401 || e.status === 403) toLogin();
 			else { setBootError(e); setPhase('down'); }
@@ -77,12 +78,21 @@ function App() {
 		setCsrf(m.csrf);
 		setMe(m);
 		setLoginNote('');
+		if (m.must_change_password) { setPhase('pwchange'); return; }
 		setPhase('app');
 		const back = returnTo.current;
 		returnTo.current = '';
 		if (back) location.hash = back;
 		else navigate('alerts', null, true);
 	};
+
+	// A fresh answer of /api/me or /api/me/password: the role may have changed.
+	const onSession = useCallback((m) => {
+		if (!m) return;
+		setCsrf(m.csrf);
+		setMe((old) => (old && old.user === m.user && old.role === m.role && old.csrf === m.csrf ? old : m));
+		if (m.must_change_password) setPhase('pwchange');
+	}, []);
 
 	const logout = async () => {
 		try { await api.post('logout', {}, { noRedirect: true }); } catch { /* gone anyway */ }
@@ -104,8 +114,9 @@ function App() {
 	}
 	if (phase === 'setup') return <SetupView onDone={(user) => { setPhase('login'); setLoginNote(`Administrator "${user}" created. Sign in with the new password.`); }} />;
 	if (phase === 'login') return <LoginView note={loginNote} onLogin={onLogin} />;
+	if (phase === 'pwchange') return <PasswordChangeView me={me} onLogout={logout} onDone={onLogin} />;
 
-	return <Shell me={me} route={route} onLogout={logout} />;
+	return <Shell me={me} route={route} onLogout={logout} onSession={onSession} />;
 }
 
 function Brand() {
@@ -117,10 +128,23 @@ function Brand() {
 	);
 }
 
-function Shell({ me, route, onLogout }) {
+// How often an open page asks whether its session still holds: an account
+// disabled or deleted, or whose password changed elsewhere, is signed out
+// within this time on every page, not only where the data polls.
+const SESSION_CHECK_MS = 15000;
+
+function Shell({ me, route, onLogout, onSession }) {
 	const [menuOpen, setMenuOpen] = useState(false);
 	const section = route.path[0] || 'alerts';
 	useEffect(() => { setMenuOpen(false); }, [route]);
+	useEffect(() => {
+		// a 401 reaches the sign-in page through api.js's handler
+		const check = () => { api.get('me').then(onSession, () => {}); };
+		const onVisible = () => { if (document.visibilityState === 'visible') check(); };
+		const t = setInterval(check, SESSION_CHECK_MS);
+		document.addEventListener('visibilitychange', onVisible);
+		return () => { clearInterval(t); document.removeEventListener('visibilitychange', onVisible); };
+	}, [onSession]);
 	// Move focus to the new page's heading for screen readers and keyboards.
 	const first = useRef(true);
 	useEffect(() => {
@@ -138,7 +162,8 @@ function Shell({ me, route, onLogout }) {
 			break;
 		case 'flows': view = <FlowsView params={p} />; break;
 		case 'system': view = <SystemView />; break;
-		case 'users': view = <UsersView me={me} />; break;
+		case 'users': view = <UsersView me={me} onSession={onSession} />; break;
+		case 'account': view = <AccountView me={me} onSession={onSession} />; break;
 		case 'audit': view = <AuditView params={p} />; break;
 		default: view = <div class="panel"><h1>Not found</h1><p><a href="#/alerts">Go to the alerts</a></p></div>;
 	}
@@ -163,6 +188,7 @@ function Shell({ me, route, onLogout }) {
 						<span class="user" title={`Signed in as ${me.user} (${me.role})`}>
 							<span class="user-name">{me.user}</span> <span class="user-role">{me.role}</span>
 						</span>
+						<a class="btn btn-small btn-ghost" href="#/account" title="Your account: change your password" aria-current={section === 'account' ? 'page' : undefined}>Account</a>
 						<button type="button" class="btn btn-small btn-ghost" onClick={onLogout}>Sign out</button>
 					</div>
 				</nav>

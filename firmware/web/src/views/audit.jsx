@@ -44,7 +44,9 @@ export function AuditView({ params }) {
 const ACTIONS = {
 	setup: 'Setup', setup_failed: 'Setup refused', login: 'Sign-in', login_failed: 'Sign-in failed',
 	logout: 'Sign-out', status: 'Status', ack: 'Acknowledge', note: 'Note', suppress: 'Suppress',
-	export: 'Export', user_add: 'User added',
+	export: 'Export', user_add: 'User added', user_disable: 'User disabled', user_enable: 'User enabled',
+	user_role: 'Role changed', user_password_reset: 'Password set by admin', user_delete: 'User deleted',
+	password_change: 'Own password changed', password_change_failed: 'Password change refused',
 };
 const ALERT_ACTIONS = new Set(['status', 'ack', 'note', 'suppress']);
 

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorBox } from '../components.jsx';
+import { PasswordForm } from './account.jsx';
 
 const MIN_PASSWORD = 10;
 
@@ -126,6 +127,18 @@ export function LoginView({ note, onLogin }) {
 				<ErrorBox error={error} />
 				<button type="submit" class="btn btn-primary btn-wide" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
 			</form>
+		</AuthCard>
+	);
+}
+
+// After signing in with a password someone else set (a new account, a
+// reset by an administrator or on the console): nothing else until the
+// user has chosen their own.
+export function PasswordChangeView({ me, onDone, onLogout }) {
+	return (
+		<AuthCard title="Choose your password" sub={`Signed in as ${me.user} with a password someone else set (an administrator). Choose your own to continue.`}>
+			<PasswordForm idPrefix="first-pw" currentLabel="Password you signed in with" submitLabel="Save and continue" onChanged={onDone} />
+			<p class="auth-alt"><button type="button" class="btn btn-ghost btn-small" onClick={onLogout}>Sign out</button></p>
 		</AuthCard>
 	);
 }
