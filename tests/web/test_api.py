@@ -1421,6 +1421,20 @@ def main():
                 R.check("quick: bad input", c.get("/api/alerts", {"limit": "x"}).status == 400)
                 R.check("quick: 413", c.post(f"/api/alerts/{aid}/notes", "x" * 70000).status == 413)
                 R.check("quick: static", c.get("/").status == 200)
+                # accounts: add, first sign-in, own password, disable, console reset, delete
+                R.check("quick: add a user", c.post("/api/users", {"username": "q", "password": ANALYST_PW,
+                                                                   "role": "analyst"}).status == 201)
+                q = Client(c.where, c.timeout)
+                R.check("quick: the user signs in", q.login("q", ANALYST_PW).status == 200)
+                R.check("quick: own password", q.post("/api/me/password", {
+                    "current": ANALYST_PW, "password": ANALYST_PW2}).status == 200)
+                R.check("quick: disable", c.post("/api/users/q/disable").status == 200 and
+                        q.get("/api/me").status == 401)
+                rp = subprocess.run(vigil_cmd() + ["user", "reset-password", "--db", db, "q"],
+                                    capture_output=True, text=True, timeout=max(60, timeout))
+                R.check("quick: vigil user reset-password", rp.returncode == 0, rp.stderr)
+                R.check("quick: role, delete", c.post("/api/users/q/role", {"role": "admin"}).status == 200
+                        and c.post("/api/users/q/delete").status == 200)
                 R.check("quick: logout", c.post("/api/logout").status == 200)
             else:
                 suite_routes(c, aid)
