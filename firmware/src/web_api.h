@@ -1,6 +1,6 @@
 /*
  * web_api.h - the routes of the web API (docs/api.md) and what the server
- * (web.c) and the handlers (web_api.c, web_auth.c) share.
+ * (web.c) and the handlers (web_api.c, web_auth.c, web_users.c) share.
  *
  * Owns: the route table, which is the one list of what the API serves and
  * which routes need no session (WEB_PUBLIC) or the admin role
