@@ -1092,17 +1092,21 @@ def suite_users(c, db, where, timeout, srv):
     t_wrong, r = login_time(where, timeout, "ana", "a wrong password")
     R.check("a disabled user's wrong password: the same answer",
             r.status == 401 and r.json == {"error": "wrong username or password"}, r)
-    c.login("admin", PASSWORD)
-    t_dis2, _ = login_time(where, timeout, "ana", ANALYST_PW2)
-    t_wrong2, _ = login_time(where, timeout, "ana", "a wrong password")
-    c.login("admin", PASSWORD)
-    # a disabled account costs the password hash like any other: not far
-    # quicker than a wrong password (skipping the hash is 10-100x quicker)
-    print(f"#     sign-in times: disabled {t_dis:.3f} {t_dis2:.3f} s, wrong password "
-          f"{t_wrong:.3f} {t_wrong2:.3f} s")
+    c.login("admin", PASSWORD)   # resets the failed-login count of 127.0.0.1
+    # A disabled account costs the password hash like any other: not far
+    # quicker than a wrong password (skipping the hash is 30-100x quicker).
+    # Pairs taken in turn, so both see the same load; the quickest of each
+    # kind compared, so one slow moment does not decide.
+    t_dis, t_wrong = [t_dis], [t_wrong]
+    for _ in range(2):
+        t_dis.append(login_time(where, timeout, "ana", ANALYST_PW2)[0])
+        t_wrong.append(login_time(where, timeout, "ana", "a wrong password")[0])
+        c.login("admin", PASSWORD)
+    times = f"disabled {' '.join(f'{t:.3f}' for t in t_dis)} s, wrong password " \
+            f"{' '.join(f'{t:.3f}' for t in t_wrong)} s"
+    print(f"#     sign-in times: {times}")
     R.check("a disabled account's sign-in takes the hash's time, like a wrong password",
-            min(t_dis, t_dis2) >= 0.3 * min(t_wrong, t_wrong2),
-            f"disabled {t_dis:.3f} {t_dis2:.3f} s, wrong {t_wrong:.3f} {t_wrong2:.3f} s")
+            min(t_dis) >= 0.3 * min(t_wrong), times)
     r = c.post("/api/users/ana/enable")
     R.check("enable: 200 USER, enabled", r.status == 200 and r.json.get("disabled") is False and
             r.json.get("disabled_us") is None, r)
