@@ -73,7 +73,7 @@ endif
 
 
 .PHONY: bench-api demo
-.PHONY: all run web test test-unit test-integration test-web test-daemon test-browser \
+.PHONY: all run web test test-unit test-integration test-web test-daemon test-tools test-browser \
         test-asan test-arm64 test-corpus \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
@@ -112,12 +112,15 @@ DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 
 # the web page's end-to-end tests: HTTPS front end and a real browser
 DEB_PKGS_WEB := lighttpd lighttpd-mod-mbedtls chromium nodejs iproute2
 
+# tools/flash and its tests: write, verify and preseed a card image
+DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd util-linux
+
 deps:
-	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB)
+	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
-	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) || $(MAKE) --no-print-directory deps
+	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) || $(MAKE) --no-print-directory deps
 
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
@@ -163,14 +166,15 @@ demo: check-deps-build all
 # ---- tests -----------------------------------------------------------------
 test: check-deps
 	$(MAKE) --no-print-directory test-unit test-integration test-web test-daemon
+	$(MAKE) --no-print-directory test-tools
 	$(MAKE) --no-print-directory test-browser
 	$(MAKE) --no-print-directory test-valgrind
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-arm64
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
 	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
-	@echo "test suites (unit, integration, web, daemon, browser, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
-	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 15 )) passed, 0 failed"
+	@echo "test suites (unit, integration, web, daemon, tools, browser, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
+	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 16 )) passed, 0 failed"
 
 test-unit: $(UNIT_BINS)
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
@@ -186,6 +190,10 @@ test-web: $(BUILD)/vigil
 # SIGHUP, SIGTERM, retention, privilege drop (needs root for the live parts)
 test-daemon: $(BUILD)/vigil
 	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/daemon/run.sh
+
+# tools/flash: write, verify, refuse, preseed on a file and (root) loop devices
+test-tools:
+	@tests/tools/run.sh
 
 # the page in Debian's Chromium, directly and through lighttpd + mod_mbedtls
 test-browser: $(BUILD)/vigil web
@@ -237,7 +245,7 @@ help:
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
 	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"
-	@echo "  test-unit, test-integration, test-web, test-daemon, test-browser,"
+	@echo "  test-unit, test-integration, test-web, test-daemon, test-tools, test-browser,"
 	@echo "  test-valgrind, test-asan, test-arm64, test-corpus   individual suites"
 	@echo "  web           build the web page (npm, Vite) into build/web"
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
