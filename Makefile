@@ -47,7 +47,7 @@ GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing -pthread \
-           -Ifirmware/src -Idrivers/capture $(PKG_CFLAGS) \
+           -Ifirmware/src -Idrivers/capture -Idrivers/board $(PKG_CFLAGS) \
            -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_GITREV='"$(GITREV)"'
 LDLIBS  += $(PKG_LIBS) -pthread
 
@@ -58,7 +58,7 @@ endif
 
 # ---- sources ---------------------------------------------------------------
 LIB_SRCS  := $(filter-out firmware/src/vigil.c,$(wildcard firmware/src/*.c)) \
-             $(wildcard drivers/capture/*.c)
+             $(wildcard drivers/capture/*.c) $(wildcard drivers/board/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/firmware/src/vigil.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
