@@ -542,6 +542,17 @@ static int set_stats_interval(struct parse *p, const char *v, char *why, size_t 
 	return duration_in(v, 1, 86400, &p->c->stats_interval_s, why, whylen);
 }
 
+/* auto, none, or an LED's name in /sys/class/leds (board_led.h). */
+static int set_board_led(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	if (!*v || strchr(v, '/') || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
+		snprintf(why, whylen, "expected auto, none or an LED's name in /sys/class/leds, "
+			 "got '%s'", v);
+		return -1;
+	}
+	return set_str(p->c->board_led, sizeof p->c->board_led, v, why, whylen);
+}
+
 static const struct key keys[] = {
 	{ "capture", "interface", set_interface, 1 },
 	{ "capture", "source", set_source, 1 },
@@ -567,10 +578,12 @@ static const struct key keys[] = {
 	{ "daemon", "state_dir", set_state_dir, 0 },
 	{ "daemon", "log_level", set_log_level, 0 },
 	{ "daemon", "stats_interval", set_stats_interval, 0 },
+	{ "board", "led", set_board_led, 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static const char *const sections[] = { "capture", "detect", "store", "web", "daemon" };
+static const char *const sections[] = { "capture", "detect", "store", "web", "daemon",
+					 "board" };
 
 static int known_section(const char *s)
 {
@@ -728,6 +741,7 @@ void config_defaults(struct vigil_config *c)
 	snprintf(c->state_dir, sizeof c->state_dir, "/var/lib/vigil");
 	c->log_level = 2; /* info */
 	c->stats_interval_s = 60;
+	snprintf(c->board_led, sizeof c->board_led, "auto");
 }
 
 int config_load(struct vigil_config *c, const char *path, FILE *report)

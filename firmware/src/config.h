@@ -59,6 +59,9 @@ struct vigil_config {
 	int log_level;             /* log_level = error|warning|info|debug */
 	uint32_t stats_interval_s; /* stats_interval = 60 */
 
+	/* [board] */
+	char board_led[64];        /* led = auto | none | NAME (/sys/class/leds/NAME) */
+
 	char path[1024];           /* the file this came from */
 };
 

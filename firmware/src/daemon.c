@@ -32,6 +32,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "daemon_board.h"
 #include "json.h"
 #include "log.h"
 #include "pipeline.h"
@@ -429,6 +430,7 @@ struct daemon {
 	struct pipeline *pl;
 	struct retention *ret;
 	struct web *web;
+	struct daemon_board *board;     /* status LED, watchdog report */
 	char web_home_net[1024];
 	struct status status;
 
@@ -959,6 +961,8 @@ static void tick(struct daemon *d, double now)
 		report_stats(d, now - d->last_stats);
 		d->last_stats = now;
 	}
+	daemon_board_update(d->board, now, d->n_live > 0 || (d->have_player && !d->player.done),
+			    d->cfg.database);
 	if (d->watchdog_us && (now - d->last_watchdog) * 1e6 >= d->watchdog_us / 2) {
 		sd_notify(0, "WATCHDOG=1");
 		d->last_watchdog = now;
@@ -1127,6 +1131,8 @@ static int shutdown_daemon(struct daemon *d)
 	int rc = d->failed ? 1 : 0;
 
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	daemon_board_close(d->board);   /* capture is going down: LED off */
+	d->board = NULL;
 	pthread_mutex_lock(&d->swap_lock);
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->swap_cv);
@@ -1258,6 +1264,7 @@ int cmd_run(int argc, char **argv)
 	/* 1. capture sources, while privileged */
 	if (d->cfg.n_interfaces && open_live(d) < 0)
 		goto fail;
+	d->board = daemon_board_open(d->cfg.board_led);
 	if (d->cfg.n_pcap_files) {
 		d->have_player = 1;
 		d->player.files = d->cfg.pcap_files;

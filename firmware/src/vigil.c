@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "daemon_board.h"
 #include "log.h"
 #include "replay.h"
 #include "report.h"
@@ -26,6 +27,8 @@ static void usage(FILE *out)
 		"                             the web page and API for a database, no capture\n"
 		"  user list|reset-password [NAME]\n"
 		"                             the page's accounts from the console\n"
+		"  led [-c FILE] [off|running|attention]\n"
+		"                             set the status LED ([board] led of vigil.conf)\n"
 		"  version                    print the version\n"
 		"Run 'vigil COMMAND --help' for a command's options; see vigil(8).\n");
 }
@@ -146,6 +149,8 @@ int main(int argc, char **argv)
 		return cmd_summary(argc - 1, argv + 1);
 	if (strcmp(cmd, "rules") == 0)
 		return cmd_rules(argc - 1, argv + 1);
+	if (strcmp(cmd, "led") == 0)
+		return cmd_led(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return web_cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "user") == 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - end-to-end tests of the daemon (`vigil run`): replayed and live
 # capture, reloads, SIGTERM without loss, retention, `vigil run -n`, the
-# privilege drop and the systemd notifications (tests/daemon/check_daemon.py).
+# privilege drop and the systemd notifications (tests/daemon/check_daemon.py);
+# the status LED and the watchdog report (tests/daemon/check_board.py).
 #
 # VIGIL: the command that runs vigil (default build/vigil). Live capture
 # needs root (a network namespace with a veth pair); without it those
@@ -33,16 +34,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
 
-log=$(mktemp "${TMPDIR:-/tmp}/vigil-daemon.XXXXXX") || exit 1
-"$PY" tests/daemon/check_daemon.py 2>&1 | tee "$log"
-line=$(grep '^daemon: [0-9]* passed, [0-9]* failed$' "$log" | tail -n 1)
-rm -f "$log"
-if [ -z "$line" ]; then
-	echo "FAIL  check_daemon.py did not finish"
-	echo "daemon: 0 passed, 1 failed"
-	exit 1
-fi
-case "$line" in
-*" 0 failed") exit 0 ;;
-*) exit 1 ;;
-esac
+# check_daemon.py, then the status LED and watchdog report (check_board.py)
+rc=0
+for suite in daemon board; do
+	log=$(mktemp "${TMPDIR:-/tmp}/vigil-daemon.XXXXXX") || exit 1
+	"$PY" tests/daemon/check_$suite.py 2>&1 | tee "$log"
+	line=$(grep "^$suite: [0-9]* passed, [0-9]* failed\$" "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "FAIL  check_$suite.py did not finish"
+		echo "$suite: 0 passed, 1 failed"
+		rc=1
+		continue
+	fi
+	case "$line" in
+	*" 0 failed") ;;
+	*) rc=1 ;;
+	esac
+done
+exit $rc
