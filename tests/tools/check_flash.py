@@ -346,12 +346,15 @@ def test_verify_only(tmp):
 def make_preseed(w):
     d = os.path.join(w, "preseed")
     os.makedirs(os.path.join(d, "vigil-rules"))
+    os.makedirs(os.path.join(d, "vigil-uplink"))
     files = {
         "vigil.conf": "[capture]\ninterface = eth1\n",
-        "vigil-tls.crt": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-        "vigil-tls.key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
-        "vigil-authorized_keys": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0 cert@example\n",
+        "vigil-network.conf": "address = 192.0.2.10/24\ngateway = 192.0.2.1\n",
+        "vigil-tls.pem": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+                         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        "vigil-ssh.pub": "# the CERT's key\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0 cert@example\n",
         "vigil-rules/local.rules": 'alert ip any any -> any any (msg:"x"; sid:1;)\n',
+        "vigil-uplink/ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
     }
     for n, text in files.items():
         with open(os.path.join(d, n), "w") as f:
@@ -384,13 +387,14 @@ def test_preseed(tmp, label):
     blank_card(card)
     rc, out = flash("--yes", "--preseed", d, path, card)
     problems = []
-    if rc != 0 or "preseed: 5 files copied and read back" not in out:
+    if rc != 0 or "preseed: 6 files copied and read back" not in out:
         problems.append("exit %s: %s" % (rc, out))
     else:
         problems += check_preseed_on(card, img, files)
         listing = subprocess.run(["mdir", "-b", "-i", "%s@@%d" % (card, FAT_START), "::/"],
                                  capture_output=True, text=True, env=mtools_env()).stdout
-        for n in ("vigil.conf", "vigil-authorized_keys", "vigil-tls.key", "vigil-rules/"):
+        for n in ("vigil.conf", "vigil-network.conf", "vigil-ssh.pub", "vigil-tls.pem",
+                  "vigil-rules/", "vigil-uplink/"):
             if "::/" + n not in listing:
                 problems.append("mdir does not list %s (long name kept?): %s" % (n, listing))
         # a second run replaces the files (and vigil-rules as a whole)
@@ -422,16 +426,21 @@ def test_preseed_refusals(tmp):
     before = sha(card)
     problems = []
     cases = [
-        ({"vigil-authorised_keys": "ssh-ed25519 AAAAC3Nz x\n"}, "not a preseed name"),
-        ({"vigil-tls.crt": "-----BEGIN CERTIFICATE-----\n"}, "vigil-tls.crt without vigil-tls.key"),
-        ({"vigil-authorized_keys": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"},
+        ({"vigil-ssh.pem": "ssh-ed25519 AAAAC3Nz x\n"}, "not a preseed name"),
+        ({"vigil-tls.pem": "-----BEGIN CERTIFICATE-----\n"}, "no unencrypted PEM private key"),
+        ({"vigil-tls.pem": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n"
+                           "-----BEGIN CERTIFICATE-----\n"}, "no unencrypted PEM private key"),
+        ({"vigil-tls.pem": "-----BEGIN PRIVATE KEY-----\n"}, "no PEM certificate"),
+        ({"vigil-ssh.pub": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"},
          "holds a private key"),
-        ({"vigil-uplink.crt": "hello", "vigil-uplink.key": "x"}, "not a PEM certificate"),
+        ({"vigil-ssh.pub": "ssh-ed25519 AAAAC3Nz a\nmy key\n"}, "line 2 is not an OpenSSH"),
+        ({"vigil-uplink/ca.pem": "hello"}, "neither a PEM certificate"),
     ]
     for i, (content, want) in enumerate(cases):
         d = os.path.join(w, "bad%d" % i)
         os.makedirs(d)
         for n, text in content.items():
+            os.makedirs(os.path.dirname(os.path.join(d, n)), exist_ok=True)
             with open(os.path.join(d, n), "w") as f:
                 f.write(text)
         rc, out = flash("--yes", "--preseed", d, path, card)
@@ -439,8 +448,9 @@ def test_preseed_refusals(tmp):
             problems.append("%s: exit %s (want 2, %r): %s" % (sorted(content), rc, want, out))
     if sha(card) != before:
         problems.append("the card was written although the preseed directory was refused")
-    R.check("--preseed refuses unknown names, a certificate without its key, a private key as "
-            "authorized_keys, non-PEM certificates (exit 2, before writing)", problems)
+    R.check("--preseed refuses unknown names, a vigil-tls.pem without key or certificate (or "
+            "with an encrypted key), private keys or junk in vigil-ssh.pub, non-PEM uplink "
+            "files (exit 2, before writing)", problems)
 
 
 # ---- safety checks against made-up /sys and /proc ------------------------------------------------
