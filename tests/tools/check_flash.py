@@ -176,10 +176,28 @@ def same_prefix(a, b, n):
 
 
 def fresh(tmp, name):
+    """An empty folder for one check; the previous checks' folders go (a
+    card and an image each), the image cache stays."""
+    for old in os.listdir(tmp):
+        if not old.startswith("_image-"):
+            shutil.rmtree(os.path.join(tmp, old), ignore_errors=True)
     w = os.path.join(tmp, name)
-    shutil.rmtree(w, ignore_errors=True)
     os.makedirs(w)
     return w
+
+
+def scratch_dir():
+    """Where the cards and images go: TMPDIR when set, else /dev/shm when it
+    has room (memory: the writes and fsyncs do not wait for a busy disk),
+    else the system's temporary folder."""
+    if not os.environ.get("TMPDIR") and os.path.isdir("/dev/shm"):
+        try:
+            st = os.statvfs("/dev/shm")
+            if st.f_bavail * st.f_frsize > 1 << 30 and os.access("/dev/shm", os.W_OK):
+                return tempfile.mkdtemp(prefix="vigil-flash.", dir="/dev/shm")
+        except OSError:
+            pass
+    return tempfile.mkdtemp(prefix="vigil-flash.")
 
 
 # ---- usage --------------------------------------------------------------------------------
@@ -753,7 +771,7 @@ def main():
     if missing:
         R.check("tools for the flash tests", ["missing: %s (make deps)" % ", ".join(missing)])
         return R.summary()
-    tmp = tempfile.mkdtemp(prefix="vigil-flash.")
+    tmp = scratch_dir()
     try:
         test_usage(tmp)
         for comp in (None, "xz", "zst"):
