@@ -39,6 +39,9 @@ static const struct board_leds {
 	{ "friendlyarm,nanopi-r2s", { "nanopi-r2s:red:sys", NULL } },
 	/* NanoPi R4S (and Enterprise): the red SYS LED, labelled "power" */
 	{ "friendlyarm,nanopi-r4s", { "red:power", NULL } },
+	/* ROCK Pi E: its one (blue) LED has no label in the device tree; the
+	 * kernel names it after its colour */
+	{ "radxa,rockpi-e", { "blue:", NULL } },
 };
 
 struct board_led {
@@ -215,6 +218,8 @@ int board_led_auto(const char *sysfs, char *name, char *board, size_t boardlen)
 	ssize_t len;
 	int fd;
 
+	if (board && boardlen)
+		board[0] = '\0';
 	snprintf(path, sizeof path, "%s/firmware/devicetree/base/compatible", root);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
@@ -228,13 +233,13 @@ int board_led_auto(const char *sysfs, char *name, char *board, size_t boardlen)
 			const struct board_leds *b = &board_leds[i];
 			if (strncmp(c, b->compatible, strlen(b->compatible)) != 0)
 				continue;
+			if (board && boardlen)
+				snprintf(board, boardlen, "%s", c);
 			for (int k = 0; k < 4 && b->leds[k]; k++) {
 				struct stat st;
 				snprintf(path, sizeof path, "%s/class/leds/%s", root, b->leds[k]);
 				if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 					snprintf(name, BOARD_LED_NAME_MAX, "%s", b->leds[k]);
-					if (board && boardlen)
-						snprintf(board, boardlen, "%s", c);
 					return 0;
 				}
 			}

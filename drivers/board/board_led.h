@@ -52,9 +52,10 @@ struct board_led *board_led_open(const char *name, const char *sysfs, char *err,
 
 /* The status LED of the board this runs on, from the device tree's
  * compatible strings and the table in board_led.c: the first of the board's
- * LED names that exists. Fills name (BOARD_LED_NAME_MAX bytes) and, if not
- * NULL, board (the compatible string that matched) and returns 0; -1 when
- * the board is not in the table or none of its LEDs exists. */
+ * LED names that exists. Fills name (BOARD_LED_NAME_MAX bytes) and returns
+ * 0; -1 when the board is not in the table or none of its LEDs exists.
+ * board (if not NULL) gets the compatible string that matched the table,
+ * "" if none did. */
 int board_led_auto(const char *sysfs, char *name, char *board, size_t boardlen);
 
 /* Show pattern p. Writes only when it differs from the last one shown.

@@ -56,8 +56,12 @@ static int resolve_led(const char *led, char *name, char *why, size_t whylen)
 		snprintf(why, whylen, "%s (auto: %s)", name, board);
 		return 1;
 	}
-	snprintf(why, whylen, "none (led = auto: no board this build knows in the device tree; "
-		 "led = NAME names one of %s/class/leds)", sysfs_root());
+	if (board[0])
+		snprintf(why, whylen, "none (led = auto: board %s, but none of its LEDs is in "
+			 "%s/class/leds; led = NAME names one)", board, sysfs_root());
+	else
+		snprintf(why, whylen, "none (led = auto: no board this build knows in the device "
+			 "tree; led = NAME names one of %s/class/leds)", sysfs_root());
 	return 0;
 }
 

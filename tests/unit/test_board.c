@@ -208,6 +208,7 @@ static void test_auto(void **state)
 	static const char pi400[] = "raspberrypi,400\0brcm,bcm2711";
 	static const char r2s[] = "friendlyarm,nanopi-r2s\0rockchip,rk3328";
 	static const char r4s[] = "friendlyarm,nanopi-r4s-enterprise\0rockchip,rk3399";
+	static const char rockpie[] = "radxa,rockpi-e\0rockchip,rk3328";
 	static const char other[] = "pine64,rockpro64\0rockchip,rk3399";
 	char name[BOARD_LED_NAME_MAX], board[128];
 
@@ -235,14 +236,22 @@ static void test_auto(void **state)
 	assert_string_equal(name, "nanopi-r2s:red:sys");
 
 	put("firmware/devicetree/base/compatible", r4s, sizeof r4s);
-	assert_int_equal(board_led_auto(root, name, board, sizeof board), -1); /* no red:power yet */
+	/* the board is known, its LED is not there: -1, and board says which */
+	assert_int_equal(board_led_auto(root, name, board, sizeof board), -1);
+	assert_string_equal(board, "friendlyarm,nanopi-r4s-enterprise");
 	make_led("red:power", "none timer heartbeat\n", NULL);
 	assert_int_equal(board_led_auto(root, name, board, sizeof board), 0);
 	assert_string_equal(name, "red:power");
 	assert_string_equal(board, "friendlyarm,nanopi-r4s-enterprise");
 
+	put("firmware/devicetree/base/compatible", rockpie, sizeof rockpie);
+	make_led("blue:", "none timer heartbeat\n", NULL);
+	assert_int_equal(board_led_auto(root, name, board, sizeof board), 0);
+	assert_string_equal(name, "blue:");
+
 	put("firmware/devicetree/base/compatible", other, sizeof other);
 	assert_int_equal(board_led_auto(root, name, board, sizeof board), -1);
+	assert_string_equal(board, "");
 }
 
 static void test_watchdog(void **state)
