@@ -2,18 +2,26 @@
  * web.c - the web stage's HTTP server (see web.h): libmicrohttpd with one
  * thread per connection, on a TCP address or a UNIX socket.
  *
- * Owns: the listening socket, request bodies (64 KiB at most), the router
- * (the one place that decides, from the flags of web_routes[], which
- * requests need a session, a CSRF token or the admin role, and which a
- * session with a password change due may use), the pool of
- * store connections the handlers use, the static files of the page and
+ * Owns: the listening socket, the wiring of libmicrohttpd's callbacks to
+ * the connection rules of web_conn.c (who may connect, deadlines for the
+ * request to arrive), the request target's form (no NUL, no bad %-escape,
+ * no raw byte outside printable ASCII), request bodies (64 KiB at most),
+ * the router (the one place that decides, from the flags of web_routes[],
+ * which requests need a session, a CSRF token or the admin role, and which
+ * a session with a password change due may use), the pool of store
+ * connections the handlers use, the static files of the page and
  * the headers every answer carries.
+ *
+ * The order of refusals for an API request: 404/405 (route), 413 (body
+ * size), 400 (id), 415/400 (the request's form: web_request_form), 401/403
+ * (session, CSRF, role), then the handler's own answers.
  */
 #include "web.h"
 #include "log.h"
 #include "store.h"
 #include "web_api.h"
 #include "web_auth.h"
+#include "web_conn.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -33,8 +41,7 @@
 #include <unistd.h>
 
 #define WEB_POOL 4                 /* store connections shared by the requests */
-#define WEB_MAX_CONNECTIONS 64
-#define WEB_CONN_TIMEOUT_S 60
+#define WEB_CONN_TIMEOUT_S 60      /* idle, while the answer is sent (web_conn.h: before) */
 #define WEB_DISCARD_MAX (1024 * 1024) /* oversized body read (and dropped) before hanging up */
 
 static const char csp[] =
@@ -44,6 +51,7 @@ static const char csp[] =
 struct web {
 	struct web_env env;
 	struct MHD_Daemon *mhd;
+	struct web_conns *conns;       /* admission and request deadlines */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char static_real[PATH_MAX];    /* realpath of static_dir, "" when none */
 
@@ -61,7 +69,8 @@ struct conn_state {
 	size_t dropped;            /* bytes read beyond WEB_BODY_MAX */
 	int started;               /* the handler saw the headers */
 	int answered;              /* a response was queued */
-	int nul_in_path;           /* the raw path has %00 (the decoded one ends there) */
+	const char *bad_target;    /* why the raw request target is refused, or NULL */
+	struct web_conn *wc;       /* the connection's entry (deadlines) */
 };
 
 uint64_t web_now_us(void)
@@ -179,8 +188,9 @@ static enum MHD_Result answer_error(struct MHD_Connection *conn, unsigned status
 /* ---- the router --------------------------------------------------------------------- */
 
 /* Does url match pattern? {id} matches a run of decimal digits; *id gets
- * its value, or -1 when it does not fit in 63 bits. {name} matches a
- * username (1-64 of the characters usernames are made of) into name. */
+ * its value, or -1 when it does not fit in 63 bits, -2 when it has a
+ * leading zero ("007": one alert has one name). {name} matches a username
+ * (1-64 of the characters usernames are made of) into name. */
 static int route_match(const char *pattern, const char *url, int64_t *id,
 		       char name[AUTH_USER_BUF])
 {
@@ -211,7 +221,7 @@ static int route_match(const char *pattern, const char *url, int64_t *id,
 			}
 			if (u == s)
 				return 0;
-			*id = v;
+			*id = (*s == '0' && u - s > 1 && v >= 0) ? -2 : v;
 			p += 4;
 			continue;
 		}
@@ -259,6 +269,35 @@ static void client_address(struct web *w, struct MHD_Connection *conn, char *out
 			  (socklen_t)outlen);
 }
 
+/* Session, CSRF token, role and a due password change as the route's
+ * flags demand: 1, or 0 with the refusal answered. */
+static int authorize(struct web_req *r, const struct web_route *route)
+{
+	const char *cookie, *csrf;
+
+	if (route->flags & WEB_PUBLIC)
+		return 1;
+	cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "vigil_session");
+	csrf = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+	if (!auth_session_get(r->db, cookie, &r->sess)) {
+		web_error(r, 401, "not logged in");
+		return 0;
+	}
+	if (strcmp(r->method, "POST") == 0 && (!csrf || !auth_equal(csrf, r->sess.csrf))) {
+		web_error(r, 403, "missing or wrong X-CSRF-Token");
+		return 0;
+	}
+	if ((route->flags & WEB_ADMIN) && strcmp(r->sess.role, "admin") != 0) {
+		web_error(r, 403, "only an admin may do this");
+		return 0;
+	}
+	if (r->sess.must_change && !(route->flags & WEB_PWCHANGE)) {
+		web_error(r, 403, "choose your own password first (POST /api/me/password)");
+		return 0;
+	}
+	return 1;
+}
+
 static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, const char *url,
 				 const char *method, struct conn_state *cs)
 {
@@ -290,6 +329,8 @@ static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, con
 	}
 	if (cs->dropped)
 		return answer_error(conn, 413, NULL, "request body larger than %d bytes", WEB_BODY_MAX);
+	if (id == -2)
+		return answer_error(conn, 400, NULL, "id: a decimal number without leading zeros");
 	if (id < 0)
 		return answer_error(conn, 400, NULL, "id out of range");
 
@@ -303,36 +344,20 @@ static enum MHD_Result serve_api(struct web *w, struct MHD_Connection *conn, con
 	r.body_len = cs->len;
 	r.id = id;
 	memcpy(r.name, name, sizeof r.name);
-	client_address(w, conn, r.client, sizeof r.client);
-	r.db = pool_get(w);
-	if (!r.db)
-		return answer_error(conn, 503, NULL, "busy: no database connection free");
-
-	if (!(route->flags & WEB_PUBLIC)) {
-		const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "vigil_session");
-		const char *csrf = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
-
-		if (!auth_session_get(r.db, cookie, &r.sess)) {
-			pool_put(w, r.db);
-			return answer_error(conn, 401, NULL, "not logged in");
-		}
-		if (strcmp(method, "POST") == 0 && (!csrf || !auth_equal(csrf, r.sess.csrf))) {
-			pool_put(w, r.db);
-			return answer_error(conn, 403, NULL, "missing or wrong X-CSRF-Token");
-		}
-		if ((route->flags & WEB_ADMIN) && strcmp(r.sess.role, "admin") != 0) {
-			pool_put(w, r.db);
-			return answer_error(conn, 403, NULL, "only an admin may do this");
-		}
-		if (r.sess.must_change && !(route->flags & WEB_PWCHANGE)) {
-			pool_put(w, r.db);
-			return answer_error(conn, 403, NULL,
-					    "choose your own password first (POST /api/me/password)");
-		}
-	}
 	r.status = 500;
-	route->handler(&r);
-	pool_put(w, r.db);
+	client_address(w, conn, r.client, sizeof r.client);
+	if (web_request_form(&r) == 0) {
+		r.db = pool_get(w);
+		if (!r.db) {
+			jp_free(&r.doc);
+			json_free(&r.out);
+			return answer_error(conn, 503, NULL, "busy: no database connection free");
+		}
+		if (authorize(&r, route))
+			route->handler(&r);
+		pool_put(w, r.db);
+	}
+	jp_free(&r.doc);
 
 	struct MHD_Response *resp = r.resp;
 	if (resp)
@@ -453,9 +478,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
 		cs->started = 1;
+		web_conn_headers_done(w->conns, cs->wc, web_conn_now_ms());
 		if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd closes the connection */
 			cs->answered = 1;
+			web_conn_request_done(w->conns, cs->wc);
 			return answer_error(conn, 413, NULL, "request body larger than %d bytes",
 					    WEB_BODY_MAX);
 		}
@@ -483,11 +510,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (cs->answered)
 		return MHD_YES;
 	cs->answered = 1;
-	if (cs->nul_in_path)
-		return answer_error(conn, 400, NULL, "bad path");
+	web_conn_request_done(w->conns, cs->wc);
+	if (cs->bad_target)
+		return answer_error(conn, 400, NULL, "bad request target: %s", cs->bad_target);
 	if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0)
 		return serve_api(w, conn, url, method, cs);
 	return serve_static(w, conn, url, method);
+}
+
+/* Why the raw request target (path and query, before libmicrohttpd
+ * decodes them) is refused, or NULL: a %00 (decoded, the text would end
+ * there and the rest be silently dropped), a '%' without two hex digits
+ * after it, a byte that is not printable ASCII (RFC 3986: such bytes are
+ * sent %-escaped). */
+static const char *target_problem(const char *uri)
+{
+	for (const unsigned char *p = (const unsigned char *)uri; *p; p++) {
+		if (*p <= 0x20 || *p >= 0x7f)
+			return "a byte that is not printable ASCII (escape it as %XX)";
+		if (*p != '%')
+			continue;
+		if (!isxdigit(p[1]) || !isxdigit(p[2]))
+			return "'%' without two hex digits after it";
+		if (p[1] == '0' && p[2] == '0')
+			return "%00 (NUL)";
+		p += 2;
+	}
+	return NULL;
+}
+
+static struct web_conn *conn_entry(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
 }
 
 /* The raw request URI, before libmicrohttpd decodes it: where a %00 can
@@ -495,23 +552,60 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct conn_state *cs = calloc(1, sizeof *cs);
-	size_t n = strcspn(uri, "?");
 
-	for (size_t i = 0; cs && i + 2 < n; i++)
-		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
-			cs->nul_in_path = 1;
+	if (cs) {
+		cs->bad_target = target_problem(uri);
+		cs->wc = conn_entry(conn);
+	}
 	return cs;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct web *w = cls;
 	struct conn_state *cs = *con_cls;
 
+	/* the next request on this connection has its own header deadline */
+	web_conn_answer_done(w->conns, cs ? cs->wc : conn_entry(conn), web_conn_now_ms());
 	if (cs) {
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
+	}
+}
+
+/* At accept, before libmicrohttpd reads anything: admission (web_conn.h). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct web *w = cls;
+
+	return web_conns_admit(w->conns, addr, addrlen) ? MHD_YES : MHD_NO;
+}
+
+/* A connection opened (its header deadline starts) or closed. libmicrohttpd
+ * reports the close before it closes the socket (web_conn.c relies on it). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct web *w = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const struct sockaddr *sa = ad ? ad->client_addr : NULL;
+		socklen_t len = !sa ? 0 : sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+			      : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
+
+		*socket_context = web_conns_opened(w->conns, len ? sa : NULL, len,
+						   fd ? fd->connect_fd : -1, web_conn_now_ms());
+		if (!*socket_context && fd)
+			shutdown(fd->connect_fd, SHUT_RDWR);   /* no entry: no deadline, no service */
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		web_conns_closed(w->conns, *socket_context);
+		*socket_context = NULL;
 	}
 }
 
@@ -721,8 +815,9 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 	w->env.ctx = ctx;
 	w->env.started_us = web_now_us();
 	w->env.throttle = throttle_new();
+	w->conns = web_conns_new(strncmp(cfg->listen, "unix:", 5) != 0);
 	if (!w->env.cfg.listen || !w->env.cfg.static_dir || !w->env.cfg.db_path ||
-	    !w->env.cfg.state_dir || !w->env.cfg.home_net || !w->env.throttle) {
+	    !w->env.cfg.state_dir || !w->env.cfg.home_net || !w->env.throttle || !w->conns) {
 		snprintf(err, errlen, "web: out of memory");
 		goto fail;
 	}
@@ -762,12 +857,21 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 		snprintf(err, errlen, "web: %s", e2);
 		goto fail;
 	}
+	if (web_conns_start(w->conns, e2, sizeof e2) != 0) {
+		snprintf(err, errlen, "web: %s", e2);
+		close(fd);
+		goto fail;
+	}
+	/* strict: an HTTP/1.1 request without Host, a space in the target:
+	 * refused by libmicrohttpd itself */
 	w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 				  MHD_USE_POLL | MHD_USE_ERROR_LOG,
-				  0, NULL, NULL, on_request, w,
+				  0, on_accept, w, on_request, w,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_CONN_TIMEOUT_S,
+				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 				  MHD_OPTION_URI_LOG_CALLBACK, on_uri, w,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
 				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
@@ -785,6 +889,7 @@ fail:
 		unlink(w->unix_path);
 	for (int i = 0; i < WEB_POOL; i++)
 		sqlite3_close(w->pool[i]);
+	web_conns_free(w->conns);
 	free_env(&w->env);
 	pthread_mutex_destroy(&w->pool_lock);
 	pthread_cond_destroy(&w->pool_cond);
@@ -798,6 +903,7 @@ void web_stop(struct web *w)
 	if (!w)
 		return;
 	MHD_stop_daemon(w->mhd);   /* waits for the connection threads; closes the socket */
+	web_conns_free(w->conns);  /* after: the callbacks use it to the end */
 	if (w->unix_path[0])
 		unlink(w->unix_path);
 	for (int i = 0; i < WEB_POOL; i++)

@@ -4,8 +4,9 @@
  *
  * Every query is a constant SQL text with bound parameters: filters add
  * fixed fragments ("AND severity <= ?") and bind the values, so nothing a
- * client sends ever becomes SQL. Request bodies are parsed by SQLite's
- * JSON functions; every answer is written with the one JSON writer.
+ * client sends ever becomes SQL. Request bodies are read by the strict
+ * reader of json_parse.h (once, by web_request_form, for the router);
+ * every answer is written with the one JSON writer.
  */
 #include "web_api.h"
 #include "homenet.h"
@@ -133,162 +134,317 @@ static long utf8_chars(const unsigned char *s, size_t n)
 	return chars;
 }
 
+/* ---- the request's form ----------------------------------------------------------------- */
+
+static int is_tchar(int c)
+{
+	return c && (isalnum(c) || strchr("!#$%&'*+-.^_`|~", c));
+}
+
+int web_content_type_json(const char *ct)
+{
+	const char *p = ct;
+
+	if (!ct || strncasecmp(p, "application/json", 16) != 0)
+		return 0;
+	p += 16;
+	for (;;) {
+		char name[16], val[32];
+		size_t nl = 0, vl = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return 1;
+		if (*p++ != ';')
+			return 0;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (; is_tchar((unsigned char)*p); p++)
+			if (nl + 1 < sizeof name)
+				name[nl++] = *p;
+		name[nl] = '\0';
+		if (!nl || *p++ != '=')
+			return 0;
+		if (*p == '"') {            /* quoted-string */
+			for (p++; *p != '"'; p++) {
+				if (!*p)
+					return 0;
+				if (*p == '\\' && !*++p)
+					return 0;
+				if (vl + 1 < sizeof val)
+					val[vl++] = *p;
+			}
+			p++;
+		} else {
+			for (; is_tchar((unsigned char)*p); p++)
+				if (vl + 1 < sizeof val)
+					val[vl++] = *p;
+			if (!vl)
+				return 0;
+		}
+		val[vl] = '\0';
+		if (strcasecmp(name, "charset") == 0 && strcasecmp(val, "utf-8") != 0)
+			return 0;
+	}
+}
+
+struct header_count {
+	const char *name;
+	int n;
+};
+
+static enum MHD_Result count_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct header_count *hc = cls;
+
+	if (strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+/* How often header name was sent. */
+static int header_count(struct MHD_Connection *conn, const char *name)
+{
+	struct header_count hc = { name, 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_iter, &hc);
+	return hc.n;
+}
+
+int web_request_form(struct web_req *r)
+{
+	char err[200];
+	int post = strcmp(r->method, "POST") == 0;
+
+	if (r->body_len > 0 && !post) {
+		web_error(r, 400, "a %s request takes no body", r->method);
+		return -1;
+	}
+	if (post && MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0) {
+		web_error(r, 400, "a POST takes its input in the JSON body, not in query parameters");
+		return -1;
+	}
+	if (header_count(r->conn, "Content-Type") > 1 || header_count(r->conn, "X-CSRF-Token") > 1) {
+		web_error(r, 400, "Content-Type and X-CSRF-Token may be sent once each");
+		return -1;
+	}
+	if (r->body_len == 0)
+		return jp_parse(&r->doc, "{}", 2, err, sizeof err) == 0 ? 0 :
+		       (web_error(r, 500, "out of memory"), -1);
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+	if (!web_content_type_json(ct)) {
+		web_error(r, 415, "a request body must be sent as Content-Type: application/json"
+			  " (got %s%.60s%s)", ct ? "'" : "", ct ? ct : "none", ct ? "'" : "");
+		return -1;
+	}
+	if (jp_parse(&r->doc, r->body, r->body_len, err, sizeof err) != 0) {
+		web_error(r, 400, "body: not valid JSON: %s", err);
+		return -1;
+	}
+	if (r->doc.v[0].type != JP_OBJECT) {
+		web_error(r, 400, "body: expected a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- request bodies --------------------------------------------------------------------- */
 
 int web_body_object(struct web_req *r, const char *const *allowed)
 {
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
+	const struct jp_doc *d = &r->doc;
+	char k[JP_MAX_NAME + 1];
 
-	if (r->body_len == 0 || strlen(r->body) != r->body_len) {
+	if (d->n == 0 || d->v[0].type != JP_OBJECT) {
 		web_error(r, 400, "body: expected a JSON object");
 		return -1;
 	}
-	/* SQLite would cut a string at an escaped NUL: refuse them */
-	for (const char *p = r->body; *p; p++) {
-		if (*p != '\\' || !p[1])
-			continue;
-		if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0) {
-			web_error(r, 400, "body: NUL characters are not allowed");
-			return -1;
-		}
-		p++;    /* the escaped character */
-	}
-	if (sqlite3_prepare_v2(r->db, "SELECT json_valid(?1) AND json_type(?1) = 'object'",
-			       -1, &st, NULL) != SQLITE_OK) {
-		db_error(r);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (!ok) {
-		web_error(r, 400, "body: expected a JSON object");
-		return -1;
-	}
-	if (sqlite3_prepare_v2(r->db, "SELECT key FROM json_each(?1)", -1, &st, NULL) != SQLITE_OK) {
-		db_error(r);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
+	for (uint32_t c = 1, m = 0; m < d->v[0].count; m++, c = d->v[c + 1].next) {
 		int known = 0;
 
-		for (int i = 0; k && allowed[i]; i++)
+		if (jp_string(d, c, k, sizeof k) < 0)
+			k[0] = '\0';
+		for (int i = 0; allowed[i]; i++)
 			if (strcmp(k, allowed[i]) == 0)
 				known = 1;
 		if (!known) {
-			web_error(r, 400, "body: unknown member '%.40s'", k ? k : "");
-			sqlite3_finalize(st);
+			web_error(r, 400, "body: unknown member '%.40s'", k);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
 	return 0;
 }
 
-/* json_type and, for text, the value of body member key. */
-static int body_member(struct web_req *r, const char *key, char *type, size_t typelen,
-		       sqlite3_stmt **out)
+/* The value of body member key of type want: its index, or -1 absent
+ * (answered when required), -2 answered (another type). */
+static long body_member(struct web_req *r, const char *key, enum jp_type want, const char *what,
+			int required)
 {
-	char path[80];
-	sqlite3_stmt *st = NULL;
+	long i = jp_member(&r->doc, 0, key);
 
-	snprintf(path, sizeof path, "$.%s", key);
-	if (sqlite3_prepare_v2(r->db, "SELECT json_type(?1, ?2), json_extract(?1, ?2)", -1, &st,
-			       NULL) != SQLITE_OK) {
-		db_error(r);
-		return -1;
+	if (i < 0) {
+		if (required)
+			web_error(r, 400, "body: '%s' is missing", key);
+		return required ? -2 : -1;
 	}
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
-	type[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		snprintf(type, typelen, "%s", (const char *)sqlite3_column_text(st, 0));
-	*out = st;
-	return 0;
+	if (r->doc.v[i].type != want &&
+	    !(want == JP_TRUE && r->doc.v[i].type == JP_FALSE)) {
+		web_error(r, 400, "body: '%s' must be %s", key, what);
+		return -2;
+	}
+	return i;
 }
 
 int web_body_str(struct web_req *r, const char *key, char *out, size_t outlen,
 		 size_t maxchars, int required)
 {
-	sqlite3_stmt *st = NULL;
-	char type[16];
-	int rc = 1;
+	long i = body_member(r, key, JP_STRING, "a string", required), n, chars;
 
 	out[0] = '\0';
-	if (body_member(r, key, type, sizeof type, &st) != 0)
+	if (i < 0)
+		return i == -1 ? 0 : -1;
+	n = jp_string(&r->doc, (uint32_t)i, out, outlen);
+	chars = n < 0 ? -1 : utf8_chars((const unsigned char *)out, (size_t)n);
+	if (n < 0 || chars < 0 || (size_t)chars > maxchars) {
+		out[0] = '\0';
+		web_error(r, 400, "body: '%s' is longer than %zu characters", key, maxchars);
 		return -1;
-	if (!type[0]) {
-		if (required)
-			web_error(r, 400, "body: '%s' is missing", key);
-		rc = required ? -1 : 0;
-	} else if (strcmp(type, "text") != 0) {
-		web_error(r, 400, "body: '%s' must be a string", key);
-		rc = -1;
-	} else {
-		const unsigned char *v = sqlite3_column_text(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		long chars = v ? utf8_chars(v, n) : 0;
+	}
+	return 1;
+}
 
-		if (!v || memchr(v, '\0', n) || chars < 0) {
-			web_error(r, 400, "body: '%s' is not valid text", key);
-			rc = -1;
-		} else if ((size_t)chars > maxchars || n + 1 > outlen) {
-			web_error(r, 400, "body: '%s' is longer than %zu characters", key, maxchars);
-			rc = -1;
-		} else {
-			memcpy(out, v, n + 1);
+int web_body_i64(struct web_req *r, const char *key, int64_t min, int64_t max, int64_t *out,
+		 int required)
+{
+	long i = body_member(r, key, JP_NUMBER, "an integer", required);
+	int64_t v;
+
+	if (i < 0)
+		return i == -1 ? 0 : -1;
+	if (jp_int64(&r->doc, (uint32_t)i, &v) != 0 || v < min || v > max) {
+		web_error(r, 400, "body: '%s' must be an integer from %lld to %lld", key,
+			  (long long)min, (long long)max);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+int web_body_bool(struct web_req *r, const char *key, int *out, int required)
+{
+	long i = body_member(r, key, JP_TRUE, "true or false", required);
+
+	if (i < 0)
+		return i == -1 ? 0 : -1;
+	*out = r->doc.v[i].type == JP_TRUE;
+	return 1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int web_body_ids(struct web_req *r, const char *key, int64_t *ids, int max, int *n)
+{
+	long a = body_member(r, key, JP_ARRAY, "a list of ids", 1);
+	const struct jp_doc *d = &r->doc;
+	int64_t *sorted;
+
+	*n = 0;
+	if (a < 0)
+		return -1;
+	if (d->v[a].count < 1 || d->v[a].count > (uint32_t)max) {
+		web_error(r, 400, "body: '%s' must hold 1 to %d ids", key, max);
+		return -1;
+	}
+	for (uint32_t c = (uint32_t)a + 1, k = 0; k < d->v[a].count; k++, c = d->v[c].next) {
+		if (jp_int64(d, c, &ids[k]) != 0 || ids[k] < 1) {
+			web_error(r, 400, "body: '%s': every id must be an integer from 1 to %lld",
+				  key, (long long)INT64_MAX);
+			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc;
+	sorted = malloc(d->v[a].count * sizeof *sorted);
+	if (!sorted) {
+		web_error(r, 500, "out of memory");
+		return -1;
+	}
+	memcpy(sorted, ids, d->v[a].count * sizeof *sorted);
+	qsort(sorted, d->v[a].count, sizeof *sorted, cmp_i64);
+	for (uint32_t k = 1; k < d->v[a].count; k++) {
+		if (sorted[k] == sorted[k - 1]) {
+			web_error(r, 400, "body: '%s': id %lld given twice", key, (long long)sorted[k]);
+			free(sorted);
+			return -1;
+		}
+	}
+	free(sorted);
+	*n = (int)d->v[a].count;
+	return 1;
 }
 
 /* ---- query parameters ---------------------------------------------------------------------- */
+
+enum param_problem { PP_NONE, PP_UNKNOWN, PP_TWICE, PP_NO_VALUE, PP_NOT_TEXT };
 
 struct param_check {
 	const char *const *allowed;
 	int count[24];
 	char bad[48];
-	int dup;
+	enum param_problem why;
 };
 
 static enum MHD_Result param_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-				  const char *value)
+				  size_t key_size, const char *value, size_t value_size)
 {
 	struct param_check *pc = cls;
 
-	for (int i = 0; pc->allowed[i]; i++) {
-		if (strcmp(key, pc->allowed[i]) == 0) {
-			if (++pc->count[i] > 1) {
-				snprintf(pc->bad, sizeof pc->bad, "%s", key);
-				pc->dup = 1;
-				return MHD_NO;
-			}
-			return MHD_YES;
-		}
-	}
 	snprintf(pc->bad, sizeof pc->bad, "%s", key);
+	for (int i = 0; pc->allowed[i] && i < (int)(sizeof pc->count / sizeof pc->count[0]); i++) {
+		if (strcmp(key, pc->allowed[i]) != 0 || strlen(key) != key_size)
+			continue;
+		if (++pc->count[i] > 1)
+			pc->why = PP_TWICE;
+		else if (!value)
+			pc->why = PP_NO_VALUE;
+		else if (strlen(value) != value_size ||
+			 utf8_chars((const unsigned char *)value, value_size) < 0)
+			pc->why = PP_NOT_TEXT;
+		return pc->why ? MHD_NO : MHD_YES;
+	}
+	pc->why = PP_UNKNOWN;
 	return MHD_NO;
 }
 
-/* Only the allowed parameters, each at most once. 0, or -1 answered. */
 int web_params_check(struct web_req *r, const char *const *allowed)
 {
 	struct param_check pc;
 
 	memset(&pc, 0, sizeof pc);
 	pc.allowed = allowed;
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, param_iter, &pc);
-	if (pc.bad[0]) {
-		web_error(r, 400, pc.dup ? "parameter '%s' given twice" : "unknown parameter '%s'",
-			  pc.bad);
-		return -1;
+	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, param_iter, &pc);
+	switch (pc.why) {
+	case PP_NONE:
+		return 0;
+	case PP_UNKNOWN:
+		web_error(r, 400, "unknown parameter '%s'", pc.bad);
+		break;
+	case PP_TWICE:
+		web_error(r, 400, "parameter '%s' given twice", pc.bad);
+		break;
+	case PP_NO_VALUE:
+		web_error(r, 400, "parameter '%s' needs a value (%s=...)", pc.bad, pc.bad);
+		break;
+	case PP_NOT_TEXT:
+		web_error(r, 400, "parameter '%s': not valid UTF-8 text", pc.bad);
+		break;
 	}
-	return 0;
+	return -1;
 }
 
 static const char *param(struct web_req *r, const char *name)
@@ -296,7 +452,8 @@ static const char *param(struct web_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* A decimal integer (no sign but '-', no spaces) within min..max.
+/* A decimal integer written plainly (an optional '-', no '+', no spaces, no
+ * leading zeros, no "-0", no fraction or exponent) within min..max.
  * 1 present, 0 absent, -1 answered. */
 static int param_i64(struct web_req *r, const char *name, int64_t min, int64_t max, int64_t *out)
 {
@@ -311,7 +468,7 @@ static int param_i64(struct web_req *r, const char *name, int64_t min, int64_t m
 		neg = 1;
 		p++;
 	}
-	if (!*p || strlen(p) > 19)
+	if (!*p || strlen(p) > 19 || (p[0] == '0' && (p[1] || neg)))
 		goto bad;
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9')
@@ -1145,37 +1302,12 @@ static void h_alert_notes(struct web_req *r)
 static void h_alerts_ack(struct web_req *r)
 {
 	static const char *const keys[] = { "ids", NULL };
-	sqlite3_stmt *st = NULL, *up = NULL, *old = NULL;
+	sqlite3_stmt *up = NULL, *old = NULL;
 	int64_t ids[ACK_MAX_IDS];
-	int n = 0, updated = 0, rc, bad = 0;
-	char type[16] = "";
+	int n = 0, updated = 0, rc = SQLITE_DONE;
 
-	if (web_body_object(r, keys) != 0 || body_member(r, "ids", type, sizeof type, &st) != 0)
+	if (web_body_object(r, keys) != 0 || web_body_ids(r, "ids", ids, ACK_MAX_IDS, &n) != 1)
 		return;
-	sqlite3_finalize(st);
-	if (strcmp(type, "array") != 0) {
-		web_error(r, 400, "body: 'ids' must be a list of alert ids");
-		return;
-	}
-	if (sqlite3_prepare_v2(r->db, "SELECT type, value FROM json_each(?1, '$.ids')", -1, &st,
-			       NULL) != SQLITE_OK) {
-		db_error(r);
-		return;
-	}
-	sqlite3_bind_text(st, 1, r->body, (int)r->body_len, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (!t || strcmp(t, "integer") != 0 || sqlite3_column_int64(st, 1) < 1 || n >= ACK_MAX_IDS) {
-			bad = 1;
-			break;
-		}
-		ids[n++] = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (bad || n == 0) {
-		web_error(r, 400, "body: 'ids' must hold 1 to %d positive integers", ACK_MAX_IDS);
-		return;
-	}
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->db, "SELECT status FROM alerts WHERE id = ?", -1, &old, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->db, "UPDATE alerts SET status = 'acknowledged' WHERE id = ?"

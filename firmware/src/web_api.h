@@ -5,9 +5,12 @@
  * Owns: the route table, which is the one list of what the API serves and
  * which routes need no session (WEB_PUBLIC) or the admin role
  * (WEB_ADMIN); the router in web.c enforces these flags, handlers never
- * check sessions themselves. Also: request bodies (JSON objects, read
- * with SQLite's JSON functions), query parameters, error answers, the
- * audit log and the store connections of the web stage.
+ * check sessions themselves. Also: the request's form (web_request_form:
+ * a body is one JSON object sent as application/json, read by the strict
+ * reader of json_parse.h), the accessors of body members and query
+ * parameters (each refuses what docs/api.md does not allow, with a 400 and
+ * a reason), error answers, the audit log and the store connections of the
+ * web stage.
  */
 #ifndef VIGIL_WEB_API_H
 #define VIGIL_WEB_API_H
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "json_parse.h"
 #include "web.h"
 
 #define WEB_BODY_MAX (64 * 1024)
@@ -55,6 +59,7 @@ struct web_req {
 	const char *method, *path;
 	const char *body;         /* NUL-terminated; "" when there is none */
 	size_t body_len;
+	struct jp_doc doc;        /* the body, parsed (an empty body reads as {}) */
 	int64_t id;               /* {id} of the path, when the route has one */
 	char name[AUTH_USER_BUF]; /* {name} of the path (a username), when it has one */
 	sqlite3 *db;              /* a connection of the pool, for this request */
@@ -97,16 +102,37 @@ void web_ok_begin(struct web_req *r, int status);
 /* A connection to the store for the web stage: busy timeout, foreign keys. */
 int web_db_open(const char *path, sqlite3 **db, char *err, size_t errlen);
 
-/* Request body: must be a JSON object with no key outside allowed (NULL-
- * terminated). 0, or -1 with the error answered. */
+/* The request's form, checked by the router before the session: a body
+ * only on POST, sent as application/json (else 415) and holding one
+ * strict JSON object (parsed into r->doc); no query parameters on POST;
+ * Content-Type and X-CSRF-Token at most once. 0, or -1 with the error
+ * answered. */
+int web_request_form(struct web_req *r);
+/* Is ct (a Content-Type value) application/json, in any case, with
+ * optional parameters of which a charset must be UTF-8? */
+int web_content_type_json(const char *ct);
+
+/* Request body: no member outside allowed (NULL-terminated). 0, or -1
+ * with the error answered. */
 int web_body_object(struct web_req *r, const char *const *allowed);
-/* A string member into out (at most maxchars characters, fitting outlen):
- * 1 present, 0 absent (error answered when required), -1 error answered. */
+/* The accessors of body members: 1 present, 0 absent (the error answered
+ * when required), -1 error answered. null is a value of its own, never the
+ * same as leaving a member out.
+ * A string into out (at most maxchars characters, fitting outlen). */
 int web_body_str(struct web_req *r, const char *key, char *out, size_t outlen,
 		 size_t maxchars, int required);
+/* An integer (no fraction, no exponent: 1.0 is refused) within min..max. */
+int web_body_i64(struct web_req *r, const char *key, int64_t min, int64_t max, int64_t *out,
+		 int required);
+/* true or false. */
+int web_body_bool(struct web_req *r, const char *key, int *out, int required);
+/* A list of 1..max distinct ids (integers >= 1) into ids; *n gets the count.
+ * Always required. */
+int web_body_ids(struct web_req *r, const char *key, int64_t *ids, int max, int *n);
 
-/* Query parameters: only these (NULL-terminated), each at most once.
- * 0, or -1 with the error answered. */
+/* Query parameters: only these (NULL-terminated), each at most once and
+ * with a value ("?limit" alone is refused), valid UTF-8. 0, or -1 with the
+ * error answered. */
 int web_params_check(struct web_req *r, const char *const *allowed);
 
 /* Append to the audit log. */

@@ -633,9 +633,9 @@ unsigned throttle_blocked(struct web_throttle *t, const char *addr, uint64_t now
 	return wait;
 }
 
-void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us)
+/* Count one failure (or attempt) of addr (lock held). */
+static void throttle_count(struct web_throttle *t, const char *addr, uint64_t now_us)
 {
-	pthread_mutex_lock(&t->lock);
 	int i = throttle_find(t, addr, now_us);
 	if (i < 0) {
 		/* a free or expired slot, else the one whose window started first */
@@ -654,7 +654,27 @@ void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us)
 		t->e[i].fails = 0;
 	}
 	t->e[i].fails++;
+}
+
+void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	pthread_mutex_lock(&t->lock);
+	throttle_count(t, addr, now_us);
 	pthread_mutex_unlock(&t->lock);
+}
+
+unsigned throttle_attempt(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	unsigned wait = 0;
+
+	pthread_mutex_lock(&t->lock);
+	int i = throttle_find(t, addr, now_us);
+	if (i >= 0 && t->e[i].fails >= AUTH_THROTTLE_FAILS)
+		wait = (unsigned)((t->e[i].first_us + window_us - now_us + 999999) / 1000000);
+	else
+		throttle_count(t, addr, now_us);
+	pthread_mutex_unlock(&t->lock);
+	return wait;
 }
 
 void throttle_reset(struct web_throttle *t, const char *addr)
@@ -807,16 +827,17 @@ void auth_h_login(struct web_req *r)
 	unsigned wait;
 	int found = 0, disabled = 0, must_change = 0, ok;
 
-	wait = throttle_blocked(r->env->throttle, r->client, web_now_us());
-	if (wait) {
-		r->retry_after = wait;
-		web_error(r, 429, "too many failed logins from %s; try again in %u s", r->client, wait);
-		return;
-	}
 	if (web_body_object(r, keys) != 0 ||
 	    web_body_str(r, "username", user, sizeof user, AUTH_USERNAME_MAX, 1) != 1 ||
 	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
 		goto out;
+	/* counted before the slow hash: 40 requests at once get 5 checks */
+	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	if (wait) {
+		r->retry_after = wait;
+		web_error(r, 429, "too many failed logins from %s; try again in %u s", r->client, wait);
+		goto out;
+	}
 	if (sqlite3_prepare_v2(r->db, "SELECT hash, role, disabled_us IS NOT NULL, must_change"
 			       " FROM users WHERE username = ?", -1, &st, NULL) != SQLITE_OK) {
 		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
@@ -836,10 +857,10 @@ void auth_h_login(struct web_req *r)
 		snprintf(hash, sizeof hash, "%s", dummy_hash);
 	}
 	/* a disabled account gets the answer of a wrong password, after the
-	 * same hash: neither the answer nor its time tells it apart */
+	 * same hash: neither the answer nor its time tells it apart; the
+	 * attempt was counted by throttle_attempt */
 	ok = auth_verify_password(pw, hash);
 	if (!ok || !found || disabled) {
-		throttle_failed(r->env->throttle, r->client, web_now_us());
 		web_audit(r->db, auth_valid_username(user) ? user : "?", "login_failed", r->client,
 			  ok && found ? "account disabled" : "");
 		log_info("web: failed login for '%s' from %s%s", auth_valid_username(user) ? user : "?",
@@ -869,8 +890,11 @@ out:
 
 void auth_h_logout(struct web_req *r)
 {
+	static const char *const no_members[] = { NULL };
 	sqlite3_stmt *st = NULL;
 
+	if (web_body_object(r, no_members) != 0)
+		return;
 	if (sqlite3_prepare_v2(r->db, "DELETE FROM sessions WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, r->sess.id_hash, -1, SQLITE_STATIC);
 		sqlite3_step(st);

@@ -98,6 +98,11 @@ int auth_temp_password(char out[AUTH_TEMP_PASSWORD_LEN]);
 struct web_throttle;
 struct web_throttle *throttle_new(void);
 void throttle_free(struct web_throttle *t);
+/* A password check from addr is about to start: 0 when it may, and the
+ * attempt is counted now, before the slow hash (so parallel requests
+ * cannot all pass the check before any failure is recorded); else the
+ * seconds until it may (Retry-After). A success then resets the count. */
+unsigned throttle_attempt(struct web_throttle *t, const char *addr, uint64_t now_us);
 /* 0 when addr may try; else the seconds until it may (Retry-After). */
 unsigned throttle_blocked(struct web_throttle *t, const char *addr, uint64_t now_us);
 void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us);

@@ -150,18 +150,23 @@ class Resp:
 
 
 class Client:
-    def __init__(self, where, timeout):
+    def __init__(self, where, timeout, source=None):
         self.where = where         # ("tcp", host, port) or ("unix", path)
         self.timeout = timeout
+        self.source = source       # TCP: the address to connect from (127.0.0.x)
         self.cookie = None
         self.csrf = None
 
     def conn(self):
         if self.where[0] == "unix":
             return UnixHTTPConnection(self.where[1], self.timeout)
-        return http.client.HTTPConnection(self.where[1], self.where[2], timeout=self.timeout)
+        return http.client.HTTPConnection(self.where[1], self.where[2], timeout=self.timeout,
+                                          source_address=(self.source, 0) if self.source else None)
 
-    def request(self, method, path, body=None, headers=None, csrf=True, cookie=True):
+    def request(self, method, path, body=None, headers=None, csrf=True, cookie=True,
+                ctype="application/json"):
+        """A request on a new connection; a non-empty body goes with
+        Content-Type ctype (None: no Content-Type)."""
         h = {"Connection": "close"}
         if cookie and self.cookie:
             h["Cookie"] = "vigil_session=" + self.cookie
@@ -169,9 +174,10 @@ class Client:
             h["X-CSRF-Token"] = self.csrf
         if body is not None and not isinstance(body, (bytes, str)):
             body = json.dumps(body)
-            h["Content-Type"] = "application/json"
         if isinstance(body, str):
             body = body.encode()
+        if body and ctype:
+            h["Content-Type"] = ctype
         h.update(headers or {})
         c = self.conn()
         try:
@@ -1344,6 +1350,438 @@ def suite_parallel(c, db, aid):
             dbq(db, "SELECT count(*) FROM alert_notes")[0][0] - before == 8 * 3)
 
 
+def raw_request(where, data, timeout, source=None):
+    """Send the bytes data as they are (the request should say Connection:
+    close); (status, body) of the answer, status None when the server closed
+    without one."""
+    if where[0] == "unix":
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(timeout)
+        s.connect(where[1])
+    else:
+        s = socket.socket(socket.AF_INET6 if ":" in where[1] else socket.AF_INET)
+        s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
+        s.connect((where[1], where[2]))
+    buf = b""
+    try:
+        s.sendall(data)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            buf += d
+    except OSError:
+        pass
+    finally:
+        s.close()
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", buf)
+    return (int(m.group(1)) if m else None), buf.partition(b"\r\n\r\n")[2]
+
+
+def session_headers(c, extra=b""):
+    return (b"Host: t\r\nConnection: close\r\nCookie: vigil_session=" + c.cookie.encode() +
+            b"\r\n" + extra)
+
+
+def suite_form(c, db, aid):
+    """Issue 7 2.6: a body is JSON by its Content-Type (a cross-site form
+    cannot send that without a preflight), and the rest of the request's
+    form."""
+    login = json.dumps({"username": "admin", "password": PASSWORD})
+    logins = dbq(db, "SELECT count(*) FROM audit WHERE action = 'login'")[0][0]
+    for ct in ("text/plain", "text/plain;charset=UTF-8", None, "application/x-www-form-urlencoded",
+               "multipart/form-data; boundary=x", "application/jsonx", "application/json-patch+json",
+               "text/json", "application/json; charset=latin1", 'application/json; charset="iso-8859-1"',
+               "application/json;", "application/json; charset", "application/json, text/plain",
+               "application/json; charset=\"utf-8"):
+        a = Client(c.where, c.timeout)
+        r = a.request("POST", "/api/login", login, ctype=ct, csrf=False, cookie=False)
+        R.check(f"login with Content-Type {ct!r}: 415, no session", r.status == 415 and r.error()
+                and not r.set_cookie, r)
+    R.check("no login happened through a wrong Content-Type",
+            dbq(db, "SELECT count(*) FROM audit WHERE action = 'login'")[0][0] == logins)
+    for ct in ("application/json", "application/json; charset=utf-8",
+               "Application/JSON;Charset=UTF-8", 'application/json ; charset="utf-8"',
+               "application/json; foo=bar"):
+        a = Client(c.where, c.timeout)
+        r = a.request("POST", "/api/login", login, ctype=ct, csrf=False, cookie=False)
+        R.check(f"login with Content-Type {ct!r}: 200", r.status == 200 and r.set_cookie, r)
+    # what a cross-site <form enctype="text/plain"> would send
+    form = b'{"username":"admin","password":"' + PASSWORD.encode() + b'","x":"=1"}'
+    a = Client(c.where, c.timeout)
+    r = a.request("POST", "/api/login", form, ctype="text/plain", csrf=False, cookie=False,
+                  headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    R.check("a cross-site text/plain form post to /api/login: 415", r.status == 415 and
+            not r.set_cookie, r)
+    for method, path in ROUTES:
+        if method != "POST":
+            continue
+        r = c.request("POST", fill(path, aid), "{}", ctype="text/plain",
+                      csrf=("POST", path) not in PUBLIC)
+        R.check(f"POST {path} with a text/plain body: 415", r.status == 415 and r.error(), r)
+        r = c.request("POST", fill(path, aid) + "?x=1", {}, csrf=("POST", path) not in PUBLIC)
+        R.check(f"POST {path} with a query parameter: 400", r.status == 400 and r.error(), r)
+    r = c.request("POST", "/api/alerts/ack", b"", ctype=None)
+    R.check("POST without a body needs no Content-Type (400 for the missing ids, not 415)",
+            r.status == 400 and "missing" in r.json.get("error", ""), r)
+    for method, path in ROUTES:
+        if method != "GET":
+            continue
+        r = c.request("GET", fill(path, aid), b"{}")
+        R.check(f"GET {path} with a body: 400", r.status == 400 and r.error(), r)
+    hdr = session_headers(c, b"X-CSRF-Token: " + c.csrf.encode() + b"\r\n")
+    body = b'{"text": "twice"}'
+    st, b = raw_request(c.where, b"POST /api/alerts/%d/notes HTTP/1.1\r\n" % aid + hdr +
+                        b"Content-Type: application/json\r\nContent-Type: text/plain\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(body) + body, c.timeout)
+    R.check("Content-Type sent twice: 400", st == 400, (st, b))
+    st, b = raw_request(c.where, b"POST /api/alerts/%d/notes HTTP/1.1\r\n" % aid + hdr +
+                        b"X-CSRF-Token: " + c.csrf.encode() + b"\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(body) + body, c.timeout)
+    R.check("X-CSRF-Token sent twice: 400", st == 400, (st, b))
+    R.check("no note was stored by the refused requests",
+            dbq(db, "SELECT count(*) FROM alert_notes WHERE text = 'twice'")[0][0] == 0)
+
+
+def suite_strict(c, db, aid):
+    """Issue 7 2.8: bodies and queries exactly as docs/api.md says."""
+    status0 = dbq(db, "SELECT status FROM alerts WHERE id = ?", (aid,))[0][0]
+    notes0 = dbq(db, "SELECT count(*) FROM alert_notes")[0][0]
+    acks0 = dbq(db, "SELECT count(*) FROM audit WHERE action = 'ack'")[0][0]
+    users0 = dbq(db, "SELECT count(*) FROM users")[0][0]
+    big = "99999999999999999999999"
+    bodies = {
+        "/api/alerts/{id}/status": [b'{"status":"new","status":"escalated"}',
+                                    b'{"status":"escalated","st\\u0061tus":"new"}'],
+        "/api/alerts/{id}/notes": [b'{"text":"a","text":"b"}', b'{"text":"\\ud800"}',
+                                   b'{"text":"a\\udc00"}', b'{"text":"\\ud800\\u0041"}',
+                                   b'{"text":"\xff"}', b'{"text":"\xc0\xaf"}',
+                                   b'{"text":"\xed\xa0\x80"}', b'{"text":"a\x01b"}',
+                                   b'{"text":"a\nb"}', b'{"text":"a\\u0000b"}',
+                                   b'{"text":"x"} {}', b'{"text":"x",}', b"{'text':'x'}",
+                                   b'\xef\xbb\xbf{"text":"x"}', b'{"text":"x"}\x00',
+                                   b'{"text":"x"}//', b'{"text":"\\x41"}', b'{"text":NaN}',
+                                   b'{"text":"x", "more": {"deep": [[[[[[[[1]]]]]]]]}}'],
+        "/api/alerts/ack": [('{"ids":[%s]}' % big).encode(), b'{"ids":[9223372036854775808]}',
+                            b'{"ids":[1.0]}', b'{"ids":[1e0]}', b'{"ids":[1E2]}', b'{"ids":[-5]}',
+                            b'{"ids":[-0]}', b'{"ids":[0]}', b'{"ids":[01]}', b'{"ids":[1,1]}',
+                            b'{"ids":[2,1,2]}', b'{"ids":[true]}', b'{"ids":[null]}',
+                            b'{"ids":["1"]}', b'{"ids":[1],"ids":[2]}', b'{"ids":[1],}',
+                            b'{"ids":[+1]}', b'{"ids":[.5]}', b'{"ids":[0x10]}'],
+        "/api/alerts/{id}/suppress": [b'{"track":"by_src","track":"all"}'],
+        "/api/users": [b'{"username":"u2","username":"u3","password":"0123456789","role":"analyst"}',
+                       b'{"username":"u2","password":"0123456789","role":"analyst","role":"admin"}'],
+        "/api/login": [b'{"username":"admin","password":"x","password":"y"}'],
+        "/api/setup": [b'{"token":"a","token":"b","username":"a","password":"0123456789"}'],
+        "/api/logout": [b'{"x":1}', b'[]', b'{"a":1,"a":2}'],
+    }
+    for path, bs in bodies.items():
+        for b in bs:
+            r = c.request("POST", fill(path, aid), b, csrf=("POST", path) not in PUBLIC)
+            R.check(f"POST {path} {short(b.decode('utf-8', 'replace'), 60)!r}: 400 with a reason",
+                    r.status == 400 and r.error(), r)
+    r = c.post(f"/api/alerts/{aid}/status", {"status": "escalated"})
+    r = c.request("POST", f"/api/alerts/{aid}/status", b'{"status":"new","status":"escalated"}')
+    R.check("a repeated member changes nothing",
+            dbq(db, "SELECT status FROM alerts WHERE id = ?", (aid,))[0][0] == "escalated", r)
+    R.check("no note, ack or account came from the refused bodies",
+            dbq(db, "SELECT count(*) FROM alert_notes")[0][0] == notes0 and
+            dbq(db, "SELECT count(*) FROM audit WHERE action = 'ack'")[0][0] == acks0 and
+            dbq(db, "SELECT count(*) FROM users")[0][0] == users0)
+    c.post(f"/api/alerts/{aid}/status", {"status": status0})
+    # what the strict reader must still accept
+    r = c.request("POST", "/api/alerts/ack", b'{"ids":[9223372036854775807]}')
+    R.check("ids up to 2^63-1: 200 (no such alert: 0 updated)",
+            r.status == 200 and r.json == {"updated": 0}, r)
+    r = c.request("POST", f"/api/alerts/{aid}/notes",
+                  b' {"t\\u0065xt" : "\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\/ \\t end"} ')
+    R.check("escapes, surrogate pairs and escaped member names are read right",
+            r.status == 200 and r.json["notes"][-1]["text"] == "\u00e9\U0001F600 \"q\" \\ / \t end",
+            r)
+
+    # query parameters
+    for q, what in (("q=a%00b", "a %00 in a value"), ("q=%00", "only %00"), ("%00=1", "a %00 in a name"),
+                    ("q=%zz", "a bad %-escape"), ("q=%4", "a cut %-escape"), ("q=a%", "a '%' at the end"),
+                    ("q=%ff", "invalid UTF-8"), ("q=%c0%af", "an overlong UTF-8 form"),
+                    ("q=%ed%a0%80", "an encoded surrogate"), ("limit", "a parameter without value"),
+                    ("limit&offset=1", "a parameter without value, then another"),
+                    ("limit=007", "a leading zero"), ("offset=00", "a leading zero"),
+                    ("limit=-0", "-0"), ("limit=%2B5", "'+5'"), ("limit=5.0", "a fraction"),
+                    ("limit=5e0", "an exponent"), ("q=a&q=a", "q twice"), ("since_id=-1", "a negative id"),
+                    ("since_id=" + big, "an id beyond 63 bits"), ("sid=4294967296", "sid beyond 32 bits"),
+                    ("q=" + "%C3%A9" * 201, "201 characters")):
+        r = c.request("GET", "/api/alerts?" + q)
+        R.check(f"GET /api/alerts?{short(q, 40)} ({what}): 400 with a reason",
+                r.status == 400 and r.error(), r)
+    r = c.request("GET", "/api/alerts?q=" + "%C3%A9" * 200)
+    R.check("q of 200 two-byte characters: 200", r.status == 200, r)
+    for raw, what in ((b"/api/alerts?q=\xc3\xa9", "a raw non-ASCII byte"),
+                      (b"/api/alerts?q=a\x01b", "a raw control byte"),
+                      (b"/api/alerts?q=a\x7fb", "a raw DEL")):
+        st, b = raw_request(c.where, b"GET " + raw + b" HTTP/1.1\r\n" + session_headers(c) + b"\r\n",
+                            c.timeout)
+        R.check(f"{what} in the request target: 400", st == 400, (st, b))
+    st, b = raw_request(c.where, b"GET /api/alerts?q=a b HTTP/1.1\r\n" + session_headers(c) + b"\r\n",
+                        c.timeout)
+    R.check("a raw space in the request target: refused (400 or closed)", st in (400, None), (st, b))
+    st, b = raw_request(c.where, b"GET /api/me HTTP/1.1\r\nConnection: close\r\nCookie: vigil_session="
+                        + c.cookie.encode() + b"\r\n\r\n", c.timeout)
+    R.check("HTTP/1.1 without Host: 400", st == 400, (st, b))
+    # '+' is a space (what browsers' URLSearchParams send), %2B a plus
+    words = [w for (sig,) in dbq(db, "SELECT signature FROM alerts WHERE signature LIKE '% %'")
+             for w in [sig.split(" ")[:2]]][0]
+    plus = c.get("/api/alerts?q=" + "+".join(words))
+    space = c.get("/api/alerts?q=" + "%20".join(words))
+    R.check(f"q={'+'.join(words)} finds what q={'%20'.join(words)} finds",
+            plus.status == 200 and space.status == 200 and plus.json["total"] == space.json["total"] > 0,
+            (plus, space))
+    r = c.get("/api/alerts?q=" + "%2B".join(words))
+    R.check("%2B is a literal '+'", r.status == 200 and r.json["total"] == 0, r)
+    for method, path in ROUTES:
+        if method != "GET":
+            continue
+        r = c.request("GET", fill(path, aid) + "?bogus=1")
+        R.check(f"GET {path}?bogus=1: 400", r.status == 400 and r.error(), r)
+    for path in ("/api/alerts/007", "/api/alerts/00", f"/api/alerts/0{aid}"):
+        r = c.request("GET", path)
+        R.check(f"GET {path} (leading zero): 400", r.status == 400 and r.error(), r)
+    r = c.post(f"/api/alerts/0{aid}/notes", {"text": "leading zero"})
+    R.check(f"POST /api/alerts/0{aid}/notes (leading zero): 400", r.status == 400 and r.error(), r)
+    for path in ("/%zz", "/index.html%", "/assets/%41pp.js%0"):
+        r = c.request("GET", path)
+        R.check(f"GET {path} (bad %-escape): 400", r.status == 400 and r.error(), r)
+
+
+def suite_login_parallel(where, db, timeout, unix):
+    """Issue 7 2.5: 40 wrong passwords at once from one address reach the
+    password check exactly 5 times (the attempt is counted before the hash).
+    On TCP from 127.0.0.3 with 12 at a time (below the per-address
+    connection limit), on the socket 40 at once behind one forwarded
+    address."""
+    import threading
+    src = None if unix else "127.0.0.3"
+    who = "192.0.2.50" if unix else "127.0.0.3"
+    xff = {"X-Forwarded-For": who} if unix else {}
+    before = dbq(db, "SELECT count(*) FROM audit WHERE action = 'login_failed' AND target = ?",
+                 (who,))[0][0]
+    jobs = list(range(40))
+    got = []
+    lock = threading.Lock()
+    start = threading.Barrier(40 if unix else 12)
+
+    def worker():
+        cl = Client(where, timeout, source=src)
+        start.wait()
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                i = jobs.pop()
+            try:
+                r = cl.login("admin", f"wrong password {i}", headers=xff)
+                got.append(r.status)
+            except OSError as e:
+                got.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(40 if unix else 12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    checked = dbq(db, "SELECT count(*) FROM audit WHERE action = 'login_failed' AND target = ?",
+                  (who,))[0][0] - before
+    R.check(f"40 parallel wrong passwords from {who}: 5 answered 401, 35 answered 429",
+            len(got) == 40 and got.count(401) == 5 and got.count(429) == 35,
+            {x: got.count(x) for x in set(got)})
+    R.check("the password was checked 5 times (login_failed audit rows)", checked == 5, checked)
+
+
+def suite_slow_clients(tmp, base, static, timeout):
+    """Issue 7 2.2, on a server of its own (no connection of another test
+    is open): slow clients cannot lock others out, and are cut at the
+    deadline whatever they send.
+
+    - 70 clients from 127.0.0.5 send a header line every second: 16 (the
+      per-address limit) are held, the other 54 closed at once;
+    - other addresses fill the server up to the reserve; then an address
+      that holds connections gets no more, a new one gets one;
+    - a fresh client is answered while every slow client still holds its
+      connection (what it means to be not locked out: causal, not a time);
+    - every held slow client is cut 10 s (the header deadline) after it
+      connected, a slow body 10 s after its headers, a kept-alive
+      connection that trickles its next request 10 s after the previous
+      answer: not before (the server's clock starts after ours), and not
+      more than 10 s late (a wide margin for a loaded machine: the old
+      server never cut them at all)."""
+    H = 10.0   # web_conn.h: WEB_HEADER_DEADLINE_S, WEB_BODY_DEADLINE_S
+    LATE = 10.0
+    db = os.path.join(tmp, "slow.sqlite")
+    shutil.copy(base, db)
+    port = free_port()
+    srv, c, _, ok = run_server(tmp, "slow", db, f"127.0.0.1:{port}", ("tcp", "127.0.0.1", port),
+                               static, timeout)
+    if not ok:
+        stop_server(srv, "slow")
+        return
+    conns = []
+
+    def open_conn(src, first, kind):
+        s = socket.socket()
+        s.bind((src, 0))
+        t0 = time.monotonic()
+        x = {"sock": s, "src": src, "t0": t0, "kind": kind, "closed": None, "data": b""}
+        try:
+            s.settimeout(timeout)
+            s.connect(("127.0.0.1", port))
+            s.setblocking(False)
+            s.send(first)
+        except OSError:
+            x["closed"] = time.monotonic()
+        conns.append(x)
+        return x
+
+    def poll():
+        now = time.monotonic()
+        for x in conns:
+            if x["closed"] is not None:
+                continue
+            try:
+                d = x["sock"].recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                d = b""
+            if d:
+                x["data"] += d
+            else:
+                x["closed"] = now
+
+    def trickle():
+        for x in conns:
+            if x["closed"] is None and x["kind"] in ("header", "keepalive"):
+                try:
+                    x["sock"].send(b"X-Slow: 1\r\n")
+                except OSError:
+                    x["closed"] = time.monotonic()
+            elif x["closed"] is None and x["kind"] == "body":
+                try:
+                    x["sock"].send(b" ")
+                except OSError:
+                    x["closed"] = time.monotonic()
+
+    head = b"GET / HTTP/1.1\r\nHost: t\r\n"
+    # a kept-alive connection: one whole request and answer, then a slow one
+    ka = open_conn("127.0.0.21", b"GET /api/setup HTTP/1.1\r\nHost: t\r\n\r\n", "keepalive")
+    ka["sock"].settimeout(timeout)
+    resp = b""
+    while True:
+        hdr, sep, body = resp.partition(b"\r\n\r\n")
+        m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", hdr)
+        if sep and m and len(body) >= int(m.group(1)):
+            break
+        d = ka["sock"].recv(65536)
+        if not d:
+            break
+        resp += d
+    ka["answered"] = time.monotonic()
+    ka["sock"].setblocking(False)
+    R.check("keep-alive: the first request is answered", resp.startswith(b"HTTP/1.1 200"), resp[:200])
+    ka["sock"].send(head)
+    # a slow body: the headers at once, then one byte a second
+    sb = open_conn("127.0.0.20", b"POST /api/login HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                   b"application/json\r\nContent-Length: 1000\r\n\r\n{", "body")
+    sb["headers_sent"] = time.monotonic()
+    one = [open_conn("127.0.0.5", head, "header") for _ in range(70)]
+    a10 = [open_conn("127.0.0.10", head, "header") for _ in range(16)]
+    a11 = [open_conn("127.0.0.11", head, "header") for _ in range(10)]
+    a12 = open_conn("127.0.0.12", head, "header")
+    fill_up = [open_conn(f"127.0.0.{i}", head, "header") for i in (13, 14, 15, 17)]
+    # now at least 48 are open: only addresses holding none get a slot
+    a12b = open_conn("127.0.0.12", head, "header")
+    a11b = open_conn("127.0.0.11", head, "header")
+    a16 = open_conn("127.0.0.16", head, "header")
+    fresh = Client(("tcp", "127.0.0.1", port), timeout, source="127.0.0.30")
+    t = time.monotonic()
+    try:
+        r = fresh.get("/")
+    except OSError as e:
+        r = Resp(0, {}, repr(e).encode())
+    fresh_s = time.monotonic() - t
+    poll()
+    held_one = [x for x in one if x["closed"] is None]
+    R.check("a fresh client gets the page while 70 slow clients of one address and 32 others"
+            f" hold connections ({fresh_s:.2f} s)", r.status == 200 and b"vigil test page" in r.body,
+            r)
+    R.check(f"... answered before the header deadline ({fresh_s:.2f} s < {H:.0f} s)", fresh_s < H)
+    R.check("70 slow clients of one address: 16 held (the per-address limit), 54 closed at once",
+            len(held_one) == 16, f"{len(held_one)} held")
+    R.check("the refused ones got no answer", all(x["data"] == b"" for x in one), [x["data"][:80]
+                                                                                  for x in one if x["data"]][:3])
+    R.check("below the reserve: addresses with connections get more (16 + 10 held)",
+            all(x["closed"] is None for x in a10 + a11 + [a12] + fill_up), "")
+    R.check("in the reserve: an address that holds one gets no second, nor one below its limit",
+            a12b["closed"] is not None and a11b["closed"] is not None)
+    R.check("in the reserve: a new address gets a connection", a16["closed"] is None)
+    R.check("the slow body and the kept-alive connection are held", sb["closed"] is None and
+            ka["closed"] is None)
+    held = [x for x in conns if x["closed"] is None]
+    R.check("the fresh client was answered while every slow client still held its connection",
+            len(held) == 16 + 16 + 10 + 1 + 4 + 1 + 2, len(held))
+
+    # the deadlines: trickle on until every held one is cut
+    end = time.monotonic() + H + LATE + 5
+    last = 0
+    while time.monotonic() < end and any(x["closed"] is None for x in held):
+        if time.monotonic() - last >= 1:
+            trickle()
+            last = time.monotonic()
+        poll()
+        time.sleep(0.05)
+    heads = [x for x in held if x["kind"] == "header"]
+    waits = sorted(x["closed"] - x["t0"] for x in heads if x["closed"] is not None)
+    R.check(f"every one of {len(heads)} slow-header clients cut {H:.0f} to {H + LATE:.0f} s after it"
+            " connected" + (f" ({waits[0]:.1f} to {waits[-1]:.1f} s)" if waits else ""),
+            len(waits) == len(heads) and waits[0] >= H - 0.05 and waits[-1] <= H + LATE,
+            f"{len(waits)} cut: {waits[:3]} ... {waits[-3:]}")
+    R.check("no slow-header client got an answer", all(x["data"] == b"" for x in heads),
+            [x["data"][:80] for x in heads if x["data"]][:3])
+    if sb["closed"] is not None:
+        w = sb["closed"] - sb["headers_sent"]
+        R.check(f"the slow body cut {H:.0f} to {H + LATE:.0f} s after its headers ({w:.1f} s)",
+                H - 0.05 <= w <= H + LATE, w)
+    else:
+        R.check("the slow body was cut", False)
+    if ka["closed"] is not None:
+        w = ka["closed"] - ka["answered"]
+        R.check(f"the kept-alive connection cut {H:.0f} to {H + LATE:.0f} s after its answer"
+                f" ({w:.1f} s)", H - 1 <= w <= H + LATE, w)
+    else:
+        R.check("the kept-alive connection was cut", False)
+    for x in conns:
+        x["sock"].close()
+    # the slots come back: 127.0.0.5 is served again
+    back = None
+    for _ in range(20):
+        try:
+            back = Client(("tcp", "127.0.0.1", port), timeout, source="127.0.0.5").get("/api/setup")
+            if back.status == 200:
+                break
+        except OSError as e:
+            back = e
+        time.sleep(0.5)
+    R.check("after the cuts, the slow clients' address is served again",
+            isinstance(back, Resp) and back.status == 200, back)
+    err = srv.errors()
+    refused = len(re.findall(r"connection from \S+ refused", err))
+    cut = len(re.findall(r"not complete within", err))
+    R.check(f"refusals and cuts are logged, rate-limited ({refused} and {cut} lines for"
+            f" {len(conns) - len(held)} refusals and {len(held)} cuts)",
+            1 <= refused <= 4 and 1 <= cut <= 4, short(err, 2000))
+    stop_server(srv, "slow")
+
+
 def make_static(tmp):
     static = os.path.join(tmp, "static")
     os.makedirs(os.path.join(static, "assets"))
@@ -1424,6 +1862,11 @@ def main():
                 R.check("quick: export.csv", c.get("/api/alerts/export.csv").status == 200)
                 R.check("quick: bad input", c.get("/api/alerts", {"limit": "x"}).status == 400)
                 R.check("quick: 413", c.post(f"/api/alerts/{aid}/notes", "x" * 70000).status == 413)
+                R.check("quick: 415", c.request("POST", f"/api/alerts/{aid}/notes", '{"text": "n"}',
+                                                 ctype="text/plain").status == 415)
+                R.check("quick: a repeated member", c.request(
+                    "POST", "/api/alerts/ack", b'{"ids":[1],"ids":[99999999999999999999999]}').status == 400)
+                R.check("quick: %00 in a query", c.request("GET", "/api/alerts?q=a%00b").status == 400)
                 R.check("quick: static", c.get("/").status == 200)
                 # accounts: add, first sign-in, own password, disable, console reset, delete
                 R.check("quick: add a user", c.post("/api/users", {"username": "q", "password": ANALYST_PW,
@@ -1451,10 +1894,16 @@ def main():
                 suite_dashboard(c, db)
                 suite_system(c, db)
                 suite_users(c, db, ("tcp", "127.0.0.1", port), timeout, srv)
+                suite_form(c, db, aid)
+                suite_strict(c, db, aid)
                 suite_parallel(c, db, aid)
+                suite_login_parallel(("tcp", "127.0.0.1", port), db, timeout, unix=False)
                 suite_static(c, static)
                 suite_throttle(c, ("tcp", "127.0.0.1", port), db, timeout, unix=False)
         stop_server(srv, "tcp")
+        if not quick:
+            R.prefix = "slow clients: "
+            suite_slow_clients(tmp, base, static, timeout)
 
         # ---- UNIX socket ----
         if not quick:
@@ -1475,6 +1924,10 @@ def main():
                 aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
                 suite_alerts(c, db)
                 suite_parallel(c, db, aid)
+                suite_login_parallel(("unix", sock), db, timeout, unix=True)
+                r = c.request("POST", "/api/login", json.dumps({"username": "admin",
+                              "password": PASSWORD}), ctype="text/plain", csrf=False, cookie=False)
+                R.check("login with a text/plain body over the socket: 415", r.status == 415, r)
                 r = c.get(f"/api/alerts/{aid}")
                 R.check("alert detail over the socket", r.status == 200 and r.json["id"] == aid, r)
                 r = c.get("/api/alerts/export.csv")
