@@ -274,6 +274,12 @@ const server = createServer(async (req, res) => {
 	let body = '';
 	for await (const c of req) body += c;
 	let b = {};
+	// as vigil: a body only as application/json (no cross-site form posts)
+	if (body && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] || '')) {
+		res.writeHead(415, { ...headers, 'Content-Type': 'application/json' });
+		res.end(JSON.stringify({ error: 'a request body must be sent as Content-Type: application/json' }));
+		return;
+	}
 	try { b = body ? JSON.parse(body) : {}; } catch { res.writeHead(400); res.end(JSON.stringify({ error: 'bad JSON' })); return; }
 	const p = Object.fromEntries(url.searchParams);
 	const r = routes.find((x) => x.re.test(url.pathname) && x.method === req.method) || null;

@@ -176,6 +176,23 @@ check_xff() {
 	esac
 }
 
+# check_json_only NAME BASE [curl options]: a sign-in whose JSON body is sent
+# as text/plain (what a cross-site form can send) is refused with 415 and
+# sets no cookie; the page's own requests (application/json) work, as the
+# scenario shows
+check_json_only() {
+	local name=$1 base=$2; shift 2
+	local out code
+	out=$(curl -s "$@" -D - -o /dev/null -X POST "$base/api/login" -H 'Content-Type: text/plain' \
+		-d "{\"username\":\"admin\",\"password\":\"$VIGIL_TEST_PASSWORD\"}")
+	code=$(echo "$out" | head -1 | awk '{print $2}')
+	if [ "$code" = 415 ] && ! echo "$out" | grep -qi '^set-cookie:'; then
+		pass "$name: a text/plain sign-in (cross-site form) is refused with 415"
+	else
+		fail "$name: a text/plain sign-in gave $code $(echo "$out" | grep -i '^set-cookie:' | head -1)"
+	fi
+}
+
 show_log() { echo "# --- $1 (last lines)"; tail -15 "$2" 2>/dev/null | sed 's/^/# /'; }
 
 # ---- 1. direct -------------------------------------------------------------
@@ -186,6 +203,7 @@ if wait_http "http://127.0.0.1:$PORT/api/setup"; then
 	if TOKEN=$(setup_token direct); then
 		run_scenario direct "http://127.0.0.1:$PORT" "$TOKEN"
 		check_xff direct "http://127.0.0.1:$PORT"
+		check_json_only direct "http://127.0.0.1:$PORT"
 	else
 		fail "direct: no setup token in $STATE/setup-token or the log"
 	fi
@@ -254,6 +272,20 @@ if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k && kill -0 "$LPID" 2>/dev/nu
 		fail "https: HTTP does not redirect to HTTPS: $(echo "$R" | head -3 | tr -d '\r' | tr '\n' ' ')"
 	fi
 
+	L=$(curl -sk -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' x)" "$BASE/api/setup")
+	[ "$L" = 431 ] && pass "https: request headers over 8 KiB: 431 (server.max-request-field-size)" \
+		|| fail "https: request headers over 8 KiB gave $L, not 431"
+	grep -q 'max-connections' "$TMP/lighttpd-error.log" 2>/dev/null \
+		&& fail "https: lighttpd lowered server.max-connections: $(grep 'max-connections' "$TMP/lighttpd-error.log" | head -1)" \
+		|| pass "https: lighttpd runs with server.max-connections as configured"
+	# slow and idle clients (firmware/lighttpd/vigil-site.conf)
+	HOST=127.0.0.1 HTTP_PORT=$HTTP_PORT BASE=$BASE COUNT=600 timeout 300 node "$HERE/slow-clients.mjs" \
+		>"$TMP/slow-clients.log" 2>&1
+	grep -E '^(not )?ok - ' "$TMP/slow-clients.log"
+	PASSED=$((PASSED + $(grep -c '^ok - ' "$TMP/slow-clients.log")))
+	FAILED=$((FAILED + $(grep -c '^not ok - ' "$TMP/slow-clients.log")))
+	grep -q '^slow-clients: ' "$TMP/slow-clients.log" || { fail "https: slow-clients.mjs stopped early"; tail -5 "$TMP/slow-clients.log" | sed 's/^/# /'; }
+
 	L=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/assets/")
 	B=$(curl -sk "$BASE/assets/" | head -c 2000)
 	if echo "$B" | grep -qiE 'index of|<a href=.*\.js'; then
@@ -265,6 +297,7 @@ if [ -S "$SOCK" ] && wait_http "$BASE/api/setup" -k && kill -0 "$LPID" 2>/dev/nu
 	if TOKEN=$(setup_token https); then
 		run_scenario https "$BASE" "$TOKEN"
 		check_xff https "$BASE" -k
+		check_json_only https "$BASE" -k
 	else
 		fail "https: no setup token in $STATE/setup-token or the log"
 	fi
