@@ -134,6 +134,11 @@ static long utf8_chars(const unsigned char *s, size_t n)
 	return chars;
 }
 
+long web_text_chars(const char *s)
+{
+	return utf8_chars((const unsigned char *)s, strlen(s));
+}
+
 /* ---- the request's form ----------------------------------------------------------------- */
 
 static int is_tchar(int c)

@@ -130,6 +130,11 @@ int web_body_bool(struct web_req *r, const char *key, int *out, int required);
  * Always required. */
 int web_body_ids(struct web_req *r, const char *key, int64_t *ids, int max, int *n);
 
+/* Characters (code points) of s, valid UTF-8 (what the body accessors
+ * hand out), or -1 when it is not: "at least 10 characters" counts these,
+ * not bytes. */
+long web_text_chars(const char *s);
+
 /* Query parameters: only these (NULL-terminated), each at most once and
  * with a value ("?limit" alone is refused), valid UTF-8. 0, or -1 with the
  * error answered. */

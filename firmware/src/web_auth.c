@@ -213,9 +213,13 @@ int auth_valid_role(const char *role)
 
 const char *auth_password_problem(const char *pw)
 {
-	if (strlen(pw) < AUTH_PASSWORD_MIN)
+	long chars = web_text_chars(pw);   /* characters, not bytes */
+
+	if (chars < 0)
+		return "password: not valid UTF-8 text";
+	if (chars < AUTH_PASSWORD_MIN)
 		return "password: at least " STR(AUTH_PASSWORD_MIN) " characters";
-	if (strlen(pw) > AUTH_PASSWORD_MAX * 4)   /* UTF-8: 4 bytes a character at most */
+	if (chars > AUTH_PASSWORD_MAX)
 		return "password: at most " STR(AUTH_PASSWORD_MAX) " characters";
 	return NULL;
 }
@@ -754,8 +758,8 @@ void auth_h_setup_post(struct web_req *r)
 		web_error(r, 400, "username: 1-%d letters, digits or ._@-", AUTH_USERNAME_MAX);
 		goto out;
 	}
-	if (strlen(pw) < AUTH_PASSWORD_MIN) {
-		web_error(r, 400, "password: at least %d characters", AUTH_PASSWORD_MIN);
+	if (auth_password_problem(pw)) {
+		web_error(r, 400, "%s", auth_password_problem(pw));
 		goto out;
 	}
 	if (count_users(r->db, &users) != 0) {

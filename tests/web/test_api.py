@@ -1011,6 +1011,15 @@ def suite_users(c, db, where, timeout, srv):
         r = c.post("/api/users", {"username": bad, "password": ANALYST_PW, "role": "analyst"})
         R.check(f"username {bad!r} (a path segment): 400", r.status == 400 and r.error(), r)
     R.check("user_add audited", audit_rows(db, "user_add") == [("admin", "ana", "analyst")])
+    # the minimum length counts characters, not bytes
+    r = c.post("/api/users", {"username": "ana2", "password": "\u00e9" * 9, "role": "analyst"})
+    R.check("a password of 9 characters (18 bytes): 400", r.status == 400 and r.error(), r)
+    r = c.post("/api/users", {"username": "ana2", "password": "\u00e9" * 10, "role": "analyst"})
+    R.check("a password of 10 two-byte characters: 201", r.status == 201, r)
+    R.check("... and it signs in", Client(where, timeout).login("ana2", "\u00e9" * 10).status == 200)
+    dbx(db, "DELETE FROM sessions WHERE username = 'ana2'")
+    dbx(db, "DELETE FROM users WHERE username = 'ana2'")
+    dbx(db, "DELETE FROM audit WHERE target = 'ana2'")
 
     # ---- the first sign-in: a password chosen by the admin must be replaced
     a = new_client()
