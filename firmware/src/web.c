@@ -557,6 +557,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		cs->bad_target = target_problem(uri);
 		cs->wc = conn_entry(conn);
 	}
+	web_conn_request_started(((struct web *)cls)->conns, cs ? cs->wc : conn_entry(conn));
 	return cs;
 }
 

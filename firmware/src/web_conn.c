@@ -27,7 +27,10 @@
 #define WATCHDOG_TICK_MS 250
 #define LOG_EVERY_MS 10000     /* at most one line per kind and 10 s */
 
-enum phase { PH_HEADERS, PH_BODY, PH_ANSWER, PH_CUT };
+/* IDLE: no request line yet (a new or kept-alive connection; closing it
+ * at the deadline is ordinary, browsers open connections they may not
+ * use); HEADERS: the request line is in, the headers are not. */
+enum phase { PH_IDLE, PH_HEADERS, PH_BODY, PH_ANSWER, PH_CUT };
 
 /* Who a connection counts against: an IPv4 address or an IPv6 /64
  * (fam 0: no address, a UNIX socket). */
@@ -58,7 +61,7 @@ struct web_conns {
 	int running, stop;
 	int per_addr;
 	unsigned open;
-	struct ratelog refused, cut;
+	struct ratelog refused, cut, idle;
 	struct web_conn c[WEB_CONN_MAX];
 };
 
@@ -134,21 +137,29 @@ static unsigned count_key(struct web_conns *t, const struct addr_key *k)
 	return n;
 }
 
-static unsigned expire_locked(struct web_conns *t, uint64_t now)
+/* Shut down what is past its deadline (lock held); msg gets the line to
+ * log once the lock is released ("" for none): a log line may block, the
+ * lock must not wait for it. */
+static unsigned expire_locked(struct web_conns *t, uint64_t now, char *msg, size_t msglen)
 {
 	unsigned n = 0, sup;
 
+	msg[0] = '\0';
 	for (int i = 0; i < WEB_CONN_MAX; i++) {
 		struct web_conn *c = &t->c[i];
 
 		if (!c->used || !c->deadline_ms || now < c->deadline_ms)
 			continue;
-		if (ratelog_ok(&t->cut, now, &sup)) {
+		if (c->phase == PH_IDLE) {
+			if (ratelog_ok(&t->idle, now, &sup))
+				log_debug("web: %s: no request within %d s: connection closed", c->addr,
+					  WEB_HEADER_DEADLINE_S);
+		} else if (ratelog_ok(&t->cut, now, &sup)) {
 			char more[64];
 
 			more_text(more, sizeof more, sup);
-			log_warn("web: %s: request %s not complete within %d s: connection closed%s",
-				 c->addr, c->phase == PH_BODY ? "body" : "headers",
+			snprintf(msg, msglen, "web: %s: request %s not complete within %d s:"
+				 " connection closed%s", c->addr, c->phase == PH_BODY ? "body" : "headers",
 				 c->phase == PH_BODY ? WEB_BODY_DEADLINE_S : WEB_HEADER_DEADLINE_S, more);
 		}
 		if (c->fd >= 0)
@@ -167,8 +178,14 @@ static void *watchdog(void *arg)
 	pthread_mutex_lock(&t->lock);
 	while (!t->stop) {
 		struct timespec until;
+		char msg[256];
 
-		expire_locked(t, web_conn_now_ms());
+		expire_locked(t, web_conn_now_ms(), msg, sizeof msg);
+		if (msg[0]) {
+			pthread_mutex_unlock(&t->lock);
+			log_warn("%s", msg);
+			pthread_mutex_lock(&t->lock);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -245,13 +262,14 @@ int web_conns_admit(struct web_conns *t, const struct sockaddr *addr, socklen_t 
 			snprintf(why, sizeof why, "it holds %u connections and the last %d are kept"
 				 " for new clients", n, WEB_CONN_RESERVE);
 	}
-	if (why[0] && ratelog_ok(&t->refused, now, &sup)) {
+	int log = why[0] && ratelog_ok(&t->refused, now, &sup);
+	pthread_mutex_unlock(&t->lock);
+	if (log) {
 		char more[64];
 
 		more_text(more, sizeof more, sup);
 		log_warn("web: connection from %s refused: %s%s", text, why, more);
 	}
-	pthread_mutex_unlock(&t->lock);
 	return why[0] == '\0';
 }
 
@@ -269,7 +287,7 @@ struct web_conn *web_conns_opened(struct web_conns *t, const struct sockaddr *ad
 		c->used = 1;
 		c->fd = fd;
 		make_key(addr, addrlen, &c->key, c->addr, sizeof c->addr);
-		c->phase = PH_HEADERS;
+		c->phase = PH_IDLE;
 		c->deadline_ms = now_ms + WEB_HEADER_DEADLINE_S * 1000ULL;
 		t->open++;
 	}
@@ -290,12 +308,22 @@ void web_conns_closed(struct web_conns *t, struct web_conn *c)
 	pthread_mutex_unlock(&t->lock);
 }
 
+void web_conn_request_started(struct web_conns *t, struct web_conn *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (c->phase == PH_IDLE)
+		c->phase = PH_HEADERS;     /* the deadline stays where it is */
+	pthread_mutex_unlock(&t->lock);
+}
+
 void web_conn_headers_done(struct web_conns *t, struct web_conn *c, uint64_t now_ms)
 {
 	if (!c)
 		return;
 	pthread_mutex_lock(&t->lock);
-	if (c->phase == PH_HEADERS) {
+	if (c->phase == PH_IDLE || c->phase == PH_HEADERS) {
 		c->phase = PH_BODY;
 		c->deadline_ms = now_ms + WEB_BODY_DEADLINE_S * 1000ULL;
 	}
@@ -307,7 +335,7 @@ void web_conn_request_done(struct web_conns *t, struct web_conn *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&t->lock);
-	if (c->phase == PH_HEADERS || c->phase == PH_BODY) {
+	if (c->phase == PH_IDLE || c->phase == PH_HEADERS || c->phase == PH_BODY) {
 		c->phase = PH_ANSWER;
 		c->deadline_ms = 0;
 	}
@@ -320,7 +348,7 @@ void web_conn_answer_done(struct web_conns *t, struct web_conn *c, uint64_t now_
 		return;
 	pthread_mutex_lock(&t->lock);
 	if (c->phase != PH_CUT) {
-		c->phase = PH_HEADERS;
+		c->phase = PH_IDLE;
 		c->deadline_ms = now_ms + WEB_HEADER_DEADLINE_S * 1000ULL;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -328,11 +356,14 @@ void web_conn_answer_done(struct web_conns *t, struct web_conn *c, uint64_t now_
 
 unsigned web_conns_expire(struct web_conns *t, uint64_t now_ms)
 {
+	char msg[256];
 	unsigned n;
 
 	pthread_mutex_lock(&t->lock);
-	n = expire_locked(t, now_ms);
+	n = expire_locked(t, now_ms, msg, sizeof msg);
 	pthread_mutex_unlock(&t->lock);
+	if (msg[0])
+		log_warn("%s", msg);
 	return n;
 }
 

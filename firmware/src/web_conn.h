@@ -56,10 +56,13 @@ struct web_conn *web_conns_opened(struct web_conns *t, const struct sockaddr *ad
 				  socklen_t addrlen, int fd, uint64_t now_ms);
 void web_conns_closed(struct web_conns *t, struct web_conn *c);
 
-/* The request's progress on connection c: headers complete (the body's
- * deadline starts), the request is complete (no deadline while it is
- * answered), the answer is done (the next request's header deadline
- * starts). */
+/* The request's progress on connection c: its request line is in (the
+ * deadline does not move; a connection cut before this is an idle one,
+ * logged only at debug level, after it a slow one, logged as a warning),
+ * headers complete (the body's deadline starts), the request is complete
+ * (no deadline while it is answered), the answer is done (the next
+ * request's header deadline starts). */
+void web_conn_request_started(struct web_conns *t, struct web_conn *c);
 void web_conn_headers_done(struct web_conns *t, struct web_conn *c, uint64_t now_ms);
 void web_conn_request_done(struct web_conns *t, struct web_conn *c);
 void web_conn_answer_done(struct web_conns *t, struct web_conn *c, uint64_t now_ms);

@@ -186,6 +186,7 @@ static void test_header_deadline(void **state)
 	struct web_conn *c = connect_from(t, "192.0.2.1", fd[0], 1000);
 	assert_non_null(c);
 	/* whatever the client sends, the deadline stays where it was */
+	web_conn_request_started(t, c);
 	assert_int_equal(web_conns_expire(t, 1000 + H - 1), 0);
 	assert_false(cut(fd[1]));
 	assert_int_equal(web_conns_expire(t, 1000 + H), 1);
