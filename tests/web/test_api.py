@@ -1539,8 +1539,8 @@ def suite_strict(c, db, aid):
                         + c.cookie.encode() + b"\r\n\r\n", c.timeout)
     R.check("HTTP/1.1 without Host: 400", st == 400, (st, b))
     # '+' is a space (what browsers' URLSearchParams send), %2B a plus
-    words = [w for (sig,) in dbq(db, "SELECT signature FROM alerts WHERE signature LIKE '% %'")
-             for w in [sig.split(" ")[:2]]][0]
+    sig = dbq(db, "SELECT signature FROM alerts WHERE signature LIKE '% %' LIMIT 1")[0][0]
+    words = [urllib.parse.quote(w, safe="") for w in sig.split(" ")[:2]]
     plus = c.get("/api/alerts?q=" + "+".join(words))
     space = c.get("/api/alerts?q=" + "%20".join(words))
     R.check(f"q={'+'.join(words)} finds what q={'%20'.join(words)} finds",
