@@ -964,8 +964,15 @@ void auth_h_me_password(struct web_req *r)
 		web_error(r, 401, "not logged in");   /* deleted meanwhile */
 		goto out;
 	}
-	/* counted before the slow hash: parallel guesses all count */
-	throttle_failed(r->env->throttle, r->client, web_now_us());
+	/* checked and counted in one step before the slow hash: parallel
+	 * guesses cannot all pass the check before any of them is counted */
+	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	if (wait) {
+		r->retry_after = wait;
+		web_error(r, 429, "too many failed password checks from %s; try again in %u s",
+			  r->client, wait);
+		goto out;
+	}
 	if (!auth_verify_password(cur, old_hash)) {
 		web_audit(r->db, r->sess.user, "password_change_failed", r->sess.user,
 			  "wrong current password");

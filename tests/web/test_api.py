@@ -561,9 +561,11 @@ def suite_bad_input(c, db, aid):
     }
     generic = [b"not json", b"[]", b"\"text\"", b"123", b"{\"a\":", b"[" * 5000 + b"]" * 5000,
                b"{\"unknown\": 1}", b""]
+    # no body at all reads as {}: a 400 only where members are required
+    no_members = {"/api/users/{name}/disable", "/api/users/{name}/enable", "/api/users/{name}/delete"}
     for path, bodies in post_bodies.items():
         public = ("POST", path) in PUBLIC
-        for b in list(bodies) + generic:
+        for b in list(bodies) + [g for g in generic if g or path not in no_members]:
             r = c.request("POST", fill(path, aid), b if isinstance(b, bytes) else json.dumps(b),
                           csrf=not public)
             R.check(f"POST {path} {short(b if isinstance(b, bytes) else json.dumps(b), 50)!r}: 400",
@@ -1019,7 +1021,7 @@ def suite_users(c, db, where, timeout, srv):
     R.check("... and it signs in", Client(where, timeout).login("ana2", "\u00e9" * 10).status == 200)
     dbx(db, "DELETE FROM sessions WHERE username = 'ana2'")
     dbx(db, "DELETE FROM users WHERE username = 'ana2'")
-    dbx(db, "DELETE FROM audit WHERE target = 'ana2'")
+    dbx(db, "DELETE FROM audit WHERE username = 'ana2' OR target = 'ana2'")
 
     # ---- the first sign-in: a password chosen by the admin must be replaced
     a = new_client()
@@ -1563,6 +1565,63 @@ def suite_strict(c, db, aid):
         R.check(f"GET {path} (bad %-escape): 400", r.status == 400 and r.error(), r)
 
 
+def parallel_guesses(where, timeout, src, n_workers, send):
+    """40 requests by n_workers threads at once (each on its own
+    connection, from source address src on TCP): their statuses."""
+    import threading
+    jobs = list(range(40))
+    got = []
+    lock = threading.Lock()
+    start = threading.Barrier(n_workers)
+
+    def worker():
+        cl = Client(where, timeout, source=src)
+        start.wait()
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                i = jobs.pop()
+            try:
+                got.append(send(cl, i).status)
+            except OSError as e:
+                got.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(n_workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got
+
+
+def suite_password_parallel(where, db, timeout, unix):
+    """The same for POST /api/me/password: 40 wrong current passwords at
+    once from one address reach the password check 5 times."""
+    src = None if unix else "127.0.0.4"
+    who = "192.0.2.51" if unix else "127.0.0.4"
+    xff = {"X-Forwarded-For": who} if unix else {}
+    me = Client(where, timeout, source=src)
+    r = me.login("admin", PASSWORD, headers=xff)
+    if not R.check(f"the admin signs in from {who}", r.status == 200, r):
+        return
+    before = dbq(db, "SELECT count(*) FROM audit WHERE action = 'password_change_failed'")[0][0]
+
+    def send(cl, i):
+        cl.cookie, cl.csrf = me.cookie, me.csrf
+        return cl.post("/api/me/password", {"current": f"wrong password {i}",
+                                            "password": "a new password 1"}, headers=xff)
+
+    got = parallel_guesses(where, timeout, src, 40 if unix else 12, send)
+    checked = dbq(db, "SELECT count(*) FROM audit WHERE action = 'password_change_failed'")[0][0] - before
+    R.check(f"40 parallel wrong current passwords from {who}: 5 answered 403, 35 answered 429",
+            len(got) == 40 and got.count(403) == 5 and got.count(429) == 35,
+            {x: got.count(x) for x in set(got)})
+    R.check("the current password was checked 5 times (password_change_failed audit rows)",
+            checked == 5, checked)
+    R.check("the session goes on", me.get("/api/me", headers=xff).status == 200)
+
+
 def suite_login_parallel(where, db, timeout, unix):
     """Issue 7 2.5: 40 wrong passwords at once from one address reach the
     password check exactly 5 times (the attempt is counted before the hash).
@@ -1907,6 +1966,7 @@ def main():
                 suite_strict(c, db, aid)
                 suite_parallel(c, db, aid)
                 suite_login_parallel(("tcp", "127.0.0.1", port), db, timeout, unix=False)
+                suite_password_parallel(("tcp", "127.0.0.1", port), db, timeout, unix=False)
                 suite_static(c, static)
                 suite_throttle(c, ("tcp", "127.0.0.1", port), db, timeout, unix=False)
         stop_server(srv, "tcp")
@@ -1934,6 +1994,7 @@ def main():
                 suite_alerts(c, db)
                 suite_parallel(c, db, aid)
                 suite_login_parallel(("unix", sock), db, timeout, unix=True)
+                suite_password_parallel(("unix", sock), db, timeout, unix=True)
                 r = c.request("POST", "/api/login", json.dumps({"username": "admin",
                               "password": PASSWORD}), ctype="text/plain", csrf=False, cookie=False)
                 R.check("login with a text/plain body over the socket: 415", r.status == 415, r)
