@@ -36,7 +36,7 @@ else
   RUN        :=
 endif
 
-PKGS      := libpcap sqlite3 libpcre2-8 inih libmicrohttpd libsystemd libcap libcrypt
+PKGS      := libpcap sqlite3 libpcre2-8 libmicrohttpd libsystemd libcap libcrypt
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -101,11 +101,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # ---- dependencies ----------------------------------------------------------
 # Debian packages the build, tests and benchmarks need.
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
-            libsqlite3-dev libcmocka-dev libpcre2-dev libinih-dev libmicrohttpd-dev \
+            libsqlite3-dev libcmocka-dev libpcre2-dev libmicrohttpd-dev \
             libsystemd-dev libcap-dev libcrypt-dev sqlite3 python3 jq tcpdump valgrind \
             tshark tcpreplay python3-scapy time
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
-            libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 libinih-dev:arm64 \
+            libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 \
             libmicrohttpd-dev:arm64 libsystemd-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64 \
             libndpi4.2:arm64 libgcrypt20:arm64
 

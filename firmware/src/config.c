@@ -1,21 +1,20 @@
 /*
  * config.c - vigil.conf (see config.h and vigil.conf(5)).
  *
- * libinih splits the file into (section, key, value); everything else is
- * here: a table of the known keys with one parser per value type, the
- * checks that need several keys, and "file:line: reason" for every
- * problem. The reader handed to inih counts lines, so a handler knows the
- * line it is called for, and looks at each line first: inih only reports
- * the first syntax error, vigil reports them all.
+ * The one INI reader (conf.h) splits the file into sections and
+ * (key, value) pairs and reports syntax problems; everything else is
+ * here: a table of the known keys with one parser per value type (the
+ * value syntax is conf.h's), the checks that need several keys, and
+ * "file:line: reason" for every problem.
  */
 #include "config.h"
 
 #include "capture.h"
+#include "conf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -36,11 +35,8 @@ struct key {
 /* What the parse knows while inih walks the file. */
 struct parse {
 	struct vigil_config *c;
-	FILE *fp, *report;
+	FILE *report;
 	const char *path;
-	char *buf;          /* getline buffer */
-	size_t cap;
-	int line;           /* the line inih is looking at */
 	int problems;
 	int section_ok;     /* the current section is known (no repeat reports) */
 	int seen[64];       /* line each key of keys[] was set on, 0 = not set */
@@ -81,13 +77,8 @@ static int set_str(char *dst, size_t cap, const char *v, char *why, size_t whyle
 /* yes/no (also true/false, on/off, 1/0). */
 static int parse_bool(const char *v, int *out, char *why, size_t whylen)
 {
-	static const char *yes[] = { "yes", "true", "on", "1" };
-	static const char *no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) { *out = 1; return 0; }
-		if (strcasecmp(v, no[i]) == 0) { *out = 0; return 0; }
-	}
+	if (conf_parse_bool(v, out) == 0)
+		return 0;
 	snprintf(why, whylen, "expected yes or no, got '%s'", v);
 	return -1;
 }
@@ -96,84 +87,24 @@ static int parse_bool(const char *v, int *out, char *why, size_t whylen)
 static int parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out,
 		     char *why, size_t whylen)
 {
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end || errno || n < min || n > max) {
-		snprintf(why, whylen, "expected a number from %llu to %llu, got '%s'",
-			 (unsigned long long)min, (unsigned long long)max, v);
-		return -1;
-	}
-	*out = n;
-	return 0;
+	if (conf_parse_u64(v, min, max, out) == 0)
+		return 0;
+	snprintf(why, whylen, "expected a number from %llu to %llu, got '%s'",
+		 (unsigned long long)min, (unsigned long long)max, v);
+	return -1;
 }
 
-/* A size: bytes, or a number with K, M, G or T (powers of 1024; "MB",
- * "MiB" are the same). */
-static int config_parse_size(const char *v, uint64_t *out)
-{
-	char *end;
-	unsigned long long n;
-	uint64_t mult = 1;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || errno)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': mult = 1ULL << 10; end++; break;
-	case 'M': mult = 1ULL << 20; end++; break;
-	case 'G': mult = 1ULL << 30; end++; break;
-	case 'T': mult = 1ULL << 40; end++; break;
-	default: break;
-	}
-	if (mult > 1 && (*end == 'i' || *end == 'I'))
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || n > UINT64_MAX / mult)
-		return -1;
-	*out = n * mult;
-	return 0;
-}
-
-/* A duration: seconds, or a number with s, m, h, d or w. */
-static int config_parse_duration(const char *v, uint64_t *out)
-{
-	char *end;
-	unsigned long long n;
-	uint64_t mult = 1;
-
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || errno)
-		return -1;
-	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	case 'w': mult = 7 * 86400; break;
-	default: return -1;
-	}
-	if (*end && end[1])
-		return -1;
-	if (n > UINT64_MAX / mult)
-		return -1;
-	*out = n * mult;
-	return 0;
-}
-
+/* A size (conf.h: powers of 1024) from min to max. */
 static int size_in(const char *v, uint64_t min, uint64_t max, uint64_t *out,
 		   char *why, size_t whylen)
 {
-	if (config_parse_size(v, out) < 0) {
+	int rc = conf_parse_size(v, out);
+
+	if (rc == CONF_EBAD) {
 		snprintf(why, whylen, "expected a size like 512M or 2G, got '%s'", v);
 		return -1;
 	}
-	if (*out < min || *out > max) {
+	if (rc == CONF_ERANGE || *out < min || *out > max) {
 		snprintf(why, whylen, "'%s' is out of range (%lluM to %lluG)", v,
 			 (unsigned long long)(min >> 20), (unsigned long long)(max >> 30));
 		return -1;
@@ -181,21 +112,27 @@ static int size_in(const char *v, uint64_t min, uint64_t max, uint64_t *out,
 	return 0;
 }
 
+/* A duration in whole seconds from min to max. */
 static int duration_in(const char *v, uint64_t min, uint64_t max, uint32_t *out,
 		       char *why, size_t whylen)
 {
-	uint64_t s;
+	uint64_t ms;
+	int rc = conf_parse_duration_ms(v, &ms);
 
-	if (config_parse_duration(v, &s) < 0) {
+	if (rc == CONF_EBAD) {
 		snprintf(why, whylen, "expected a duration like 60s, 12h or 30d, got '%s'", v);
 		return -1;
 	}
-	if (s < min || s > max) {
+	if (rc == CONF_ERANGE || ms / 1000 < min || ms / 1000 > max) {
 		snprintf(why, whylen, "'%s' is out of range (%llu to %llu seconds)", v,
 			 (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
-	*out = (uint32_t)s;
+	if (ms % 1000) {
+		snprintf(why, whylen, "'%s' is not a whole number of seconds", v);
+		return -1;
+	}
+	*out = (uint32_t)(ms / 1000);
 	return 0;
 }
 
@@ -295,8 +232,8 @@ static int add_pcap(struct parse *p, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
-/* source = pcap:FILE[,FILE...]; repeated lines add files (a line holds
- * at most 198 characters). pcap_file keeps the whole list for messages. */
+/* source = pcap:FILE[,FILE...]; repeated lines add files. pcap_file keeps
+ * the whole list for messages. */
 static int set_source(struct parse *p, const char *v, char *why, size_t whylen)
 {
 	struct vigil_config *c = p->c;
@@ -588,105 +525,50 @@ static const char *const sections[] = { "capture", "detect", "store", "web", "da
 static int known_section(const char *s)
 {
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
-		if (strcmp(s, sections[i]) == 0)
+		if (strcasecmp(s, sections[i]) == 0)
 			return 1;
 	return 0;
 }
 
-/* ---- inih glue ---------------------------------------------------------- */
+/* ---- reading -------------------------------------------------------------- */
 
-/* inih's line reader: one whole line per call (a line longer than inih
- * takes is a problem, not two lines), leading white space removed (inih
- * would take an indented line for the continuation of the previous
- * value), and a syntax check of its own so every bad line is reported. */
-static char *count_reader(char *str, int num, void *stream)
+/* conf_problem_fn: every problem the reader finds goes through problem(). */
+static void reader_problem(void *ctx, const char *file, int line, const char *msg)
 {
-	struct parse *p = stream;
-	ssize_t n = getline(&p->buf, &p->cap, p->fp);
-	char *s;
-
-	if (n < 0)
-		return NULL;
-	p->line++;
-	s = p->buf;
-	if (p->line == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
-	    (unsigned char)s[2] == 0xBF)
-		s += 3;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = (ssize_t)strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' ||
-			 s[n - 1] == '\t'))
-		s[--n] = '\0';
-	if (n + 2 > num) {
-		problem(p, p->line, "line too long (at most %d characters)", num - 2);
-		snprintf(str, (size_t)num, "\n");
-		return str;
-	}
-	if (*s == '[') {
-		char *end = strchr(s, ']');
-		if (!end) {
-			problem(p, p->line, "section header without ']'");
-		} else {
-			*end = '\0';
-			p->section_ok = known_section(s + 1);
-			if (!p->section_ok)
-				problem(p, p->line, "unknown section [%s]", s + 1);
-			*end = ']';
-		}
-	} else if (*s && *s != ';' && *s != '#' && !strpbrk(s, "=:")) {
-		problem(p, p->line, "expected 'key = value', got '%s'", s);
-		snprintf(str, (size_t)num, "\n");
-		return str;
-	}
-	snprintf(str, (size_t)num, "%s\n", s);
-	return str;
+	(void)file;
+	problem(ctx, line, "%s", msg);
 }
 
-/* Drop one pair of surrounding double quotes: user = "" means empty. */
-static void unquote(const char *v, char *out, size_t outlen)
+/* conf_ini_fn: a section header or one key = value. */
+static void handle(void *ctx, const struct conf_item *it)
 {
-	size_t n = strlen(v);
+	struct parse *p = ctx;
+	char why[1400];
 
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v++;
-		n -= 2;
-	}
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
-
-/* inih handler: one key = value. Always returns 1 (problems are ours). */
-static int handle(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse *p = user;
-	char v[2048], why[1400];
-
-	if (!*section) {
-		problem(p, p->line, "'%s' outside a section", name);
-		return 1;
+	if (!it->key) {
+		p->section_ok = known_section(it->section);
+		if (!p->section_ok)
+			problem(p, it->line, "unknown section [%s]", it->section);
+		return;
 	}
 	if (!p->section_ok)
-		return 1; /* reported at the section header */
+		return; /* reported at the section header */
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].section, section) || strcmp(keys[i].name, name))
+		if (strcasecmp(keys[i].section, it->section) || strcasecmp(keys[i].name, it->key))
 			continue;
 		if (p->seen[i] && !keys[i].list) {
-			problem(p, p->line, "%s is set twice (first on line %d)", name, p->seen[i]);
-			return 1;
+			problem(p, it->line, "%s is set twice (first on line %d)", keys[i].name,
+				p->seen[i]);
+			return;
 		}
 		if (!p->seen[i])
-			p->seen[i] = p->line;
-		unquote(value, v, sizeof v);
+			p->seen[i] = it->line;
 		why[0] = '\0';
-		if (keys[i].set(p, v, why, sizeof why) < 0)
-			problem(p, p->line, "%s: %s", name, why);
-		return 1;
+		if (keys[i].set(p, it->value, why, sizeof why) < 0)
+			problem(p, it->line, "%s: %s", keys[i].name, why);
+		return;
 	}
-	problem(p, p->line, "unknown setting '%s' in [%s]", name, section);
-	return 1;
+	problem(p, it->line, "unknown setting '%s' in [%s]", it->key, it->section);
 }
 
 /* The line a key was set on, 0 when it was not. */
@@ -753,16 +635,7 @@ int config_load(struct vigil_config *c, const char *path, FILE *report)
 	p.path = path;
 	p.report = report;
 	snprintf(c->path, sizeof c->path, "%s", path);
-	p.fp = fopen(path, "r");
-	if (!p.fp) {
-		problem(&p, 0, "%s", strerror(errno));
-		return p.problems;
-	}
-	ini_parse_stream(count_reader, &p, handle, &p);
-	if (ferror(p.fp))
-		problem(&p, 0, "read error: %s", strerror(errno));
-	fclose(p.fp);
-	free(p.buf);
+	conf_ini_read(path, CONF_MAX_CONFIG, handle, reader_problem, &p);
 	check_whole(&p);
 	return p.problems;
 }

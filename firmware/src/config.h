@@ -1,5 +1,5 @@
 /*
- * config.h - vigil.conf: the daemon's configuration (INI, read with libinih).
+ * config.h - vigil.conf: the daemon's configuration (INI, read with conf.h).
  *
  * Owns: the settings of `vigil run`, their defaults, and validating them
  * with "file:line: reason" messages (`vigil run -n`). See vigil.conf(5).

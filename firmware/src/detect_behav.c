@@ -16,9 +16,10 @@
  */
 #include "detect_behav.h"
 
+#include "conf.h"
+
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -1283,13 +1284,12 @@ static const struct setting {
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 struct cfgp {
-	FILE *f;
 	const char *path;
 	rule_problem_fn problem;
 	void *ctx;
-	char *buf;
-	size_t bufcap;
-	int line, errors, first_syntax;
+	int errors;
+	int line;                   /* of the setting being read */
+	int section_det;            /* detector of the current section, -1: unknown */
 	int section_line[BEHAV__COUNT];
 	unsigned char given[BEHAV__COUNT][N_SETTINGS]; /* lists: later lines append */
 	struct dconf conf[BEHAV__COUNT];
@@ -1319,156 +1319,15 @@ static int det_lookup(const char *name)
 	return -1;
 }
 
-/* Copy s[0..n) to out without surrounding blanks. */
-static void trim_copy(char *out, size_t outlen, const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-/* Look at one raw line before inih does: report syntax errors and unknown
- * sections with their line, and left-align section and "name = value"
- * lines (inih would take an indented one for the continuation of the
- * previous value). Returns the text to hand to inih. */
-static char *cfg_scan_line(struct cfgp *p, char *s)
-{
-	char *t = s, name[128];
-
-	while (*t == ' ' || *t == '\t')
-		t++;
-	if (*t == '\0' || *t == '\n' || *t == '\r' || *t == ';' || *t == '#')
-		return s;
-	if (*t == '[') {
-		char *end = strchr(t, ']');
-		int det;
-		if (!end) {
-			cfg_problem(p, p->line, "syntax error: section header without ']'");
-			if (!p->first_syntax)
-				p->first_syntax = p->line;
-			return t;
-		}
-		trim_copy(name, sizeof name, t + 1, (size_t)(end - t - 1));
-		det = det_lookup(name);
-		if (det < 0) {
-			cfg_problem(p, p->line, "unknown detector '%s'", name);
-		} else {
-			/* a section enables its detector unless it says enabled = no */
-			p->conf[det].enabled = 1;
-			p->section_line[det] = p->line;
-		}
-		return t;
-	}
-	if (strchr(t, '='))
-		return t;
-	if (t == s && !strchr(t, ':')) {
-		cfg_problem(p, p->line, "syntax error: expected 'name = value' or '[detector]'");
-		if (!p->first_syntax)
-			p->first_syntax = p->line;
-	}
-	return s; /* an indented line continues the previous value */
-}
-
-/* inih's reader: whole lines, counted, checked by cfg_scan_line. */
-static char *cfg_reader(char *str, int num, void *stream)
-{
-	struct cfgp *p = stream;
-	ssize_t got = getline(&p->buf, &p->bufcap, p->f);
-	char *s;
-	size_t len;
-
-	if (got < 0)
-		return NULL;
-	p->line++;
-	s = p->buf;
-	if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	len = strlen(s);
-	if (num < 4 || len + 3 > (size_t)num) {
-		cfg_problem(p, p->line, "line longer than %d characters (split lists over several lines)",
-			    num - 3);
-		snprintf(str, (size_t)num, "\n");
-		return str;
-	}
-	s = cfg_scan_line(p, s);
-	memcpy(str, s, strlen(s) + 1);
-	return str;
-}
-
-static int parse_bool(const char *v, uint32_t *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
-
-	for (int i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A number with an optional unit: bytes k, M, G, T (powers of 1000, with i
- * powers of 1024, an optional B); seconds s, m, h, d. */
-static int parse_scaled(const char *v, double *out, int bytes)
-{
-	char *end;
-	double x, mul = 1;
-
-	errno = 0;
-	if (!*v || isspace((unsigned char)*v) || *v == '-' || *v == '+')
-		return -1;
-	x = strtod(v, &end);
-	if (end == v || errno || !isfinite(x))
-		return -1;
-	while (*end == ' ')
-		end++;
-	if (bytes) {
-		switch (tolower((unsigned char)*end)) {
-		case 'k': mul = 1e3; end++; break;
-		case 'm': mul = 1e6; end++; break;
-		case 'g': mul = 1e9; end++; break;
-		case 't': mul = 1e12; end++; break;
-		default: break;
-		}
-		if (mul > 1 && tolower((unsigned char)*end) == 'i') {
-			mul = mul == 1e3 ? 1024.0 : mul == 1e6 ? 1048576.0 : mul == 1e9 ? 1073741824.0 : 1099511627776.0;
-			end++;
-		}
-		if (tolower((unsigned char)*end) == 'b')
-			end++;
-	} else {
-		switch (*end) {
-		case 's': end++; break;
-		case 'm': mul = 60; end++; break;
-		case 'h': mul = 3600; end++; break;
-		case 'd': mul = 86400; end++; break;
-		default: break;
-		}
-	}
-	if (*end)
-		return -1;
-	*out = x * mul;
-	return 0;
-}
-
 static int add_names(struct cfgp *p, struct names *n, const char *v, const char *what,
 		     const char *sec, int domains)
 {
-	char buf[512], *save = NULL;
+	char *buf = strdup(v), *save = NULL;
 
-	snprintf(buf, sizeof buf, "%s", v);
+	if (!buf) {
+		cfg_problem(p, p->line, "out of memory");
+		return -1;
+	}
 	for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		size_t len = strlen(tok);
 		int ok = len > 0 && len < NAME_LEN;
@@ -1489,10 +1348,12 @@ static int add_names(struct cfgp *p, struct names *n, const char *v, const char 
 		}
 		if (n->n >= MAX_NAMES) {
 			cfg_problem(p, p->line, "more than %d entries in %s of [%s]", MAX_NAMES, what, sec);
+			free(buf);
 			return -1;
 		}
 		snprintf(n->v[n->n++], NAME_LEN, "%s", tok);
 	}
+	free(buf);
 	return 0;
 }
 
@@ -1506,47 +1367,48 @@ static void set_value(struct cfgp *p, int det, const struct setting *s, unsigned
 
 	p->given[det][si] = 1;
 	switch (s->type) {
-	case V_BOOL:
-		if (parse_bool(v, field) < 0)
+	case V_BOOL: {
+		int on;
+		if (conf_parse_bool(v, &on) < 0)
 			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected yes or no", v, s->name, sec);
+		else
+			*(uint32_t *)field = (uint32_t)on;
 		break;
+	}
 	case V_COUNT: {
-		char *end;
-		unsigned long long n;
-		errno = 0;
-		n = strtoull(v, &end, 10);
-		if (!*v || !isdigit((unsigned char)*v) || *end || errno || n < s->min || n > s->max)
+		uint64_t n;
+		if (conf_parse_u64(v, (uint64_t)s->min, (uint64_t)s->max, &n) < 0)
 			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected a whole number from %.0f to %.0f",
 				    v, s->name, sec, s->min, s->max);
 		else
 			*(uint32_t *)field = (uint32_t)n;
 		break;
 	}
-	case V_SECONDS:
-		if (parse_scaled(v, &x, 0) < 0 || x < s->min || x > s->max)
-			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected seconds (or a number with "
-				    "s, m, h, d) from %g to %g", v, s->name, sec, s->min, s->max);
+	case V_SECONDS: {
+		uint64_t ms;
+		if (conf_parse_duration_ms(v, &ms) < 0 || ms < s->min * 1000 || ms > s->max * 1000)
+			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected a duration (seconds, or a "
+				    "number with ms, s, m, h, d) from %g to %g s", v, s->name, sec, s->min, s->max);
 		else
-			*(uint64_t *)field = (uint64_t)llround(x * 1e6);
+			*(uint64_t *)field = ms * 1000;
 		break;
-	case V_BYTES:
-		if (parse_scaled(v, &x, 1) < 0 || x < s->min || x > s->max || x != floor(x))
-			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected a byte count (or a number "
-				    "with k, M, G) from %.0f to %.0f", v, s->name, sec, s->min, s->max);
+	}
+	case V_BYTES: {
+		uint64_t n;
+		if (conf_parse_size(v, &n) < 0 || n < s->min || n > s->max)
+			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected a size (bytes, or a number "
+				    "with K, M, G) from %.0f to %.0f bytes", v, s->name, sec, s->min, s->max);
 		else
-			*(uint64_t *)field = (uint64_t)x;
+			*(uint64_t *)field = n;
 		break;
-	case V_REAL: {
-		char *end;
-		errno = 0;
-		x = strtod(v, &end);
-		if (!*v || end == v || *end || errno || !isfinite(x) || x < s->min || x > s->max)
+	}
+	case V_REAL:
+		if (conf_parse_real(v, s->min, s->max, &x) < 0)
 			cfg_problem(p, p->line, "bad value '%s' for %s in [%s]: expected a number from %g to %g",
 				    v, s->name, sec, s->min, s->max);
 		else
 			*(double *)field = x;
 		break;
-	}
 	case V_CIDRS: {
 		struct homenet tmp, *h = field;
 		char err[256];
@@ -1573,10 +1435,13 @@ static void set_value(struct cfgp *p, int det, const struct setting *s, unsigned
 		add_names(p, field, v, s->name, sec, s->type == V_DOMAINS);
 		break;
 	case V_PORTS: {
-		char buf[512], *save = NULL;
+		char *buf = strdup(v), *save = NULL;
 		if (first)
 			c->n_ports = 0;
-		snprintf(buf, sizeof buf, "%s", v);
+		if (!buf) {
+			cfg_problem(p, p->line, "out of memory");
+			break;
+		}
 		for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 			char *end;
 			long port;
@@ -1592,40 +1457,49 @@ static void set_value(struct cfgp *p, int det, const struct setting *s, unsigned
 			}
 			c->ports[c->n_ports++] = (uint16_t)port;
 		}
+		free(buf);
 		break;
 	}
 	}
 }
 
-static int cfg_handler(void *user, const char *section, const char *name, const char *value)
+/* conf_ini_fn: a [detector] header or one setting. */
+static void cfg_handler(void *user, const struct conf_item *it)
 {
 	struct cfgp *p = user;
-	char sec[128], key[128], val[512];
-	const char *hash;
 	int det;
 
-	trim_copy(sec, sizeof sec, section, strlen(section));
-	trim_copy(key, sizeof key, name, strlen(name));
-	/* inih strips "; comments" except on continuation lines; "# comments" too */
-	hash = value;
-	while ((hash = strpbrk(hash, "#;")) && hash > value && !isspace((unsigned char)hash[-1]))
-		hash++;
-	trim_copy(val, sizeof val, value, hash ? (size_t)(hash - value) : strlen(value));
-	if (!sec[0]) {
-		cfg_problem(p, p->line, "setting '%s' outside a [detector] section", key);
-		return 1;
+	p->line = it->line;
+	if (!it->key) {
+		det = p->section_det = det_lookup(it->section);
+		if (det < 0) {
+			cfg_problem(p, it->line, "unknown detector '%s'", it->section);
+		} else {
+			/* a section enables its detector unless it says enabled = no */
+			p->conf[det].enabled = 1;
+			p->section_line[det] = it->line;
+		}
+		return;
 	}
-	det = det_lookup(sec);
+	det = p->section_det;
 	if (det < 0)
-		return 1; /* reported at the section header */
+		return; /* reported at the section header */
 	for (unsigned i = 0; i < N_SETTINGS; i++)
 		if ((settings[i].dets == ALL || (settings[i].dets & ONLY(det))) &&
-		    strcasecmp(settings[i].name, key) == 0) {
-			set_value(p, det, &settings[i], i, val);
-			return 1;
+		    strcasecmp(settings[i].name, it->key) == 0) {
+			set_value(p, det, &settings[i], i, it->value);
+			return;
 		}
-	cfg_problem(p, p->line, "unknown setting '%s' in [%s]", key, det_names[det]);
-	return 1;
+	cfg_problem(p, it->line, "unknown setting '%s' in [%s]", it->key, det_names[det]);
+}
+
+/* conf_problem_fn: the reader's problems count like ours. */
+static void cfg_reader_problem(void *ctx, const char *file, int line, const char *msg)
+{
+	struct cfgp *p = ctx;
+
+	(void)file;
+	cfg_problem(p, line, "%s", msg);
 }
 
 /* Settings that are fine one by one but not together. */
@@ -1643,7 +1517,6 @@ static void cfg_check(struct cfgp *p)
 int behav_load_config(struct behav *b, const char *path, rule_problem_fn problem, void *ctx)
 {
 	struct cfgp *p;
-	int r;
 
 	if (!b || !path)
 		return -1;
@@ -1658,21 +1531,8 @@ int behav_load_config(struct behav *b, const char *path, rule_problem_fn problem
 	p->ctx = ctx;
 	for (int det = 1; det < BEHAV__COUNT; det++)
 		conf_defaults(&p->conf[det], det);
-	p->f = fopen(path, "r");
-	if (!p->f) {
-		cfg_problem(p, 0, "cannot open: %s", strerror(errno));
-		free(p);
-		return -1;
-	}
-	r = ini_parse_stream(cfg_reader, p, cfg_handler, p);
-	if (ferror(p->f))
-		cfg_problem(p, 0, "read error");
-	fclose(p->f);
-	free(p->buf);
-	if (r == -2)
-		cfg_problem(p, 0, "out of memory");
-	else if (r > 0 && (!p->first_syntax || r < p->first_syntax))
-		cfg_problem(p, r, "syntax error");
+	p->section_det = -1;
+	conf_ini_read(path, CONF_MAX_CONFIG, cfg_handler, cfg_reader_problem, p);
 	cfg_check(p);
 
 	if (p->errors) {

@@ -36,6 +36,8 @@
  */
 #include "detect_ioc.h"
 
+#include "conf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -1253,30 +1255,22 @@ static int odd_quotes(const char *s)
 	return q;
 }
 
-static void strip_eol(char *s, ssize_t *n)
+/* The records of one list, line by line (conf.h: lines of at most
+ * CONF_LINE_RULES bytes; a quoted CSV field may span lines, a record at
+ * most MAX_RECORD bytes). */
+static void load_stream(struct loader *L, struct conf_lines *lr)
 {
-	while (*n > 0 && (s[*n - 1] == '\n' || s[*n - 1] == '\r'))
-		s[--*n] = '\0';
-}
-
-static void load_stream(struct loader *L, FILE *fp)
-{
-	char *line = NULL, *rec = NULL;
-	size_t cap = 0, rcap = 0;
+	char *line, *rec = NULL;
+	size_t rcap = 0;
 	ssize_t n;
 	enum fmt fmt = F_UNKNOWN;
 
-	while (!L->oom && (n = getline(&line, &cap, fp)) >= 0) {
+	while (!L->oom && (n = conf_lines_next(lr, &line)) >= 0) {
 		char *p;
 		int start;
 
-		L->line++;
-		strip_eol(line, &n);
-		p = line;
-		if (L->line == 1 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-		    (unsigned char)p[2] == 0xBF)
-			p += 3;
-		p = trim(p);
+		L->line = lr->line;
+		p = trim(line);
 		if (*p == '#') {
 			if (fmt == F_UNKNOWN) {
 				char *t = p + 1;
@@ -1311,9 +1305,8 @@ static void load_stream(struct loader *L, FILE *fp)
 			rec = nr;
 			rcap = len + 1;
 			memcpy(rec, p, len + 1);
-			while (open && len < MAX_RECORD && (n = getline(&line, &cap, fp)) >= 0) {
-				L->line++;
-				strip_eol(line, &n);
+			while (open && len < MAX_RECORD && (n = conf_lines_next(lr, &line)) >= 0) {
+				L->line = lr->line;
 				if (len + 1 + (size_t)n + 1 > rcap) {
 					rcap = (len + 1 + (size_t)n + 1) * 2;
 					if (!(nr = realloc(rec, rcap))) {
@@ -1338,7 +1331,6 @@ static void load_stream(struct loader *L, FILE *fp)
 			L->line = save;
 		}
 	}
-	free(line);
 	free(rec);
 }
 
@@ -1373,11 +1365,21 @@ static void file_problem(rule_problem_fn problem, void *ctx, const char *path, c
 	problem(ctx, path, 0, msg);
 }
 
+/* conf_problem_fn: the line reader's problems count (and are capped)
+ * like the loader's own. */
+static void reader_problem(void *ctx, const char *file, int line, const char *msg)
+{
+	struct loader *L = ctx;
+
+	(void)file;
+	lprob(L, line, "%s", msg);
+}
+
 long ioc_load_file(struct ioc_db *db, const char *path, rule_problem_fn problem, void *ctx)
 {
 	struct loader L;
+	struct conf_lines lr;
 	const char *base = strrchr(path, '/');
-	FILE *fp;
 	int li;
 
 	memset(&L, 0, sizeof L);
@@ -1385,29 +1387,18 @@ long ioc_load_file(struct ioc_db *db, const char *path, rule_problem_fn problem,
 	L.path = path;
 	L.problem = problem;
 	L.ctx = ctx;
-	fp = fopen(path, "r");
-	if (!fp) {
-		int e = errno;
-		file_problem(problem, ctx, path, "cannot read the file: %s", strerror(e));
-		errno = e;
-		return -1;
-	}
+	if (conf_lines_open(&lr, path, CONF_MAX_LIST, CONF_LINE_RULES, reader_problem, &L) < 0)
+		return -1; /* errno: why */
 	li = list_index(db, base ? base + 1 : path);
 	if (li < 0) {
-		fclose(fp);
+		conf_lines_close(&lr);
 		file_problem(problem, ctx, path, "%s", db->n_lists >= MAX_LISTS ? "too many lists" : "out of memory");
 		errno = ENOMEM;
 		return -1;
 	}
 	L.list = (uint16_t)li;
-	load_stream(&L, fp);
-	if (ferror(fp)) {
-		fclose(fp);
-		file_problem(problem, ctx, path, "%s", "read error");
-		errno = EIO;
-		return -1;
-	}
-	fclose(fp);
+	load_stream(&L, &lr);
+	conf_lines_close(&lr);
 	if (L.problems > MAX_PROBLEMS)
 		file_problem(problem, ctx, path, "%ld more problems not shown", L.problems - MAX_PROBLEMS);
 	if (L.oom) {

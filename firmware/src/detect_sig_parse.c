@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf.h"
 #include "log.h"
 
 #define MAX_OPTIONS 128
@@ -1732,60 +1733,63 @@ static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	return 0;
 }
 
-/* Read a rules file line by line; a line ending in '\' continues on the
- * next. Problems are reported at the rule's first line. */
+#define SIG_MAX_RULE_TEXT 262144 /* a rule with its continuation lines */
+
+/* Read a rules file line by line (conf.h: a regular file of at most
+ * CONF_MAX_RULES bytes, lines of at most CONF_LINE_RULES); a line ending in
+ * '\' continues on the next, up to SIG_MAX_RULE_TEXT bytes. Problems are
+ * reported at the rule's first line. */
 int sig_load_file(struct sig_set *s, const char *path, rule_problem_fn problem, void *ctx)
 {
+	struct conf_lines lr;
 	struct parse *ps;
-	FILE *fp = fopen(path, "r");
-	char *line = NULL, *acc = NULL;
-	size_t lcap = 0, alen = 0, acap = 0;
+	char *line, *acc = NULL;
+	size_t alen = 0, acap = 0;
 	ssize_t got;
-	int lineno = 0, loaded = 0, pending = 0;
+	int loaded = 0, pending = 0, too_long = 0;
 
-	if (!fp) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
-		report(problem, ctx, path, 0, msg);
+	if (conf_lines_open(&lr, path, CONF_MAX_RULES, CONF_LINE_RULES, problem, ctx) < 0)
 		return -1;
-	}
 	ps = calloc(1, sizeof *ps);
 	if (!ps || !(ps->file = sig_arena_strdup(&s->arena, path))) {
 		report(problem, ctx, path, 0, "out of memory");
 		free(ps);
-		fclose(fp);
+		conf_lines_close(&lr);
 		return -1;
 	}
 	ps->s = s;
-	while ((got = getline(&line, &lcap, fp)) >= 0) {
+	while ((got = conf_lines_next(&lr, &line)) >= 0) {
 		size_t n = (size_t)got;
 		int cont;
-		lineno++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
 		if (!pending) {
 			alen = 0;
-			ps->line = lineno;
+			too_long = 0;
+			ps->line = lr.line;
 		}
 		while (n && isspace((unsigned char)line[n - 1]))
 			n--;
 		cont = n && line[n - 1] == '\\';
 		if (cont)
 			n--;
+		pending = cont;
+		if (alen + n > SIG_MAX_RULE_TEXT) {
+			if (!too_long)
+				report(problem, ctx, path, ps->line, "rule longer than 262144 bytes");
+			too_long = 1;
+			continue;
+		}
 		if (append(&acc, &alen, &acap, line, n) < 0) {
-			report(problem, ctx, path, lineno, "out of memory");
+			report(problem, ctx, path, lr.line, "out of memory");
 			break;
 		}
-		pending = cont;
-		if (!cont)
+		if (!cont && !too_long)
 			loaded += load_rule(ps, acc, problem, ctx);
 	}
-	if (pending && acc)
+	if (pending && acc && !too_long)
 		loaded += load_rule(ps, acc, problem, ctx);
-	free(line);
 	free(acc);
 	free(ps);
-	fclose(fp);
+	conf_lines_close(&lr);
 	return loaded;
 }
 
@@ -1795,21 +1799,16 @@ int sig_load_file(struct sig_set *s, const char *path, rule_problem_fn problem, 
 int sig_load_classification(struct sig_set *s, const char *path, rule_problem_fn problem,
 			    void *ctx)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0, n = 0;
+	struct conf_lines lr;
+	char *line;
+	int lineno, n = 0;
 
-	if (!fp) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "cannot open: %s", strerror(errno));
-		report(problem, ctx, path, 0, msg);
+	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, problem, ctx) < 0)
 		return -1;
-	}
-	while (getline(&line, &cap, fp) >= 0) {
+	while (conf_lines_next(&lr, &line) >= 0) {
 		char *p = trim(line), *first, *last, *name, *desc;
 		uint64_t prio;
-		lineno++;
+		lineno = lr.line;
 		if (!*p || *p == '#')
 			continue;
 		if (strncmp(p, "config", 6) != 0 || !isspace((unsigned char)p[6]) ||
@@ -1848,7 +1847,6 @@ int sig_load_classification(struct sig_set *s, const char *path, rule_problem_fn
 		}
 		n++;
 	}
-	free(line);
-	fclose(fp);
+	conf_lines_close(&lr);
 	return n;
 }

@@ -4,9 +4,15 @@
  * A directory is read in a fixed order so that loading is deterministic:
  * classification.config, then *.rules in name order, then ioc/ in name
  * order, then detectors.conf and suppress.conf. Files that are none of
- * these (README.md, ...) are left alone.
+ * these (README.md, ...) are left alone. Every file read goes through
+ * conf.h: a regular file (a symlink to one is followed) of bounded size,
+ * opened without blocking; anything else under one of these names is a
+ * problem ("file: not a regular file (a FIFO)"), so a reload never waits
+ * on it and a rule set never silently loses a file.
  */
 #include "ruleset.h"
+
+#include "conf.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define RULESET_MAX_FILES 1024      /* *.rules files, and indicator lists, per directory */
+#define RULESET_MAX_FILES_STR "1024"
 
 /* The one place rule set problems are printed: "file:line: reason". */
 static void print_problem(void *ctx, const char *file, int line, const char *msg)
@@ -62,12 +71,6 @@ static int has_suffix(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 	return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-static int is_regular(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* Names in dir, sorted; NULL-terminated array the caller frees (and each
@@ -223,33 +226,40 @@ static void parse_suppress_line(struct ruleset *rs, const char *file, int lineno
 	rs->suppress[rs->n_suppress++] = e;
 }
 
-/* Read suppress.conf: '#' comments, one entry per line. */
+/* Read suppress.conf (conf.h: a regular file, lines of at most
+ * CONF_LINE_INI bytes): '#' comments, one entry per line. */
 static void load_suppress(struct ruleset *rs, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[2048];
-	int lineno = 0;
+	struct conf_lines lr;
+	char *line;
 
-	if (!f) {
-		print_problem(rs, path, 0, strerror(errno));
+	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, print_problem, rs) < 0)
 		return;
-	}
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
+	while (conf_lines_next(&lr, &line) >= 0) {
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
 		char *l = trim(line);
 		if (*l)
-			parse_suppress_line(rs, path, lineno, l);
+			parse_suppress_line(rs, path, lr.line, l);
 	}
-	fclose(f);
+	conf_lines_close(&lr);
+}
+
+/* The name is there at all. An optional file that is there must be a
+ * regular file (or a symlink to one): the loaders (conf.h) report a FIFO,
+ * a directory, a device or a dangling symlink by name instead of reading
+ * it or skipping it silently. */
+static int exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
 }
 
 int ruleset_load_dir(struct ruleset *rs, const char *dir)
 {
 	char path[4096];
-	int n;
+	int n, files = 0;
 	char **names = sorted_names(dir, &n);
 
 	if (!names) {
@@ -260,26 +270,41 @@ int ruleset_load_dir(struct ruleset *rs, const char *dir)
 	}
 	rs->dirs++;
 	snprintf(path, sizeof path, "%s/classification.config", dir);
-	if (is_regular(path))
+	if (exists(path))
 		sig_load_classification(rs->sigs, path, print_problem, rs);
 
 	for (int i = 0; i < n; i++) {
 		if (!has_suffix(names[i], ".rules"))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (++files > RULESET_MAX_FILES) {
+			print_problem(rs, dir, 0, "more than " RULESET_MAX_FILES_STR " *.rules files");
+			break;
+		}
 		if (sig_load_file(rs->sigs, path, print_problem, rs) >= 0)
 			rs->sig_files++;
 	}
 
 	snprintf(path, sizeof path, "%s/ioc", dir);
 	int ni;
-	char **iocs = sorted_names(path, &ni);
+	char **iocs = exists(path) ? sorted_names(path, &ni) : NULL;
+	if (exists(path) && !iocs) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "cannot read the indicator directory: %s", strerror(errno));
+		print_problem(rs, path, 0, msg);
+	}
 	if (iocs) {
+		files = 0;
 		for (int i = 0; i < ni; i++) {
 			char fpath[4096];
-			snprintf(fpath, sizeof fpath, "%s/ioc/%s", dir, iocs[i]);
-			if (!is_regular(fpath) || has_suffix(iocs[i], ".md"))
+			if (has_suffix(iocs[i], ".md"))
 				continue;
+			snprintf(fpath, sizeof fpath, "%s/ioc/%s", dir, iocs[i]);
+			if (++files > RULESET_MAX_FILES) {
+				print_problem(rs, path, 0, "more than " RULESET_MAX_FILES_STR
+					      " indicator lists");
+				break;
+			}
 			if (ioc_load_file(rs->iocs, fpath, print_problem, rs) >= 0)
 				rs->ioc_files++;
 		}
@@ -287,10 +312,10 @@ int ruleset_load_dir(struct ruleset *rs, const char *dir)
 	}
 
 	snprintf(path, sizeof path, "%s/detectors.conf", dir);
-	if (is_regular(path))
+	if (exists(path))
 		behav_load_config(rs->behav, path, print_problem, rs);
 	snprintf(path, sizeof path, "%s/suppress.conf", dir);
-	if (is_regular(path))
+	if (exists(path))
 		load_suppress(rs, path);
 	free_names(names, n);
 	return 0;

@@ -1182,7 +1182,7 @@ static void test_interim_only_for_exfil(void **state)
 static void test_ignore_lists(void **state)
 {
 	struct behav *b = with_conf("[portscan]\nports = 25\n"
-				    "ignore = 192.0.2.0/28, 2001:db8::/32\n"
+				    "ignore = 192.0.2.0/28, 2001:db8::/32,\n"
 				    "  10.9.9.9 ; the vulnerability scanner\n"
 				    "ignore = 10.0.0.99\n"
 				    "[bruteforce]\nignore = 10.0.0.22\n");
@@ -1368,7 +1368,7 @@ static void test_config_errors(void **state)
 
 	(void)state;
 	assert_int_equal(load_text(b, text, &p), -1);
-	expect_problem(&p, 1, "setting 'window' outside a [detector] section");
+	expect_problem(&p, 1, "setting 'window' outside a section");
 	expect_problem(&p, 3, "bad value 'many' for ports in [portscan]: expected a whole number from 2 to 1024");
 	expect_problem(&p, 4, "unknown setting 'colour' in [portscan]");
 	expect_problem(&p, 5, "unknown detector 'nosuch'");
@@ -1398,7 +1398,7 @@ static void test_config_file_problems(void **state)
 {
 	struct behav *b = behav_new(NULL);
 	struct probs p = { 0 };
-	char longline[400];
+	char longline[5000];
 
 	(void)state;
 	assert_int_equal(behav_load_config(b, "/nonexistent/detectors.conf", on_problem, &p), -1);
@@ -1414,7 +1414,7 @@ static void test_config_file_problems(void **state)
 	memset(longline, 'x', sizeof longline);
 	memcpy(longline, "ignore = ", 9);
 	longline[sizeof longline - 1] = '\0';
-	char text[600];
+	char text[5200];
 	snprintf(text, sizeof text, "[portscan]\n%s\nports = 30\n", longline);
 	assert_int_equal(load_text(b, text, &p), -1);
 	assert_int_equal(p.n, 1);
@@ -1437,7 +1437,7 @@ static void test_config_syntax_variants(void **state)
 				    "ports = 2223,\n"
 				    "        2224\n"
 				    "apps =\n"
-				    "max_duration = 0.5\n"
+				    "max_duration = 500ms\n"
 				    "max_bytes = 10k\n"
 				    "sessions = 2\n");
 	struct got g = { 0 };
