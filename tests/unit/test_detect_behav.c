@@ -1467,6 +1467,26 @@ static void test_config_syntax_variants(void **state)
 	behav_free(b);
 }
 
+/* "1k" is 1024 bytes, as in vigil.conf (one reader, conf.h): 1000 and
+ * 1024 bytes stay under it, 1025 is over it. */
+static void test_config_size_units(void **state)
+{
+	struct behav *b = with_conf("[exfil]\nbytes = 1k\nwindow = 1h\n");
+	struct got g = { 0 };
+	struct flow_record r;
+
+	(void)state;
+	r = tcp_session("10.0.0.23", 50000, "203.0.113.50", 443, T0, US, 1000, 100, "tls", "TLS");
+	behav_flow(b, &r, collect, &g);
+	r = tcp_session("10.0.0.24", 50000, "203.0.113.50", 443, T0, US, 1024, 100, "tls", "TLS");
+	behav_flow(b, &r, collect, &g);
+	assert_int_equal(g.n, 0);
+	r = tcp_session("10.0.0.25", 50000, "203.0.113.50", 443, T0, US, 1025, 100, "tls", "TLS");
+	behav_flow(b, &r, collect, &g);
+	assert_int_equal(g.n, 1);
+	behav_free(b);
+}
+
 /* ---- the shipped configuration ----------------------------------------------------------------- */
 
 static void test_example_office_day_quiet(void **state)
@@ -1603,6 +1623,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_file_problems),
 		cmocka_unit_test(test_config_syntax_variants),
+		cmocka_unit_test(test_config_size_units),
 		cmocka_unit_test(test_example_office_day_quiet),
 		cmocka_unit_test(test_example_attacks_found),
 	};
