@@ -5,10 +5,12 @@
  * pipeline (store, EVE), retention, web -> READY. The main thread is the
  * packet thread: it reads the sources, feeds the pipeline and runs the
  * once-a-second timer. Signal handlers only set flags; the loop acts on
- * them between packets. A rule reload (SIGHUP, or the web after a
- * suppression) builds the new set aside and swaps it in between two
- * packets, so no flow and no alert is lost; a set with problems is refused
- * and the old one stays.
+ * them between packets. A rule reload (SIGHUP on the reload thread, or
+ * the web after a suppression on a web thread) reads the files and builds
+ * the new set off the packet thread, then hands it over; the packet loop
+ * swaps it in between two packets, so no flow and no alert is lost and a
+ * slow disk never stops the capture. A set with problems is refused and
+ * the old one stays.
  */
 #include "daemon.h"
 
@@ -434,15 +436,22 @@ struct daemon {
 	char web_home_net[1024];
 	struct status status;
 
-	/* reloads: one build at a time; a web reload hands its set to the
-	 * packet loop and waits until it is in force */
+	/* reloads: built off the packet thread, one at a time (reload_lock),
+	 * by the reload thread (SIGHUP) or a web thread (a suppression); the
+	 * builder hands the set (and, for SIGHUP, the settings read with it)
+	 * to the packet loop and waits until it is in force */
 	pthread_mutex_t reload_lock;
 	pthread_mutex_t swap_lock;
 	pthread_cond_t swap_cv;
 	struct ruleset *swap_rs;        /* waiting for the packet loop */
+	struct vigil_config *swap_cfg;  /* settings of a SIGHUP reload, or NULL */
 	uint64_t swap_posted, swap_done;
 	atomic_int swap_flag;
 	int stopping;
+	int hup_wanted;                 /* swap_lock: SIGHUP seen, not yet read */
+	pthread_t reloader;
+	int have_reloader;
+	atomic_uint_fast64_t fed;       /* packets fed (a reload's "meanwhile") */
 
 	uint64_t now_us;                /* the daemon's packet time */
 	uint64_t tick_packets;          /* packets since the last tick */
@@ -579,7 +588,36 @@ static int open_live(struct daemon *d)
 
 /* ---- reloads --------------------------------------------------------------------- */
 
-/* Packet loop: put a set the web handed over in force, wake the web. */
+/* Settings a SIGHUP changes at once (vigil.conf(5), SIGNALS). Packet
+ * thread, under cfg_lock: other threads read them under it. */
+static void apply_settings(struct daemon *d, const struct vigil_config *nc)
+{
+	struct retention_limits lim;
+
+	pthread_mutex_lock(&d->cfg_lock);
+	memcpy(d->cfg.home_net, nc->home_net, sizeof nc->home_net);
+	d->cfg.home = nc->home;
+	memcpy(d->cfg.rule_dirs, nc->rule_dirs, sizeof nc->rule_dirs);
+	d->cfg.n_rule_dirs = nc->n_rule_dirs;
+	d->cfg.log_level = nc->log_level;
+	d->cfg.stats_interval_s = nc->stats_interval_s;
+	d->cfg.max_db_bytes = nc->max_db_bytes;
+	d->cfg.flow_max_age_s = nc->flow_max_age_s;
+	d->cfg.alert_max_age_s = nc->alert_max_age_s;
+	d->cfg.retention_interval_s = nc->retention_interval_s;
+	pthread_mutex_unlock(&d->cfg_lock);
+	log_set_level(nc->log_level);
+	lim.max_bytes = nc->max_db_bytes;
+	lim.flow_max_age_s = nc->flow_max_age_s;
+	lim.alert_max_age_s = nc->alert_max_age_s;
+	lim.interval_s = nc->retention_interval_s;
+	if (d->ret)
+		retention_set_limits(d->ret, &lim);
+}
+
+/* Packet loop, between two packets: put a set handed over in force (with
+ * its settings), wake the builder. The only blocking here is swap_lock,
+ * which no one holds for longer than a few assignments. */
 static void apply_swap(struct daemon *d)
 {
 	if (!atomic_load_explicit(&d->swap_flag, memory_order_acquire))
@@ -589,10 +627,44 @@ static void apply_swap(struct daemon *d)
 		pipeline_set_rules(d->pl, d->swap_rs);
 		d->swap_rs = NULL;
 	}
+	if (d->swap_cfg) {
+		apply_settings(d, d->swap_cfg);
+		d->swap_cfg = NULL;     /* the builder's; it frees it */
+	}
 	d->swap_done = d->swap_posted;
 	atomic_store(&d->swap_flag, 0);
 	pthread_cond_broadcast(&d->swap_cv);
 	pthread_mutex_unlock(&d->swap_lock);
+}
+
+/* Builder (not the packet thread), holding reload_lock: hand rs (and nc,
+ * may be NULL) to the packet loop and wait until they are in force.
+ * Returns 0, or -1 when the daemon stops first (rs is freed then; nc
+ * stays the caller's either way). */
+static int post_swap(struct daemon *d, struct ruleset *rs, struct vigil_config *nc)
+{
+	uint64_t seq;
+	int rc = -1;
+
+	pthread_mutex_lock(&d->swap_lock);
+	if (!d->stopping) {
+		d->swap_rs = rs;
+		d->swap_cfg = nc;
+		seq = ++d->swap_posted;
+		atomic_store_explicit(&d->swap_flag, 1, memory_order_release);
+		while (d->swap_done < seq && !d->stopping)
+			pthread_cond_wait(&d->swap_cv, &d->swap_lock);
+		rc = d->swap_done >= seq ? 0 : -1;
+	}
+	if (rc < 0) {
+		if (d->swap_rs == rs)
+			d->swap_rs = NULL;
+		if (d->swap_cfg == nc)
+			d->swap_cfg = NULL;
+		ruleset_free(rs);
+	}
+	pthread_mutex_unlock(&d->swap_lock);
+	return rc;
 }
 
 /* Log and record a refused reload. */
@@ -623,16 +695,6 @@ static void rules_summary(const struct rules_build *b, char *out, size_t len)
 		 b->rs->n_suppress, b->n_dirs, b->n_dirs == 1 ? "y" : "ies");
 }
 
-/* Take the reload lock from the packet thread without blocking a web
- * reload that holds it while it waits for this thread to swap. */
-static void reload_lock_from_loop(struct daemon *d)
-{
-	while (pthread_mutex_trylock(&d->reload_lock) != 0) {
-		apply_swap(d);
-		sleep_s(0.01);
-	}
-}
-
 /* Settings that only a restart changes: warn when a reload asks for them. */
 static void warn_restart_needed(const struct vigil_config *a, const struct vigil_config *b)
 {
@@ -648,27 +710,19 @@ static void warn_restart_needed(const struct vigil_config *a, const struct vigil
 			 "log_level and stats_interval take effect at the next restart");
 }
 
-static void set_retention_limits(struct daemon *d)
-{
-	struct retention_limits lim = {
-		.max_bytes = d->cfg.max_db_bytes,
-		.flow_max_age_s = d->cfg.flow_max_age_s,
-		.alert_max_age_s = d->cfg.alert_max_age_s,
-		.interval_s = d->cfg.retention_interval_s,
-	};
-	if (d->ret)
-		retention_set_limits(d->ret, &lim);
-}
-
-/* SIGHUP: read vigil.conf and the rule sets again. On the packet thread:
- * the new set is swapped in directly. */
+/* SIGHUP, on the reload thread: read vigil.conf and the rule sets again
+ * while the packet thread goes on, then swap the new set in between two
+ * packets. A file that cannot be read (a FIFO, ...) refuses the reload
+ * at once; a slow one only delays the swap. */
 static void reload_from_signal(struct daemon *d)
 {
 	struct vigil_config *nc = malloc(sizeof *nc);
 	struct rules_build b;
-	char *buf = NULL, first[512] = "", summary[600];
+	char *buf = NULL, first[512] = "", summary[600], state_dir[1024];
 	size_t len = 0;
 	int problems;
+	uint64_t fed0 = atomic_load_explicit(&d->fed, memory_order_relaxed);
+	double t0 = mono_s();
 
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading");
 	log_info("SIGHUP: reloading %s and the rule sets", d->cfg.path);
@@ -687,8 +741,12 @@ static void reload_from_signal(struct daemon *d)
 		reload_refused(d, problems, first, NULL, 0);
 		goto out;
 	}
-	reload_lock_from_loop(d);
-	problems = rules_build(&b, &nc->home, nc->rule_dirs, nc->n_rule_dirs, d->cfg.state_dir);
+	pthread_mutex_lock(&d->reload_lock);
+	pthread_mutex_lock(&d->cfg_lock);
+	memcpy(state_dir, d->cfg.state_dir, sizeof state_dir);
+	warn_restart_needed(&d->cfg, nc);
+	pthread_mutex_unlock(&d->cfg_lock);
+	problems = rules_build(&b, &nc->home, nc->rule_dirs, nc->n_rule_dirs, state_dir);
 	if (problems) {
 		reload_refused(d, problems, b.first, NULL, 0);
 		ruleset_free(b.rs);
@@ -697,30 +755,52 @@ static void reload_from_signal(struct daemon *d)
 		goto out;
 	}
 	rules_summary(&b, summary, sizeof summary);
-	pipeline_set_rules(d->pl, b.rs);
+	if (post_swap(d, b.rs, nc) < 0) {
+		rules_dirs_free(b.dirs, b.n_dirs);
+		pthread_mutex_unlock(&d->reload_lock);
+		goto out;
+	}
 	status_set_rules(&d->status, &b);
 	status_set_reload(&d->status, 1, summary);
-	warn_restart_needed(&d->cfg, nc);
-	pthread_mutex_lock(&d->cfg_lock);
-	memcpy(d->cfg.home_net, nc->home_net, sizeof nc->home_net);
-	d->cfg.home = nc->home;
-	memcpy(d->cfg.rule_dirs, nc->rule_dirs, sizeof nc->rule_dirs);
-	d->cfg.n_rule_dirs = nc->n_rule_dirs;
-	d->cfg.log_level = nc->log_level;
-	d->cfg.stats_interval_s = nc->stats_interval_s;
-	d->cfg.max_db_bytes = nc->max_db_bytes;
-	d->cfg.flow_max_age_s = nc->flow_max_age_s;
-	d->cfg.alert_max_age_s = nc->alert_max_age_s;
-	d->cfg.retention_interval_s = nc->retention_interval_s;
-	pthread_mutex_unlock(&d->cfg_lock);
 	pthread_mutex_unlock(&d->reload_lock);
-	log_set_level(d->cfg.log_level);
-	set_retention_limits(d);
-	log_info("%s", summary);
+	log_info("%s (read in %.1f s while %llu packets went through)", summary,
+		 mono_s() - t0,
+		 (unsigned long long)(atomic_load_explicit(&d->fed, memory_order_relaxed) - fed0));
 out:
 	free(buf);
 	free(nc);
 	sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+/* The reload thread: one SIGHUP reload at a time; SIGHUPs that arrive
+ * meanwhile are one more reload after it (the files may have changed
+ * after they were read). */
+static void *reloader_main(void *arg)
+{
+	struct daemon *d = arg;
+
+	pthread_mutex_lock(&d->swap_lock);
+	for (;;) {
+		while (!d->hup_wanted && !d->stopping)
+			pthread_cond_wait(&d->swap_cv, &d->swap_lock);
+		if (d->stopping)
+			break;
+		d->hup_wanted = 0;
+		pthread_mutex_unlock(&d->swap_lock);
+		reload_from_signal(d);
+		pthread_mutex_lock(&d->swap_lock);
+	}
+	pthread_mutex_unlock(&d->swap_lock);
+	return NULL;
+}
+
+/* Packet loop, on SIGHUP: wake the reload thread, never wait for it. */
+static void request_reload(struct daemon *d)
+{
+	pthread_mutex_lock(&d->swap_lock);
+	d->hup_wanted = 1;
+	pthread_cond_broadcast(&d->swap_cv);
+	pthread_mutex_unlock(&d->swap_lock);
 }
 
 /* web_reload_fn (a web thread): rebuild the rule sets with the settings in
@@ -732,7 +812,6 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 	char (*dirs)[1024] = malloc(sizeof d->cfg.rule_dirs);
 	char state_dir[1024], summary[600];
 	struct rules_build b;
-	uint64_t seq;
 	int n, problems, rc = -1;
 
 	if (!dirs) {
@@ -755,21 +834,7 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 		goto out;
 	}
 	rules_summary(&b, summary, sizeof summary);
-	pthread_mutex_lock(&d->swap_lock);
-	if (!d->stopping) {
-		d->swap_rs = b.rs;
-		seq = ++d->swap_posted;
-		atomic_store_explicit(&d->swap_flag, 1, memory_order_release);
-		while (d->swap_done < seq && !d->stopping)
-			pthread_cond_wait(&d->swap_cv, &d->swap_lock);
-		rc = d->swap_done >= seq ? 0 : -1;
-	}
-	if (rc < 0) {
-		if (d->swap_rs == b.rs)
-			d->swap_rs = NULL;
-		ruleset_free(b.rs);
-	}
-	pthread_mutex_unlock(&d->swap_lock);
+	rc = post_swap(d, b.rs, NULL);
 	if (rc < 0) {
 		snprintf(msg, msglen, "vigil is shutting down");
 		rules_dirs_free(b.dirs, b.n_dirs);
@@ -831,6 +896,8 @@ static void feed(struct daemon *d, int linktype, const struct cap_packet *pkt)
 	if (pkt->ts_us > d->now_us)
 		d->now_us = pkt->ts_us;
 	d->tick_packets++;
+	atomic_store_explicit(&d->fed, atomic_load_explicit(&d->fed, memory_order_relaxed) + 1,
+			      memory_order_relaxed); /* only this thread writes it */
 }
 
 /* Read up to BURST packets from each source. Returns packets read. */
@@ -993,7 +1060,7 @@ static void run_loop(struct daemon *d)
 	while (!got_term && !d->failed) {
 		if (got_hup) {
 			got_hup = 0;
-			reload_from_signal(d);
+			request_reload(d);
 		}
 		apply_swap(d);
 		int got = pump(d);
@@ -1174,6 +1241,12 @@ static int shutdown_daemon(struct daemon *d)
 		retention_stop(d->ret);
 	}
 	web_stop(d->web);
+	if (d->have_reloader) {
+		/* a reload being read ends first (its files are bounded) and
+		 * finds the daemon stopping */
+		pthread_join(d->reloader, NULL);
+		d->have_reloader = 0;
+	}
 	pipeline_free(d->pl);
 	pthread_mutex_lock(&d->status.lock);
 	rules_dirs_free(d->status.dirs, d->status.n_dirs);
@@ -1288,6 +1361,11 @@ int cmd_run(int argc, char **argv)
 	/* 3. everything else, unprivileged */
 	if (start_stages(d) < 0)
 		goto fail;
+	if (pthread_create(&d->reloader, NULL, reloader_main, d) != 0) {
+		log_error("cannot start the reload thread");
+		goto fail;
+	}
+	d->have_reloader = 1;
 	uint64_t wd = 0;
 	if (sd_watchdog_enabled(0, &wd) > 0)
 		d->watchdog_us = wd;

@@ -21,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
@@ -877,6 +878,158 @@ def test_reload(tmp):
             "refused (old rules keep alerting, the daemon runs on)", problems)
 
 
+# ---- 3b. reloads that meet files vigil must not read, and a slow one -------
+
+class Pinger:
+    """ICMP echo to NS_IP every 20 ms on a thread until stop(); counts
+    the requests answered."""
+
+    def __init__(self, ident):
+        self.ident = ident
+        self.sent = self.answered = 0
+        self.halt = threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        s.settimeout(0.02)
+        seq = 0
+        try:
+            while not self.halt.is_set():
+                seq = (seq + 1) & 0xFFFF
+                hdr = struct.pack("!BBHHH", 8, 0, 0, self.ident, seq)
+                s.sendto(struct.pack("!BBHHH", 8, 0, checksum(hdr), self.ident, seq), (NS_IP, 0))
+                self.sent += 1
+                end = time.time() + 0.02
+                while time.time() < end:
+                    try:
+                        data, _ = s.recvfrom(2048)
+                    except socket.timeout:
+                        break
+                    ihl = (data[0] & 0x0F) * 4
+                    t, _, _, i, q = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+                    if t == 0 and i == self.ident and q == seq:
+                        self.answered += 1
+                time.sleep(max(0.0, end - time.time()))
+        finally:
+            s.close()
+
+    def stop(self):
+        self.halt.set()
+        self.t.join()
+        return self.answered
+
+
+def test_reload_bad_files(tmp):
+    """SIGHUP with a FIFO, a directory, a /dev/zero symlink and an oversize
+    file in the rule set: each reload is refused at once naming the file,
+    the old rules stay, packets keep flowing, SIGTERM stops at once."""
+    w = os.path.join(tmp, "reload_files")
+    rules = os.path.join(w, "rules")
+    os.makedirs(rules)
+    with open(os.path.join(rules, "local.rules"), "w") as f:
+        f.write(RULE % (7771, 7771, 9000011))
+    sec = live_sections(w, "auto")
+    sec["detect"] = {"rules": rules}
+    d = Daemon(w, sec)
+    title = ("SIGHUP with a FIFO, a directory, a /dev/zero symlink, an oversize file in "
+             "the rule set: refused naming the file, capture goes on")
+    if not d.wait_log("vigil running", 20):
+        d.stop()
+        return R.check(title, ["did not start; log:\n" + tail(d)])
+    problems = []
+    bad = [("zz.rules", lambda p: os.mkfifo(p), "not a regular file (a FIFO)"),
+           ("local2.rules", lambda p: os.mkdir(p), "not a regular file (a directory)"),
+           ("zero.rules", lambda p: os.symlink("/dev/zero", p),
+            "not a regular file (a character device)"),
+           ("big.rules", lambda p: open(p, "wb").truncate((64 << 20) + 1),
+            "too large (64.1 MiB; at most 64 MiB)")]
+    for n, (name, make, reason) in enumerate(bad, 1):
+        path = os.path.join(rules, name)
+        make(path)
+        pinger = Pinger(0x5000 + n)
+        d.p.send_signal(signal.SIGHUP)
+        want = r"reload refused: 1 problem \(first: %s: %s\)" % (re.escape(path),
+                                                                  re.escape(reason))
+        if not d.wait_log(want, 20):
+            problems.append("no '%s' in the log" % want.replace("\\", ""))
+        time.sleep(0.3)
+        if pinger.stop() < 3:
+            problems.append("%s: %d of %d pings answered around the reload"
+                            % (name, pinger.answered, pinger.sent))
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    after = tcp_exchange(7771)             # the old rule still alerts
+    time.sleep(0.3)
+    if not d.alive():
+        problems.append("the daemon died")
+    t0 = time.time()
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if time.time() - t0 > 15:
+        problems.append("SIGTERM took %.1f s" % (time.time() - t0))
+    db = os.path.join(w, "vigil.sqlite")
+    pings = db_rows(db, "SELECT sum(pkts_toserver) FROM flows WHERE proto = 1 AND "
+                        "dest_ip = ?", (NS_IP,))[0][0] or 0
+    if pings < 4 * 3:
+        problems.append("%d echo requests in the flows: capture stopped?" % pings)
+    alerts = [e for e in eve_events(os.path.join(w, "eve.json"))
+              if e.get("event_type") == "alert"]
+    if not any(a.get("src_port") == after and a["alert"]["signature_id"] == 9000011
+               for a in alerts):
+        problems.append("the rules in force stopped alerting")
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title, problems)
+
+
+def test_reload_slow(tmp):
+    """A reload that reads a big indicator list: packets go through the
+    pipeline while the list is read (the daemon counts them), not only
+    after the swap."""
+    w = os.path.join(tmp, "reload_slow")
+    rules = os.path.join(w, "rules")
+    os.makedirs(os.path.join(rules, "ioc"))
+    with open(os.path.join(rules, "local.rules"), "w") as f:
+        f.write(RULE % (7771, 7771, 9000021))
+    sec = live_sections(w, "auto")
+    sec["detect"] = {"rules": rules}
+    d = Daemon(w, sec)
+    title = "SIGHUP reading 2M indicators: packets go through while the set is read"
+    if not d.wait_log("vigil running", 20):
+        d.stop()
+        return R.check(title, ["did not start; log:\n" + tail(d)])
+    # 2M addresses: a read of a good part of a second even on a fast
+    # machine, many ping intervals (20 ms) on any
+    with open(os.path.join(rules, "ioc", "big.txt"), "w") as f:
+        f.writelines("11.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255)
+                     for i in range(2000000))
+    pinger = Pinger(0x6000)
+    time.sleep(0.2)
+    d.p.send_signal(signal.SIGHUP)
+    pat = (r"rules reloaded: 1 signatures, 2000000 indicators.*\(read in ([\d.]+) s while "
+           r"(\d+) packets went through\)")
+    ok = d.wait_log(pat, 300)
+    pinger.stop()
+    problems = []
+    m = re.search(pat, d.log())
+    if not ok or not m:
+        problems.append("no '%s' in the log" % pat)
+    elif int(m.group(2)) == 0:
+        problems.append("no packet went through in the %s s the set was read" % m.group(1))
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title + (" (%s s, %s packets)" % (m.group(1), m.group(2)) if m else ""),
+            problems)
+
+
 # ---- 7. privilege drop ---------------------------------------------------------------
 
 def proc_status(pid):
@@ -953,6 +1106,8 @@ def main():
                     test_live(tmp, "pcap")
                     test_live(tmp, "afpacket")
                     test_reload(tmp)
+                    test_reload_bad_files(tmp)
+                    test_reload_slow(tmp)
                     test_privdrop(tmp)
             except (OSError, RuntimeError) as e:
                 R.check("network namespace for the live checks", [str(e)])
