@@ -19,11 +19,16 @@
  *
  * Fragments: the first fragment's ports are remembered in the decoder's
  * table (keyed by addresses, IP id and, for IPv4, protocol) so that later
- * fragments, which carry no L4 header, land in the same flow.
+ * fragments, which carry no L4 header, land in the same flow. The table's
+ * hash is keyed with a random seed; which entries share a set depends on
+ * it, so only a replay that overflows a set (frag_overwrites > 0) can
+ * differ between runs.
  */
 #include "decode.h"
 
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <pcap/dlt.h>
 
 #ifndef LINKTYPE_RAW
@@ -146,28 +151,31 @@ static uint64_t age_us(uint64_t now, uint64_t then)
 	return now > then ? now - then : 0;
 }
 
-/* FNV-1a of the fragment key; keyproto < 0: IPv6, protocol not in the key. */
-static uint32_t defrag_hash(const struct decoded *d, uint32_t id, int keyproto)
+/* Keyed hash of the fragment key (addresses, id, and the protocol unless
+ * keyproto < 0, IPv6): the decoder's random seed keeps crafted fragments
+ * from being aimed at one set of the table. */
+static uint32_t defrag_hash(const struct decoder *dec, const struct decoded *d, uint32_t id,
+			    int keyproto)
 {
-	uint32_t h = 2166136261u;
-	unsigned i;
+	uint64_t w[5], h = dec->seed ^ 0x9E3779B97F4A7C15ULL;
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ d->src[i]) * 16777619u;
-	for (i = 0; i < 16; i++)
-		h = (h ^ d->dst[i]) * 16777619u;
-	for (i = 0; i < 4; i++)
-		h = (h ^ ((id >> (8 * i)) & 0xFF)) * 16777619u;
-	if (keyproto >= 0)
-		h = (h ^ (uint32_t)keyproto) * 16777619u;
-	return h ^ (h >> 16);
+	memcpy(w, d->src, 16);
+	memcpy(w + 2, d->dst, 16);
+	w[4] = (uint64_t)id << 16 | (keyproto < 0 ? 0x100u : (uint32_t)keyproto);
+	for (int i = 0; i < 5; i++) {
+		h ^= w[i];
+		h *= 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 33;
+	}
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 static struct defrag_entry *defrag_set(struct decoder *dec,
 				       const struct decoded *d, uint32_t id,
 				       int keyproto)
 {
-	uint32_t i = defrag_hash(d, id, keyproto) & (DEFRAG_SLOTS - DEFRAG_WAYS);
+	uint32_t i = defrag_hash(dec, d, id, keyproto) & (DEFRAG_SLOTS - DEFRAG_WAYS);
 	return &dec->frags[i];
 }
 
@@ -814,6 +822,9 @@ const char *decode_error_name(int err)
 void decoder_init(struct decoder *dec)
 {
 	memset(dec, 0, sizeof(*dec));
+	/* without entropy yet (early boot): the time and the address */
+	if (getrandom(&dec->seed, sizeof dec->seed, GRND_NONBLOCK) != (ssize_t)sizeof dec->seed)
+		dec->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)dec;
 }
 
 int decode_packet(struct decoder *dec, int linktype, const uint8_t *pkt,

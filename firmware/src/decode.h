@@ -96,10 +96,12 @@ struct defrag_entry {
 };
 struct decoder {
 	struct defrag_entry frags[DEFRAG_SLOTS];
+	uint64_t seed;           /* of the table's hash (random, decoder_init) */
 	uint64_t frag_orphans;   /* non-first fragment with no first seen */
 	uint64_t frag_overwrites;/* table slot reused while live */
 };
 
+/* Empty table, a fresh random hash seed. */
 void decoder_init(struct decoder *dec);
 
 /* Decode one captured packet of the given DLT_* link type.

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* ---- set lifecycle ----------------------------------------------------------- */
 
@@ -90,6 +92,7 @@ struct thr_entry {
 };
 
 struct sig_thresh_table {
+	uint64_t seed;           /* of the bucket hash: addresses are the traffic's */
 	int32_t bucket[THR_CAP];
 	struct thr_entry e[THR_CAP];
 	uint32_t used;
@@ -104,21 +107,30 @@ static struct sig_thresh_table *thr_new(void)
 	if (!t)
 		return NULL;
 	memset(t->bucket, 0xff, sizeof t->bucket);
+	if (getrandom(&t->seed, sizeof t->seed, GRND_NONBLOCK) != (ssize_t)sizeof t->seed)
+		t->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)t;
 	t->used = 0;
 	t->oldest = t->newest = -1;
 	return t;
 }
 
-/* Hash of the key (rule index and the tracked addresses). */
-static uint32_t thr_hash(uint32_t rule, const uint8_t a[16], const uint8_t b[16])
+/* Keyed hash of the key (rule index and the tracked addresses): the
+ * table's random seed keeps crafted addresses from sharing one chain.
+ * Lookups only: what the table does never follows bucket order. */
+static uint32_t thr_hash(const struct sig_thresh_table *t, uint32_t rule, const uint8_t a[16],
+			 const uint8_t b[16])
 {
-	uint64_t h = 1469598103934665603ULL ^ rule;
+	uint64_t w[4], h = t->seed ^ rule ^ 0x9E3779B97F4A7C15ULL;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 1099511628211ULL;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return (uint32_t)(h ^ (h >> 32)) & (THR_CAP - 1);
+	memcpy(w, a, 16);
+	memcpy(w + 2, b, 16);
+	for (int i = 0; i < 4; i++) {
+		h ^= w[i];
+		h *= 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 33;
+	}
+	h *= 0xC4CEB9FE1A85EC53ULL;
+	return (uint32_t)(h ^ (h >> 29)) & (THR_CAP - 1);
 }
 
 /* Take entry i off the age list. */
@@ -152,7 +164,7 @@ static void thr_push_age(struct sig_thresh_table *t, int32_t i)
 static void thr_unlink_hash(struct sig_thresh_table *t, int32_t i)
 {
 	const struct thr_entry *e = &t->e[i];
-	int32_t *pp = &t->bucket[thr_hash(e->rule, e->a, e->b)];
+	int32_t *pp = &t->bucket[thr_hash(t, e->rule, e->a, e->b)];
 
 	while (*pp != i)
 		pp = &t->e[*pp].hnext;
@@ -183,7 +195,7 @@ static int thr_pass(struct sig_set *s, const struct sig_rule *r, uint32_t ri,
 	if (r->thr.track == TR_BOTH)
 		memcpy(b, rec->dest_addr, 16);
 
-	h = thr_hash(ri, a, b);
+	h = thr_hash(t, ri, a, b);
 	for (i = t->bucket[h]; i >= 0; i = t->e[i].hnext)
 		if (t->e[i].rule == ri && memcmp(t->e[i].a, a, 16) == 0 &&
 		    memcmp(t->e[i].b, b, 16) == 0)

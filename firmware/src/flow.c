@@ -15,6 +15,13 @@
  * Time only moves forward: the table's clock is the largest packet time
  * seen, so captures whose timestamps step back (merged files) never expire
  * flows early or late.
+ *
+ * The bucket hash is keyed with a random seed per table (getrandom), so
+ * traffic crafted to collide cannot pile flows into one chain. Nothing the
+ * table hands out depends on it: flow ids hash the key with the flow's
+ * first packet time only, and records are emitted in list order (activity,
+ * record time), never in bucket order, so a replay gives the same output
+ * byte for byte whatever the seed.
  */
 #include "flow.h"
 
@@ -23,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #define US 1000000ULL
 
@@ -78,6 +87,7 @@ struct flow_table {
 	uint64_t now_us;               /* largest packet time seen */
 	uint64_t last_expire_s;
 	uint64_t timeouts_us[TC__COUNT];
+	uint64_t seed;                 /* of the bucket hash */
 	struct flow_counters c;
 };
 
@@ -110,6 +120,23 @@ static uint64_t key_hash(const struct flow_key *k, uint64_t seed)
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key must be 40 bytes");
 
+/* The bucket of a key in a table of nbuckets (a power of two). */
+static uint32_t bucket_of(const struct flow_table *t, const struct flow_key *k, uint32_t nbuckets)
+{
+	return (uint32_t)key_hash(k, t->seed) & (nbuckets - 1);
+}
+
+/* A seed the traffic cannot guess. Without entropy yet (early boot) the
+ * time and the table's address, which still differ per start. */
+static uint64_t random_seed(const void *salt)
+{
+	uint64_t s;
+
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+		s = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)salt;
+	return s;
+}
+
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit,
 				  void *ctx)
 {
@@ -121,6 +148,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
 		t->cfg.max_flows = 1;
 	t->emit = emit;
 	t->ctx = ctx;
+	t->seed = random_seed(t);
 	t->nbuckets = 1024;
 	t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
 	if (!t->buckets) {
@@ -178,7 +206,7 @@ static void table_grow(struct flow_table *t)
 		struct flow *f = t->buckets[i];
 		while (f) {
 			struct flow *nx = f->hnext;
-			uint32_t b = (uint32_t)key_hash(&f->key, 0) & (n - 1);
+			uint32_t b = bucket_of(t, &f->key, n);
 			f->hnext = nb[b];
 			nb[b] = f;
 			f = nx;
@@ -273,7 +301,7 @@ uint8_t *flow_user_flags(struct flow *f)
 /* Remove f from every structure, emit its final record and free it. */
 static void flow_end(struct flow_table *t, struct flow *f, const char *reason)
 {
-	uint32_t b = (uint32_t)key_hash(&f->key, 0) & (t->nbuckets - 1);
+	uint32_t b = bucket_of(t, &f->key, t->nbuckets);
 	struct flow **pp = &t->buckets[b];
 	while (*pp && *pp != f)
 		pp = &(*pp)->hnext;
@@ -401,8 +429,7 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 	}
 
 	make_key(d, &k, &src_is_a);
-	uint64_t h = key_hash(&k, 0);
-	uint32_t b = (uint32_t)h & (t->nbuckets - 1);
+	uint32_t b = bucket_of(t, &k, t->nbuckets);
 	struct flow *f = t->buckets[b];
 	while (f && memcmp(&f->key, &k, sizeof k) != 0)
 		f = f->hnext;
@@ -425,9 +452,10 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 		f->client_is_a = first_sender_is_client(d) ? (uint8_t)src_is_a : (uint8_t)!src_is_a;
 		f->flow_id = key_hash(&k, ts_us) & ((1ULL << 53) - 1);
 		f->tclass = TC__COUNT; /* not on a list yet */
-		if (t->c.active + 1 > (uint64_t)t->nbuckets)
+		if (t->c.active + 1 > (uint64_t)t->nbuckets) {
 			table_grow(t);
-		b = (uint32_t)h & (t->nbuckets - 1);
+			b = bucket_of(t, &k, t->nbuckets);
+		}
 		f->hnext = t->buckets[b];
 		t->buckets[b] = f;
 		alist_append(t, f);
@@ -492,6 +520,11 @@ void flow_table_counters(const struct flow_table *t, struct flow_counters *c)
 void **flow_classifier_slot(struct flow *f)
 {
 	return &f->cls;
+}
+
+uint64_t flow_table_seed(const struct flow_table *t)
+{
+	return t->seed;
 }
 
 uint64_t flow_packets(const struct flow *f)

@@ -78,6 +78,10 @@ void flow_table_snapshot(struct flow_table *t, struct flow *f, struct flow_recor
  * evaluated", "alerted"); zero when the flow is created. */
 uint8_t *flow_user_flags(struct flow *f);
 
+/* The random seed of the table's bucket hash (tests and diagnostics;
+ * nothing the table emits depends on it). */
+uint64_t flow_table_seed(const struct flow_table *t);
+
 /* Packets seen in the flow so far (both directions). */
 uint64_t flow_packets(const struct flow *f);
 

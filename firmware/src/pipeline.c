@@ -257,6 +257,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	log_debug("hash seeds: flow table %016llx, fragment table %016llx",
+		  (unsigned long long)flow_table_seed(p->flows), (unsigned long long)p->dec->seed);
 	if (p->eve && !(p->eve_q = sinkq_new(1024, consume_eve, p))) {
 		snprintf(err, errlen, "cannot start the EVE writer thread");
 		goto fail;

@@ -8,6 +8,7 @@ Ends with "check_cli: N passed, M failed"; exit 1 on any failure.
 """
 
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -125,29 +126,47 @@ def main():
             probs.append("stdout differs from the --eve FILE output")
         res.check("--eve - writes EVE to stdout", probs)
 
-        # determinism
+        # determinism: the flow and fragment hashes take a random seed
+        # per run; nothing written may depend on it (flows end in list
+        # order, evictions pick by activity, ids hash the key and time)
         runs = []
+        inputs = [fx("demo.pcap"), fx("ipv4_frag.pcap"), fx("ipv6_ext.pcap"),
+                  fx("tcp_timeouts.pcap"),
+                  os.path.join(vt.ROOT, "tests", "detect", "benign_office.pcap"),
+                  os.path.join(vt.ROOT, "tests", "detect", "behav_portscan.pcap")]
         for i in (1, 2):
-            p = vt.run_vigil(["replay", "--eve", t("d%d.json" % i), "--db",
-                              t("d%d.sqlite" % i), fx("demo.pcap")])
+            p = vt.run_vigil(["replay", "-v", "-v", "--max-flows", "16", "--rules",
+                              os.path.join(vt.ROOT, "rules", "default"),
+                              "--eve", t("d%d.json" % i), "--db", t("d%d.sqlite" % i)]
+                             + inputs)
             runs.append((p, read_eve(t("d%d.json" % i))[0]))
         probs = exit_is(runs[0][0], 0) + exit_is(runs[1][0], 0)
+        seeds = [re.findall(r"hash seeds: flow table ([0-9a-f]{16}), fragment table "
+                            r"([0-9a-f]{16})", vt.text(r[0].stderr)) for r in runs]
+        if not seeds[0] or not seeds[1]:
+            probs.append("no 'hash seeds' debug line: %s" % vt.short(runs[0][0].stderr))
+        elif seeds[0][0][0] == seeds[1][0][0] or seeds[0][0][1] == seeds[1][0][1]:
+            probs.append("the seeds did not change between runs: %s, %s" % (seeds[0], seeds[1]))
         if runs[0][1] is None or runs[0][1] != runs[1][1]:
             a = (runs[0][1] or b"").splitlines()
             b = (runs[1][1] or b"").splitlines()
             diff = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
-            probs.append("two replays of demo.pcap differ (%d vs %d lines%s)"
+            probs.append("two replays differ (%d vs %d lines%s)"
                          % (len(a), len(b), ", first difference at line %d:"
                             "\n%s\n%s" % (diff[0] + 1, a[diff[0]][:300],
                                           b[diff[0]][:300]) if diff else ""))
-        res.check("two replays of demo.pcap give byte-identical EVE", probs)
+        evicted = vt.dig(vt.stats_event(vt.parse_eve(runs[0][1] or b"")[0]), "stats.flow.evicted")
+        if not evicted:
+            probs.append("no flow was evicted: the run does not exercise eviction order")
+        res.check("two replays (6 captures, rules, evictions) with different hash seeds "
+                  "give byte-identical EVE (%s evictions)" % evicted, probs)
         dumps = [sql_dump(t("d%d.sqlite" % i)) for i in (1, 2)]
         probs = []
         if dumps[0] is None or dumps[0] != dumps[1]:
             probs.append("the flows tables of two replays differ (%s vs %s "
                          "rows)" % tuple(len(d) if d is not None else "no"
                                          for d in dumps))
-        res.check("two replays of demo.pcap store the same flows", probs)
+        res.check("two replays with different hash seeds store the same flows", probs)
 
         # --max-flows 5: evictions, every flow still reported
         p = vt.run_vigil(["replay", "--max-flows", "5", "--eve", t("e.json"),

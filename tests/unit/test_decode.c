@@ -577,6 +577,42 @@ static void test_defrag_overwrites(void **state)
 	assert_int_equal(d.sport, 5000);
 }
 
+/* Every decoder gets its own random seed for the fragment table; with a
+ * table that never overflows, the result of every fragment is the same
+ * whatever the seed. */
+static void test_defrag_seeded(void **state)
+{
+	static struct decoder other;
+	struct pkt p = { .n = 0 };
+	struct decoded d1, d2;
+
+	(void)state;
+	decoder_init(&g_dec);
+	decoder_init(&other);
+	assert_true(g_dec.seed != other.seed);
+	/* 64 entries in 1024 sets of 4: a set overflows with odds of 1e-5 */
+	for (uint32_t i = 0; i < DEFRAG_SLOTS / 64; i++) {
+		p.n = 0;
+		mk_frag_first(&p, (uint16_t)(i * 3));
+		assert_int_equal(decode_packet(&g_dec, DLT_EN10MB, p.b, p.n, 5000000 + i, &d1), DECODE_OK);
+		assert_int_equal(decode_packet(&other, DLT_EN10MB, p.b, p.n, 5000000 + i, &d2), DECODE_OK);
+	}
+	for (uint32_t i = 0; i < DEFRAG_SLOTS / 16; i++) {
+		int r1, r2;
+		p.n = 0;
+		mk_frag_next(&p, (uint16_t)i);
+		r1 = decode_packet(&g_dec, DLT_EN10MB, p.b, p.n, 6000000 + i, &d1);
+		r2 = decode_packet(&other, DLT_EN10MB, p.b, p.n, 6000000 + i, &d2);
+		assert_int_equal(r1, r2);
+		assert_int_equal(r1, i % 3 == 0 && i / 3 < DEFRAG_SLOTS / 64 ? DECODE_OK : DECODE_ERR_FRAG_ORPHAN);
+		if (r1 == DECODE_OK)
+			assert_int_equal(d1.sport, d2.sport);
+	}
+	assert_int_equal(g_dec.frag_overwrites, 0);
+	assert_int_equal(other.frag_overwrites, 0);
+	assert_int_equal(g_dec.frag_orphans, other.frag_orphans);
+}
+
 static void mk_ipv6_frag(struct pkt *p, int first, uint32_t id)
 {
 	uint32_t o, u;
@@ -1574,6 +1610,7 @@ int main(void)
 		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_ipv4_fragments),
 		cmocka_unit_test(test_defrag_overwrites),
+		cmocka_unit_test(test_defrag_seeded),
 		cmocka_unit_test(test_orphan_fragment),
 		cmocka_unit_test(test_ipv6_ext_headers),
 		cmocka_unit_test(test_ipv6_fragment),
