@@ -96,6 +96,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(CMOCKA_LIBS) $(LDLIBS)
 
+# test_flow makes calloc fail on purpose (a flow that cannot be allocated)
+$(BUILD)/tests/test_flow: LDFLAGS += -Wl,--wrap=calloc
+
 -include $(DEPS) $(UNIT_BINS:=.d)
 
 # ---- dependencies ----------------------------------------------------------

@@ -191,6 +191,7 @@ struct status {
 	struct cap_status cap[CONFIG_MAX_IFACES];
 	int n_cap;
 	uint64_t decode_errors[DECODE_ERR__COUNT];
+	struct vigil_stats st;          /* the pipeline's, for its drop counters */
 	struct rules_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
 	int n_dirs;
 	uint64_t reload_ts_us;
@@ -220,6 +221,20 @@ static void status_set_reload(struct status *s, int ok, const char *msg)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* What the stages dropped (each of their tables is bounded): the object
+ * "drops" of GET /api/system, every member always there. */
+static void drops_json(const struct vigil_stats *st, struct json *j)
+{
+	json_obj_begin(j);
+	json_ku64(j, "kernel", st->kernel_drops);
+	json_ku64(j, "frag_overwritten", st->frag_overwrites);
+	json_ku64(j, "frag_orphans", st->frag_orphans);
+	json_ku64(j, "flow_alloc_failed", st->flow_alloc_failed);
+	json_ku64(j, "threshold_evicted", st->threshold_evicted);
+	json_ku64(j, "detector_dropped", st->detector_dropped);
+	json_obj_end(j);
+}
+
 /* The daemon's members of GET /api/system, from the status. */
 static void status_json(struct status *s, struct json *j)
 {
@@ -247,6 +262,8 @@ static void status_json(struct status *s, struct json *j)
 		if (s->decode_errors[i])
 			json_ku64(j, decode_error_name(i), s->decode_errors[i]);
 	json_obj_end(j);
+	json_key(j, "drops");
+	drops_json(&s->st, j);
 	json_key(j, "rulesets");
 	json_arr_begin(j);
 	for (int i = 0; i < s->n_dirs; i++) {
@@ -458,6 +475,7 @@ struct daemon {
 	double last_tick, last_stats, last_watchdog;
 	uint64_t watchdog_us;           /* 0: no watchdog */
 	uint64_t stats_prev_packets;
+	struct vigil_stats drops_reported; /* counters at the last drop warning */
 	int failed;
 };
 
@@ -963,6 +981,10 @@ static void update_status(struct daemon *d, double dt)
 		c->drops_per_s = 0;
 	}
 	memcpy(s->decode_errors, st.decode_errors, sizeof s->decode_errors);
+	st.kernel_drops = 0;
+	for (int i = 0; i < s->n_cap; i++)
+		st.kernel_drops += s->cap[i].drops;
+	s->st = st;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -977,6 +999,24 @@ static void collect_stats(struct daemon *d, struct vigil_stats *st)
 		st->kernel_drops += cs.kernel_drops;
 	}
 	st->files = d->have_player ? d->player.files_read : 0;
+}
+
+/* A warning when a bounded table of decode, flow or detect dropped
+ * something since the last report: at most one line per stats_interval. */
+static void report_drops(struct daemon *d, const struct vigil_stats *st)
+{
+	const struct vigil_stats *o = &d->drops_reported;
+
+	if (st->frag_overwrites > o->frag_overwrites || st->flow_alloc_failed > o->flow_alloc_failed ||
+	    st->threshold_evicted > o->threshold_evicted || st->detector_dropped > o->detector_dropped)
+		log_warn("stats: dropped since the last report: %llu fragment entries overwritten, "
+			 "%llu packets without a flow (out of memory), %llu threshold and %llu "
+			 "detector entries evicted (tables full)",
+			 (unsigned long long)(st->frag_overwrites - o->frag_overwrites),
+			 (unsigned long long)(st->flow_alloc_failed - o->flow_alloc_failed),
+			 (unsigned long long)(st->threshold_evicted - o->threshold_evicted),
+			 (unsigned long long)(st->detector_dropped - o->detector_dropped));
+	d->drops_reported = *st;
 }
 
 /* Every stats_interval: one log line, an EVE stats event, systemd STATUS. */
@@ -995,6 +1035,7 @@ static void report_stats(struct daemon *d, double dt)
 		 (unsigned long long)st.flows_ended,
 		 (unsigned long long)(st.flows - st.flows_ended),
 		 (unsigned long long)st.alerts);
+	report_drops(d, &st);
 	pipeline_stats_event(d->pl, &st, d->now_us);
 	snprintf(status, sizeof status, "STATUS=%llu packets, %.0f pps, %llu drops, %llu flows, "
 		 "%llu alerts", (unsigned long long)st.packets, pps,

@@ -69,7 +69,15 @@ int detect_flow_behav(struct detect *d, const struct flow_record *rec)
 	return d->raised;
 }
 
+/* The stage's own counters and the drops of the set's bounded tables. */
 void detect_get_counters(const struct detect *d, struct detect_counters *out)
 {
+	struct sig_counters sc;
+	struct behav_counters bc;
+
 	*out = d->c;
+	sig_get_counters(d->rs->sigs, &sc);
+	behav_get_counters(d->rs->behav, &bc);
+	out->threshold_evicted = sc.threshold_evicted;
+	out->detector_dropped = bc.dropped;
 }

@@ -21,6 +21,8 @@ struct detect_counters {
 	uint64_t alerts[3];      /* by enum alert_engine, after suppression */
 	uint64_t suppressed;
 	uint64_t flows_evaluated;/* flows that went through signatures and indicators */
+	uint64_t threshold_evicted; /* threshold/detection_filter entries dropped: table full */
+	uint64_t detector_dropped;  /* detector table entries dropped: table full */
 };
 
 /* out receives every alert that is not suppressed. */

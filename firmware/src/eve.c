@@ -348,6 +348,8 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 			json_ku64(j, decode_error_name(i), st->decode_errors[i]);
 	json_obj_end(j);
 	json_ku64(j, "errors_total", st->decode_errors_total);
+	json_ku64(j, "frag_overwritten", st->frag_overwrites);
+	json_ku64(j, "frag_orphans", st->frag_orphans);
 	json_obj_end(j);
 
 	json_key(j, "flow");
@@ -358,6 +360,7 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "interim", st->flows_interim);
 	json_ku64(j, "peak", st->flows_peak);
 	json_ku64(j, "ndpi_state_peak", st->ndpi_states_peak);
+	json_ku64(j, "alloc_failed", st->flow_alloc_failed);
 	json_obj_end(j);
 
 	json_key(j, "detect");
@@ -367,6 +370,8 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "ioc", st->alerts_ioc);
 	json_ku64(j, "detector", st->alerts_detector);
 	json_ku64(j, "suppressed", st->alerts_suppressed);
+	json_ku64(j, "threshold_evicted", st->threshold_evicted);
+	json_ku64(j, "detector_dropped", st->detector_dropped);
 	json_obj_end(j);
 
 	json_key(j, "capture");

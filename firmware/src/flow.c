@@ -443,8 +443,10 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 			}
 		}
 		f = calloc(1, sizeof *f);
-		if (!f)
+		if (!f) {
+			t->c.alloc_failed++;
 			return NULL;
+		}
 		f->key = k;
 		f->ipver = d->ipver;
 		f->tunnel = d->tunnel;

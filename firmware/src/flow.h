@@ -42,6 +42,7 @@ struct flow_counters {
 	uint64_t interim;      /* active-timeout records */
 	uint64_t active;       /* flows in the table now */
 	uint64_t peak_active;
+	uint64_t alloc_failed; /* packets left without a flow: out of memory */
 };
 
 /* Called for every record the table emits. cls is the flow's classifier
@@ -55,7 +56,8 @@ struct flow_table *flow_table_new(const struct flow_config *cfg,
 void flow_table_free(struct flow_table *t);
 
 /* Account one decoded packet. Returns its flow and sets *to_server to 1 if
- * the packet goes client->server. Runs timeouts up to ts_us first. */
+ * the packet goes client->server. Runs timeouts up to ts_us first. NULL
+ * (counted in alloc_failed) when a new flow cannot be allocated. */
 struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 			       uint64_t ts_us, uint32_t bytes, int *to_server);
 

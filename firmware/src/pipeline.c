@@ -337,6 +337,8 @@ void pipeline_set_rules(struct pipeline *p, struct ruleset *rules)
 			p->detect_before.alerts[i] += c.alerts[i];
 		p->detect_before.suppressed += c.suppressed;
 		p->detect_before.flows_evaluated += c.flows_evaluated;
+		p->detect_before.threshold_evicted += c.threshold_evicted;
+		p->detect_before.detector_dropped += c.detector_dropped;
 	}
 	detect_free(p->detect);
 	ruleset_free(p->rules);
@@ -365,7 +367,14 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 		for (int i = 0; i < 3; i++)
 			dc.alerts[i] += c.alerts[i];
 		dc.suppressed += c.suppressed;
+		dc.threshold_evicted += c.threshold_evicted;
+		dc.detector_dropped += c.detector_dropped;
 	}
+	st->frag_overwrites = p->dec->frag_overwrites;
+	st->frag_orphans = p->dec->frag_orphans;
+	st->flow_alloc_failed = fc.alloc_failed;
+	st->threshold_evicted = dc.threshold_evicted;
+	st->detector_dropped = dc.detector_dropped;
 	st->alerts_suppressed = dc.suppressed;
 	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
 	st->alerts_ioc = dc.alerts[ALERT_IOC];

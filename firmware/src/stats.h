@@ -29,6 +29,12 @@ struct vigil_stats {
 	uint64_t alerts;                        /* raised (after suppression) */
 	uint64_t alerts_signature, alerts_ioc, alerts_detector;
 	uint64_t alerts_suppressed;
+	/* drops of the decode, flow and detect stages (each bounded table's) */
+	uint64_t frag_overwrites;               /* live fragment entries overwritten */
+	uint64_t frag_orphans;                  /* fragments without their first */
+	uint64_t flow_alloc_failed;             /* decoded packets left without a flow */
+	uint64_t threshold_evicted;             /* signature threshold entries dropped */
+	uint64_t detector_dropped;              /* detector table entries dropped */
 	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
 	uint32_t files;                         /* capture files read */
 };

@@ -82,6 +82,39 @@ def pcap_records(path):
     return data, recs
 
 
+def drops_pcap(path, n_udp, n_frag, n_orphan):
+    """A classic pcap (Ethernet) that fills vigil's bounded tables:
+    n_udp one-packet UDP flows from distinct sources to port 9999, n_frag
+    first fragments with distinct IP ids (the fragment table holds 4096)
+    and n_orphan later fragments whose first never came, all within 20 s."""
+    def ip4(src, dst, proto, ipid, frag, payload):
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ipid, frag, 64,
+                          proto, 0, src, dst)
+        s = sum(struct.unpack("!10H", hdr))
+        s = (s >> 16) + (s & 0xFFFF)
+        s += s >> 16
+        hdr = hdr[:10] + struct.pack("!H", ~s & 0xFFFF) + hdr[12:]
+        return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + hdr + payload
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    t = 1700000000 * 1000000
+    dst = bytes([192, 0, 2, 1])
+
+    def rec(frame):
+        nonlocal t
+        t += 200
+        out.append(struct.pack("<IIII", t // 1000000, t % 1000000, len(frame), len(frame)) + frame)
+    for i in range(n_udp):
+        src = bytes([10, 64 + (i >> 16), (i >> 8) & 255, i & 255])
+        rec(ip4(src, dst, 17, 1, 0, struct.pack("!HHHH", 40000, 9999, 12, 0) + b"ping"))
+    for i in range(n_frag):
+        udp = struct.pack("!HHHH", 5000, 53, 108, 0) + b"x" * 16
+        rec(ip4(bytes([10, 9, 9, 9]), dst, 17, i, 0x2000, udp))
+    for i in range(n_orphan):
+        rec(ip4(bytes([10, 8, 8, 8]), dst, 17, 60000 + i, 3, b"y" * 16))
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
 def main():
     res = vt.Results("check_cli")
     truth = vt.load_truth()
@@ -167,6 +200,40 @@ def main():
                          "rows)" % tuple(len(d) if d is not None else "no"
                                          for d in dumps))
         res.check("two replays with different hash seeds store the same flows", probs)
+
+        # drops of the bounded tables reach the stats event: the
+        # threshold table (65536 keys), a detector table (max_tracked 16),
+        # the fragment table (4096 entries) and fragments without a first
+        rules = t("drop_rules")
+        os.makedirs(rules)
+        with open(os.path.join(rules, "t.rules"), "w") as f:
+            f.write('alert udp any any -> any 9999 (msg:"drops"; threshold: type threshold, '
+                    'track by_src, count 1000, seconds 600; sid:9300001; rev:1;)\n')
+        with open(os.path.join(rules, "detectors.conf"), "w") as f:
+            f.write("[hostsweep]\nmax_tracked = 16\n")
+        drops_pcap(t("drops.pcap"), 66000, 10000, 5)
+        p = vt.run_vigil(["replay", "--rules", rules, "--eve", t("drops.json"),
+                          t("drops.pcap")])
+        probs = exit_is(p, 0)
+        st = vt.stats_event(read_eve(t("drops.json"))[1]) or {}
+        got = {k: vt.dig(st, "stats." + k) for k in (
+            "decoder.frag_overwritten", "decoder.frag_orphans",
+            "decoder.errors.fragment_without_first", "flow.alloc_failed",
+            "detect.threshold_evicted", "detect.detector_dropped")}
+        want = {"decoder.frag_orphans": 5, "decoder.errors.fragment_without_first": 5,
+                "flow.alloc_failed": 0, "detect.threshold_evicted": 66000 - 65536,
+                # 66000 sources and the fragments' one, 16 tracked
+                "detect.detector_dropped": 66000 + 1 - 16}
+        for k, v in want.items():
+            if got[k] != v:
+                probs.append("stats.%s is %r, expected %d" % (k, got[k], v))
+        if not isinstance(got["decoder.frag_overwritten"], int) or \
+                got["decoder.frag_overwritten"] < 10000 - 4096:
+            probs.append("stats.decoder.frag_overwritten is %r, expected at least %d"
+                         % (got["decoder.frag_overwritten"], 10000 - 4096))
+        res.check("drops of the threshold, detector and fragment tables reach the EVE "
+                  "stats event (%s)" % ", ".join("%s %s" % (k.split(".")[-1], v)
+                                                 for k, v in sorted(got.items())), probs)
 
         # --max-flows 5: evictions, every flow still reported
         p = vt.run_vigil(["replay", "--max-flows", "5", "--eve", t("e.json"),

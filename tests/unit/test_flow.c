@@ -25,6 +25,19 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
+/* ---- allocation failures ------------------------------------------------ */
+
+/* The Makefile links this test with -Wl,--wrap=calloc: every calloc of
+ * the flow table comes here and fails while fail_calloc is set. */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static int fail_calloc;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return fail_calloc ? NULL : __real_calloc(n, size);
+}
+
 /* ---- record log ----------------------------------------------------------- */
 
 struct rec {
@@ -1036,6 +1049,35 @@ static void test_seed_does_not_show(void **state)
 	log_free(&b);
 }
 
+/* A flow that cannot be allocated: the packet gets no flow, the table
+ * counts it, the flows it has go on. */
+static void test_alloc_failure_counted(void **state)
+{
+	struct log lg;
+	struct flow_table *t = table(&lg, NULL);
+	struct decoded a = pk(IPPROTO_UDP, IP(10, 0, 0, 1), 1000, IP(10, 0, 0, 2), 53, 0);
+	struct decoded b = pk(IPPROTO_UDP, IP(10, 0, 0, 3), 1000, IP(10, 0, 0, 2), 53, 0);
+	int dir = -1;
+
+	(void)state;
+	feed(t, &a, 1 * S, 100, 1);
+	fail_calloc = 1;
+	assert_null(flow_table_packet(t, &b, 2 * S, 100, &dir));
+	assert_null(flow_table_packet(t, &b, 3 * S, 100, &dir));
+	feed(t, &a, 4 * S, 100, 1);             /* a known flow needs no memory */
+	fail_calloc = 0;
+	assert_int_equal(counters(t).alloc_failed, 2);
+	assert_int_equal(counters(t).created, 1);
+	feed(t, &b, 5 * S, 100, 1);             /* memory again: the flow starts */
+	assert_int_equal(counters(t).created, 2);
+	assert_int_equal(counters(t).alloc_failed, 2);
+	flow_table_flush(t);
+	assert_int_equal(lg.n, 2);
+	assert_int_equal(lg.v[0].r.pkts_toserver, 2);
+	flow_table_free(t);
+	log_free(&lg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_seed_does_not_show),
+		cmocka_unit_test(test_alloc_failure_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
