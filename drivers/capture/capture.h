@@ -2,9 +2,10 @@
  * capture.h - the capture stage: where packets come from.
  *
  * Owns: opening a packet source (a pcap/pcapng file, a live interface via
- * libpcap; later an AF_PACKET TPACKET_V3 ring), handing out one packet at a
- * time with its timestamp and lengths, and the source's own counters
- * (packets read, kernel drops). Knows nothing about protocols.
+ * libpcap or an AF_PACKET TPACKET_V3 ring, which can follow an interface
+ * that appears late or comes back), handing out one packet at a time with
+ * its timestamp and lengths, and the source's own counters (packets read,
+ * kernel drops). Knows nothing about protocols.
  *
  * Every backend fills a struct capture_ops; callers only use the functions
  * below, so a new backend touches no other stage.
@@ -45,6 +46,7 @@ struct capture_ops {
 	int (*next)(struct capture *c, struct cap_packet *pkt);
 	void (*stats)(struct capture *c, struct capture_stats *st);
 	void (*close)(struct capture *c);
+	int (*attach)(struct capture *c, char *err, size_t errlen); /* NULL: cannot */
 };
 
 struct capture {
@@ -75,6 +77,30 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
  * err ("IF: reason") on failure. */
 struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
 				      int timeout_ms, char *err, size_t errlen);
+
+/* The same socket and ring without the interface: it may be missing now.
+ * Needs CAP_NET_RAW (so: before the privilege drop); capture_attach()
+ * binds it once the interface is there, without privileges. NULL and err
+ * filled only for what will not get better (no CAP_NET_RAW, a ring too
+ * large, no memory). */
+struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
+					 int timeout_ms, char *err, size_t errlen);
+
+/* How an interface is, for a live source that follows it. */
+enum capture_link {
+	CAPTURE_LINK_UP = 1,        /* bound, the interface is up: capturing */
+	CAPTURE_LINK_DOWN = 2,      /* bound, the interface is down (no carrier
+				       or set down): packets come once it is up */
+	CAPTURE_LINK_MISSING = 0,   /* no such interface (yet, or any more) */
+	CAPTURE_LINK_ERROR = -1,    /* something else: err says what */
+};
+
+/* (Re)bind a live source to its interface: after capture_prepare_afpacket,
+ * after the interface was deleted and made again (a new index), or just
+ * to learn whether it is up. One of enum capture_link; err filled unless
+ * UP. Sources that cannot follow an interface (files, libpcap) return
+ * CAPTURE_LINK_ERROR. */
+int capture_attach(struct capture *c, char *err, size_t errlen);
 
 /* 1 if this build has the AF_PACKET backend (Linux, TPACKET_V3 headers). */
 int capture_afpacket_available(void);

@@ -16,6 +16,14 @@
  *
  * Everything a source needs lives in struct afp_src; there is no global
  * state, so any number of interfaces can be opened side by side.
+ *
+ * Interfaces come and go (a USB adapter unplugged, a veth deleted): the
+ * socket and its ring are made once, while privileged, and bound to the
+ * interface by index whenever it exists (capture_attach). Binding needs no
+ * privilege, so a daemon without capabilities follows an interface that
+ * appears late or is deleted and made again. The socket starts with
+ * protocol 0 and gets ETH_P_ALL only in bind(): until then it receives
+ * nothing, not even another interface's packets.
  */
 #include "capture.h"
 
@@ -80,6 +88,7 @@ static void afp_set_err(char *err, size_t errlen, const char *fmt, ...)
 struct afp_src {
 	struct capture cap;
 	int fd;
+	unsigned ifindex;          /* bound to; 0: not yet (the interface is missing) */
 	int timeout_ms;            /* how long next() waits for a block */
 	uint8_t *ring;             /* block_nr blocks of block_size bytes */
 	size_t ring_len;
@@ -296,11 +305,14 @@ static void afp_close(struct capture *c)
 	free(s);
 }
 
+static int afp_attach(struct capture *c, char *err, size_t errlen);
+
 static const struct capture_ops afp_ops = {
 	.name = "afpacket",
 	.next = afp_next,
 	.stats = afp_stats,
 	.close = afp_close,
+	.attach = afp_attach,
 };
 
 /* A name for an ARPHRD_* value, for the "unsupported link type" error. */
@@ -330,7 +342,7 @@ static int afp_linktype(int fd, const char *ifname, char *err, size_t errlen)
 	unsigned type;
 
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
 		afp_set_err(err, errlen, "%s: SIOCGIFHWADDR: %s", ifname, strerror(errno));
 		return -1;
@@ -458,15 +470,49 @@ static int afp_bind(int fd, const char *ifname, unsigned ifindex, char *err, siz
 	return 0;
 }
 
-/* Open ifname: socket, TPACKET_V3 ring, bind, promiscuous mode. The socket
- * starts with protocol 0 (it receives nothing) and only gets ETH_P_ALL in
- * bind(), so no packet of another interface lands in the ring first. */
-struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
-				      int timeout_ms, char *err, size_t errlen)
+/* Bind to the interface's current index when it is not the one bound to
+ * (first time, or the interface was deleted and made again) and say how
+ * the interface is: CAPTURE_LINK_UP, _DOWN (bound; the kernel delivers
+ * again once it is up), _MISSING or _ERROR (err filled). */
+static int afp_attach(struct capture *c, char *err, size_t errlen)
+{
+	struct afp_src *s = c->priv;
+	unsigned ifindex = if_nametoindex(c->source);
+	struct ifreq ifr;
+	int linktype;
+
+	if (ifindex == 0) {
+		if (errno == ENODEV || errno == ENXIO)
+			afp_set_err(err, errlen, "%s: no such interface", c->source);
+		else
+			afp_set_err(err, errlen, "%s: no such interface (%s)", c->source,
+				    strerror(errno));
+		return CAPTURE_LINK_MISSING;
+	}
+	if (ifindex != s->ifindex) {
+		linktype = afp_linktype(s->fd, c->source, err, errlen);
+		if (linktype < 0 || afp_bind(s->fd, c->source, ifindex, err, errlen) != 0)
+			return CAPTURE_LINK_ERROR;
+		s->ifindex = ifindex;
+		c->linktype = linktype;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, c->source);
+	if (ioctl(s->fd, SIOCGIFFLAGS, &ifr) != 0) {
+		afp_set_err(err, errlen, "%s: SIOCGIFFLAGS: %s", c->source, strerror(errno));
+		return CAPTURE_LINK_ERROR;
+	}
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		afp_set_err(err, errlen, "%s: interface is down", c->source);
+		return CAPTURE_LINK_DOWN;
+	}
+	return CAPTURE_LINK_UP;
+}
+
+struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
+					 int timeout_ms, char *err, size_t errlen)
 {
 	struct afp_src *s;
-	unsigned ifindex;
-	int linktype;
 
 	if (!ifname || !ifname[0]) {
 		afp_set_err(err, errlen, "afpacket: no interface name");
@@ -487,15 +533,6 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 		snaplen = AFP_MAX_SNAP;
 	if (timeout_ms <= 0)
 		timeout_ms = AFP_DEFAULT_POLLMS;
-	ifindex = if_nametoindex(ifname);
-	if (ifindex == 0) {
-		if (errno == ENODEV || errno == ENXIO)
-			afp_set_err(err, errlen, "%s: no such interface", ifname);
-		else
-			afp_set_err(err, errlen, "%s: no such interface (%s)", ifname,
-				    strerror(errno));
-		return NULL;
-	}
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -504,6 +541,7 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 	}
 	s->cap.ops = &afp_ops;
 	s->cap.priv = s;
+	s->cap.linktype = DLT_EN10MB; /* until bound */
 	snprintf(s->cap.source, sizeof(s->cap.source), "%s", ifname);
 	s->timeout_ms = timeout_ms;
 	s->fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -513,10 +551,6 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 			    e == EPERM || e == EACCES ? " (needs CAP_NET_RAW)" : "");
 		goto fail;
 	}
-	linktype = afp_linktype(s->fd, ifname, err, errlen);
-	if (linktype < 0)
-		goto fail;
-	s->cap.linktype = linktype;
 	s->scratch_len = (size_t)snaplen + AFP_VLAN_TAG_LEN;
 	s->scratch = malloc(s->scratch_len);
 	if (!s->scratch) {
@@ -524,14 +558,31 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 		goto fail;
 	}
 	if (afp_setup_socket(s->fd, ifname, snaplen, err, errlen) != 0 ||
-	    afp_setup_ring(s, ifname, ring_mb, snaplen, timeout_ms, err, errlen) != 0 ||
-	    afp_bind(s->fd, ifname, ifindex, err, errlen) != 0)
+	    afp_setup_ring(s, ifname, ring_mb, snaplen, timeout_ms, err, errlen) != 0)
 		goto fail;
 	return &s->cap;
 
 fail:
 	afp_close(&s->cap);
 	return NULL;
+}
+
+/* Open ifname: socket, TPACKET_V3 ring, bind, promiscuous mode. */
+struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
+				      int timeout_ms, char *err, size_t errlen)
+{
+	struct capture *c = capture_prepare_afpacket(ifname, ring_mb, snaplen, timeout_ms,
+						     err, errlen);
+	int rc;
+
+	if (!c)
+		return NULL;
+	rc = afp_attach(c, err, errlen);
+	if (rc == CAPTURE_LINK_MISSING || rc == CAPTURE_LINK_ERROR) {
+		afp_close(c);
+		return NULL;
+	}
+	return c;
 }
 
 int capture_afpacket_available(void)
@@ -541,7 +592,13 @@ int capture_afpacket_available(void)
 
 #else /* !AFP_HAVE_TPACKET_V3 */
 
-/* Not Linux, or headers without TPACKET_V3: the opener only explains. */
+/* Not Linux, or headers without TPACKET_V3: the openers only explain. */
+struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
+					 int timeout_ms, char *err, size_t errlen)
+{
+	return capture_open_afpacket(ifname, ring_mb, snaplen, timeout_ms, err, errlen);
+}
+
 struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
 				      int timeout_ms, char *err, size_t errlen)
 {

@@ -232,6 +232,15 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
 	return c;
 }
 
+int capture_attach(struct capture *c, char *err, size_t errlen)
+{
+	if (c && c->ops->attach)
+		return c->ops->attach(c, err, errlen);
+	set_err(err, errlen, "%s: a %s source cannot be reattached", c ? c->source : "?",
+		c ? c->ops->name : "?");
+	return CAPTURE_LINK_ERROR;
+}
+
 void capture_get_stats(struct capture *c, struct capture_stats *st)
 {
 	memset(st, 0, sizeof(*st));

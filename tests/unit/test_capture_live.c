@@ -71,6 +71,8 @@ struct env {
 	char host_if[IFNAMSIZ];    /* vgl<pid>a, here */
 	char peer_if[IFNAMSIZ];    /* vgl<pid>b, in the namespace */
 	char tun_if[IFNAMSIZ];     /* vgl<pid>t, made (and closed) by test_link_types */
+	char late_if[IFNAMSIZ];    /* vgl<pid>c, made and deleted by test_follow_interface */
+	char late_peer[IFNAMSIZ];  /* vgl<pid>d, its peer in the namespace */
 	uint32_t tag;              /* in every frame: which run sent it */
 };
 
@@ -154,6 +156,7 @@ static void env_cleanup(const struct env *e)
 {
 	run("ip netns del %s", e->ns);          /* takes the veth pair along */
 	run("ip link del %s", e->host_if);
+	run("ip link del %s", e->late_if);
 }
 
 /* Namespace + veth pair, or a reason to skip in e->skip. Never fails. */
@@ -171,6 +174,8 @@ static int group_setup(void **state)
 	snprintf(e->host_if, sizeof(e->host_if), "vgl%ua", pid);
 	snprintf(e->peer_if, sizeof(e->peer_if), "vgl%ub", pid);
 	snprintf(e->tun_if, sizeof(e->tun_if), "vgl%ut", pid);
+	snprintf(e->late_if, sizeof(e->late_if), "vgl%uc", pid);
+	snprintf(e->late_peer, sizeof(e->late_peer), "vgl%ud", pid);
 
 	if (q && strcmp(q, "1") == 0) {
 		snprintf(e->skip, sizeof(e->skip), "VIGIL_QEMU=1: qemu-user emulates no AF_PACKET rings");
@@ -700,6 +705,93 @@ static void test_afpacket_link_down(void **state)
 	assert_non_null(strstr(err, "went down"));
 }
 
+/* The late veth pair: late_if here, late_peer in the namespace, both up. */
+static int make_late_pair(const struct env *e)
+{
+	return run("ip link add %s type veth peer name %s", e->late_if, e->late_peer) ||
+	       run("ip link set %s netns %s", e->late_peer, e->ns) ||
+	       run("sysctl -w net.ipv6.conf.%s.disable_ipv6=1", e->late_if) ||
+	       run("ip link set %s up", e->late_if) ||
+	       run("ip -n %s link set %s up", e->ns, e->late_peer) ? -1 : 0;
+}
+
+/* Send count short frames from the late peer and read them on c: how many
+ * of ours arrived within DEADLINE_MS. */
+static uint32_t late_round(const struct env *e, struct capture *c, uint32_t count)
+{
+	struct cap_packet pkt;
+	uint64_t deadline = mono_ms() + DEADLINE_MS;
+	uint32_t seen = 0, seq;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(sender_main(e->ns, e->late_peer, e->tag, count, 1));
+	assert_int_equal(wait_sender(pid), 0);
+	while (seen < count && mono_ms() < deadline) {
+		int rc = capture_next(c, &pkt);
+		if (rc == CAPTURE_PACKET && parse_frame(&pkt, e->tag, &seq))
+			seen++;
+		else if (rc == CAPTURE_ERROR || rc == CAPTURE_EOF)
+			break;
+	}
+	return seen;
+}
+
+/* A source made before its interface exists follows it: missing, then
+ * bound once it is made (no privilege needed for that), the interface
+ * deleted (capture_next says so, attach says missing), made again with
+ * a new index (bound again, frames flow), set down (attach says down). */
+static void test_follow_interface(void **state)
+{
+	struct env *e = *state;
+	char err[256] = "";
+	struct capture *c;
+	struct cap_packet pkt;
+	uint64_t deadline;
+	int rc;
+
+	NEED_ENV(e);
+	run("ip link del %s", e->late_if);
+	c = capture_prepare_afpacket(e->late_if, 1, SNAPLEN, POLL_MS, err, sizeof(err));
+	if (!c)
+		fail_msg("prepare %s: %s", e->late_if, err);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_MISSING);
+	assert_non_null(strstr(err, "no such interface"));
+
+	assert_int_equal(make_late_pair(e), 0);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_UP);
+	assert_int_equal(c->linktype, DLT_EN10MB);
+	assert_int_equal(late_round(e, c, 50), 50);
+
+	assert_int_equal(run("ip link del %s", e->late_if), 0);
+	deadline = mono_ms() + 3000;
+	do
+		rc = capture_next(c, &pkt);
+	while ((rc == CAPTURE_TIMEOUT || rc == CAPTURE_PACKET) && mono_ms() < deadline);
+	assert_int_equal(rc, CAPTURE_ERROR);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_MISSING);
+
+	assert_int_equal(make_late_pair(e), 0);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_UP);
+	assert_int_equal(late_round(e, c, 50), 50);
+
+	assert_int_equal(run("ip link set %s down", e->late_if), 0);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_DOWN);
+	assert_non_null(strstr(err, "down"));
+	capture_close(c);
+	run("ip link del %s", e->late_if);
+
+	/* a libpcap source cannot follow an interface */
+	c = capture_open_live(e->host_if, SNAPLEN, POLL_MS, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(capture_attach(c, err, sizeof(err)), CAPTURE_LINK_ERROR);
+	capture_close(c);
+}
+
 /* Throughput: count short frames sent at full speed; print what each
  * backend read per second and what the kernel dropped. */
 /* CPU time this process has used, in microseconds. */
@@ -788,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_afpacket_drops),
 		cmocka_unit_test(test_link_types),
 		cmocka_unit_test(test_afpacket_link_down),
+		cmocka_unit_test(test_follow_interface),
 		cmocka_unit_test(test_capture_rate),
 	};
 
