@@ -40,6 +40,7 @@
 #include "pipeline.h"
 #include "retention.h"
 #include "ruleset.h"
+#include "sources.h"
 #include "stats.h"
 #include "web.h"
 
@@ -181,6 +182,9 @@ static void rules_dirs_free(struct rules_dir *dirs, int n)
 
 struct cap_status {
 	char name[1100];
+	const char *method;       /* "afpacket", "pcap", "file" */
+	const char *state;        /* capturing, down, missing, error; replaying, done */
+	char error[200];          /* why not capturing; "" */
 	uint64_t packets, drops;
 	double pps, drops_per_s;
 };
@@ -247,6 +251,13 @@ static void status_json(struct status *s, struct json *j)
 	for (int i = 0; i < s->n_cap; i++) {
 		json_obj_begin(j);
 		json_kstr(j, "name", s->cap[i].name);
+		json_kstr(j, "method", s->cap[i].method);
+		json_kstr(j, "state", s->cap[i].state);
+		json_key(j, "error");
+		if (s->cap[i].error[0])
+			json_str(j, s->cap[i].error);
+		else
+			json_null(j);
 		json_ku64(j, "packets", s->cap[i].packets);
 		json_ku64(j, "drops", s->cap[i].drops);
 		json_key(j, "pps");
@@ -433,17 +444,11 @@ static void player_close(struct player *pl)
 
 /* ---- the daemon ------------------------------------------------------------ */
 
-struct live_src {
-	struct capture *cap;
-	const char *method;
-	uint64_t prev_packets, prev_drops;
-};
-
 struct daemon {
 	struct vigil_config cfg;        /* in force; cfg_lock for other threads */
 	pthread_mutex_t cfg_lock;
-	struct live_src live[CONFIG_MAX_IFACES];
-	int n_live;
+	struct sources *src;            /* live interfaces, or NULL */
+	uint64_t prev_packets[CONFIG_MAX_IFACES], prev_drops[CONFIG_MAX_IFACES]; /* for pps */
 	struct player player;
 	int have_player;
 	struct pipeline *pl;
@@ -476,7 +481,6 @@ struct daemon {
 	uint64_t watchdog_us;           /* 0: no watchdog */
 	uint64_t stats_prev_packets;
 	struct vigil_stats drops_reported; /* counters at the last drop warning */
-	int failed;
 };
 
 /* ---- privileges ------------------------------------------------------------- */
@@ -564,43 +568,6 @@ static int drop_privileges(const struct passwd *pw)
 	cap_free(none);
 	log_info("running as %s (uid %u, gid %u) without capabilities", pw->pw_name,
 		 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
-	return 0;
-}
-
-/* ---- sources ------------------------------------------------------------------ */
-
-/* Open every interface (while privileged). Method auto: AF_PACKET when
- * this build has it, else libpcap. */
-static int open_live(struct daemon *d)
-{
-	const struct vigil_config *c = &d->cfg;
-	/* one source: wait long (few wake-ups); several: poll each briefly so
-	 * an idle one does not hold up a busy one */
-	int timeout_ms = c->n_interfaces > 1 ? 1 : 100;
-	char err[512];
-
-	for (int i = 0; i < c->n_interfaces; i++) {
-		struct live_src *s = &d->live[d->n_live];
-		int afp = c->method == CAPTURE_AFPACKET ||
-			  (c->method == CAPTURE_AUTO && capture_afpacket_available());
-
-		if (afp) {
-			s->cap = capture_open_afpacket(c->interfaces[i], c->ring_mb, c->snaplen,
-						       timeout_ms, err, sizeof err);
-			s->method = "afpacket";
-		} else {
-			s->cap = capture_open_live(c->interfaces[i], c->snaplen, timeout_ms,
-						   err, sizeof err);
-			s->method = "pcap";
-		}
-		if (!s->cap) {
-			log_error("capture: %s", err);
-			return -1;
-		}
-		d->n_live++;
-		log_info("%s: capturing with %s (link type %d, snaplen %d)", c->interfaces[i],
-			 s->method, s->cap->linktype, c->snaplen);
-	}
 	return 0;
 }
 
@@ -924,22 +891,13 @@ static int pump(struct daemon *d)
 	struct cap_packet pkt;
 	int got = 0, linktype;
 
-	for (int i = 0; i < d->n_live; i++) {
-		struct live_src *s = &d->live[i];
+	for (int i = 0; i < sources_count(d->src); i++)
 		for (int k = 0; k < BURST && !got_term && !got_hup; k++) {
-			int rc = capture_next(s->cap, &pkt);
-			if (rc == CAPTURE_PACKET) {
-				feed(d, s->cap->linktype, &pkt);
-				got++;
-				continue;
-			}
-			if (rc != CAPTURE_TIMEOUT) {
-				log_error("capture: %s", capture_error(s->cap));
-				d->failed = 1;
-			}
-			break;
+			if (sources_next(d->src, i, &pkt, &linktype) != CAPTURE_PACKET)
+				break;
+			feed(d, linktype, &pkt);
+			got++;
 		}
-	}
 	if (d->have_player) {
 		for (int k = 0; k < BURST && !got_term && !got_hup; k++) {
 			if (player_next(&d->player, &pkt, &linktype) != CAPTURE_PACKET)
@@ -951,54 +909,67 @@ static int pump(struct daemon *d)
 	return got;
 }
 
-/* Capture counters into the status (and pps over the last dt seconds). */
+/* The run's counters with the sources' part filled in: kernel drops and
+ * each live interface. */
+static void collect_stats(struct daemon *d, struct vigil_stats *st)
+{
+	struct source_status ss[CONFIG_MAX_IFACES];
+	int n = sources_status(d->src, ss, CONFIG_MAX_IFACES);
+
+	pipeline_stats(d->pl, st);
+	st->kernel_drops = 0;
+	st->n_ifaces = 0;
+	for (int i = 0; i < n && i < VIGIL_STATS_IFACES; i++) {
+		struct vigil_iface_stats *f = &st->ifaces[st->n_ifaces++];
+		snprintf(f->name, sizeof f->name, "%.15s", ss[i].name);
+		snprintf(f->state, sizeof f->state, "%s", ss[i].state);
+		snprintf(f->error, sizeof f->error, "%s", ss[i].error);
+		f->packets = ss[i].packets;
+		f->drops = ss[i].drops;
+		st->kernel_drops += ss[i].drops;
+	}
+	st->files = d->have_player ? d->player.files_read : 0;
+}
+
+/* Capture counters and states into the status (and pps over the last dt
+ * seconds). */
 static void update_status(struct daemon *d, double dt)
 {
 	struct vigil_stats st;
 	struct status *s = &d->status;
+	struct source_status ss[CONFIG_MAX_IFACES];
+	int n = sources_status(d->src, ss, CONFIG_MAX_IFACES);
 
-	pipeline_stats(d->pl, &st);
+	collect_stats(d, &st);
 	pthread_mutex_lock(&s->lock);
 	s->n_cap = 0;
-	for (int i = 0; i < d->n_live; i++) {
-		struct capture_stats cs;
+	for (int i = 0; i < n; i++) {
 		struct cap_status *c = &s->cap[s->n_cap++];
-		capture_get_stats(d->live[i].cap, &cs);
-		snprintf(c->name, sizeof c->name, "%s", d->live[i].cap->source);
-		c->packets = cs.packets;
-		c->drops = cs.kernel_drops;
-		c->pps = dt > 0 ? (double)(cs.packets - d->live[i].prev_packets) / dt : 0;
-		c->drops_per_s = dt > 0 ? (double)(cs.kernel_drops - d->live[i].prev_drops) / dt : 0;
-		d->live[i].prev_packets = cs.packets;
-		d->live[i].prev_drops = cs.kernel_drops;
+		snprintf(c->name, sizeof c->name, "%.15s", ss[i].name);
+		c->method = ss[i].method;
+		c->state = ss[i].state;
+		snprintf(c->error, sizeof c->error, "%s", ss[i].error);
+		c->packets = ss[i].packets;
+		c->drops = ss[i].drops;
+		c->pps = dt > 0 ? (double)(ss[i].packets - d->prev_packets[i]) / dt : 0;
+		c->drops_per_s = dt > 0 ? (double)(ss[i].drops - d->prev_drops[i]) / dt : 0;
+		d->prev_packets[i] = ss[i].packets;
+		d->prev_drops[i] = ss[i].drops;
 	}
 	if (d->have_player) {
 		struct cap_status *c = &s->cap[s->n_cap++];
 		snprintf(c->name, sizeof c->name, "pcap:%s", d->cfg.pcap_file);
+		c->method = "file";
+		c->state = d->player.done ? "done" : "replaying";
+		c->error[0] = '\0';
 		c->pps = dt > 0 ? (double)(d->player.packets - c->packets) / dt : 0;
 		c->packets = d->player.packets;
 		c->drops = 0;
 		c->drops_per_s = 0;
 	}
 	memcpy(s->decode_errors, st.decode_errors, sizeof s->decode_errors);
-	st.kernel_drops = 0;
-	for (int i = 0; i < s->n_cap; i++)
-		st.kernel_drops += s->cap[i].drops;
 	s->st = st;
 	pthread_mutex_unlock(&s->lock);
-}
-
-/* The run's counters with the sources' part filled in. */
-static void collect_stats(struct daemon *d, struct vigil_stats *st)
-{
-	pipeline_stats(d->pl, st);
-	st->kernel_drops = 0;
-	for (int i = 0; i < d->n_live; i++) {
-		struct capture_stats cs;
-		capture_get_stats(d->live[i].cap, &cs);
-		st->kernel_drops += cs.kernel_drops;
-	}
-	st->files = d->have_player ? d->player.files_read : 0;
 }
 
 /* A warning when a bounded table of decode, flow or detect dropped
@@ -1035,12 +1006,26 @@ static void report_stats(struct daemon *d, double dt)
 		 (unsigned long long)st.flows_ended,
 		 (unsigned long long)(st.flows - st.flows_ended),
 		 (unsigned long long)st.alerts);
+	if (st.n_ifaces) {
+		char line[1200];
+		size_t off = 0;
+		for (int i = 0; i < st.n_ifaces && off < sizeof line; i++) {
+			const struct vigil_iface_stats *f = &st.ifaces[i];
+			off += (size_t)snprintf(line + off, sizeof line - off, "%s%s %s (%llu packets, "
+						"%llu drops%s%s)", i ? ", " : "", f->name, f->state,
+						(unsigned long long)f->packets,
+						(unsigned long long)f->drops, f->error[0] ? "; " : "",
+						f->error);
+		}
+		log_info("stats: interfaces: %s", line);
+	}
 	report_drops(d, &st);
 	pipeline_stats_event(d->pl, &st, d->now_us);
 	snprintf(status, sizeof status, "STATUS=%llu packets, %.0f pps, %llu drops, %llu flows, "
-		 "%llu alerts", (unsigned long long)st.packets, pps,
+		 "%llu alerts%s", (unsigned long long)st.packets, pps,
 		 (unsigned long long)st.kernel_drops, (unsigned long long)st.flows,
-		 (unsigned long long)st.alerts);
+		 (unsigned long long)st.alerts,
+		 sources_count(d->src) > sources_active(d->src) ? "; not every interface captures" : "");
 	sd_notify(0, status);
 }
 
@@ -1062,6 +1047,7 @@ static void tick(struct daemon *d, double now)
 	if (d->now_us)
 		pipeline_expire(d->pl, d->now_us);
 	pipeline_flush_sinks(d->pl);
+	sources_tick(d->src, now);
 	update_status(d, dt);
 	if (d->ret && d->now_us)
 		retention_set_now(d->ret, d->now_us);
@@ -1069,7 +1055,8 @@ static void tick(struct daemon *d, double now)
 		report_stats(d, now - d->last_stats);
 		d->last_stats = now;
 	}
-	daemon_board_update(d->board, now, d->n_live > 0 || (d->have_player && !d->player.done),
+	daemon_board_update(d->board, now,
+			    sources_capturing(d->src) > 0 || (d->have_player && !d->player.done),
 			    d->cfg.database);
 	if (d->watchdog_us && (now - d->last_watchdog) * 1e6 >= d->watchdog_us / 2) {
 		sd_notify(0, "WATCHDOG=1");
@@ -1085,20 +1072,25 @@ static void drain_live(struct daemon *d)
 	double until = mono_s() + 2.0;
 	struct cap_packet pkt;
 
-	for (int i = 0; i < d->n_live; i++)
+	int linktype;
+
+	for (int i = 0; i < sources_count(d->src); i++)
 		while (mono_s() < until &&
-		       capture_next(d->live[i].cap, &pkt) == CAPTURE_PACKET)
-			feed(d, d->live[i].cap->linktype, &pkt);
+		       sources_next(d->src, i, &pkt, &linktype) == CAPTURE_PACKET)
+			feed(d, linktype, &pkt);
 }
 
-/* The packet loop: until SIGTERM/SIGINT, a capture error, or the end of
- * the files with exit_when_done. */
+/* The packet loop: until SIGTERM/SIGINT, or the end of the files with
+ * exit_when_done. An interface that fails is retried (sources.h); the
+ * others go on. */
 static void run_loop(struct daemon *d)
 {
 	d->last_tick = d->last_stats = d->last_watchdog = mono_s();
-	if (d->n_live)
+	sources_tick(d->src, d->last_tick);
+	if (sources_count(d->src))
 		d->now_us = wall_us();
-	while (!got_term && !d->failed) {
+	update_status(d, 0);      /* the web shows the interfaces from the start */
+	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
 			request_reload(d);
@@ -1113,11 +1105,14 @@ static void run_loop(struct daemon *d)
 				log_info("replay done: stopping (exit_when_done)");
 				break;
 			}
-			if (!d->n_live)
+			if (!sources_count(d->src))
 				sleep_s(0.1);
 		}
+		/* no interface to wait on (all missing): wait here instead */
+		if (sources_count(d->src) && !sources_active(d->src) && !got)
+			sleep_s(0.1);
 	}
-	if (got_term && !d->failed)
+	if (got_term)
 		drain_live(d);
 }
 
@@ -1236,7 +1231,7 @@ static int shutdown_daemon(struct daemon *d)
 {
 	struct vigil_stats st;
 	char sources[1200];
-	int rc = d->failed ? 1 : 0;
+	int rc = 0;
 
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	daemon_board_close(d->board);   /* capture is going down: LED off */
@@ -1259,7 +1254,7 @@ static int shutdown_daemon(struct daemon *d)
 		else {
 			size_t off = 0;
 			sources[0] = '\0';
-			for (int i = 0; i < d->n_live && off < sizeof sources; i++)
+			for (int i = 0; i < d->cfg.n_interfaces && off < sizeof sources; i++)
 				off += (size_t)snprintf(sources + off, sizeof sources - off, "%s%s",
 							i ? " " : "", d->cfg.interfaces[i]);
 		}
@@ -1271,9 +1266,8 @@ static int shutdown_daemon(struct daemon *d)
 		if (pipeline_close_sinks(d->pl, &st, sources, d->cfg.home_net) != 0)
 			rc = 1;
 	}
-	for (int i = 0; i < d->n_live; i++)
-		capture_close(d->live[i].cap);
-	d->n_live = 0;
+	sources_close(d->src);
+	d->src = NULL;
 	player_close(&d->player);
 	if (d->ret) {
 		if (d->now_us)
@@ -1376,8 +1370,14 @@ int cmd_run(int argc, char **argv)
 	setup_signals();
 
 	/* 1. capture sources, while privileged */
-	if (d->cfg.n_interfaces && open_live(d) < 0)
-		goto fail;
+	if (d->cfg.n_interfaces) {
+		char err[600];
+		int drop = d->cfg.user[0] && geteuid() == 0;
+		if (!(d->src = sources_open(&d->cfg, drop, mono_s(), err, sizeof err))) {
+			log_error("capture: %s", err);
+			goto fail;
+		}
+	}
 	d->board = daemon_board_open(d->cfg.board_led);
 	if (d->cfg.n_pcap_files) {
 		d->have_player = 1;

@@ -378,6 +378,21 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_obj_begin(j);
 	json_ku64(j, "files", st->files);
 	json_ku64(j, "kernel_drops", st->kernel_drops);
+	if (st->n_ifaces) {
+		json_key(j, "interfaces");
+		json_arr_begin(j);
+		for (int i = 0; i < st->n_ifaces && i < VIGIL_STATS_IFACES; i++) {
+			const struct vigil_iface_stats *f = &st->ifaces[i];
+			json_obj_begin(j);
+			json_kstr(j, "name", f->name);
+			json_kstr(j, "state", f->state);
+			json_ku64(j, "packets", f->packets);
+			json_ku64(j, "kernel_drops", f->drops);
+			json_kstr(j, "error", f->error);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+	}
 	json_obj_end(j);
 
 	json_obj_end(j);

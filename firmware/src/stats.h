@@ -10,6 +10,15 @@
 #include <stdint.h>
 #include "decode.h"
 
+/* One live interface of the daemon (sources.h), for the stats event. */
+#define VIGIL_STATS_IFACES 8
+struct vigil_iface_stats {
+	char name[16];
+	char state[12];                         /* capturing, down, missing, error */
+	char error[200];                        /* why not capturing, "" when it is */
+	uint64_t packets, drops;
+};
+
 struct vigil_stats {
 	uint64_t packets;                       /* read from the sources */
 	uint64_t bytes;                         /* wire bytes read */
@@ -37,6 +46,8 @@ struct vigil_stats {
 	uint64_t detector_dropped;              /* detector table entries dropped */
 	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
 	uint32_t files;                         /* capture files read */
+	struct vigil_iface_stats ifaces[VIGIL_STATS_IFACES]; /* live interfaces */
+	int n_ifaces;                           /* 0: none (files, replay) */
 };
 
 #endif

@@ -6,6 +6,8 @@
 #           certificate) in front of `vigil serve` on a UNIX socket, plus
 #           checks of the front itself (HTTP -> HTTPS redirect, HSTS, no
 #           Server header, X-Forwarded-For)
+#   daemon  `vigil run` on lo and a missing interface: the System page
+#           shows both with their states (root only: live capture)
 # Screenshots: build/test-artifacts/browser/{direct,https}-NN-step.png
 #
 # env: VIGIL          the vigil binary (default build/vigil)
@@ -309,7 +311,49 @@ else
 	show_log "vigil serve" "$TMP/https-serve.log"
 fi
 
+# ---- 3. the System page of a running daemon --------------------------------
+# `vigil run` on lo and an interface that does not exist: the page shows
+# both with their states. Live capture needs root (CAP_NET_RAW).
+if [ "${VIGIL_MOCK:-0}" = 1 ]; then
+	echo "# skipped: the System page of vigil run (VIGIL_MOCK=1)"
+elif [ "$(id -u)" -ne 0 ]; then
+	echo "# skipped: the System page of vigil run (live capture needs root)"
+else
+	DPORT=$(free_port)
+	mkdir -p "$TMP/daemon-state"
+	cat >"$TMP/daemon.conf" <<EOF
+[capture]
+interface = lo, vglmissing0
+[store]
+database = $TMP/daemon.sqlite
+[web]
+listen = 127.0.0.1:$DPORT
+static_dir = $OUT
+[daemon]
+state_dir = $TMP/daemon-state
+EOF
+	"$VIGIL" run -c "$TMP/daemon.conf" >"$TMP/daemon-serve.log" 2>&1 &
+	DPID=$!
+	PIDS+=("$DPID")
+	STATE="$TMP/daemon-state"
+	if wait_http "http://127.0.0.1:$DPORT/api/setup" && TOKEN=$(setup_token daemon); then
+		out="$TMP/daemon-system.log"
+		BASE_URL="http://127.0.0.1:$DPORT" SETUP_TOKEN="$TOKEN" NAME=daemon ARTIFACTS="$ART" \
+			CHROMIUM="$CHROMIUM" UP_IF=lo MISSING_IF=vglmissing0 \
+			timeout 300 node "$HERE/system.mjs" >"$out" 2>&1
+		grep -E '^(not )?ok - ' "$out"
+		PASSED=$((PASSED + $(grep -c '^ok - ' "$out")))
+		FAILED=$((FAILED + $(grep -c '^not ok - ' "$out")))
+		grep -q '^system daemon: ' "$out" || { fail "daemon: the System page check stopped early"; tail -20 "$out" | sed 's/^/# /'; }
+	else
+		fail "daemon: vigil run does not answer on 127.0.0.1:$DPORT"
+		show_log "vigil run" "$TMP/daemon-serve.log"
+	fi
+	kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+fi
+
 if [ "$FAILED" -ne 0 ]; then
+	show_log "vigil run" "$TMP/daemon-serve.log"
 	show_log "vigil serve (direct)" "$TMP/direct-serve.log"
 	show_log "vigil serve (https)" "$TMP/https-serve.log"
 	show_log "lighttpd error log" "$TMP/lighttpd-error.log"

@@ -33,6 +33,9 @@ DETECT = os.path.join(ROOT, "tests", "detect")
 NS = os.environ.get("VIGIL_NETNS") or "vigiltest%d" % os.getpid()
 HOST_IF, NS_IF = "veth-v0", "veth-v1"
 HOST_IP, NS_IP = "10.123.0.1", "10.123.0.2"
+# a second pair, absent at first: made and deleted by test_interface_comes_and_goes
+LATE_IF, LATE_NS_IF = "veth-v2", "veth-v3"
+LATE_IP, LATE_NS_IP = "10.124.0.1", "10.124.0.2"
 R = vt.Results("daemon")
 
 
@@ -222,6 +225,7 @@ class Netns:
         return self
 
     def cleanup(self):
+        sh("ip", "link", "del", LATE_IF, check=False)
         sh("ip", "link", "del", HOST_IF, check=False)
         sh("ip", "netns", "del", NS, check=False)
 
@@ -242,9 +246,10 @@ def checksum(data):
     return ~s & 0xFFFF
 
 
-def icmp_echo(count, ident=0x4242):
-    """Send count echo requests to NS_IP, wait for each reply. Returns the
-    replies received."""
+def icmp_echo(count, ident=0x4242, dst=None):
+    """Send count echo requests to dst (NS_IP), wait for each reply.
+    Returns the replies received."""
+    dst = dst or NS_IP
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     s.settimeout(2)
     got = 0
@@ -254,7 +259,7 @@ def icmp_echo(count, ident=0x4242):
             payload = b"vigil-test" * 4
             pkt = struct.pack("!BBHHH", 8, 0, checksum(hdr + payload), ident,
                               seq) + payload
-            s.sendto(pkt, (NS_IP, 0))
+            s.sendto(pkt, (dst, 0))
             end = time.time() + 2
             while time.time() < end:
                 try:
@@ -1030,6 +1035,182 @@ def test_reload_slow(tmp):
             problems)
 
 
+# ---- 3c. interfaces that are missing, appear, and go away -------------------
+
+def late_pair_up():
+    """veth-v2 here (10.124.0.1) <-> veth-v3 in the namespace (10.124.0.2)."""
+    sh("ip", "link", "add", LATE_IF, "type", "veth", "peer", "name", LATE_NS_IF, "netns", NS)
+    sh("ip", "addr", "add", LATE_IP + "/24", "dev", LATE_IF)
+    sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % LATE_IF)
+    sh("ip", "link", "set", LATE_IF, "up")
+    sh("ip", "netns", "exec", NS, "ip", "addr", "add", LATE_NS_IP + "/24", "dev", LATE_NS_IF)
+    sh("ip", "netns", "exec", NS, "sysctl", "-qw",
+       "net.ipv6.conf.%s.disable_ipv6=1" % LATE_NS_IF)
+    sh("ip", "netns", "exec", NS, "ip", "link", "set", LATE_NS_IF, "up")
+
+
+def signed_in_api(d, w, port):
+    """An Api on the daemon's web after the first-start setup."""
+    tokfile = os.path.join(w, "state", "setup-token")
+    end = time.time() + 20
+    while time.time() < end and not os.path.exists(tokfile) and d.alive():
+        time.sleep(0.1)
+    api = Api(port)
+    token = open(tokfile).read().strip()
+    st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
+                                           "password": "correct horse battery"})
+    st2, me = api.req("POST", "/api/login", {"username": "admin",
+                                             "password": "correct horse battery"})
+    if st != 201 or st2 != 200:
+        raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+    api.csrf = me.get("csrf")
+    return api
+
+
+def iface_status(api):
+    st, sysinfo = api.req("GET", "/api/system")
+    if st != 200:
+        raise RuntimeError("GET /api/system: %s %s" % (st, sysinfo))
+    return {c.get("name"): c for c in sysinfo.get("capture", [])}
+
+
+def wait_status(api, ok, timeout=30):
+    """/api/system's interfaces once ok(them) holds (the status takes the
+    sources' states once a second), or the last seen after timeout."""
+    end = time.time() + timeout
+    caps = iface_status(api)
+    while not ok(caps) and time.time() < end:
+        time.sleep(0.2)
+        caps = iface_status(api)
+    return caps
+
+
+def test_interface_comes_and_goes(tmp):
+    """interface = veth-v0, veth-v2 with veth-v2 absent: the daemon runs and
+    captures veth-v0; veth-v2 is captured once it is made and reported
+    missing again once it is deleted, while veth-v0 goes on; the states
+    are in the log, the EVE stats events and /api/system. The daemon runs
+    as nobody without capabilities: following an interface needs none."""
+    w = os.path.join(tmp, "late_iface")
+    os.makedirs(w)
+    os.chmod(tmp, 0o755)
+    os.chmod(w, 0o755)
+    sh("ip", "link", "del", LATE_IF, check=False)
+    port = free_port()
+    state = os.path.join(w, "state")
+    sec = base_sections(w, interface="%s, %s" % (HOST_IF, LATE_IF), method="auto")
+    sec["store"] = {"database": os.path.join(state, "vigil.sqlite"),
+                    "eve": os.path.join(state, "eve.json")}
+    sec["web"] = {"listen": "127.0.0.1:%d" % port}
+    sec["daemon"].update({"stats_interval": "1s", "user": "nobody"})
+    d = Daemon(w, sec)
+    title = ("interface = %s, %s with %s absent (as nobody): the other is captured, %s is "
+             "captured once made and missing again once deleted (log, EVE stats, "
+             "/api/system)" % (HOST_IF, LATE_IF, LATE_IF, LATE_IF))
+    problems = []
+    if not d.wait_log("vigil running", 20):
+        d.stop()
+        return R.check(title, ["did not start; log:\n" + tail(d)])
+    try:
+        if not d.wait_log(r"%s: missing \(no such interface\)" % LATE_IF, 10):
+            problems.append("no '%s: missing (no such interface)' in the log" % LATE_IF)
+        api = signed_in_api(d, w, port)
+        first = icmp_echo(3, ident=0x7001)
+        caps = wait_status(api, lambda c: LATE_IF in c)
+        a, b = caps.get(HOST_IF, {}), caps.get(LATE_IF, {})
+        if a.get("state") != "capturing" or a.get("error") is not None:
+            problems.append("/api/system %s at the start: %s" % (HOST_IF, a))
+        if b.get("state") != "missing" or "no such interface" not in (b.get("error") or ""):
+            problems.append("/api/system %s at the start: %s" % (LATE_IF, b))
+
+        late_pair_up()
+        # retried with a backoff of at most 30 s
+        if not d.wait_log(r"%s: capturing with" % LATE_IF, 60):
+            problems.append("%s was made but is not captured" % LATE_IF)
+        late = icmp_echo(3, ident=0x7002, dst=LATE_NS_IP)
+        b = wait_status(api, lambda c: c.get(LATE_IF, {}).get("state") == "capturing" and
+                        c.get(LATE_IF, {}).get("packets")).get(LATE_IF, {})
+        if b.get("state") != "capturing" or not b.get("packets"):
+            problems.append("/api/system %s once made: %s" % (LATE_IF, b))
+        # and a stats event that says so, before the deletion
+        if not d.wait_log(r"stats: interfaces: .*%s capturing \([1-9]" % LATE_IF, 30):
+            problems.append("no stats line with %s capturing" % LATE_IF)
+
+        sh("ip", "link", "del", LATE_IF)
+        if not d.wait_log(r"%s: missing \(no such interface\)" % LATE_IF, 20, count=2):
+            problems.append("no second '%s: missing' after it was deleted" % LATE_IF)
+        after = icmp_echo(3, ident=0x7003)
+        caps = wait_status(api, lambda c: c.get(LATE_IF, {}).get("state") == "missing")
+        a, b = caps.get(HOST_IF, {}), caps.get(LATE_IF, {})
+        if a.get("state") != "capturing" or b.get("state") != "missing":
+            problems.append("/api/system after the deletion: %s" % caps)
+        if (first, late, after) != (3, 3, 3):
+            problems.append("pings answered: %s, %s, %s of 3 each" % (first, late, after))
+    except (OSError, RuntimeError, ValueError, http.client.HTTPException) as e:
+        problems.append("%s" % e)
+    if not d.alive():
+        problems.append("the daemon died")
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    db = os.path.join(state, "vigil.sqlite")
+    icmp = dict(((r[0], r[1]), r[2]) for r in db_rows(
+        db, "SELECT src_ip, dest_ip, sum(pkts_toserver) FROM flows WHERE proto = 1 "
+            "GROUP BY 1, 2"))
+    if icmp.get((HOST_IP, NS_IP), 0) < 6:
+        problems.append("%s: %s echo requests stored, 6 sent" % (HOST_IF,
+                                                               icmp.get((HOST_IP, NS_IP))))
+    if icmp.get((LATE_IP, LATE_NS_IP), 0) < 3:
+        problems.append("%s: %s echo requests stored, 3 sent" % (LATE_IF,
+                                                               icmp.get((LATE_IP, LATE_NS_IP))))
+    stats = [e for e in eve_events(os.path.join(state, "eve.json"))
+             if e.get("event_type") == "stats"]
+    seen = set()
+    for e in stats:
+        for f in vt.dig(e, "stats.capture.interfaces") or []:
+            seen.add((f.get("name"), f.get("state")))
+    for want in ((HOST_IF, "capturing"), (LATE_IF, "missing"), (LATE_IF, "capturing")):
+        if want not in seen:
+            problems.append("no EVE stats event with %s %s: %s" % (want + (sorted(seen),)))
+    # the last one is written at the stop
+    last = (vt.dig(stats[-1], "stats.capture.interfaces") or []) if stats else []
+    if [f.get("state") for f in last] != ["capturing", "missing"]:
+        problems.append("the last stats event: %s" % last)
+    if problems:
+        problems.append("log:\n" + tail(d, 3000))
+    R.check(title, problems)
+
+
+def test_no_interface_yet(tmp):
+    """Every interface missing at the start: with AF_PACKET the daemon
+    runs and waits for them (exit 0 on SIGTERM); with libpcap and a
+    privilege drop nothing could ever be opened: exit 1 at once."""
+    w = os.path.join(tmp, "no_iface")
+    os.makedirs(w)
+    d = Daemon(w, base_sections(w, interface="veth-v8, veth-v9", method="afpacket"))
+    problems = []
+    if not d.wait_log("vigil running", 20):
+        problems.append("AF_PACKET, both missing: did not start; log:\n" + tail(d))
+    elif not d.wait_log(r"veth-v9: missing \(no such interface\)", 5):
+        problems.append("no 'veth-v9: missing' line; log:\n" + tail(d))
+    time.sleep(1.5)
+    if not d.alive():
+        problems.append("AF_PACKET, both missing: the daemon died; log:\n" + tail(d))
+    rc = d.stop()
+    if rc != 0:
+        problems.append("AF_PACKET, both missing: exit %s" % rc)
+    w2 = os.path.join(tmp, "no_iface_pcap")
+    os.makedirs(w2)
+    sec = base_sections(w2, interface="veth-v9", method="pcap")
+    sec["daemon"]["user"] = "nobody"
+    d2 = Daemon(w2, sec)
+    rc = d2.wait_exit(30)
+    if rc != 1 or "no interface can ever capture" not in d2.log():
+        problems.append("pcap and a privilege drop, missing: exit %s; log:\n%s" % (rc, tail(d2)))
+    R.check("every interface missing at the start: AF_PACKET waits for them; pcap "
+            "after a privilege drop cannot, exit 1", problems)
+
+
 # ---- 7. privilege drop ---------------------------------------------------------------
 
 def proc_status(pid):
@@ -1108,6 +1289,8 @@ def main():
                     test_reload(tmp)
                     test_reload_bad_files(tmp)
                     test_reload_slow(tmp)
+                    test_interface_comes_and_goes(tmp)
+                    test_no_interface_yet(tmp)
                     test_privdrop(tmp)
             except (OSError, RuntimeError) as e:
                 R.check("network namespace for the live checks", [str(e)])

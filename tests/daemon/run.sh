@@ -27,6 +27,7 @@ export VIGIL_NETNS
 cleanup() {
 	if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1; then
 		ip link del veth-v0 2>/dev/null
+		ip link del veth-v2 2>/dev/null
 		ip netns del "$VIGIL_NETNS" 2>/dev/null
 	fi
 	return 0

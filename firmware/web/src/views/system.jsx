@@ -1,8 +1,16 @@
-// System: capture interfaces, rule sets, last reload, database, version.
+// System: capture interfaces (with their state), rule sets, last reload,
+// database, version.
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
 import { fmtBytes, fmtDuration, fmtNum, fmtRate, fmtTime, fmtAgo } from '../format.js';
 import { ErrorBox, Facts, Loading, PageTitle, Panel, useAsync } from '../components.jsx';
+
+// An interface that is not capturing is named with its reason; it is retried.
+const FAILING = { down: 'link down', missing: 'missing', error: 'error' };
+function CaptureState({ c }) {
+	if (!FAILING[c.state]) return <span class="ok">{c.state || ''}</span>;
+	return <><span class="pill pill-alert">{FAILING[c.state]}</span>{c.error ? <span class="muted"> {c.error}</span> : null}</>;
+}
 
 export function SystemView() {
 	const { data: s, error, loading, reload } = useAsync(() => api.get('system'), []);
@@ -18,6 +26,7 @@ export function SystemView() {
 	const rulesets = s.rulesets || [];
 	const reloadInfo = s.last_reload;
 	const errors = Object.entries(s.decode_errors || {}).filter(([, n]) => n > 0);
+	const drops = Object.entries(s.drops || {}).filter(([, n]) => n > 0);
 	const used = db.max_bytes ? Math.min(100, (100 * (db.size_bytes || 0)) / db.max_bytes) : null;
 
 	return (
@@ -55,11 +64,12 @@ export function SystemView() {
 					<div class="table-wrap">
 						<table class="table cards">
 							<caption class="sr-only">Capture interfaces</caption>
-							<thead><tr><th scope="col">Interface</th><th scope="col" class="num">Packets</th><th scope="col" class="num">Packets/s</th><th scope="col" class="num">Drops</th><th scope="col" class="num" title="Packets the kernel dropped because vigil was too slow">Drops/s</th></tr></thead>
+							<thead><tr><th scope="col">Interface</th><th scope="col">State</th><th scope="col" class="num">Packets</th><th scope="col" class="num">Packets/s</th><th scope="col" class="num">Drops</th><th scope="col" class="num" title="Packets the kernel dropped because vigil was too slow">Drops/s</th></tr></thead>
 							<tbody>
 								{capture.map((c) => (
-									<tr key={c.name} class={c.drops_per_s > 0 ? 'warn-row' : ''}>
+									<tr key={c.name} class={c.drops_per_s > 0 || FAILING[c.state] ? 'warn-row' : ''}>
 										<td data-label="Interface" class="mono">{c.name}</td>
+										<td data-label="State"><CaptureState c={c} /></td>
 										<td data-label="Packets" class="num">{fmtNum(c.packets)}</td>
 										<td data-label="Packets/s" class="num">{fmtRate(c.pps)}</td>
 										<td data-label="Drops" class="num">{fmtNum(c.drops)}</td>
@@ -74,6 +84,12 @@ export function SystemView() {
 					<details class="details">
 						<summary>Decode errors ({errors.length} kinds)</summary>
 						<Facts items={errors.map(([k, n]) => [k, fmtNum(n)])} />
+					</details>
+				)}
+				{drops.length > 0 && (
+					<details class="details">
+						<summary>Dropped by full tables ({drops.length} kinds)</summary>
+						<Facts items={drops.map(([k, n]) => [k.replace(/_/g, ' '), fmtNum(n)])} />
 					</details>
 				)}
 			</Panel>
