@@ -383,6 +383,20 @@ static void test_flow_events(void **state)
 	st.flows_interim = 1;
 	st.flows_peak = 20;
 	st.files = 1;
+	st.kernel_drops = 3;
+	st.frag_overwrites = 4;
+	st.frag_orphans = 5;
+	st.flow_alloc_failed = 6;
+	st.threshold_evicted = 7;
+	st.detector_dropped = 8;
+	st.n_ifaces = 2;
+	snprintf(st.ifaces[0].name, sizeof st.ifaces[0].name, "eth0");
+	snprintf(st.ifaces[0].state, sizeof st.ifaces[0].state, "capturing");
+	st.ifaces[0].packets = 1000;
+	st.ifaces[0].drops = 3;
+	snprintf(st.ifaces[1].name, sizeof st.ifaces[1].name, "eth9");
+	snprintf(st.ifaces[1].state, sizeof st.ifaces[1].state, "missing");
+	snprintf(st.ifaces[1].error, sizeof st.ifaces[1].error, "no such \"interface\"");
 	assert_int_equal(eve_write_stats(e, &st, 1704067300000000ULL), 0);
 	assert_int_equal(eve_close(e), 0);
 
@@ -453,10 +467,15 @@ static void test_flow_events(void **state)
 	has(l.line[5], "{\"timestamp\":\"2024-01-01T00:01:40.000000+0000\",\"event_type\":\"stats\","
 		       "\"stats\":{\"decoder\":{\"pkts\":1000,\"bytes\":123456,\"decoded\":990,"
 		       "\"ipv4\":900,\"ipv6\":90,\"tcp\":600,\"udp\":380,\"icmp\":10,");
-	has(l.line[5], "\"not_ip\":7,\"errors\":{\"truncated_ipv4\":3},\"errors_total\":3}");
+	has(l.line[5], "\"not_ip\":7,\"errors\":{\"truncated_ipv4\":3},\"errors_total\":3,"
+		       "\"frag_overwritten\":4,\"frag_orphans\":5}");
 	has(l.line[5], "\"flow\":{\"total\":55,\"ended\":55,\"evicted\":2,\"interim\":1,\"peak\":20,"
-		       "\"ndpi_state_peak\":0}");
-	has(l.line[5], "\"capture\":{\"files\":1,\"kernel_drops\":0}}}");
+		       "\"ndpi_state_peak\":0,\"alloc_failed\":6}");
+	has(l.line[5], "\"suppressed\":0,\"threshold_evicted\":7,\"detector_dropped\":8}");
+	has(l.line[5], "\"capture\":{\"files\":1,\"kernel_drops\":3,\"interfaces\":["
+		       "{\"name\":\"eth0\",\"state\":\"capturing\",\"packets\":1000,\"kernel_drops\":3},"
+		       "{\"name\":\"eth9\",\"state\":\"missing\",\"packets\":0,\"kernel_drops\":0,"
+		       "\"error\":\"no such \\\"interface\\\"\"}]}}}");
 	hasnt(l.line[5], "flow_id");
 	hasnt(l.line[5], "src_ip");
 	free(l.text);
