@@ -567,14 +567,19 @@ fail:
 	return NULL;
 }
 
-/* Open ifname: socket, TPACKET_V3 ring, bind, promiscuous mode. */
+/* Open ifname: socket, TPACKET_V3 ring, bind, promiscuous mode. A missing
+ * interface is said first, before anything is set up. */
 struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int snaplen,
 				      int timeout_ms, char *err, size_t errlen)
 {
-	struct capture *c = capture_prepare_afpacket(ifname, ring_mb, snaplen, timeout_ms,
-						     err, errlen);
+	struct capture *c;
 	int rc;
 
+	if (ifname && ifname[0] && strlen(ifname) < IFNAMSIZ && if_nametoindex(ifname) == 0) {
+		afp_set_err(err, errlen, "%s: no such interface", ifname);
+		return NULL;
+	}
+	c = capture_prepare_afpacket(ifname, ring_mb, snaplen, timeout_ms, err, errlen);
 	if (!c)
 		return NULL;
 	rc = afp_attach(c, err, errlen);
