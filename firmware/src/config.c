@@ -32,7 +32,7 @@ struct key {
 	int list;          /* may be repeated: values add up */
 };
 
-/* What the parse knows while inih walks the file. */
+/* What the parse knows while the reader (conf.h) walks the file. */
 struct parse {
 	struct vigil_config *c;
 	FILE *report;
