@@ -4,6 +4,7 @@
 BUILD   ?= build
 ARCH    ?=
 SAN     ?= 0
+FUZZ_CC ?= clang-14
 V       ?= 0
 
 # ---- toolchain -------------------------------------------------------------
@@ -53,6 +54,13 @@ LDLIBS  += $(PKG_LIBS) -pthread
 
 ifeq ($(SAN),1)
   CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+# the fuzzing build (make fuzz): clang with libFuzzer's coverage, ASan, UBSan
+ifeq ($(SAN),fuzz)
+  CC      := $(FUZZ_CC)
+  CFLAGS  += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
 

@@ -35,6 +35,7 @@ void log_daemon_mode(void)
 
 /* Write "vigil: <level>: message" as one line; stderr is unbuffered, so one
  * fprintf keeps concurrent writers from interleaving mid-line. */
+__attribute__((format(printf, 2, 0)))
 static void log_vwrite(int level, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "error", "warning", "info", "debug" };
