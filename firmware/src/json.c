@@ -7,6 +7,7 @@
  */
 #include "json.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,16 +251,22 @@ void json_i64(struct json *j, int64_t v)
 	json_put(j, b, (size_t)n);
 }
 
+/* A finite value too large for fixed notation in 64 bytes (1e60 with 6
+ * decimals) is written in exponent form, never dropped. */
 void json_double(struct json *j, double v, int decimals)
 {
 	char b[64];
-	int n = snprintf(b, sizeof b, "%.*f", decimals, v);
+	int n;
+
 	json_value_prefix(j);
-	if (n <= 0 || (size_t)n >= sizeof b || b[0] == 'n' || b[0] == 'i' ||
-	    (b[0] == '-' && (b[1] == 'n' || b[1] == 'i')))
+	if (!isfinite(v)) {
 		json_put(j, "null", 4); /* NaN/inf are not JSON */
-	else
-		json_put(j, b, (size_t)n);
+		return;
+	}
+	n = snprintf(b, sizeof b, "%.*f", decimals, v);
+	if (n <= 0 || (size_t)n >= sizeof b)
+		n = snprintf(b, sizeof b, "%.17g", v);
+	json_put(j, b, (size_t)n);
 }
 
 void json_bool(struct json *j, int v)

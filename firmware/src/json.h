@@ -35,7 +35,7 @@ void json_str(struct json *j, const char *s);   /* value */
 void json_strn(struct json *j, const char *s, size_t n);
 void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
-void json_double(struct json *j, double v, int decimals);
+void json_double(struct json *j, double v, int decimals); /* null for NaN, inf */
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 
