@@ -59,3 +59,30 @@ struct alert *alert_dup(const struct alert *a)
 	}
 	return c;
 }
+
+/* A key's values go into the list of its first appearance; later pairs
+ * with the same key add to it (ALERT_MAX_META pairs: quadratic is fine). */
+void alert_meta_json(const struct alert *a, struct json *j)
+{
+	int n = a->n_meta < ALERT_MAX_META ? a->n_meta : ALERT_MAX_META;
+
+	json_obj_begin(j);
+	for (int i = 0; i < n; i++) {
+		const char *key = a->meta[i].key;
+		int seen = 0;
+
+		if (!key)
+			continue;
+		for (int k = 0; k < i && !seen; k++)
+			seen = a->meta[k].key && strcmp(a->meta[k].key, key) == 0;
+		if (seen)
+			continue;
+		json_key(j, key);
+		json_arr_begin(j);
+		for (int k = i; k < n; k++)
+			if (a->meta[k].key && strcmp(a->meta[k].key, key) == 0)
+				json_str(j, a->meta[k].value ? a->meta[k].value : "");
+		json_arr_end(j);
+	}
+	json_obj_end(j);
+}

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "json.h"
+
 enum alert_engine { ALERT_SIGNATURE = 0, ALERT_IOC, ALERT_DETECTOR };
 
 /* Generator ids of the alerts that are not signatures, so that
@@ -62,6 +64,11 @@ typedef void (*alert_fn)(void *ctx, const struct alert *a);
 /* A copy of an alert and all its strings in one allocation (free() it):
  * what crosses from the packet thread to the writer thread. */
 struct alert *alert_dup(const struct alert *a);
+
+/* The alert's metadata as one JSON object value, in Suricata's form: each
+ * key once, holding the list of its values in the rule's order ("metadata:
+ * a 1, a 2" is {"a": ["1", "2"]}). EVE and the store both write it so. */
+void alert_meta_json(const struct alert *a, struct json *j);
 
 /* A problem in a rule set file; line 0 when it is about the whole file. */
 typedef void (*rule_problem_fn)(void *ctx, const char *file, int line, const char *msg);

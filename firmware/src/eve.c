@@ -289,18 +289,8 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 		json_obj_end(j);
 	}
 	if (a->n_meta > 0) {
-		/* Suricata's form: every key holds a list of strings */
 		json_key(j, "metadata");
-		json_obj_begin(j);
-		for (int i = 0; i < a->n_meta; i++) {
-			if (!a->meta[i].key)
-				continue;
-			json_key(j, a->meta[i].key);
-			json_arr_begin(j);
-			json_str(j, a->meta[i].value ? a->meta[i].value : "");
-			json_arr_end(j);
-		}
-		json_obj_end(j);
+		alert_meta_json(a, j);
 	}
 	if (a->n_flow_ids > 1) {
 		json_key(j, "flow_ids");

@@ -690,27 +690,14 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	return 0;
 }
 
-/* The alert's metadata as a JSON object in Suricata's form (key -> [value]),
- * into buf; NULL when there is none. */
-static const char *alert_meta_json(const struct alert *a, char *buf, size_t buflen)
+/* The alert's metadata as a JSON object in Suricata's form (alert.h),
+ * built in j; NULL when there is none. */
+static const char *alert_meta_text(const struct alert *a, struct json *j)
 {
-	struct json j;
 	if (a->n_meta <= 0)
 		return NULL;
-	json_init(&j);
-	json_obj_begin(&j);
-	for (int i = 0; i < a->n_meta && i < ALERT_MAX_META; i++) {
-		if (!a->meta[i].key)
-			continue;
-		json_key(&j, a->meta[i].key);
-		json_arr_begin(&j);
-		json_str(&j, a->meta[i].value ? a->meta[i].value : "");
-		json_arr_end(&j);
-	}
-	json_obj_end(&j);
-	snprintf(buf, buflen, "%s", j.oom || !j.buf ? "{}" : j.buf);
-	json_free(&j);
-	return buf;
+	alert_meta_json(a, j);
+	return j->oom || !j->buf ? "{}" : j->buf;
 }
 
 /* Store one alert in the open batch: a new row, or one more occurrence of
@@ -719,7 +706,8 @@ static const char *alert_meta_json(const struct alert *a, char *buf, size_t bufl
 int store_add_alert(struct store *s, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
-	char meta[4096], refs[2048];
+	char refs[2048];
+	struct json meta;
 	struct binder b;
 	sqlite3_int64 id = 0;
 	int rc;
@@ -776,7 +764,8 @@ int store_add_alert(struct store *s, const struct alert *a)
 	bind_text(&b, a->app_proto, SIZE_MAX);
 	bind_u64(&b, a->ts_us);
 	bind_u64(&b, a->ts_us);
-	bind_text(&b, alert_meta_json(a, meta, sizeof meta), sizeof meta);
+	json_init(&meta);
+	bind_text(&b, alert_meta_text(a, &meta), SIZE_MAX);
 	bind_text(&b, a->rule_text, SIZE_MAX);
 	bind_text(&b, refs, sizeof refs);
 
@@ -796,6 +785,7 @@ int store_add_alert(struct store *s, const struct alert *a)
 	}
 	sqlite3_reset(s->upsert_alert);
 	sqlite3_clear_bindings(s->upsert_alert);
+	json_free(&meta);
 
 	for (int i = 0; rc == SQLITE_OK && i < a->n_flow_ids && i < ALERT_MAX_FLOWS; i++) {
 		sqlite3_bind_int64(s->link_alert, 1, id);

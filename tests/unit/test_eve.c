@@ -2,8 +2,8 @@
  * test_eve.c - the EVE JSON sink (eve.h): flow and stats events written to
  * a real file in a temporary directory, read back and checked line by line
  * (exact lines where the layout is fixed, exact substrings for the key
- * fields, and a small JSON syntax check of every line); open and write
- * failures.
+ * fields, and a small JSON syntax check of every line); an alert's
+ * metadata; open and write failures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -576,6 +576,44 @@ static void test_reopen_truncates(void **state)
 	assert_int_equal(eve_close(NULL), 0);
 }
 
+/* An alert's metadata in Suricata's form: a key repeated in the rule
+ * ("metadata: a 1, a 2") is one member holding both values; a repeated
+ * member would leave consumers only the last one (found by fuzz_rules). */
+static void test_alert_metadata(void **state)
+{
+	char err[256];
+	struct eve *e;
+	struct alert a;
+	struct lines l;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.ts_us = 1704067200 * S;
+	a.engine = ALERT_SIGNATURE;
+	a.gid = 1;
+	a.sid = 7;
+	a.signature = "meta";
+	snprintf(a.src_ip, sizeof a.src_ip, "10.0.0.1");
+	a.meta[0].key = "a";
+	a.meta[0].value = "1";
+	a.meta[1].key = "b";
+	a.meta[1].value = "x";
+	a.meta[2].key = "a";
+	a.meta[2].value = "2";
+	a.meta[3].key = "a\"q";
+	a.meta[3].value = NULL;
+	a.n_meta = 4;
+	e = eve_open(g_path, err, sizeof err);
+	assert_non_null(e);
+	assert_int_equal(eve_write_alert(e, &a), 0);
+	assert_int_equal(eve_close(e), 0);
+	read_lines(g_path, &l);
+	assert_int_equal(l.n, 1);
+	valid_json(l.line[0]);
+	has(l.line[0], "\"metadata\":{\"a\":[\"1\",\"2\"],\"b\":[\"x\"],\"a\\\"q\":[\"\"]}");
+	free(l.text);
+}
+
 static void test_open_fails(void **state)
 {
 	char err[256] = "";
@@ -631,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_flow_events),
 		cmocka_unit_test(test_proto_names_and_utf8),
 		cmocka_unit_test(test_reopen_truncates),
+		cmocka_unit_test(test_alert_metadata),
 		cmocka_unit_test(test_open_fails),
 		cmocka_unit_test(test_disk_full),
 	};
