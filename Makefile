@@ -73,6 +73,20 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS      := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
 
+# fuzz harnesses (tests/fuzz): with libFuzzer in the fuzz build (SAN=fuzz),
+# with a main that replays files in every other build
+FUZZ_HARNESSES := decode pipeline rules ioc detectors suppress config web json
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/harness/fuzz_%)
+ifeq ($(SAN),fuzz)
+  FUZZ_MAIN :=
+  FUZZ_LINK := -fsanitize=fuzzer
+  FUZZ_UTIL_CFLAGS := -fno-sanitize=fuzzer-no-link  # the oracles give no coverage
+else
+  FUZZ_MAIN := tests/fuzz/replay_main.c
+  FUZZ_LINK :=
+  FUZZ_UTIL_CFLAGS :=
+endif
+
 ifeq ($(V),0)
   Q := @
 else
@@ -80,7 +94,7 @@ else
 endif
 
 
-.PHONY: bench-api demo
+.PHONY: bench-api demo fuzz fuzz-build test-fuzz
 .PHONY: all run web test test-unit test-integration test-web test-daemon test-tools test-browser \
         test-asan test-arm64 test-corpus \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
@@ -107,6 +121,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # test_flow makes calloc fail on purpose (a flow that cannot be allocated)
 $(BUILD)/tests/test_flow: LDFLAGS += -Wl,--wrap=calloc
 
+$(BUILD)/harness/fuzz_util.o: tests/fuzz/fuzz_util.c tests/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(FUZZ_UTIL_CFLAGS) -Itests/fuzz -c $< -o $@
+
+$(BUILD)/harness/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/harness/fuzz_util.o $(FUZZ_MAIN) \
+                         $(BUILD)/libvigil.a
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -DVIGIL_FUZZ_SRCDIR='"$(CURDIR)"' -Itests/fuzz $(LDFLAGS) $(FUZZ_LINK) -o $@ \
+	  $< $(BUILD)/harness/fuzz_util.o $(FUZZ_MAIN) $(BUILD)/libvigil.a $(LDLIBS)
+
 -include $(DEPS) $(UNIT_BINS:=.d)
 
 # ---- dependencies ----------------------------------------------------------
@@ -126,12 +151,16 @@ DEB_PKGS_WEB := lighttpd lighttpd-mod-mbedtls chromium nodejs iproute2
 # tools/flash and its tests: write, verify and preseed a card image
 DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd util-linux
 
+# fuzzing: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
+DEB_PKGS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
+
 deps:
-	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH)
+	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
-	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) || $(MAKE) --no-print-directory deps
+	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) \
+	 $(DEB_PKGS_FUZZ) || $(MAKE) --no-print-directory deps
 
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
@@ -182,13 +211,17 @@ test: check-deps
 	$(MAKE) --no-print-directory test-valgrind
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-arm64
+	$(MAKE) --no-print-directory test-fuzz
 	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
 	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
-	@echo "test suites (unit, integration, web, daemon, tools, browser, valgrind, asan, arm64$${VIGIL_PCAP_CORPUS:+, corpus}):"
-	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 16 )) passed, 0 failed"
+	@echo "test suites (unit, integration, web, daemon, tools, browser, valgrind, asan, arm64, fuzz$${VIGIL_PCAP_CORPUS:+, corpus}):"
+	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 17 )) passed, 0 failed"
 
-test-unit: $(UNIT_BINS)
+# unit tests, and the fuzz inputs kept in tests/fuzz replayed through the
+# harnesses of this build (regressions and hand-written seeds)
+test-unit: $(UNIT_BINS) $(FUZZ_BINS)
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
+	@tests/fuzz/replay.sh "$(RUN)" $(BUILD)/harness
 
 test-integration: $(BUILD)/vigil
 	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/integration/run.sh
@@ -229,6 +262,24 @@ test-valgrind: $(BUILD)/vigil
 	@tests/valgrind.sh $(BUILD)/vigil
 	@VIGIL="$(abspath $(BUILD)/vigil)" tests/web/run.sh --valgrind
 
+# ---- fuzzing (tests/fuzz/README.md) ------------------------------------------
+# make fuzz: every harness (or FUZZ=name ...) for FUZZ_SECONDS each, with
+# clang, libFuzzer, ASan and UBSan; the corpus grows in build/fuzz/corpus,
+# a finding is kept in build/fuzz/findings and fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ         ?= $(FUZZ_HARNESSES)
+
+fuzz-build:
+	@tools/deps.sh check $(DEB_PKGS_FUZZ) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_FUZZ)
+	$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz $(FUZZ:%=build/fuzz/harness/fuzz_%)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ)
+
+# the short pass of make test: 10 s per harness from the seeds alone
+test-fuzz: fuzz-build
+	@VIGIL_FUZZ_CORPUS=fresh tests/fuzz/run.sh build/fuzz 10 $(FUZZ)
+
 cross:
 	@test -n "$(ARCH)" || { echo "usage: make cross ARCH=arm64|armhf"; exit 2; }
 	$(MAKE) --no-print-directory BUILD=build/$(ARCH) ARCH=$(ARCH) all
@@ -254,10 +305,10 @@ help:
 	@echo "                the page on http://127.0.0.1:8080 (prints the setup token)"
 	@echo "  demo          replay the demo captures with the default rules, print a summary"
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
-	@echo "                for arm64 under qemu-user, and the pcap corpus test when"
-	@echo "                VIGIL_PCAP_CORPUS names a folder"
+	@echo "                for arm64 under qemu-user, a 10 s fuzz pass per harness, and"
+	@echo "                the pcap corpus test when VIGIL_PCAP_CORPUS names a folder"
 	@echo "  test-unit, test-integration, test-web, test-daemon, test-tools, test-browser,"
-	@echo "  test-valgrind, test-asan, test-arm64, test-corpus   individual suites"
+	@echo "  test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz   individual suites"
 	@echo "  web           build the web page (npm, Vite) into build/web"
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
 	@echo "                detection with 1M indicators, web API latency (bench-api alone)"

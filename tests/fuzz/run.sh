@@ -1,0 +1,109 @@
+#!/bin/sh
+# run.sh BUILD SECONDS [HARNESS...] - fuzz each harness for SECONDS (make fuzz,
+# make test-fuzz). BUILD holds the libFuzzer build (build/fuzz); HARNESS
+# defaults to all of them.
+#
+# For each harness: its regression inputs (tests/fuzz/regressions/<h>) are
+# replayed first, then libFuzzer runs for SECONDS on the corpus
+# BUILD/corpus/<h> (kept between runs, so campaigns add up; VIGIL_FUZZ_CORPUS
+# =fresh starts from the seeds only, as make test does) and the seeds made
+# from the fixtures (BUILD/seeds/<h>, tests/fuzz/mkseeds.py). A finding
+# stops that harness; its input is kept in BUILD/findings/<h>/ and the way
+# to reproduce it is printed. Exit status 1 if any harness found anything.
+set -u
+build=$1; secs=$2; shift 2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+all="decode pipeline rules ioc detectors suppress config web json"
+[ $# -gt 0 ] || set -- $all
+
+python3 tests/fuzz/mkseeds.py "$build/seeds" >/dev/null || exit 2
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+
+# per harness: the largest input, and whether libFuzzer's own per-input
+# leak check suits it (not with writer or server threads: those harnesses
+# look for leaks themselves, between batches)
+max_len() {
+	case $1 in
+	decode|json) echo 4096 ;;
+	rules|ioc) echo 16384 ;;
+	*) echo 8192 ;;
+	esac
+}
+leaks() {
+	case $1 in pipeline|web) echo 0 ;; *) echo 1 ;; esac
+}
+
+failed=""
+summary=""
+for h in "$@"; do
+	bin=$build/harness/fuzz_$h
+	if [ ! -x "$bin" ]; then
+		echo "fuzz: no $bin (make fuzz builds it)" >&2
+		exit 2
+	fi
+	if [ "${VIGIL_FUZZ_CORPUS:-}" = fresh ]; then
+		corpus=$build/corpus-fresh/$h
+		rm -rf "$corpus"
+	else
+		corpus=$build/corpus/$h
+	fi
+	findings=$build/findings/$h
+	tmp=$build/tmp/$h
+	log=$build/logs/$h.log
+	mkdir -p "$corpus" "$findings" "$build/logs"
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	dict=""
+	[ -f "tests/fuzz/dict/$h.dict" ] && dict="-dict=tests/fuzz/dict/$h.dict"
+
+	regress=""
+	if [ -d "tests/fuzz/regressions/$h" ]; then
+		regress=$(find "tests/fuzz/regressions/$h" -type f ! -name '*.md' | sort)
+	fi
+	if [ -n "$regress" ]; then
+		# shellcheck disable=SC2086
+		if ! TMPDIR=$tmp VIGIL_FUZZ_BATCH=1 "$bin" -detect_leaks="$(leaks "$h")" $regress >"$log" 2>&1; then
+			echo "fuzz_$h: a regression input fails again:"
+			grep -E "FINDING|ERROR|SUMMARY|Running:" "$log" | tail -5 | sed 's/^/  /'
+			echo "  full output: $log"
+			failed="$failed $h"
+			summary="$summary$(printf '\n  %-10s %12s %9s %8s  %s' "$h" "-" "-" "-" "REGRESSION")"
+			continue
+		fi
+	fi
+
+	before=$(ls "$findings" | wc -l)
+	# shellcheck disable=SC2086
+	TMPDIR=$tmp "$bin" -max_total_time="$secs" -timeout=60 -max_len="$(max_len "$h")" \
+		-detect_leaks="$(leaks "$h")" -print_final_stats=1 -artifact_prefix="$findings/" \
+		$dict "$corpus" "$build/seeds/$h" >"$log" 2>&1
+	rc=$?
+	rm -rf "$tmp"
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+	units=$(ls "$corpus" | wc -l)
+	if [ "$rc" -ne 0 ] || [ "$(ls "$findings" | wc -l)" -ne "$before" ]; then
+		failed="$failed $h"
+		result=FINDING
+		echo "fuzz_$h: FINDING after ${execs:-?} executions:"
+		grep -E "FINDING|ERROR: |SUMMARY|^==[0-9]+==.*(READ|WRITE)" "$log" | head -5 | sed 's/^/  /'
+		for f in $(ls -t "$findings" | head -3); do
+			echo "  input kept: $findings/$f"
+			echo "  reproduce:  VIGIL_FUZZ_BATCH=1 $bin $findings/$f"
+			echo "  regression: cp $findings/$f tests/fuzz/regressions/$h/<what-it-is>"
+		done
+		echo "  full output: $log"
+	else
+		result=ok
+	fi
+	summary="$summary$(printf '\n  %-10s %12s %9s %8s  %s' "$h" "${execs:-?}" "${rate:-?}" "$units" "$result")"
+done
+
+printf '\nfuzz: %s s per harness\n  %-10s %12s %9s %8s  %s%s\n' "$secs" harness executions "exec/s" corpus result "$summary"
+if [ -n "$failed" ]; then
+	echo "fuzz: findings in:$failed (tests/fuzz/README.md: how to turn one into a regression test)"
+	exit 1
+fi
+echo "fuzz: no findings"
