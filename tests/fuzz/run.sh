@@ -7,7 +7,7 @@
 # replayed first, then libFuzzer runs for SECONDS on the corpus
 # BUILD/corpus/<h> (kept between runs, so campaigns add up; VIGIL_FUZZ_CORPUS
 # =fresh starts from the seeds only, as make test does) and the seeds made
-# from the fixtures (BUILD/seeds/<h>, tests/fuzz/mkseeds.py). A finding
+# from the fixtures (tests/fuzz/mkseeds.py, made afresh for each run). A finding
 # stops that harness; its input is kept in BUILD/findings/<h>/ and the way
 # to reproduce it is printed. Exit status 1 if any harness found anything.
 set -u
@@ -17,7 +17,11 @@ cd "$top" || exit 2
 all="decode pipeline rules ioc detectors suppress config web json"
 [ $# -gt 0 ] || set -- $all
 
-python3 tests/fuzz/mkseeds.py "$build/seeds" >/dev/null || exit 2
+# this run's own seeds: runs side by side (two harnesses on two cores) must
+# not replace each other's
+seeds=$build/seeds-$$
+trap 'rm -rf "$seeds"' EXIT
+python3 tests/fuzz/mkseeds.py "$seeds" >/dev/null || exit 2
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
@@ -78,7 +82,7 @@ for h in "$@"; do
 	# shellcheck disable=SC2086
 	TMPDIR=$tmp "$bin" -max_total_time="$secs" -timeout=60 -max_len="$(max_len "$h")" \
 		-detect_leaks="$(leaks "$h")" -print_final_stats=1 -artifact_prefix="$findings/" \
-		$dict "$corpus" "$build/seeds/$h" >"$log" 2>&1
+		$dict "$corpus" "$seeds/$h" >"$log" 2>&1
 	rc=$?
 	rm -rf "$tmp"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
