@@ -46,6 +46,10 @@ void fuzz_write_file(const char *path, const void *data, size_t n);
 /* Read a whole file (NUL-terminated, *n its length); NULL if missing. */
 char *fuzz_read_file(const char *path, size_t *n);
 
+/* 1 if needle occurs in hay[0..n), found without telling the fuzzer what
+ * was looked for (secrets a harness watches for must stay unknown to it). */
+int fuzz_contains(const void *hay, size_t n, const char *needle);
+
 /* Number of lines a text of n bytes has for a line reader (a last line
  * without '\n' counts). */
 int fuzz_count_lines(const uint8_t *data, size_t n);

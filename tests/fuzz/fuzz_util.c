@@ -123,6 +123,26 @@ char *fuzz_read_file(const char *path, size_t *n)
 	return buf;
 }
 
+/* A plain loop on purpose: this file is built without libFuzzer's
+ * comparison hooks, and libc's memmem would hand the needle to the fuzzer
+ * (which then writes it into inputs). */
+int fuzz_contains(const void *hay, size_t n, const char *needle)
+{
+	const unsigned char *h = hay;
+	size_t k = strlen(needle);
+
+	if (!k || k > n)
+		return 0;
+	for (size_t i = 0; i + k <= n; i++) {
+		size_t j = 0;
+		while (j < k && h[i + j] == (unsigned char)needle[j])
+			j++;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
 int fuzz_count_lines(const uint8_t *data, size_t n)
 {
 	int lines = 0;

@@ -67,7 +67,6 @@
 
 #define ADMIN_PW "fuzz admin password 1"
 #define ANALYST_PW "fuzz analyst password 1"
-#define SECRET "VIGIL-FUZZ-SECRET-8f2c" /* in a file beside the static folder */
 #define RESET_EVERY 20000
 #define ANSWER_MAX (64 * 1024 * 1024)
 
@@ -96,8 +95,13 @@ static struct {
 	unsigned login_seq;      /* X-Forwarded-For of the harness's own logins */
 	long inputs, envs;
 	struct homenet home;
+	/* what no answer may hold: a file beside the static folder (random
+	 * text), the password hashes, the sessions' cookies (E.s) - unless a
+	 * request carried it first (then the server may have stored it) */
+	char secret[64];
 	char hashes[4][256];
 	int n_hashes;
+	int secret_sent, hash_sent[4], cookie_sent[2];
 } E;
 
 struct answer {
@@ -441,7 +445,16 @@ static void env_start(void)
 	/* the page, a file outside it, and a link from inside to it */
 	write_text(E.stat, "index.html", "<!doctype html><title>vigil</title>\n");
 	write_text(path, "app.js", "console.log('vigil');\n");
-	write_text(E.dir, "secret.txt", SECRET "\n");
+	uint8_t rnd[12];
+	if (getentropy(rnd, sizeof rnd) != 0)
+		fuzz_fail("getentropy: %s", strerror(errno));
+	snprintf(E.secret, sizeof E.secret, "VIGIL-FUZZ-SECRET-");
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(E.secret + strlen(E.secret), 3, "%02x", rnd[i]);
+	E.secret_sent = 0;
+	memset(E.hash_sent, 0, sizeof E.hash_sent);
+	memset(E.cookie_sent, 0, sizeof E.cookie_sent);
+	write_text(E.dir, "secret.txt", E.secret);
 	snprintf(link, sizeof link, "%s/leak.txt", E.stat);
 	if (symlink("../secret.txt", link) != 0)
 		fuzz_fail("symlink %s: %s", link, strerror(errno));
@@ -674,13 +687,15 @@ static const struct route *find_route(const char *method, const char *path)
 	return NULL;
 }
 
-/* Does the answer hold needle, which the request did not (an echo of the
- * request is no leak)? */
-static int leaks(const struct answer *a, const char *req, size_t reqlen, const char *needle)
+/* Did a request carry what no answer may hold? From then on the server
+ * may have stored it (a note, a username) and echo it rightly. */
+static void note_sent(const char *req, size_t reqlen)
 {
-	size_t n = strlen(needle);
-
-	return n && memmem(a->raw, a->rawlen, needle, n) && !memmem(req, reqlen, needle, n);
+	E.secret_sent |= fuzz_contains(req, reqlen, E.secret);
+	for (int i = 0; i < E.n_hashes; i++)
+		E.hash_sent[i] |= fuzz_contains(req, reqlen, E.hashes[i]);
+	for (int i = 0; i < 2; i++)
+		E.cookie_sent[i] |= fuzz_contains(req, reqlen, E.s[i].cookie);
 }
 
 /* The password hashes of the store, to look for in answers. */
@@ -702,8 +717,8 @@ static void read_hashes(void)
 		fuzz_fail("%d password hashes in the store, 2 expected", E.n_hashes);
 }
 
-static void check_answer(const struct answer *a, const char *req, size_t reqlen,
-			 const char *method, const char *path, int who, int had_session, int csrf_ok)
+static void check_answer(const struct answer *a, const char *method, const char *path, int who,
+			 int had_session, int csrf_ok)
 {
 	char why[200];
 	int api = strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
@@ -713,13 +728,13 @@ static void check_answer(const struct answer *a, const char *req, size_t reqlen,
 	if (!header_is(a, "X-Content-Type-Options", "nosniff") ||
 	    !header_is(a, "Referrer-Policy", "no-referrer") || !find_header(a, "Content-Security-Policy"))
 		fuzz_fail("%s %s: %d without the security headers", method, path, a->status);
-	if (leaks(a, req, reqlen, SECRET))
+	if (!E.secret_sent && fuzz_contains(a->raw, a->rawlen, E.secret))
 		fuzz_fail("%s %s: the answer holds a file outside the static folder", method, path);
 	for (int i = 0; i < E.n_hashes; i++)
-		if (leaks(a, req, reqlen, E.hashes[i]))
+		if (!E.hash_sent[i] && fuzz_contains(a->raw, a->rawlen, E.hashes[i]))
 			fuzz_fail("%s %s: the answer holds a password hash", method, path);
 	for (int i = 0; i < 2; i++)
-		if (E.s[i].valid && leaks(a, req, reqlen, E.s[i].cookie))
+		if (E.s[i].valid && !E.cookie_sent[i] && fuzz_contains(a->raw, a->rawlen, E.s[i].cookie))
 			fuzz_fail("%s %s: the answer holds %s's session cookie", method, path, E.s[i].user);
 
 	if (!strcmp(method, "HEAD")) {
@@ -879,9 +894,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	puts_(&req, "\r\n\r\n");
 	put(&req, p, body);
 
+	note_sent((const char *)data, size);   /* what the input wrote (not the harness's cookie) */
 	http(req.s, req.len, &a);
 	decoded_path(target.s, path, sizeof path);
-	check_answer(&a, req.s, req.len, method, path, who, s && s->valid,
+	check_answer(&a, method, path, who, s && s->valid,
 		     s && s->valid && who != WHO_ADMIN_NO_CSRF && who != WHO_ADMIN_BAD_CSRF);
 	if (getenv("VIGIL_FUZZ_VERBOSE"))
 		fprintf(stderr, "fuzz_web: %s %s (%s) -> %d, %zu bytes\n", method, target.s,
