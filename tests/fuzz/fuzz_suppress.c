@@ -7,13 +7,18 @@
  *
  * Checked beyond "no crash": every problem printed names the file and a
  * line that exists, and the rule set counts as many problems as were
- * printed; at most SUPPRESS_MAX entries are kept; deciding on alerts of
- * every engine from both ends of the test records works.
+ * printed; at most SUPPRESS_MAX entries are kept; what loads is what was
+ * written: the lines without a problem, in order, are the entries, with
+ * the gen_id, sig_id and ip list of their text (the list read on its own
+ * by homenet_parse); deciding on alerts of every engine from both ends of
+ * the test records works.
  */
 #include "fuzz.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,6 +44,116 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Line numbers of the problems printed ("path:N: ..."), as a bitmap. */
+static uint8_t *problem_lines(const char *out, size_t len, int max_line)
+{
+	uint8_t *bad = calloc((size_t)max_line + 2, 1);
+	size_t plen = strlen(path);
+
+	if (!bad)
+		fuzz_fail("out of memory");
+	for (size_t i = 0; i < len;) {
+		const char *l = out + i, *nl = memchr(l, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - l) : len - i;
+		long ln = n > plen + 1 ? strtol(l + plen + 1, NULL, 10) : 0;
+		if (ln >= 1 && ln <= max_line)
+			bad[ln] = 1;
+		i += n + 1;
+	}
+	return bad;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* The entry loaded from line l (a "suppress ..." line without a problem)
+ * holds what l says. l is modified. */
+static void check_entry(const struct suppress_entry *e, char *l, int lineno)
+{
+	char *p = l + 8;   /* after "suppress" */
+
+	while (*p) {
+		char *f = p;
+		int depth = 0;
+		while (*p && (depth > 0 || *p != ',')) {
+			depth += *p == '[';
+			depth -= *p == ']';
+			p++;
+		}
+		if (*p)
+			*p++ = '\0';
+		f = trim(f);
+		char *v = f;
+		while (*v && !isspace((unsigned char)*v))
+			v++;
+		if (*v)
+			*v++ = '\0';
+		v = trim(v);
+		if (!strcmp(f, "gen_id") && strtoul(v, NULL, 10) != e->gid)
+			fuzz_fail("line %d: gen_id %s loaded as %u", lineno, v, e->gid);
+		if (!strcmp(f, "sig_id") && strtoul(v, NULL, 10) != e->sid)
+			fuzz_fail("line %d: sig_id %s loaded as %u", lineno, v, e->sid);
+		if (!strcmp(f, "ip")) {
+			struct homenet h;
+			char err[300];
+			size_t n = strlen(v);
+			if (n >= 2 && v[0] == '[' && v[n - 1] == ']') {
+				v[n - 1] = '\0';
+				v++;
+			}
+			if (homenet_parse(&h, v, err, sizeof err) != 0)
+				fuzz_fail("line %d: loaded with an ip list homenet_parse refuses (%s)", lineno, err);
+			if (h.n != e->ips.n || memcmp(h.net, e->ips.net, sizeof h.net[0] * (size_t)h.n) != 0)
+				fuzz_fail("line %d: the ip list loaded (%d networks) is not the one written (%d)",
+					  lineno, e->ips.n, h.n);
+		}
+	}
+}
+
+/* Walk the input as load_suppress does: '#' starts a comment, spaces
+ * around are trimmed, empty lines skipped. */
+static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t size,
+			  const uint8_t *bad)
+{
+	char *text = malloc(size + 1);
+	int lineno = 0, k = 0;
+	size_t i = 0;
+
+	if (!text)
+		fuzz_fail("out of memory");
+	memcpy(text, data, size);
+	text[size] = '\0';
+	while (i < size) {
+		char *l = text + i, *nl = memchr(l, '\n', size - i);
+		size_t n = nl ? (size_t)(nl - l) : size - i;
+		i += n + 1;
+		lineno++;
+		l[n] = '\0';
+		if (strlen(l) != n)
+			goto out;    /* a NUL in the line: the C reader sees less; not compared */
+		char *hash = strchr(l, '#');
+		if (hash)
+			*hash = '\0';
+		l = trim(l);
+		if (!*l || bad[lineno])
+			continue;
+		if (k >= rs->n_suppress)
+			fuzz_fail("line %d has no problem reported and no entry", lineno);
+		check_entry(&rs->suppress[k++], l, lineno);
+	}
+	if (k != rs->n_suppress)
+		fuzz_fail("%d entries loaded from %d lines without a problem", rs->n_suppress, k);
+out:
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t gids[] = { GID_SIGNATURE, GID_IOC, GID_DETECTOR };
@@ -57,11 +172,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ruleset_load_dir(rs, dir) != 0)
 		fuzz_fail("ruleset_load_dir could not read %s", dir);
 	fflush(rep.f);
+	uint8_t *bad = problem_lines(rep.buf, rep.len, fuzz_count_lines(data, size));
 	printed = fuzz_report_close(&rep, path, fuzz_count_lines(data, size));
 	if (printed != rs->problems)
 		fuzz_fail("%d problems printed, %d counted", printed, rs->problems);
 	if (rs->n_suppress < 0 || rs->n_suppress > SUPPRESS_MAX)
 		fuzz_fail("%d suppress entries", rs->n_suppress);
+	check_entries(rs, data, size, bad);
+	free(bad);
 
 	recs = fuzz_records(&nrec);
 	for (int i = 0; i < nrec; i++) {
