@@ -9,13 +9,15 @@
  * more flow record to match (fuzz.h).
  *
  * Checked beyond "no crash": every problem names the file and a line
- * that exists; the count returned is the set's size; every rule that
+ * that exists; the count returned is the set's size; every rule (lines
+ * joined by a trailing '\\') either loads or has exactly one problem; every rule that
  * loaded is matched against the test records (twice, for thresholds)
  * and every alert is well formed and written as valid EVE JSON
  * (fuzz_alert_cb).
  */
 #include "fuzz.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,50 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Rules in the text as sig_load_file reads it: lines joined while they
+ * end in '\\' (after trailing spaces), empty ones and '#' comments not
+ * counted; each rule's text ends at a NUL, as a C string does. */
+static int count_rules(const uint8_t *data, size_t size)
+{
+	char *acc = malloc(size + 1);
+	size_t alen = 0, i = 0;
+	int pending = 0, rules = 0;
+
+	if (!acc)
+		fuzz_fail("out of memory");
+	while (i < size) {
+		const uint8_t *l = data + i, *nl = memchr(l, '\n', size - i);
+		size_t n = nl ? (size_t)(nl - l) + 1 : size - i;
+		i += n;
+		while (n && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+			n--;
+		if (!pending)
+			alen = 0;
+		while (n && isspace(l[n - 1]))
+			n--;
+		pending = n && l[n - 1] == '\\';
+		if (pending)
+			n--;
+		memcpy(acc + alen, l, n);
+		alen += n;
+		acc[alen] = '\0';
+		if (!pending) {
+			const char *t = acc;
+			while (isspace((unsigned char)*t))
+				t++;
+			rules += *t && *t != '#';
+		}
+	}
+	if (pending) {
+		const char *t = acc;
+		while (isspace((unsigned char)*t))
+			t++;
+		rules += *t && *t != '#';
+	}
+	free(acc);
+	return rules;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_problem_ctx pc = { path, 0, 0 };
@@ -55,11 +101,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (sig_load_classification(s, path, fuzz_problem_check, &pc) < 0)
 		fuzz_fail("sig_load_classification could not read %s", path);
+	pc.count = 0;
 	n = sig_load_file(s, path, fuzz_problem_check, &pc);
 	if (n < 0)
 		fuzz_fail("sig_load_file could not read %s", path);
 	if ((size_t)n != sig_count(s))
 		fuzz_fail("sig_load_file says %d rules, the set has %zu", n, sig_count(s));
+	int written = count_rules(data, size);
+	if (n + pc.count != written)
+		fuzz_fail("%d rules written, %d loaded and %d problem(s) reported", written, n, pc.count);
 
 	buf = malloc(size + 1);
 	if (!buf)
