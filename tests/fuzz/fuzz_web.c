@@ -35,7 +35,8 @@
  * problem (the reload callback loads it as the daemon would).
  *
  * State carries over between inputs (notes, statuses, logouts): a session
- * the fuzzer ended is renewed by logging in again, and the whole
+ * the fuzzer ended is renewed by logging in again (changing the password
+ * first when the account must: new accounts, resets), and the whole
  * environment is rebuilt from the template when that fails and every
  * 20000 inputs. Memory leaks are looked for then too (libFuzzer's own
  * per-input check does not suit a server with threads: run it with
@@ -74,6 +75,7 @@ enum { WHO_NOBODY, WHO_ADMIN, WHO_ANALYST, WHO_ADMIN_NO_CSRF, WHO_ADMIN_BAD_CSRF
 
 struct session {
 	const char *user, *password;
+	char pwbuf[2][96];       /* passwords the harness set (password points here) */
 	char cookie[160];
 	char csrf[100];
 	int valid;
@@ -93,6 +95,7 @@ static struct {
 	struct route routes[128];
 	int n_routes;
 	unsigned login_seq;      /* X-Forwarded-For of the harness's own logins */
+	long password_seq;
 	long inputs, envs;
 	struct homenet home;
 	/* what no answer may hold: a file beside the static folder (random
@@ -292,10 +295,13 @@ static void pick_event(void *ctx, int tok, const char *text, size_t len)
 	else if (p->want && tok == FJ_STR) {
 		snprintf(p->out, sizeof p->out, "%.*s", (int)len, text);
 		p->want = 0;
+	} else if (p->want && (tok == FJ_TRUE || tok == FJ_FALSE)) {
+		snprintf(p->out, sizeof p->out, "%s", tok == FJ_TRUE ? "true" : "false");
+		p->want = 0;
 	}
 }
 
-/* A top-level string member of a JSON answer ("" if none). */
+/* A top-level string or boolean member of a JSON answer ("" if none). */
 static void json_member(const struct answer *a, const char *key, char *out, size_t outlen)
 {
 	struct json_pick p = { key, 0, "", 0 };
@@ -305,10 +311,31 @@ static void json_member(const struct answer *a, const char *key, char *out, size
 	snprintf(out, outlen, "%s", p.out);
 }
 
+/* A session whose password must be changed first (a new account, a
+ * reset) may only change it: do so, to a password of the harness's. */
+static int change_password(struct session *s)
+{
+	struct answer a;
+	char body[512];
+	int ok;
+
+	E.password_seq++;
+	snprintf(s->pwbuf[E.password_seq & 1], sizeof s->pwbuf[0], "%s %ld", s->user == E.s[0].user ?
+		 ADMIN_PW : ANALYST_PW, E.password_seq);
+	snprintf(body, sizeof body, "{\"current\":\"%s\",\"password\":\"%s\"}", s->password,
+		 s->pwbuf[E.password_seq & 1]);
+	request(&a, "POST", "/api/me/password", s, NULL, body);
+	ok = a.status == 200;
+	answer_free(&a);
+	if (ok)
+		s->password = s->pwbuf[E.password_seq & 1];
+	return ok ? 0 : -1;
+}
+
 static int login(struct session *s)
 {
 	struct answer a;
-	char body[256], xff[64];
+	char body[256], xff[64], must[8] = "";
 	const char *c;
 
 	E.login_seq++;
@@ -320,9 +347,12 @@ static int login(struct session *s)
 	    strncmp(c, "vigil_session=", 14) == 0) {
 		snprintf(s->cookie, sizeof s->cookie, "%.*s", (int)strcspn(c + 14, ";\r"), c + 14);
 		json_member(&a, "csrf", s->csrf, sizeof s->csrf);
+		json_member(&a, "must_change_password", must, sizeof must);
 		s->valid = s->cookie[0] && s->csrf[0];
 	}
 	answer_free(&a);
+	if (s->valid && !strcmp(must, "true") && change_password(s) != 0)
+		s->valid = 0;
 	return s->valid ? 0 : -1;
 }
 

@@ -8,7 +8,9 @@ runner=$1; dir=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 pass=0; fail=0
-for h in decode pipeline rules ioc detectors suppress config web json; do
+for bin in "$dir"/fuzz_*; do
+	h=${bin##*/fuzz_}
+	[ -x "$bin" ] && [ "$h" = "${h%.o}" ] || continue
 	inputs=""
 	for d in tests/fuzz/regressions/$h tests/fuzz/seeds/$h; do
 		[ -d "$d" ] && inputs="$inputs $d"

@@ -14,8 +14,7 @@ set -u
 build=$1; secs=$2; shift 2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
-all="decode pipeline rules ioc detectors suppress config web json"
-[ $# -gt 0 ] || set -- $all
+[ $# -gt 0 ] || set -- $(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_||; s|\.c$||' | grep -vx util)
 
 # this run's own seeds: runs side by side (two harnesses on two cores) must
 # not replace each other's
@@ -31,7 +30,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 max_len() {
 	case $1 in
 	decode|json) echo 4096 ;;
-	rules|ioc) echo 16384 ;;
+	rules|ioc|json_parse) echo 16384 ;;
 	*) echo 8192 ;;
 	esac
 }
