@@ -130,7 +130,7 @@ static void parse_suppress_line(struct ruleset *rs, const char *file, int lineno
 {
 	struct suppress_entry e;
 	char msg[300];
-	int have_gid = 0, have_sid = 0, have_ip = 0;
+	int have_gid = 0, have_sid = 0, have_ip = 0, have_track = 0;
 
 	memset(&e, 0, sizeof e);
 	if (strncmp(line, "suppress", 8) != 0 || !isspace((unsigned char)line[8])) {
@@ -164,6 +164,15 @@ static void parse_suppress_line(struct ruleset *rs, const char *file, int lineno
 		if (*val)
 			*val++ = '\0';
 		val = trim(val);
+		/* a field given twice is a line that says two things: refused */
+		if ((strcmp(field, "gen_id") == 0 && have_gid) ||
+		    (strcmp(field, "sig_id") == 0 && have_sid) ||
+		    (strcmp(field, "track") == 0 && have_track) ||
+		    (strcmp(field, "ip") == 0 && have_ip)) {
+			snprintf(msg, sizeof msg, "'%s' given twice", field);
+			print_problem(rs, file, lineno, msg);
+			return;
+		}
 		if (strcmp(field, "gen_id") == 0) {
 			if (parse_u32(val, &e.gid) < 0) {
 				snprintf(msg, sizeof msg, "bad gen_id '%.64s'", val);
@@ -179,6 +188,7 @@ static void parse_suppress_line(struct ruleset *rs, const char *file, int lineno
 			}
 			have_sid = 1;
 		} else if (strcmp(field, "track") == 0) {
+			have_track = 1;
 			if (strcmp(val, "by_src") == 0) e.track = 1;
 			else if (strcmp(val, "by_dst") == 0) e.track = 2;
 			else if (strcmp(val, "by_either") == 0) e.track = 3;
