@@ -10,7 +10,8 @@
  *
  * Checked beyond "no crash": every problem names the file and a line
  * that exists; the count returned is the set's size; every rule (lines
- * joined by a trailing '\\') either loads or has exactly one problem; every rule that
+ * joined by a trailing '\\') either loads or has exactly one problem, and
+ * so has every line the line reader refuses; every rule that
  * loaded is matched against the test records (twice, for thresholds)
  * and every alert is well formed and written as valid EVE JSON
  * (fuzz_alert_cb).
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "detect_sig.h"
 #include "homenet.h"
 #include "log.h"
@@ -40,23 +42,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Rules in the text as sig_load_file reads it: lines joined while they
- * end in '\\' (after trailing spaces), empty ones and '#' comments not
- * counted; each rule's text ends at a NUL, as a C string does. */
+/* Rules in the text as sig_load_file reads it (conf.h's line reader): a
+ * line with a NUL byte or longer than CONF_LINE_RULES is refused with a
+ * problem of its own and left out; a UTF-8 byte-order mark before the
+ * first line is dropped; lines are joined while they end in '\\' (after
+ * trailing spaces); empty ones and '#' comments are no rules. Returns
+ * rules + refused lines: each of them is one problem or one rule loaded. */
 static int count_rules(const uint8_t *data, size_t size)
 {
 	char *acc = malloc(size + 1);
 	size_t alen = 0, i = 0;
-	int pending = 0, rules = 0;
+	int pending = 0, rules = 0, refused = 0, lineno = 0;
 
 	if (!acc)
 		fuzz_fail("out of memory");
 	while (i < size) {
 		const uint8_t *l = data + i, *nl = memchr(l, '\n', size - i);
-		size_t n = nl ? (size_t)(nl - l) + 1 : size - i;
-		i += n;
-		while (n && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+		size_t n = nl ? (size_t)(nl - l) : size - i;
+		i += n + (nl != NULL);
+		lineno++;
+		if (n && l[n - 1] == '\r')
 			n--;
+		if (n > CONF_LINE_RULES || memchr(l, '\0', n)) {
+			refused++;
+			continue;
+		}
+		if (lineno == 1 && n >= 3 && memcmp(l, "\xEF\xBB\xBF", 3) == 0) {
+			l += 3;
+			n -= 3;
+		}
 		if (!pending)
 			alen = 0;
 		while (n && isspace(l[n - 1]))
@@ -81,7 +95,7 @@ static int count_rules(const uint8_t *data, size_t size)
 		rules += *t && *t != '#';
 	}
 	free(acc);
-	return rules;
+	return rules + refused;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

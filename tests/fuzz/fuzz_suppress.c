@@ -117,8 +117,10 @@ static void check_entry(const struct suppress_entry *e, char *l, int lineno)
 	}
 }
 
-/* Walk the input as load_suppress does: '#' starts a comment, spaces
- * around are trimmed, empty lines skipped. */
+/* Walk the input as load_suppress does (conf.h's line reader: lines with
+ * a NUL byte or too long are refused with a problem; a byte-order mark is
+ * dropped): '#' starts a comment, spaces around are trimmed, empty lines
+ * skipped. */
 static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t size,
 			  const uint8_t *bad)
 {
@@ -136,8 +138,12 @@ static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t 
 		i += n + 1;
 		lineno++;
 		l[n] = '\0';
+		if (bad[lineno])
+			continue;    /* refused (NUL byte, too long) or a problem of its own */
 		if (strlen(l) != n)
-			goto out;    /* a NUL in the line: the C reader sees less; not compared */
+			fuzz_fail("line %d holds a NUL byte and no problem was reported", lineno);
+		if (lineno == 1 && n >= 3 && memcmp(l, "\xEF\xBB\xBF", 3) == 0)
+			l += 3;      /* the line reader drops a byte-order mark */
 		char *hash = strchr(l, '#');
 		if (hash)
 			*hash = '\0';
@@ -150,7 +156,6 @@ static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t 
 	}
 	if (k != rs->n_suppress)
 		fuzz_fail("%d entries loaded from %d lines without a problem", rs->n_suppress, k);
-out:
 	free(text);
 }
 
