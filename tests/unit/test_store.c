@@ -480,6 +480,58 @@ static void test_alerts_aggregated(void **state)
 	sqlite3_close(db);
 }
 
+/* The stored metadata is alert_meta_json's text, as EVE writes it: a key
+ * repeated in the rule is one member with all its values, and a text
+ * over 4 KiB is stored whole (it was cut to invalid JSON at 4095 bytes). */
+static void test_alert_metadata(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], *longval, *want;
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	struct alert a;
+	sqlite3 *db;
+	size_t n = 6000;
+
+	assert_non_null(s);
+	longval = malloc(n + 1);
+	want = malloc(n + 100);
+	assert_non_null(longval);
+	assert_non_null(want);
+	memset(longval, 'x', n);
+	longval[n] = '\0';
+	memset(&a, 0, sizeof a);
+	a.engine = ALERT_SIGNATURE;
+	a.gid = 1;
+	a.sid = 9;
+	a.signature = "meta";
+	snprintf(a.src_ip, sizeof a.src_ip, "10.0.0.1");
+	snprintf(a.dest_ip, sizeof a.dest_ip, "10.0.0.2");
+	a.meta[0].key = "a";
+	a.meta[0].value = "1";
+	a.meta[1].key = "b";
+	a.meta[1].value = "x";
+	a.meta[2].key = "a";
+	a.meta[2].value = "2";
+	a.n_meta = 3;
+	a.ts_us = 1000000;
+	assert_int_equal(store_add_alert(s, &a), 0);
+	a.sid = 10;
+	a.meta[0].key = "k";
+	a.meta[0].value = longval;
+	a.n_meta = 1;
+	assert_int_equal(store_add_alert(s, &a), 0);
+	assert_int_equal(store_close(s), 0);
+
+	db = open_reader(f->db);
+	assert_query_text(db, "SELECT metadata FROM alerts WHERE sid = 9",
+			  "{\"a\":[\"1\",\"2\"],\"b\":[\"x\"]}");
+	snprintf(want, n + 100, "{\"k\":[\"%s\"]}", longval);
+	assert_query_text(db, "SELECT metadata FROM alerts WHERE sid = 10", want);
+	sqlite3_close(db);
+	free(longval);
+	free(want);
+}
+
 /* A database from a newer vigil is refused and left alone. */
 static void test_newer_refused(void **state)
 {
@@ -843,6 +895,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_aggregated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_run, setup, teardown),
