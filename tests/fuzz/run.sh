@@ -37,6 +37,11 @@ trap 'rm -rf "$seeds"' EXIT
 python3 tests/fuzz/mkseeds.py "$seeds" >/dev/null || exit 2
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
+# llvm-14 (make deps) has the symbolizer under its own name only
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && ! command -v llvm-symbolizer >/dev/null &&
+   [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+	export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
 
 # per harness: the largest input, and whether libFuzzer's own per-input
 # leak check suits it (not with writer or server threads: those harnesses
