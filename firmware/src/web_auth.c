@@ -747,6 +747,7 @@ void auth_h_setup_post(struct web_req *r)
 	char token[128], user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], hash[256];
 	sqlite3_stmt *st = NULL;
 	int64_t users = 0;
+	unsigned wait;
 	int rc;
 
 	if (web_body_object(r, keys) != 0 ||
@@ -770,8 +771,18 @@ void auth_h_setup_post(struct web_req *r)
 		web_error(r, 409, "setup is already done");
 		goto out;
 	}
+	/* a token check counts like a password check of the address, before
+	 * it is made: 40 parallel guesses get 5 checks */
+	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	if (wait) {
+		r->retry_after = wait;
+		web_error(r, 429, "too many wrong setup tokens from %s; try again in %u s",
+			  r->client, wait);
+		goto out;
+	}
 	if (!token_matches(r->db, token)) {
 		web_audit(r->db, user, "setup_failed", r->client, "wrong setup token");
+		log_info("web: wrong setup token from %s", r->client);
 		web_error(r, 403, "wrong setup token");
 		goto out;
 	}
@@ -810,6 +821,7 @@ void auth_h_setup_post(struct web_req *r)
 		goto out;
 	}
 	remove_token_file(r->env->cfg.state_dir);
+	throttle_reset(r->env->throttle, r->client);
 	log_info("web: setup done, admin account '%s' created", user);
 	web_ok_begin(r, 201);
 	json_key(&r->out, "user");

@@ -57,11 +57,16 @@ free_port() {
 	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# wait_http URL [curl options]: until it answers (any status), 20 s at most
+# How long to wait for a server to come up: only a hang takes this long
+# (the loops end as soon as it answers), whatever the machine's speed.
+PATIENCE=${VIGIL_TIMEOUT:-120}
+TRIES=$((PATIENCE * 5))
+
+# wait_http URL [curl options]: until it answers (any status), PATIENCE s at most
 wait_http() {
 	local url=$1; shift
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 "$TRIES"); do
 		curl -s -o /dev/null --max-time 2 "$@" "$url" && return 0
 		sleep 0.2
 	done
@@ -129,7 +134,7 @@ start_serve() {
 # the one-time setup token: state-dir/setup-token, else the server's log
 setup_token() {
 	local name=$1 i t
-	for i in $(seq 1 50); do
+	for i in $(seq 1 "$TRIES"); do
 		if [ -s "$STATE/setup-token" ]; then tr -d ' \n\r' <"$STATE/setup-token"; return 0; fi
 		t=$(grep -oiE 'setup[ -]token[^0-9a-zA-Z]*[0-9a-zA-Z_-]{16,}' "$TMP/$name-serve.log" | grep -oE '[0-9a-zA-Z_-]{16,}$' | head -1)
 		if [ -n "$t" ]; then echo "$t"; return 0; fi
@@ -252,7 +257,7 @@ else
 fi
 
 start_serve https "unix:$SOCK" --secure-cookies
-for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.2; done
+for i in $(seq 1 "$TRIES"); do [ -S "$SOCK" ] && break; sleep 0.2; done
 "$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &
 LPID=$!
 PIDS+=("$LPID")

@@ -247,6 +247,16 @@ class Server:
         self.out.seek(0)
         return self.out.read()
 
+    def wait_output(self, pattern):
+        """The first match of pattern in stdout, waiting for it (the server
+        answers before it has printed everything); None after timeout."""
+        end = time.time() + self.timeout
+        while True:
+            m = re.search(pattern, self.output())
+            if m or time.time() > end or self.proc.poll() is not None:
+                return m or re.search(pattern, self.output())
+            time.sleep(0.05)
+
     def errors(self):
         self.err.flush()
         self.err.seek(0)
@@ -350,7 +360,7 @@ def suite_setup(c, srv, db, state, secure=False):
     R.check("setup token file exists, mode 0600", os.path.exists(tokfile) and
             stat.S_IMODE(os.stat(tokfile).st_mode) == 0o600)
     token = open(tokfile).read().strip() if os.path.exists(tokfile) else ""
-    m = re.search(r"setup token: ([0-9a-f]+)", srv.output())
+    m = srv.wait_output(r"setup token: ([0-9a-f]+)\n")
     R.check("vigil serve prints the setup token", m and m.group(1) == token, srv.output())
     R.check("the token is logged once (stderr)", srv.errors().count(token) == 1 and token, srv.errors())
     hashes = [h for (h,) in dbq(db, "SELECT token_hash FROM setup")]
@@ -1331,6 +1341,45 @@ def suite_throttle(c, srv_where, db, timeout, unix):
     R.check("existing sessions keep working while throttled", r.status == 200, r)
 
 
+def suite_setup_throttle(c, db, state):
+    """Before the admin exists: wrong setup tokens are throttled per address
+    like failed logins (behind the proxy, by X-Forwarded-For), even when
+    they arrive in parallel, and each one that is checked is audited once."""
+    import threading
+    token = open(os.path.join(state, "setup-token")).read().strip()
+    body = {"token": "0" * 64, "username": "admin", "password": PASSWORD}
+    xff = {"X-Forwarded-For": "192.0.2.60"}
+    for i in range(5):
+        r = c.post("/api/setup", body, csrf=False, headers=xff)
+        R.check(f"wrong setup token {i + 1}: 403", r.status == 403, r)
+    r = c.post("/api/setup", body, csrf=False, headers=xff)
+    ra = r.headers.get("retry-after", "")
+    R.check("6th wrong setup token: 429 with Retry-After", r.status == 429 and r.error() and
+            ra.isdigit() and 0 < int(ra) <= 900, r)
+    r = c.post("/api/setup", dict(body, token=token), csrf=False, headers=xff)
+    R.check("while throttled, the right setup token is refused too: 429", r.status == 429, r)
+    R.check("the token still works from another address: nothing was consumed",
+            dbq(db, "SELECT count(*) FROM users")[0][0] == 0 and
+            os.path.exists(os.path.join(state, "setup-token")))
+    codes = []
+
+    def worker():
+        codes.append(c.post("/api/setup", body, csrf=False,
+                            headers={"X-Forwarded-For": "192.0.2.61"}).status)
+
+    threads = [threading.Thread(target=worker) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    R.check("40 parallel wrong setup tokens from one address: 5 checked (403), 35 refused "
+            "(429)", sorted(codes) == [403] * 5 + [429] * 35, sorted(codes))
+    n = dbq(db, "SELECT target, count(*) FROM audit WHERE action = 'setup_failed'"
+            " GROUP BY target ORDER BY target")
+    R.check("one audit entry per checked wrong token, none for refused ones",
+            n == [("192.0.2.60", 5), ("192.0.2.61", 5)], n)
+
+
 def suite_parallel(c, db, aid):
     """Requests from 8 clients at once: reads, writes, an export."""
     import threading
@@ -1989,6 +2038,7 @@ def main():
             if ok:
                 R.check("the socket is mode 0660", stat.S_IMODE(os.stat(sock).st_mode) == 0o660,
                         oct(os.stat(sock).st_mode))
+                suite_setup_throttle(c, db, state)
                 suite_setup(c, srv, db, state, secure=True)
                 aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
                 suite_alerts(c, db)
