@@ -201,6 +201,10 @@ struct status {
 	uint64_t reload_ts_us;
 	int reload_ok;
 	char reload_msg[600];
+	/* the writers: failing database writes, records lost */
+	int have_db, have_eve;
+	struct store_health db;
+	uint64_t db_alerts_lost, eve_alerts_lost;
 };
 
 /* Replace the rule set part of the status with a build's (takes the
@@ -236,6 +240,45 @@ static void drops_json(const struct vigil_stats *st, struct json *j)
 	json_ku64(j, "flow_alloc_failed", st->flow_alloc_failed);
 	json_ku64(j, "threshold_evicted", st->threshold_evicted);
 	json_ku64(j, "detector_dropped", st->detector_dropped);
+	json_obj_end(j);
+}
+
+/* "writers": is the database written (the last failure, since when), and
+ * what the writers lost (lock held). */
+static void status_writers_json(const struct status *s, struct json *j)
+{
+	json_key(j, "writers");
+	json_obj_begin(j);
+	if (s->have_db) {
+		json_key(j, "database");
+		json_obj_begin(j);
+		json_kbool(j, "ok", !s->db.failing);
+		json_key(j, "error");
+		if (s->db.failing)
+			json_str(j, s->db.error);
+		else
+			json_null(j);
+		json_key(j, "failing_since_us");
+		if (s->db.failing)
+			json_u64(j, s->db.since_us);
+		else
+			json_null(j);
+		json_ku64(j, "failures", s->db.episodes);
+		json_key(j, "last_error");
+		if (s->db.error[0])
+			json_str(j, s->db.error);
+		else
+			json_null(j);
+		json_ku64(j, "flows_lost", s->db.flows_failed);
+		json_ku64(j, "alerts_lost", s->db_alerts_lost);
+		json_obj_end(j);
+	}
+	if (s->have_eve) {
+		json_key(j, "eve");
+		json_obj_begin(j);
+		json_ku64(j, "alerts_lost", s->eve_alerts_lost);
+		json_obj_end(j);
+	}
 	json_obj_end(j);
 }
 
@@ -307,6 +350,7 @@ static void status_json(struct status *s, struct json *j)
 	} else {
 		json_null(j);
 	}
+	status_writers_json(s, j);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -968,6 +1012,11 @@ static void update_status(struct daemon *d, double dt)
 		c->drops_per_s = 0;
 	}
 	memcpy(s->decode_errors, st.decode_errors, sizeof s->decode_errors);
+	pipeline_output_stats(d->pl, &st, &s->db);
+	s->have_db = d->cfg.database[0] != '\0';
+	s->have_eve = d->cfg.eve[0] != '\0';
+	s->db_alerts_lost = st.db_alerts_lost;
+	s->eve_alerts_lost = st.eve_alerts_lost;
 	s->st = st;
 	pthread_mutex_unlock(&s->lock);
 }

@@ -364,6 +364,15 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "detector_dropped", st->detector_dropped);
 	json_obj_end(j);
 
+	/* records the writers lost (vigil's own section) */
+	json_key(j, "output");
+	json_obj_begin(j);
+	json_ku64(j, "db_flows_lost", st->db_flows_lost);
+	json_ku64(j, "db_alerts_lost", st->db_alerts_lost);
+	json_ku64(j, "db_failures", st->db_failures);
+	json_ku64(j, "eve_alerts_lost", st->eve_alerts_lost);
+	json_obj_end(j);
+
 	json_key(j, "capture");
 	json_obj_begin(j);
 	json_ku64(j, "files", st->files);

@@ -39,6 +39,19 @@ struct pipeline {
 	int eve_failed;             /* written by the EVE thread only */
 	int db_failed;              /* written by the SQLite thread only */
 
+	/* failing database writes (see db_watch): the SQLite thread's view,
+	 * and a copy for the other threads under health_lock */
+	int db_failing;
+	uint64_t db_episodes_logged;
+	double db_logged_at;
+	pthread_mutex_t health_lock;
+	struct store_health db_health;
+
+	/* alerts that could not be queued (out of memory), packet thread */
+	uint64_t eve_alerts_unqueued, db_alerts_unqueued;
+	double lost_logged_at;
+	uint64_t lost_unlogged;
+
 	/* a stats event waiting for the EVE writer (see pipeline_stats_event) */
 	pthread_mutex_t stats_lock;
 	int stats_pending;
@@ -98,6 +111,68 @@ static void consume_eve(void *ctx, const struct flow_record *rec, const struct a
 	}
 }
 
+/* Seconds between two log lines about one episode of failing writes, or
+ * about alerts lost for want of memory. */
+#define REPORT_EVERY_S 60.0
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* SQLite writer thread, after each store call (rc its result): every
+ * episode of failing writes is logged when it starts, once a minute while
+ * it lasts, and when it ends, with what was lost; the other threads see
+ * the store's health through a copy. Nothing to do while writes work. */
+static void db_watch(struct pipeline *p, int rc)
+{
+	struct store_health h;
+	double now;
+
+	if (rc == 0 && !p->db_failing)
+		return;
+	if (rc < 0)
+		p->db_failed = 1;
+	store_health(p->store, &h);
+	now = mono_s();
+	if (h.episodes != p->db_episodes_logged) {
+		log_error("database: %s; flows and alerts are counted as lost until writes work "
+			  "again (failure %llu)", h.error, (unsigned long long)h.episodes);
+		p->db_episodes_logged = h.episodes;
+		p->db_logged_at = now;
+	} else if (h.failing && now - p->db_logged_at >= REPORT_EVERY_S) {
+		log_error("database: writes still fail after %.0f s (%s): %llu flows and %llu "
+			  "alerts lost so far", (double)(wall_us() - h.since_us) / 1e6, h.error,
+			  (unsigned long long)h.episode_flows, (unsigned long long)h.episode_alerts);
+		p->db_logged_at = now;
+	} else if (!h.failing && p->db_failing) {
+		log_info("database: writes work again after %.0f s; %llu flows and %llu alerts "
+			 "were lost", (double)(wall_us() - h.since_us) / 1e6,
+			 (unsigned long long)h.episode_flows, (unsigned long long)h.episode_alerts);
+	}
+	p->db_failing = h.failing;
+	pthread_mutex_lock(&p->health_lock);
+	p->db_health = h;
+	pthread_mutex_unlock(&p->health_lock);
+}
+
+/* Packet thread: an alert could not be queued for a writer (out of
+ * memory). Logged at once, then at most once a minute with a count. */
+static void alert_lost(struct pipeline *p, const char *sink)
+{
+	double now = mono_s();
+
+	p->lost_unlogged++;
+	if (p->lost_logged_at && now - p->lost_logged_at < REPORT_EVERY_S)
+		return;
+	log_error("%llu alert(s) lost for %s: out of memory (counted in the stats)",
+		  (unsigned long long)p->lost_unlogged, sink);
+	p->lost_unlogged = 0;
+	p->lost_logged_at = now;
+}
+
 /* Writer thread: if another connection asked for the database, commit the
  * open batch and wait until it is done. */
 static void db_gate(struct pipeline *p)
@@ -109,10 +184,7 @@ static void db_gate(struct pipeline *p)
 	pthread_mutex_unlock(&p->gate_lock);
 	if (!want)
 		return;
-	if (store_flush(p->store) < 0 && !p->db_failed) {
-		log_error("database: %s", store_error(p->store));
-		p->db_failed = 1;
-	}
+	db_watch(p, store_flush(p->store));
 	pthread_mutex_lock(&p->gate_lock);
 	p->gate_paused = 1;
 	pthread_cond_broadcast(&p->gate_cv);
@@ -133,10 +205,7 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 		rc = store_flush(p->store);
 	else
 		rc = a ? store_add_alert(p->store, a) : store_add_flow(p->store, rec);
-	if (rc < 0 && !p->db_failed) {
-		log_error("database: %s", store_error(p->store));
-		p->db_failed = 1;
-	}
+	db_watch(p, rc);
 }
 
 /* Detection's alerts go to the writer threads like flow records. */
@@ -144,10 +213,14 @@ static void on_alert(void *ctx, const struct alert *a)
 {
 	struct pipeline *p = ctx;
 	p->st.alerts++;
-	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
-		log_error("alert lost for EVE: out of memory");
-	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
-		log_error("alert lost for the database: out of memory");
+	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0) {
+		p->eve_alerts_unqueued++;
+		alert_lost(p, "EVE");
+	}
+	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0) {
+		p->db_alerts_unqueued++;
+		alert_lost(p, "the database");
+	}
 }
 
 /* Signatures and indicators on a flow whose classification just became
@@ -224,6 +297,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 		return NULL;
 	}
 	pthread_mutex_init(&p->stats_lock, NULL);
+	pthread_mutex_init(&p->health_lock, NULL);
 	pthread_mutex_init(&p->gate_lock, NULL);
 	pthread_cond_init(&p->gate_cv, NULL);
 	p->rules = rules;
@@ -379,6 +453,22 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
 	st->alerts_ioc = dc.alerts[ALERT_IOC];
 	st->alerts_detector = dc.alerts[ALERT_DETECTOR];
+	pipeline_output_stats(p, st, NULL);
+}
+
+void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct store_health *h)
+{
+	struct store_health mine;
+
+	if (!h)
+		h = &mine;
+	pthread_mutex_lock(&p->health_lock);
+	*h = p->db_health;
+	pthread_mutex_unlock(&p->health_lock);
+	st->db_flows_lost = h->flows_failed;
+	st->db_alerts_lost = h->alerts_failed + p->db_alerts_unqueued;
+	st->db_failures = h->episodes;
+	st->eve_alerts_lost = p->eve_alerts_unqueued;
 }
 
 void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us)
@@ -417,6 +507,12 @@ int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
 		p->eve = NULL;
 	}
 	if (p->store) {
+		if (st->db_flows_lost || st->db_alerts_lost)
+			log_error("database: %llu flows and %llu alerts of this run were not stored "
+				  "(%llu episode(s) of failing writes)",
+				  (unsigned long long)st->db_flows_lost,
+				  (unsigned long long)st->db_alerts_lost,
+				  (unsigned long long)st->db_failures);
 		if (store_add_run(p->store, st, sources, home_net) < 0) {
 			log_error("database: %s", store_error(p->store));
 			rc = 1;
@@ -486,6 +582,7 @@ void pipeline_free(struct pipeline *p)
 	classifier_free(p->cls);
 	free(p->dec);
 	pthread_mutex_destroy(&p->stats_lock);
+	pthread_mutex_destroy(&p->health_lock);
 	pthread_mutex_destroy(&p->gate_lock);
 	pthread_cond_destroy(&p->gate_cv);
 	free(p);

@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "ruleset.h"
 #include "stats.h"
+#include "store.h"
 
 struct pipeline_config {
 	struct flow_config flow;
@@ -50,6 +51,11 @@ void pipeline_set_rules(struct pipeline *p, struct ruleset *rules);
 /* The run's counters as of now (flows, classify and detect included;
  * files and kernel_drops are the caller's to fill). */
 void pipeline_stats(struct pipeline *p, struct vigil_stats *st);
+
+/* The writers' part of them (records lost, failing database writes), and
+ * the database writer's health when h is not NULL. The packet thread's,
+ * like pipeline_stats. */
+void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct store_health *h);
 
 /* Queue an EVE stats event behind the records queued so far (written by
  * the EVE writer thread, which then flushes). No-op without EVE. */

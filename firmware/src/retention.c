@@ -51,6 +51,8 @@ struct retention {
 	int warned_no_vacuum;
 	int warned_no_dbstat;
 	int over;                        /* the last pass ended above max_size */
+	int write_failed;                /* a delete of this pass failed */
+	char write_err[256];             /* why */
 	int paused;                      /* the writer is held (gate_hold) */
 	int gate_failed;                 /* it did not pause: this pass goes without */
 	double paused_since;
@@ -190,10 +192,15 @@ static int64_t write_sql(struct retention *r, const char *sql, int64_t arg1, int
 	gate_hold(r);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
 		n = sqlite3_changes(r->db);
-	else
-		log_warn("retention: %s (will try again)", sqlite3_errmsg(r->db));
+	} else {
+		/* said once per pass; the pass ends, the next tries again */
+		if (!r->write_failed)
+			log_warn("retention: %s (will try again)", sqlite3_errmsg(r->db));
+		r->write_failed = 1;
+		snprintf(r->write_err, sizeof r->write_err, "%s", sqlite3_errmsg(r->db));
+	}
 	sqlite3_finalize(st);
 	return n;
 }
@@ -377,9 +384,12 @@ static uint64_t trim_audit(struct retention *r, uint64_t max_bytes)
 	return removed;
 }
 
-/* Rule 4: flows down to their half, then alerts down to theirs. */
+/* Rule 4: flows down to their half, then alerts down to theirs; a pass
+ * that has to delete frees a little more than the excess (down to 31/32
+ * of the limit), so that a busy link does not need a pass per batch. */
 static void enforce_size(struct retention *r, uint64_t max_bytes, struct retention_result *res)
 {
+	int64_t target = (int64_t)(max_bytes - max_bytes / 32);
 	struct trim flows = {
 		/* ids grow with time and the oldest go first: the id range is
 		 * the row count without a scan of a big table */
@@ -387,14 +397,14 @@ static void enforce_size(struct retention *r, uint64_t max_bytes, struct retenti
 		.delete_sql = "DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY id"
 			      " LIMIT ?2)",
 		.bytes = flow_part, .budget = (int64_t)(max_bytes / 2),
-		.max_bytes = (int64_t)max_bytes, .keep_budget = 1,
+		.max_bytes = target, .keep_budget = 1,
 	};
 	struct trim alerts = {
 		.count_sql = "SELECT count(*) FROM alerts",
 		.delete_sql = "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts"
 			      " ORDER BY last_seen_us, id LIMIT ?2)",
 		.bytes = other_bytes, .budget = (int64_t)(max_bytes / 2),
-		.max_bytes = (int64_t)max_bytes,
+		.max_bytes = target,
 	};
 
 	if (used_bytes(r) <= (int64_t)max_bytes)
@@ -406,7 +416,7 @@ static void enforce_size(struct retention *r, uint64_t max_bytes, struct retenti
 		if (query_i64(r, "SELECT count(*) FROM flows", 0, 0) > 0)
 			return;
 		alerts.bytes = used_bytes;
-		alerts.budget = (int64_t)max_bytes;
+		alerts.budget = target;
 	} else {
 		res->flows_size += trim_oldest(r, &flows);
 	}
@@ -451,7 +461,11 @@ static void report(struct retention *r, const struct retention_limits *lim,
 			 (unsigned long long)res->alerts_size, lim->max_bytes / 1048576.0,
 			 res->used_after / 1048576.0, res->flow_bytes / 1048576.0,
 			 res->other_bytes / 1048576.0);
-	if (res->over_limit && !r->over)
+	if (res->over_limit && !r->over && r->write_failed)
+		log_warn("retention: the database stays above its limit (%.2f MiB in use, "
+			 "max_size %.2f MiB): deleting failed: %s", res->used_after / 1048576.0,
+			 lim->max_bytes / 1048576.0, r->write_err);
+	else if (res->over_limit && !r->over)
 		log_warn("retention: the database stays above its limit: %.2f MiB in use, "
 			 "max_size %.2f MiB; flows %.2f MiB (at most half is kept), alerts and the "
 			 "rest %.2f MiB, of which retention cannot delete accounts, sessions, run "
@@ -474,6 +488,7 @@ static int run_pass(struct retention *r, const struct retention_limits *lim, uin
 	memset(res, 0, sizeof *res);
 	res->flow_bytes = res->other_bytes = -1;
 	r->gate_failed = 0;
+	r->write_failed = 0;
 	res->bytes_before = disk_bytes(r);
 	/* 1. ages; now_us 0: the daemon has no time yet, ages wait for one */
 	if (lim->flow_max_age_s && now_us > (uint64_t)lim->flow_max_age_s * US)

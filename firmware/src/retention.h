@@ -24,10 +24,11 @@
  *     accounts, sessions, run records). First the oldest flows go, but
  *     only while the flows take more than half of max_size; then the
  *     alerts seen longest ago go, but only while everything else takes
- *     more than half. So the newest flows are never deleted for size
- *     (at least half of max_size of them stay, or all of them when they
- *     are fewer), and alerts keep half of the database whatever the
- *     traffic.
+ *     more than half. A pass that deletes aims at 31/32 of max_size, so
+ *     a busy link does not need a pass per batch. So the newest flows are
+ *     never deleted for size (at least half of max_size of them stay, or
+ *     all of them when they are fewer), and alerts keep half of the
+ *     database whatever the traffic.
  *  5. Over. If the database is still above max_size after that (only
  *     what retention never deletes is left: accounts, run records, the
  *     schema), the pass says so with what takes the space (log line and

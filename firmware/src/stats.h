@@ -44,6 +44,10 @@ struct vigil_stats {
 	uint64_t flow_alloc_failed;             /* decoded packets left without a flow */
 	uint64_t threshold_evicted;             /* signature threshold entries dropped */
 	uint64_t detector_dropped;              /* detector table entries dropped */
+	uint64_t db_flows_lost;                 /* flow records the database could not store */
+	uint64_t db_alerts_lost;                /* alerts it could not store or never got */
+	uint64_t db_failures;                   /* episodes of failing database writes */
+	uint64_t eve_alerts_lost;               /* alerts never queued for EVE (memory) */
 	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
 	uint32_t files;                         /* capture files read */
 	struct vigil_iface_stats ifaces[VIGIL_STATS_IFACES]; /* live interfaces */

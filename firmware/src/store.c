@@ -14,9 +14,20 @@
  * Failures (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY after the 5 s timeout,
  * ...): the call returns -1 and store_error() says why in one line. The
  * failed batch is rolled back as a whole, so the rows of that batch are
- * lost: they are counted in rows_failed (store_rows_failed()). Rows of
- * batches committed earlier stay on disk, and the store remains usable: the
- * next store_add_flow starts a new batch.
+ * lost: its flows are counted in rows_failed (store_rows_failed()), its
+ * alerts in alerts_failed. Rows of batches committed earlier stay on disk,
+ * and the store remains usable: the next store_add_flow starts a new batch.
+ *
+ * A failure starts an episode (store_health()). It ends once writes have
+ * worked for the settle time (10 s) after its last failure: a disk that
+ * is nearly full lets some commits through (freed pages are reused), and
+ * one episode with a start and an end says more than dozens. During an
+ * episode flows are not tried for STORE_RETRY_US after each failure, only
+ * counted as failed: a full disk is not hammered, and the write lock is
+ * free for the other connections (the web, retention), which then see the
+ * real reason - "database or disk is full" - instead of waiting for the
+ * lock. Alerts are always tried, each committed at once while the episode
+ * lasts.
  */
 #include "store.h"
 #include "json.h"
@@ -31,6 +42,8 @@
 
 #define STORE_DEFAULT_BATCH 1000
 #define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_RETRY_US 1000000ULL  /* during an episode, between tries */
+#define STORE_SETTLE_MS 10000      /* writes working this long end an episode */
 
 struct store {
 	sqlite3 *db;
@@ -41,8 +54,18 @@ struct store {
 	int batch_rows;             /* rows per transaction */
 	int in_batch;               /* a transaction is open */
 	int batch_pending;          /* rows inserted in the open transaction */
-	uint64_t rows_failed;       /* rows lost with a failed batch */
+	int batch_alerts;           /* of which alerts */
+	uint64_t rows_failed;       /* flows lost with a failed batch */
 	uint64_t alerts_failed;     /* alerts that could not be stored */
+	/* failure episodes (see the top of this file) */
+	int failing;
+	uint64_t fail_since_us;     /* wall clock, the episode's first failure */
+	uint64_t last_fail_us;      /* monotonic, its latest failure */
+	uint64_t last_ok_us;        /* monotonic, the latest commit that worked */
+	uint64_t retry_at_us;       /* monotonic: flows are not tried before */
+	uint64_t settle_us;         /* STORE_SETTLE_MS, or what a test set */
+	uint64_t episodes;
+	uint64_t episode_flows, episode_alerts; /* lost in this (or the last) one */
 	char err[256];              /* last failure, one line */
 };
 
@@ -290,25 +313,71 @@ static int query_int64(struct store *s, const char *what, const char *sql,
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* ---- failure episodes -------------------------------------------------------- */
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A write failed: flows and alerts were lost (already counted in the
+ * totals). The first failure after a good commit opens an episode. */
+static void note_failure(struct store *s, uint64_t flows, uint64_t alerts)
+{
+	if (!s->failing) {
+		s->failing = 1;
+		s->episodes++;
+		s->fail_since_us = clock_us(CLOCK_REALTIME);
+		s->episode_flows = s->episode_alerts = 0;
+	}
+	s->episode_flows += flows;
+	s->episode_alerts += alerts;
+	s->last_fail_us = clock_us(CLOCK_MONOTONIC);
+	s->retry_at_us = s->last_fail_us + STORE_RETRY_US;
+}
+
+/* The episode is over when a commit worked after its last failure and
+ * the settle time has passed since that failure. */
+static void check_settled(struct store *s)
+{
+	if (s->failing && s->last_ok_us > s->last_fail_us &&
+	    clock_us(CLOCK_MONOTONIC) >= s->last_fail_us + s->settle_us)
+		s->failing = 0;
+}
+
+/* During an episode, before the next try: the flow is counted as lost
+ * without touching the database. */
+static int backing_off(struct store *s)
+{
+	return s->failing && clock_us(CLOCK_MONOTONIC) < s->retry_at_us;
+}
+
 /* ---- batches ---------------------------------------------------------------- */
 
 /* Give up on the open batch after a failure: roll it back (SQLite may have
  * done so already for some errors), count its rows plus `extra` rows that
  * never made it into it as failed, and note the loss in the error text.
  * Afterwards no transaction is open and the next row starts a new batch. */
-static void abandon_batch(struct store *s, int extra)
+static void abandon_batch(struct store *s, int extra_flows, int extra_alerts)
 {
-	uint64_t lost = (uint64_t)s->batch_pending + (uint64_t)extra;
+	uint64_t alerts = (uint64_t)s->batch_alerts + (uint64_t)extra_alerts;
+	uint64_t flows = (uint64_t)(s->batch_pending - s->batch_alerts) + (uint64_t)extra_flows;
 
 	if (!sqlite3_get_autocommit(s->db) &&
 	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		append_err(s, "; rollback failed too: %s", sqlite3_errmsg(s->db));
-	if (lost > 0)
-		append_err(s, "; %llu uncommitted row(s) dropped",
-			   (unsigned long long)lost);
-	s->rows_failed += lost;
+	if (flows + alerts > 0)
+		append_err(s, "; %llu flow(s) and %llu alert(s) dropped",
+			   (unsigned long long)flows, (unsigned long long)alerts);
+	s->rows_failed += flows;
+	s->alerts_failed += alerts;
+	note_failure(s, flows, alerts);
 	s->in_batch = 0;
 	s->batch_pending = 0;
+	s->batch_alerts = 0;
 }
 
 /* Open the transaction that the next batch_rows rows go into. IMMEDIATE
@@ -320,6 +389,7 @@ static int begin_batch(struct store *s)
 		return -1;
 	s->in_batch = 1;
 	s->batch_pending = 0;
+	s->batch_alerts = 0;
 	return 0;
 }
 
@@ -334,11 +404,14 @@ static int commit_batch(struct store *s)
 	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		set_db_err(s, "commit batch", rc);
-		abandon_batch(s, 0);
+		abandon_batch(s, 0, 0);
 		return -1;
 	}
 	s->in_batch = 0;
 	s->batch_pending = 0;
+	s->batch_alerts = 0;
+	s->last_ok_us = clock_us(CLOCK_MONOTONIC);
+	check_settled(s);
 	return 0;
 }
 
@@ -529,6 +602,7 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 		return NULL;
 	}
 	s->batch_rows = batch_rows > 0 ? batch_rows : STORE_DEFAULT_BATCH;
+	s->settle_us = STORE_SETTLE_MS * 1000ULL;
 
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
@@ -620,8 +694,14 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 		set_err(s, "insert flow: no record");
 		return -1;
 	}
+	if (!s->in_batch && backing_off(s)) {
+		s->rows_failed++;
+		s->episode_flows++;
+		return -1;
+	}
 	if (!s->in_batch && begin_batch(s) != 0) {
 		s->rows_failed++;
+		note_failure(s, 1, 0);
 		return -1;
 	}
 
@@ -680,7 +760,7 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	sqlite3_reset(s->insert_flow);
 	sqlite3_clear_bindings(s->insert_flow);
 	if (rc != SQLITE_OK) {
-		abandon_batch(s, 1);
+		abandon_batch(s, 1, 0);
 		return -1;
 	}
 
@@ -716,6 +796,7 @@ int store_add_alert(struct store *s, const struct alert *a)
 		return -1;
 	if (!s->in_batch && begin_batch(s) != 0) {
 		s->alerts_failed++;
+		note_failure(s, 0, 1);
 		return -1;
 	}
 	refs[0] = '\0';
@@ -799,12 +880,13 @@ int store_add_alert(struct store *s, const struct alert *a)
 		sqlite3_reset(s->link_alert);
 	}
 	if (rc != SQLITE_OK) {
-		s->alerts_failed++;
-		abandon_batch(s, 0);
+		abandon_batch(s, 0, 1);
 		return -1;
 	}
 	s->batch_pending++;
-	if (s->batch_pending >= s->batch_rows)
+	s->batch_alerts++;
+	/* while writes fail, an alert does not wait for a batch to fill */
+	if (s->batch_pending >= s->batch_rows || s->failing)
 		return commit_batch(s);
 	return 0;
 }
@@ -908,6 +990,22 @@ uint64_t store_rows_failed(const struct store *s)
 	return s ? s->rows_failed : 0;
 }
 
+void store_health(struct store *s, struct store_health *h)
+{
+	memset(h, 0, sizeof *h);
+	if (!s)
+		return;
+	check_settled(s);
+	h->failing = s->failing;
+	h->since_us = s->fail_since_us;
+	h->episodes = s->episodes;
+	h->flows_failed = s->rows_failed;
+	h->alerts_failed = s->alerts_failed;
+	h->episode_flows = s->episode_flows;
+	h->episode_alerts = s->episode_alerts;
+	snprintf(h->error, sizeof h->error, "%s", s->err);
+}
+
 /* Count the rows of the flows table; mostly for tests and diagnostics. */
 int store_count_flows(struct store *s, uint64_t *n)
 {
@@ -919,6 +1017,12 @@ int store_count_flows(struct store *s, uint64_t *n)
 		return -1;
 	*n = (uint64_t)count;
 	return 0;
+}
+
+void store_set_settle_ms(struct store *s, unsigned ms)
+{
+	if (s)
+		s->settle_us = (uint64_t)ms * 1000;
 }
 
 /* Set PRAGMA max_page_count for this connection and return the limit that

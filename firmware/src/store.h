@@ -42,6 +42,24 @@ int store_close(struct store *s);
  * batch failed (a failed batch is rolled back as a whole: its rows are lost
  * and counted here, rows of earlier committed batches are kept). */
 uint64_t store_rows_failed(const struct store *s);
+
+/* Failing writes, as episodes: an episode starts with a failed write and
+ * ends once writes have worked for the settle time (10 s) after its last
+ * failure. While one lasts, flows are tried again once a second at most
+ * (in between they are counted as failed without a try); alerts are always
+ * tried. The writer's thread only (store_health ends a settled episode). */
+struct store_health {
+	int failing;                   /* an episode is going on */
+	uint64_t since_us;             /* wall clock: its first failure (0: never) */
+	uint64_t episodes;             /* since open */
+	uint64_t flows_failed;         /* = store_rows_failed() */
+	uint64_t alerts_failed;        /* alerts (occurrences) not stored */
+	uint64_t episode_flows, episode_alerts; /* of which in the current or last episode */
+	char error[256];               /* the last failure ("" if none) */
+};
+void store_health(struct store *s, struct store_health *h);
+/* How long writes must work before an episode ends (tests). */
+void store_set_settle_ms(struct store *s, unsigned ms);
 /* Rows in the flows table (interim ones included), as this connection sees
  * it: committed rows plus the pending batch. 0 or -1 on error. */
 int store_count_flows(struct store *s, uint64_t *n);

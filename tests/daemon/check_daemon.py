@@ -554,6 +554,195 @@ def test_retention(tmp):
              fbytes / 1048576.0, alerts), problems)
 
 
+# ---- 5b. a full disk ------------------------------------------------------------
+
+class SmallFs:
+    """A tmpfs of size_kib at path (root only), unmounted on exit."""
+
+    def __init__(self, path, size_kib):
+        self.path = path
+        os.makedirs(path)
+        sh("mount", "-t", "tmpfs", "-o", "size=%dk,mode=0755" % size_kib, "tmpfs", path)
+
+    def free(self):
+        st = os.statvfs(self.path)
+        return st.f_bavail * st.f_frsize
+
+    def fill(self, name, leave=0):
+        """A file that takes all the free space but `leave` bytes."""
+        with open(os.path.join(self.path, name), "wb") as f:
+            try:
+                while self.free() > leave:
+                    f.write(b"\0" * min(65536, max(4096, self.free() - leave)))
+                    f.flush()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        sh("umount", "-l", self.path, check=False)
+        return False
+
+
+def test_disk_full(tmp):
+    """The database's file system fills up under a running daemon, twice:
+    each episode is logged when it starts and when it ends (not once per
+    run), /api/system shows the state and what was lost, and the web
+    answers with the real reason, not "database is locked"."""
+    title = "a full disk under the daemon: each episode logged, shown in /api/system, " \
+            "the real reason in answers"
+    if os.geteuid() != 0:
+        print("skip  %s: mounting a small file system needs root" % title)
+        return
+    w = os.path.join(tmp, "diskfull")
+    os.makedirs(w)
+    port = free_port()
+    files = ["pcap:" + os.path.join(DETECT, f) for f in
+             ("behav_portscan.pcap", "sig_header.pcap", "benign_office.pcap")]
+    problems = []
+    with SmallFs(os.path.join(w, "fs"), 24 * 1024) as fs:
+        sec = base_sections(w, source=files, replay_speed="fast", loop="yes")
+        sec["detect"] = {"rules": [os.path.join(DETECT, "rulesets", "sig"),
+                                   os.path.join(DETECT, "rulesets", "behav")]}
+        # retention keeps the database small, so only the filler fills the disk
+        sec["store"].update({"database": os.path.join(fs.path, "vigil.sqlite"), "eve": "",
+                             "max_size": "2M", "retention_interval": "1s"})
+        sec["web"] = {"listen": "127.0.0.1:%d" % port}
+        d = Daemon(w, sec)
+        tokfile = os.path.join(w, "state", "setup-token")
+        api = Api(port)
+        body = {"username": "admin", "password": "correct horse battery"}
+        try:
+            if not d.wait_log("vigil running") or not os.path.exists(tokfile):
+                raise RuntimeError("did not start")
+            token = open(tokfile).read().strip()
+            # 1. full, before the admin exists: the setup answer says why
+            fs.fill("filler1")
+            if not d.wait_log(r"database: .*full.*counted as lost .*\(failure 1\)"):
+                raise RuntimeError("no log line for the first failure")
+            st, res = api.req("POST", "/api/setup", dict(body, token=token))
+            err = (res or {}).get("error", "") if isinstance(res, dict) else str(res)
+            if st == 201 or "full" not in err or "locked" in err:
+                problems.append("setup while the disk is full: %s %s (want the real reason)"
+                                % (st, res))
+            # 2. room again: logged, and setup works
+            os.unlink(os.path.join(fs.path, "filler1"))
+            if not d.wait_log(r"database: writes work again after \d+ s; \d+ flows and \d+ "
+                              r"alerts were lost"):
+                problems.append("no log line when writes worked again")
+            st, _ = api.req("POST", "/api/setup", dict(body, token=token))
+            st2, me = api.req("POST", "/api/login", body)
+            api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
+            if st != 201 or st2 != 200:
+                raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+            end = time.time() + PATIENCE
+            while True:
+                st, sysinfo = api.req("GET", "/api/system")
+                dbw = ((sysinfo or {}).get("writers") or {}).get("database") or {}
+                if dbw.get("ok") or time.time() > end:
+                    break
+                time.sleep(0.2)
+            if not (dbw.get("ok") is True and dbw.get("failures") == 1 and
+                    dbw.get("flows_lost", 0) > 0 and dbw.get("error") is None and
+                    "full" in (dbw.get("last_error") or "")):
+                problems.append("/api/system after the first episode: %s" % dbw)
+            # 3. full again: a second episode is logged, and shown
+            fs.fill("filler2")
+            if not d.wait_log(r"database: .*full.*counted as lost .*\(failure 2\)"):
+                problems.append("the second failure was not logged")
+            end = time.time() + PATIENCE
+            while True:
+                st, sysinfo = api.req("GET", "/api/system")
+                dbw = ((sysinfo or {}).get("writers") or {}).get("database") or {}
+                if st != 200 or dbw.get("ok") is False or time.time() > end:
+                    break
+                time.sleep(0.2)
+            if not (st == 200 and dbw.get("ok") is False and dbw.get("failures") == 2 and
+                    "full" in (dbw.get("error") or "") and
+                    dbw.get("failing_since_us", 0) > 1600000000000000):
+                problems.append("/api/system while the disk is full again: %s %s" % (st, dbw))
+            os.unlink(os.path.join(fs.path, "filler2"))
+        except (OSError, RuntimeError, ValueError, http.client.HTTPException) as e:
+            problems.append("%s; log:\n%s" % (e, tail(d)))
+        rc = d.stop(timeout=unit_stop_timeout() + 30)
+    log = d.log()
+    if rc != 1:
+        problems.append("exit %s (1: records were lost)" % rc)
+    # no line per lost record: each episode is a few lines at most
+    lines = len(re.findall(r"vigil: error: database: ", log))
+    if lines > 8:
+        problems.append("%d error lines about the database (rate limit?)" % lines)
+    if not re.search(r"database: \d+ flows and \d+ alerts of this run were not stored "
+                     r"\(2 episode", log):
+        problems.append("no summary of what was lost at the stop")
+    if problems:
+        problems.append("log (database lines):\n" + "\n".join(
+            ln for ln in log.splitlines() if "database" in ln or "retention" in ln)[-3000:])
+    R.check(title, problems)
+
+
+def test_disk_full_counts(tmp):
+    """One fast pass over captures with the database on a file system that
+    has room for its schema and little more: every flow record and every
+    alert is either in the database or counted as lost in the stats event
+    (nothing vanishes uncounted), and the run exits 1."""
+    title = "a full disk during a replay: every flow and alert stored or counted lost " \
+            "(EVE stats)"
+    if os.geteuid() != 0:
+        print("skip  %s: mounting a small file system needs root" % title)
+        return
+    w = os.path.join(tmp, "diskfull_counts")
+    os.makedirs(w)
+    files = ["pcap:" + os.path.join(DETECT, f) for f in
+             ("behav_portscan.pcap", "sig_header.pcap", "behav_bruteforce.pcap",
+              "behav_dns_tunnel.pcap", "benign_office.pcap")]
+    problems = []
+    with SmallFs(os.path.join(w, "fs"), 2048) as fs:
+        # a database with its schema and a few flows, then no room for more
+        # than its WAL index and a few pages
+        db = os.path.join(fs.path, "vigil.sqlite")
+        r = vt.run_vigil(["replay", "-q", "--db", db,
+                          os.path.join(ROOT, "tests", "fixtures", "icmp.pcap")])
+        if r.returncode != 0:
+            return R.check(title, ["vigil replay: %s" % vt.short(r.stderr)])
+        rows0 = db_rows(db, "SELECT count(*) FROM flows")[0][0]
+        fs.fill("filler", leave=64 * 1024)
+        sec = base_sections(w, source=files, replay_speed="fast", exit_when_done="yes")
+        sec["detect"] = {"rules": [os.path.join(DETECT, "rulesets", "sig"),
+                                   os.path.join(DETECT, "rulesets", "behav")]}
+        # the capture of the first flows is older than the others: no ages
+        sec["store"].update({"database": db, "flow_max_age": "3650d",
+                             "alert_max_age": "3650d"})
+        d = Daemon(w, sec)
+        rc = d.wait_exit(PATIENCE)
+        try:
+            rows = db_rows(db, "SELECT count(*) FROM flows")[0][0] - rows0
+            stored_alerts = db_rows(db, "SELECT coalesce(sum(count), 0) FROM alerts")[0][0]
+        except sqlite3.Error as e:
+            rows = stored_alerts = None
+            problems.append("database: %s" % e)
+    st = vt.stats_event(eve_events(os.path.join(w, "eve.json"))) or {}
+    out = vt.dig(st, "stats.output") or {}
+    ended, n_interim = vt.dig(st, "stats.flow.ended"), vt.dig(st, "stats.flow.interim")
+    alerts = vt.dig(st, "stats.detect.alerts")
+    if rc != 1:
+        problems.append("exit %s (1: records were lost); log:\n%s" % (rc, tail(d)))
+    if not out.get("db_flows_lost") or out.get("db_failures", 0) < 1:
+        problems.append("stats.output: %s (flows should be lost)" % out)
+    elif rows is not None:
+        if rows + out["db_flows_lost"] != ended + n_interim:
+            problems.append("%d flow rows stored + %d lost != %d ended + %d interim"
+                            % (rows, out["db_flows_lost"], ended, n_interim))
+        if stored_alerts + out["db_alerts_lost"] != alerts:
+            problems.append("%d alerts stored + %d lost != %d raised"
+                            % (stored_alerts, out["db_alerts_lost"], alerts))
+    if not re.search(r"database: .*full.*\(failure 1\)", d.log()):
+        problems.append("no log line for the failure")
+    R.check("%s: %s stored, %s lost" % (title, rows, out.get("db_flows_lost")), problems)
+
+
 # ---- 6. vigil run -n ---------------------------------------------------------
 
 def test_check_mode(tmp):
@@ -1333,6 +1522,8 @@ def main():
         test_sigterm_recorded(tmp)
         test_notify(tmp)
         test_retention(tmp)
+        test_disk_full(tmp)
+        test_disk_full_counts(tmp)
         test_web(tmp)
         if os.geteuid() != 0:
             print("skip  live capture, reloads and privilege drop: they need root "

@@ -295,7 +295,9 @@ STATS_KEYS = {"decoder": ("pkts", "bytes", "ipv4", "ipv6", "tcp", "udp",
                           "icmp", "vlan", "pppoe", "mpls", "tunneled",
                           "fragments", "errors", "errors_total"),
               "flow": ("total", "ended", "evicted", "interim", "peak"),
-              "capture": ("files", "kernel_drops")}
+              "capture": ("files", "kernel_drops"),
+              "output": ("db_flows_lost", "db_alerts_lost", "db_failures",
+                         "eve_alerts_lost")}
 
 
 def check_schema(events):

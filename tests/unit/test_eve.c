@@ -397,6 +397,10 @@ static void test_flow_events(void **state)
 	snprintf(st.ifaces[1].name, sizeof st.ifaces[1].name, "eth9");
 	snprintf(st.ifaces[1].state, sizeof st.ifaces[1].state, "missing");
 	snprintf(st.ifaces[1].error, sizeof st.ifaces[1].error, "no such \"interface\"");
+	st.db_flows_lost = 1000;
+	st.db_alerts_lost = 2;
+	st.db_failures = 1;
+	st.eve_alerts_lost = 3;
 	assert_int_equal(eve_write_stats(e, &st, 1704067300000000ULL), 0);
 	assert_int_equal(eve_close(e), 0);
 
@@ -472,6 +476,8 @@ static void test_flow_events(void **state)
 	has(l.line[5], "\"flow\":{\"total\":55,\"ended\":55,\"evicted\":2,\"interim\":1,\"peak\":20,"
 		       "\"ndpi_state_peak\":0,\"alloc_failed\":6}");
 	has(l.line[5], "\"suppressed\":0,\"threshold_evicted\":7,\"detector_dropped\":8}");
+	has(l.line[5], "\"output\":{\"db_flows_lost\":1000,\"db_alerts_lost\":2,\"db_failures\":1,"
+		       "\"eve_alerts_lost\":3},");
 	has(l.line[5], "\"capture\":{\"files\":1,\"kernel_drops\":3,\"interfaces\":["
 		       "{\"name\":\"eth0\",\"state\":\"capturing\",\"packets\":1000,\"kernel_drops\":3},"
 		       "{\"name\":\"eth9\",\"state\":\"missing\",\"packets\":0,\"kernel_drops\":0,"

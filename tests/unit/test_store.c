@@ -688,8 +688,10 @@ static void test_disk_full(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), (long long)before);
 	assert_query_text(db, "PRAGMA integrity_check", "ok");
 
-	/* room again: small inserts work */
+	/* room again: small inserts work, once the store tries again (a
+	 * second after the failure: see test_failure_episodes) */
 	assert_true(store_set_max_pages(s, 1000000) >= 1000000);
+	usleep(1100000);
 	for (int i = 0; i < 5; i++) {
 		struct flow_record r = make_record(5000 + i);
 
@@ -703,6 +705,139 @@ static void test_disk_full(void **state)
 	sqlite3_close(db);
 	assert_int_equal(store_close(s), 0);
 	assert_int_equal(store_set_max_pages(NULL, 10), -1);
+}
+
+/* A small signature alert on flow_id, for the episode test. */
+static struct alert small_alert(uint64_t flow_id, uint64_t ts_us)
+{
+	struct alert a;
+
+	memset(&a, 0, sizeof a);
+	a.engine = ALERT_SIGNATURE;
+	a.gid = 1;
+	a.sid = 2100009;
+	a.signature = "vigil TEST episode";
+	snprintf(a.src_ip, sizeof a.src_ip, "10.0.0.7");
+	snprintf(a.dest_ip, sizeof a.dest_ip, "10.0.0.8");
+	a.ts_us = ts_us;
+	a.flow_ids[0] = flow_id;
+	a.n_flow_ids = 1;
+	return a;
+}
+
+/* Failing writes come in episodes: the first failure opens one; it ends
+ * once writes have worked for the settle time after its last failure.
+ * Meanwhile flows are not tried for a second after a failure (counted,
+ * and the write lock stays free for other connections), alerts are tried
+ * at once; every lost flow and alert is counted. */
+static void test_failure_episodes(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], agent[2000];
+	struct store *s = store_open(f->db, 50, err, sizeof err);
+	static char big[20000];
+	struct store_health h;
+	struct alert a;
+	sqlite3 *other;
+	int pages, i, rc = 0;
+	uint64_t lost;
+
+	assert_non_null(s);
+	store_set_settle_ms(s, 300);
+	store_health(s, &h);
+	assert_int_equal(h.failing, 0);
+	assert_int_equal(h.episodes, 0);
+	assert_string_equal(h.error, "");
+	for (i = 0; i < 10; i++) {
+		struct flow_record r = make_record(i);
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	assert_int_equal(store_flush(s), 0);
+
+	/* the "disk" fills up: an alert and big flows in one batch */
+	memset(agent, 'A', sizeof agent - 1);
+	agent[sizeof agent - 1] = '\0';
+	memset(big, 'r', sizeof big - 1);
+	pages = store_set_max_pages(s, 1);
+	assert_int_equal(store_set_max_pages(s, pages + 2), pages + 2);
+	a = small_alert(1000, 5);
+	assert_int_equal(store_add_alert(s, &a), 0);
+	for (i = 0; i < 1000 && rc == 0; i++) {
+		struct flow_record r = make_record(100 + i);
+		r.http_user_agent = agent;
+		rc = store_add_flow(s, &r);
+	}
+	assert_int_equal(rc, -1);
+	store_health(s, &h);
+	assert_int_equal(h.failing, 1);
+	assert_int_equal(h.episodes, 1);
+	assert_true(h.since_us > 1600000000000000ULL);
+	assert_non_null(strstr(h.error, "full"));
+	/* every row of the failed batch is counted: the flows and the alert */
+	assert_int_equal(h.flows_failed, (uint64_t)i);
+	assert_int_equal(h.alerts_failed, 1);
+	assert_int_equal(h.episode_flows, (uint64_t)i);
+	assert_int_equal(h.episode_alerts, 1);
+	assert_int_equal(store_rows_failed(s), (uint64_t)i);
+
+	/* right after the failure flows are counted, not tried: the write lock
+	 * is free for another connection at once */
+	lost = h.flows_failed;
+	for (int k = 0; k < 100; k++) {
+		struct flow_record r = make_record(5000 + k);
+		assert_int_equal(store_add_flow(s, &r), -1);
+	}
+	other = NULL;
+	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	store_health(s, &h);
+	assert_int_equal(h.flows_failed, lost + 100);
+	assert_int_equal(h.episodes, 1);
+	/* an alert is tried (and committed at once): too big for the room */
+	a = small_alert(1001, 6);
+	a.rule_text = big;
+	assert_int_equal(store_add_alert(s, &a), -1);
+	store_health(s, &h);
+	assert_int_equal(h.alerts_failed, 2);
+	assert_int_equal(h.episodes, 1);
+
+	/* room again: an alert goes through at once; the episode lasts until
+	 * writes have worked for the settle time */
+	assert_true(store_set_max_pages(s, 1000000) >= 1000000);
+	a = small_alert(1002, 7);
+	assert_int_equal(store_add_alert(s, &a), 0);
+	store_health(s, &h);
+	assert_int_equal(h.failing, 1);
+	usleep(1100000);         /* past the retry time and the settle time */
+	for (int k = 0; k < 10; k++) {
+		struct flow_record r = make_record(7000 + k);
+		assert_int_equal(store_add_flow(s, &r), 0);
+	}
+	assert_int_equal(store_flush(s), 0);
+	store_health(s, &h);
+	assert_int_equal(h.failing, 0);
+	assert_int_equal(h.episodes, 1);
+	assert_int_equal(h.episode_alerts, 2);   /* what the last episode lost */
+
+	/* full again: a second episode, counted from zero */
+	pages = store_set_max_pages(s, 1);
+	assert_int_equal(store_set_max_pages(s, pages + 1), pages + 1);
+	rc = 0;
+	for (i = 0; i < 1000 && rc == 0; i++) {
+		struct flow_record r = make_record(9000 + i);
+		r.http_user_agent = agent;
+		rc = store_add_flow(s, &r);
+		if (rc == 0 && i % 10 == 9)
+			rc = store_flush(s);
+	}
+	assert_int_equal(rc, -1);
+	store_health(s, &h);
+	assert_int_equal(h.failing, 1);
+	assert_int_equal(h.episodes, 2);
+	assert_true(h.episode_flows >= 1 && h.episode_flows <= 10);
+	assert_int_equal(h.episode_alerts, 0);
+	assert_int_equal(store_close(s), 0);
 }
 
 /* The line of text that starts (after indentation) with word, or NULL. */
@@ -900,6 +1035,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_episodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_empty_and_foreign, setup, teardown),
 	};
