@@ -96,7 +96,7 @@ endif
 
 .PHONY: bench-api demo fuzz fuzz-build test-fuzz
 .PHONY: all run web test test-unit test-integration test-web test-daemon test-tools test-browser \
-        test-asan test-arm64 test-corpus \
+        test-asan test-arm64 test-corpus test-repeat \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
 all: $(BUILD)/vigil
@@ -243,6 +243,12 @@ test-tools:
 test-browser: $(BUILD)/vigil web
 	@VIGIL="$(abspath $(BUILD)/vigil)" VIGIL_WEB_OUT=$(WEB_OUT) tests/browser/run.sh
 
+# The daemon, web and browser suites N times in a row (default 5), a line
+# per run: their verdicts must not depend on how fast or busy the machine is.
+N ?= 5
+test-repeat: $(BUILD)/vigil web
+	@MAKE="$(MAKE)" tests/repeat.sh $(N) web daemon browser
+
 # The whole suite (unit + integration) under AddressSanitizer and UBSan.
 test-asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon
@@ -310,6 +316,8 @@ help:
 	@echo "                the pcap corpus test when VIGIL_PCAP_CORPUS names a folder"
 	@echo "  test-unit, test-integration, test-web, test-daemon, test-tools, test-browser,"
 	@echo "  test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz   individual suites"
+	@echo "  test-repeat N=5   the web, daemon and browser suites N times in a row,"
+	@echo "                a line per run (build/test-repeat/)"
 	@echo "  web           build the web page (npm, Vite) into build/web"
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
 	@echo "                detection with 1M indicators, web API latency (bench-api alone)"

@@ -212,6 +212,9 @@ route('GET', /^\/api\/system$/, () => {
 		rulesets: [{ dir: 'rules/default', signatures: 0, indicators: 0, detectors: 6, problems: [] }],
 		last_reload: { ts_us: started * 1000, ok: true, message: '' },
 		database: { path: DB, size_bytes: statSync(DB).size, max_bytes: 1 << 30, flows: c.flows, alerts: c.alerts, oldest_flow_us: c.oldest, flow_max_age_s: 30 * 86400, alert_max_age_s: 365 * 86400 },
+		writers: args['disk-full']
+			? { database: { ok: false, error: 'commit batch: database or disk is full (sqlite code 13); 834 flow(s) and 166 alert(s) dropped', failing_since_us: started * 1000, failures: 2, last_error: 'commit batch: database or disk is full (sqlite code 13)', flows_lost: 53407, alerts_lost: 10434 } }
+			: { database: { ok: true, error: null, failing_since_us: null, failures: 0, last_error: null, flows_lost: 0, alerts_lost: 0 } },
 	}];
 });
 function endSessions(user, keep) {

@@ -8,6 +8,8 @@
 #           Server header, X-Forwarded-For)
 #   daemon  `vigil run` on lo and a missing interface: the System page
 #           shows both with their states (root only: live capture)
+#   diskfull  as root, the System page of `vigil run` whose disk is full
+#           (diskfull.mjs)
 # Screenshots: build/test-artifacts/browser/{direct,https}-NN-step.png
 #
 # env: VIGIL          the vigil binary (default build/vigil)
@@ -39,6 +41,7 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	mountpoint -q "$TMP/fs" 2>/dev/null && umount -l "$TMP/fs"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -355,6 +358,65 @@ EOF
 		show_log "vigil run" "$TMP/daemon-serve.log"
 	fi
 	kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+fi
+
+# ---- 4. the System page while the daemon's disk is full (root) -------------
+# `vigil run` replays captures in a loop into a database on a small tmpfs;
+# once the page is set up and open, diskfull.mjs fills the file system, and
+# the page must say that database writes fail, why, and what is lost.
+diskfull() {
+	local fs="$TMP/fs" port dpid i token base
+	mkdir -p "$fs" && mount -t tmpfs -o size=64m tmpfs "$fs" || { fail "disk full: cannot mount a tmpfs"; return; }
+	port=$(free_port)
+	base="http://127.0.0.1:$port"
+	cat >"$TMP/diskfull.conf" <<CONF
+[capture]
+source = pcap:$ROOT/tests/detect/behav_portscan.pcap, $ROOT/tests/detect/sig_header.pcap, $ROOT/tests/detect/benign_office.pcap
+replay_speed = fast
+loop = yes
+[detect]
+rules = $ROOT/tests/detect/rulesets/sig
+[store]
+database = $fs/vigil.sqlite
+eve =
+max_size = 2M
+retention_interval = 1s
+[daemon]
+state_dir = $TMP/diskfull-state
+log_level = info
+[web]
+listen = 127.0.0.1:$port
+static_dir = $OUT
+CONF
+	"$VIGIL" run -c "$TMP/diskfull.conf" >"$TMP/diskfull.log" 2>&1 &
+	dpid=$!
+	PIDS+=("$dpid")
+	if wait_http "$base/api/setup" && token=$(tr -d ' \n' <"$TMP/diskfull-state/setup-token" 2>/dev/null) &&
+	   [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/setup" -H 'Content-Type: application/json' \
+		-d "{\"token\":\"$token\",\"username\":\"admin\",\"password\":\"$VIGIL_TEST_PASSWORD\"}")" = 201 ]; then
+		BASE_URL=$base FILL="$fs/filler" ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
+			timeout 600 node "$HERE/diskfull.mjs" >"$TMP/diskfull-node.log" 2>&1
+		if grep -q '^ok - ' "$TMP/diskfull-node.log"; then
+			pass "$(sed -n 's/^ok - //p' "$TMP/diskfull-node.log")"
+		else
+			grep -q '^not ok - ' "$TMP/diskfull-node.log" || echo "not ok - disk full: $(tail -3 "$TMP/diskfull-node.log" | tr '\n' ' ')" >>"$TMP/diskfull-node.log"
+			fail "$(sed -n 's/^not ok - //p' "$TMP/diskfull-node.log" | head -1)"
+			show_log "vigil run" "$TMP/diskfull.log"
+		fi
+	else
+		fail "disk full: the daemon did not come up or setup failed"
+		show_log "vigil run" "$TMP/diskfull.log"
+	fi
+	rm -f "$fs/filler"
+	kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null
+	umount -l "$fs"
+}
+if [ "${VIGIL_MOCK:-0}" = 1 ]; then
+	echo "# disk full: skipped with VIGIL_MOCK"
+elif [ "$(id -u)" -ne 0 ]; then
+	echo "# skip disk full: mounting a small file system needs root"
+else
+	diskfull
 fi
 
 if [ "$FAILED" -ne 0 ]; then

@@ -602,7 +602,7 @@ def test_disk_full(tmp):
     files = ["pcap:" + os.path.join(DETECT, f) for f in
              ("behav_portscan.pcap", "sig_header.pcap", "benign_office.pcap")]
     problems = []
-    with SmallFs(os.path.join(w, "fs"), 24 * 1024) as fs:
+    with SmallFs(os.path.join(w, "fs"), 64 * 1024) as fs:
         sec = base_sections(w, source=files, replay_speed="fast", loop="yes")
         sec["detect"] = {"rules": [os.path.join(DETECT, "rulesets", "sig"),
                                    os.path.join(DETECT, "rulesets", "behav")]}

@@ -1,5 +1,5 @@
 // System: capture interfaces (with their state), rule sets, last reload,
-// database, version.
+// database (and whether it is being written), version.
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
 import { fmtBytes, fmtDuration, fmtNum, fmtRate, fmtTime, fmtAgo } from '../format.js';
@@ -28,6 +28,11 @@ export function SystemView() {
 	const errors = Object.entries(s.decode_errors || {}).filter(([, n]) => n > 0);
 	const drops = Object.entries(s.drops || {}).filter(([, n]) => n > 0);
 	const used = db.max_bytes ? Math.min(100, (100 * (db.size_bytes || 0)) / db.max_bytes) : null;
+	const writers = s.writers || {};
+	const dbw = writers.database;
+	const lost = dbw && (dbw.flows_lost || dbw.alerts_lost)
+		? `${fmtNum(dbw.flows_lost)} flows, ${fmtNum(dbw.alerts_lost)} alerts (${fmtNum(dbw.failures)} ${dbw.failures === 1 ? 'failure' : 'failures'})`
+		: '';
 
 	return (
 		<div class="page">
@@ -41,6 +46,12 @@ export function SystemView() {
 					]} />
 				</Panel>
 				<Panel title="Database" id="db">
+					{dbw && !dbw.ok && (
+						<p class="error" role="alert" id="db-failing">
+							Database writes fail{dbw.failing_since_us ? <> since <span title={fmtAgo(dbw.failing_since_us)}>{fmtTime(dbw.failing_since_us)}</span></> : ''}: {dbw.error}.
+							{' '}New flows and alerts are counted as lost until writes work again: {fmtNum(dbw.flows_lost)} flows and {fmtNum(dbw.alerts_lost)} alerts so far.
+						</p>
+					)}
 					{used !== null && (
 						<div class="meter-row">
 							<meter min="0" max="100" low="70" high="90" optimum="10" value={used} aria-label="Database size against its maximum" />
@@ -55,6 +66,10 @@ export function SystemView() {
 						['Oldest flow', db.oldest_flow_us ? <span title={fmtAgo(db.oldest_flow_us)}>{fmtTime(db.oldest_flow_us)}</span> : ''],
 						['Flows kept for', db.flow_max_age_s ? fmtDuration(db.flow_max_age_s) : db.flow_max_age_s === 0 ? 'no age limit' : '', 'Older flows are deleted (retention)'],
 						['Alerts kept for', db.alert_max_age_s ? fmtDuration(db.alert_max_age_s) : db.alert_max_age_s === 0 ? 'no age limit' : ''],
+						['Writes', dbw ? (dbw.ok ? 'working' : <span class="bad">failing</span>) : ''],
+						['Not stored', lost, 'Flows and alerts the database could not store since the start (a full disk, a write error)'],
+						['Last write error', dbw && dbw.ok && dbw.last_error ? <code>{dbw.last_error}</code> : ''],
+						['Alerts lost for EVE', writers.eve && writers.eve.alerts_lost ? fmtNum(writers.eve.alerts_lost) : ''],
 					]} />
 				</Panel>
 			</div>
