@@ -394,7 +394,7 @@ try {
 		await usersRow(ANALYST).getByText('Disabled', { exact: true }).waitFor();
 		await screenshot(page, 'users-disabled');
 		// the page asks every 15 s whether its session holds
-		await ana.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 40000 });
+		await ana.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: TIMEOUT + 15000 });
 		await ana.getByText('Your session has ended').waitFor();
 		await screenshot(ana, 'phone-signed-out');
 		await signIn(ana, ANALYST, NEWER_PW);
