@@ -47,7 +47,8 @@ struct pipeline {
 	pthread_mutex_t health_lock;
 	struct store_health db_health;
 
-	/* alerts that could not be queued (out of memory), packet thread */
+	/* alerts the queues could not take (out of memory; sinkq_alerts_lost),
+	 * kept when the queues close; packet thread */
 	uint64_t eve_alerts_unqueued, db_alerts_unqueued;
 	double lost_logged_at;
 	uint64_t lost_unlogged;
@@ -213,14 +214,10 @@ static void on_alert(void *ctx, const struct alert *a)
 {
 	struct pipeline *p = ctx;
 	p->st.alerts++;
-	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0) {
-		p->eve_alerts_unqueued++;
+	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
 		alert_lost(p, "EVE");
-	}
-	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0) {
-		p->db_alerts_unqueued++;
+	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
 		alert_lost(p, "the database");
-	}
 }
 
 /* Signatures and indicators on a flow whose classification just became
@@ -466,9 +463,10 @@ void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct st
 	*h = p->db_health;
 	pthread_mutex_unlock(&p->health_lock);
 	st->db_flows_lost = h->flows_failed;
-	st->db_alerts_lost = h->alerts_failed + p->db_alerts_unqueued;
+	st->db_alerts_lost = h->alerts_failed +
+			     (p->db_q ? sinkq_alerts_lost(p->db_q) : p->db_alerts_unqueued);
 	st->db_failures = h->episodes;
-	st->eve_alerts_lost = p->eve_alerts_unqueued;
+	st->eve_alerts_lost = p->eve_q ? sinkq_alerts_lost(p->eve_q) : p->eve_alerts_unqueued;
 }
 
 void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us)
@@ -489,6 +487,10 @@ uint64_t pipeline_drain(struct pipeline *p)
 
 	if (p->flows)
 		flow_table_flush(p->flows);
+	if (p->eve_q)
+		p->eve_alerts_unqueued = sinkq_alerts_lost(p->eve_q);
+	if (p->db_q)
+		p->db_alerts_unqueued = sinkq_alerts_lost(p->db_q);
 	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
 	p->eve_q = p->db_q = NULL;
 	return waits;
