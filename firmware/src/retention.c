@@ -52,6 +52,7 @@ struct retention {
 	int warned_no_dbstat;
 	int over;                        /* the last pass ended above max_size */
 	int write_failed;                /* a delete of this pass failed */
+	int64_t links_mark;              /* alerts last seen before were trimmed */
 	char write_err[256];             /* why */
 	int paused;                      /* the writer is held (gate_hold) */
 	int gate_failed;                 /* it did not pause: this pass goes without */
@@ -222,22 +223,26 @@ static uint64_t delete_all(struct retention *r, const char *sql, int64_t arg)
 
 /* Rule 2: every alert keeps its newest RETENTION_ALERT_LINKS links to
  * flows. One occurrence links at most ALERT_MAX_FLOWS flows, so only
- * alerts whose count times that passes the bound can have more links: the
- * (small) alerts table says where to look. */
+ * alerts whose count times that passes the bound can have more links, and
+ * only those seen since the last look can have gained some: the (small)
+ * alerts table and its last_seen index say where to look. */
 static uint64_t trim_links(struct retention *r)
 {
 	sqlite3_stmt *st;
 	int64_t ids[256], after = 0, links, n;
+	int64_t mark = query_i64(r, "SELECT coalesce(max(last_seen_us), 0) FROM alerts", 0, 0);
 	uint64_t total = 0;
 	int k;
 
 	do {
 		k = 0;
 		if (sqlite3_prepare_v2(r->db, "SELECT id FROM alerts WHERE count > ?1 AND id > ?2"
-				       " ORDER BY id LIMIT 256", -1, &st, NULL) != SQLITE_OK)
+				       " AND last_seen_us >= ?3 ORDER BY id LIMIT 256",
+				       -1, &st, NULL) != SQLITE_OK)
 			return total;
 		sqlite3_bind_int64(st, 1, RETENTION_ALERT_LINKS / ALERT_MAX_FLOWS);
 		sqlite3_bind_int64(st, 2, after);
+		sqlite3_bind_int64(st, 3, r->links_mark);
 		while (k < 256 && sqlite3_step(st) == SQLITE_ROW)
 			ids[k++] = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -255,6 +260,10 @@ static uint64_t trim_links(struct retention *r)
 				total += (uint64_t)n;
 		}
 	} while (k == 256 && !stop_requested(r));
+	/* a pass stopped half-way, or whose deletes failed, looks at all of
+	 * them again next time */
+	if (!stop_requested(r) && !r->write_failed && mark > 0)
+		r->links_mark = mark;
 	return total;
 }
 
@@ -275,10 +284,11 @@ static int64_t rows_for(int64_t rows, double bytes_per_row, int64_t over)
 /* One table's oldest rows, chunk by chunk, while bytes() (the part this
  * table counts in) exceeds its budget and the pages in use exceed
  * max_bytes (max_bytes 0: the budget alone). count_sql gives the rows
- * that can go, delete_sql deletes the ?2 oldest. The first guess of the
- * rows to delete is the average row size (indexes included); after that,
- * what the deletes really gave back (a row frees less than its share
- * until whole index pages empty), so it neither creeps nor overshoots.
+ * that can go, delete_sql deletes the ?2 oldest. The rows to delete are
+ * guessed from the larger of the average row size (indexes included) and
+ * what the deletes so far really gave back: a row frees less than its
+ * share until whole index pages empty, and then more, so the guess stays
+ * on the safe side and a pass does not delete far more than it needs.
  * With keep_budget, the table is all of its part and no chunk goes below
  * the budget's share of its rows (rows * budget / part): pages only get
  * emptier as rows go, so what is left still fills the budget. */

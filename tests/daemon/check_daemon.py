@@ -611,6 +611,7 @@ def test_disk_full(tmp):
                              "max_size": "2M", "retention_interval": "1s"})
         sec["web"] = {"listen": "127.0.0.1:%d" % port}
         d = Daemon(w, sec)
+        t_start = time.time()
         tokfile = os.path.join(w, "state", "setup-token")
         api = Api(port)
         body = {"username": "admin", "password": "correct horse battery"}
@@ -670,10 +671,14 @@ def test_disk_full(tmp):
     log = d.log()
     if rc != 1:
         problems.append("exit %s (1: records were lost)" % rc)
-    # no line per lost record: each episode is a few lines at most
+    # no line per lost record: an episode is a line when it starts and one
+    # a minute while it lasts (both can last for the whole run), plus the
+    # summary at the stop
     lines = len(re.findall(r"vigil: error: database: ", log))
-    if lines > 8:
-        problems.append("%d error lines about the database (rate limit?)" % lines)
+    allowed = 2 + 1 + 2 * int((time.time() - t_start) / 60 + 1)
+    if lines > allowed:
+        problems.append("%d error lines about the database, at most %d expected (rate limit?)"
+                        % (lines, allowed))
     if not re.search(r"database: \d+ flows and \d+ alerts of this run were not stored "
                      r"\(2 episode", log):
         problems.append("no summary of what was lost at the stop")
