@@ -31,7 +31,7 @@ while [ "$i" -le "$n" ]; do
 		$MAKE --no-print-directory "test-$s" >"$log" 2>&1
 		rc=$?
 		t=$(($(date +%s) - t0))
-		line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+		line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log" | paste -s -d ';' - | sed 's/;/; /g')
 		[ -n "$line" ] || line="(no summary line)"
 		if [ "$rc" -eq 0 ]; then verdict=ok; else verdict=FAIL; failed=$((failed + 1)); fi
 		row=$(printf 'run %d/%d  %-8s %-4s %5ds  %s' "$i" "$n" "$s" "$verdict" "$t" "$line")
