@@ -2,7 +2,7 @@
 # Browser tests of vigil's web page: the analyst's scenario (scenario.mjs) in
 # Debian's Chromium, twice:
 #   direct  `vigil serve` on http://127.0.0.1:PORT
-#   https   lighttpd + mod_mbedtls on https://127.0.0.1:8443 (self-signed
+#   https   lighttpd + mod_mbedtls on https://127.0.0.1:PORT (self-signed
 #           certificate) in front of `vigil serve` on a UNIX socket, plus
 #           checks of the front itself (HTTP -> HTTPS redirect, HSTS, no
 #           Server header, X-Forwarded-For)
@@ -16,7 +16,8 @@
 #      VIGIL_WEB_OUT  the built page (default build/web; built when missing
 #                     or older than firmware/web/)
 #      CHROMIUM       default /usr/bin/chromium
-#      VIGIL_HTTPS_PORT, VIGIL_HTTP_PORT  lighttpd's ports (8443, free port)
+#      VIGIL_HTTPS_PORT, VIGIL_HTTP_PORT  lighttpd's ports (default: free
+#                     ports, so runs on one machine do not collide)
 #      VIGIL_BROWSER_ARTIFACTS  where the screenshots go
 #      VIGIL_MOCK=1   use tests/browser/mock-api.mjs instead of `vigil serve`
 #                     (working on the page without the C side)
@@ -30,7 +31,7 @@ VIGIL=${VIGIL:-$ROOT/build/vigil}
 OUT=${VIGIL_WEB_OUT:-$ROOT/build/web}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 ART=${VIGIL_BROWSER_ARTIFACTS:-$ROOT/build/test-artifacts/browser}
-HTTPS_PORT=${VIGIL_HTTPS_PORT:-8443}
+HTTPS_PORT=${VIGIL_HTTPS_PORT:-}
 export VIGIL_TEST_PASSWORD='correct horse battery staple'
 PASSED=0
 FAILED=0
@@ -229,13 +230,11 @@ if [ ! -x "$LIGHTTPD" ] || [ ! -f /usr/lib/lighttpd/mod_mbedtls.so ]; then
 	fail "https: lighttpd with mod_mbedtls is not installed (apt-get install lighttpd lighttpd-mod-mbedtls)"
 	finish
 fi
-if curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$HTTPS_PORT/" || curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$HTTPS_PORT/"; then
-	if [ -n "${VIGIL_HTTPS_PORT:-}" ]; then
-		fail "https: something already listens on 127.0.0.1:$HTTPS_PORT"
-		finish
-	fi
-	echo "# 127.0.0.1:$HTTPS_PORT is taken (another run?): using a free port"
+if [ -z "$HTTPS_PORT" ]; then
 	HTTPS_PORT=$(free_port)
+elif curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$HTTPS_PORT/" || curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$HTTPS_PORT/"; then
+	fail "https: something already listens on 127.0.0.1:$HTTPS_PORT"
+	finish
 fi
 HTTP_PORT=${VIGIL_HTTP_PORT:-$(free_port)}
 SOCK="$TMP/web.sock"

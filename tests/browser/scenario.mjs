@@ -7,7 +7,7 @@
 // an account while its owner's page is open), every other page, the phone
 // layout, cookies, CSRF, CSP. Screenshots go to $ARTIFACTS/$NAME-NN-step.png.
 //
-// env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:8443),
+// env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:PORT),
 //      SETUP_TOKEN, NAME (direct|https), ARTIFACTS, CHROMIUM (/usr/bin/chromium)
 //      INJECT_CMD: a command that adds a beacon alert to the served database
 //      (a `vigil replay` into it) while the alerts page is open
