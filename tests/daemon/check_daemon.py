@@ -601,12 +601,13 @@ class SmallFs:
         return st.f_bavail * st.f_frsize
 
     def fill(self, name, leave=0):
-        """A file that takes all the free space but `leave` bytes."""
-        with open(os.path.join(self.path, name), "wb") as f:
+        """A file that takes all the free space but `leave` bytes. Unbuffered:
+        the write that finds the disk full (the daemon fills it too) fails
+        here, not again when the file is closed."""
+        with open(os.path.join(self.path, name), "wb", buffering=0) as f:
             try:
                 while self.free() > leave:
                     f.write(b"\0" * min(65536, max(4096, self.free() - leave)))
-                    f.flush()
             except OSError:
                 pass
 
