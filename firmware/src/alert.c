@@ -35,12 +35,23 @@ struct alert *alert_dup(const struct alert *a)
 		total += slen(a->references[i]);
 	for (int i = 0; i < a->n_meta && i < ALERT_MAX_META; i++)
 		total += slen(a->meta[i].key) + slen(a->meta[i].value);
+	size_t flen = a->flow ? flow_record_strings_len(a->flow) : 0;
+	if (a->flow)
+		total += sizeof(struct flow_record) + flen;
 
 	struct alert *c = malloc(total);
 	if (!c)
 		return NULL;
 	*c = *a;
 	char *p = (char *)(c + 1);
+	if (a->flow) {
+		/* the record first: it is the only member that needs alignment */
+		struct flow_record *fr = (struct flow_record *)(void *)p;
+		p += sizeof *fr;
+		flow_record_copy(fr, a->flow, p, flen);
+		p += flen;
+		c->flow = fr;
+	}
 	c->signature = scopy(&p, a->signature);
 	c->classtype = scopy(&p, a->classtype);
 	c->category = scopy(&p, a->category);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "flow_record.h"
 
 enum alert_engine { ALERT_SIGNATURE = 0, ALERT_IOC, ALERT_DETECTOR };
 
@@ -57,12 +58,17 @@ struct alert {
 	const char *app_proto;       /* NULL when not about one flow */
 	uint64_t flow_ids[ALERT_MAX_FLOWS]; /* flows the alert is about */
 	int n_flow_ids;
+	/* the flow as it was when the alert was raised (a detector: the flow
+	 * that tipped the count), for the alert's flow{} and protocol objects;
+	 * NULL when there is none */
+	const struct flow_record *flow;
 };
 
 typedef void (*alert_fn)(void *ctx, const struct alert *a);
 
-/* A copy of an alert and all its strings in one allocation (free() it):
- * what crosses from the packet thread to the writer thread. */
+/* A copy of an alert and all its strings, its flow record included, in one
+ * allocation (free() it): what crosses from the packet thread to the
+ * writer thread. */
 struct alert *alert_dup(const struct alert *a);
 
 /* The alert's metadata as one JSON object value, in Suricata's form: each

@@ -15,6 +15,7 @@
  */
 #include "classify.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -33,7 +34,11 @@ enum { CLS_LIVE = 1, CLS_DONE = 2, CLS_PENDING = 3 };
 #define PENDING_MAX_HDR 128
 
 /* String slots of a decided flow, in the order they are packed. */
-enum { S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S_SHA1, S__COUNT };
+enum {
+	S_NAME, S_SNI, S_JA3, S_JA3S, S_DNS, S_HOST, S_UA, S_SHA1,
+	S_URL, S_CTYPE, S_DNSADDR, S_ISSUER, S_SUBJECT, S_ALPN,
+	S_SSHC, S_SSHS, S_HASSHC, S_HASSHS, S_DHCPVC, S_DHCPHOST, S__COUNT
+};
 
 struct cls_live {
 	uint8_t kind;                 /* CLS_LIVE */
@@ -63,6 +68,10 @@ struct cls_done {
 	uint16_t pad2;
 	uint32_t category;            /* ndpi_protocol_category_t */
 	uint64_t risk;
+	/* protocol details for the EVE protocol events */
+	uint16_t http_status, dns_rsp_type, tls_version;
+	uint8_t http_method, http_version, dns_answered, dns_rcode, dns_answers;
+	uint32_t tls_notbefore, tls_notafter;
 	uint16_t off[S__COUNT];       /* offset into s[], 0xFFFF = absent */
 	char s[];
 };
@@ -198,8 +207,9 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 	ndpi_protocol p = lv->last;
 	uint8_t guessed = 0;
 	const char *str[S__COUNT] = { 0 };
-	char name[64], sha1[41];
+	char name[64], sha1[41], rsp_addr[46];
 	uint16_t qtype = 0;
+	struct cls_done num;
 	size_t total = 0, len[S__COUNT];
 
 	if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN && guess) {
@@ -209,6 +219,7 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 		c->c.flows_classified++;
 	}
 
+	memset(&num, 0, sizeof num);
 	protocol_name(c, p, name, sizeof name);
 	str[S_NAME] = name;
 	const char *hostname = nf->host_server_name[0] ? nf->host_server_name : NULL;
@@ -230,16 +241,54 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 			sha1[40] = '\0';
 			str[S_SHA1] = sha1;
 		}
+		str[S_ISSUER] = nf->protos.tls_quic.issuerDN;
+		str[S_SUBJECT] = nf->protos.tls_quic.subjectDN;
+		str[S_ALPN] = nf->protos.tls_quic.alpn;
+		num.tls_version = nf->protos.tls_quic.ssl_version;
+		num.tls_notbefore = nf->protos.tls_quic.notBefore;
+		num.tls_notafter = nf->protos.tls_quic.notAfter;
 	} else if (m == NDPI_PROTOCOL_DNS || a == NDPI_PROTOCOL_DNS ||
 		   m == NDPI_PROTOCOL_MDNS || a == NDPI_PROTOCOL_MDNS ||
 		   m == NDPI_PROTOCOL_LLMNR || a == NDPI_PROTOCOL_LLMNR) {
 		str[S_DNS] = hostname;
 		qtype = nf->protos.dns.query_type;
+		/* nDPI keeps the first answer of the response, if one was seen */
+		if (!nf->protos.dns.is_query || nf->protos.dns.num_answers) {
+			num.dns_answered = 1;
+			num.dns_rcode = nf->protos.dns.reply_code;
+			num.dns_answers = nf->protos.dns.num_answers;
+			num.dns_rsp_type = nf->protos.dns.rsp_type;
+			if (num.dns_answers && num.dns_rsp_type == 1 &&
+			    inet_ntop(AF_INET, &nf->protos.dns.rsp_addr.ipv4, rsp_addr, sizeof rsp_addr))
+				str[S_DNSADDR] = rsp_addr;
+			else if (num.dns_answers && num.dns_rsp_type == 28 &&
+				 inet_ntop(AF_INET6, &nf->protos.dns.rsp_addr.ipv6, rsp_addr, sizeof rsp_addr))
+				str[S_DNSADDR] = rsp_addr;
+		}
+	} else if (m == NDPI_PROTOCOL_SSH || a == NDPI_PROTOCOL_SSH) {
+		str[S_SSHC] = nf->protos.ssh.client_signature;
+		str[S_SSHS] = nf->protos.ssh.server_signature;
+		if (valid_md5_hex(nf->protos.ssh.hassh_client))
+			str[S_HASSHC] = nf->protos.ssh.hassh_client;
+		if (valid_md5_hex(nf->protos.ssh.hassh_server))
+			str[S_HASSHS] = nf->protos.ssh.hassh_server;
+	} else if (m == NDPI_PROTOCOL_DHCP || a == NDPI_PROTOCOL_DHCP) {
+		str[S_DHCPHOST] = hostname;
+		str[S_DHCPVC] = nf->protos.dhcp.class_ident;
 	} else if (m == NDPI_PROTOCOL_HTTP || a == NDPI_PROTOCOL_HTTP ||
 		   m == NDPI_PROTOCOL_HTTP_CONNECT || a == NDPI_PROTOCOL_HTTP_CONNECT ||
 		   m == NDPI_PROTOCOL_HTTP_PROXY || a == NDPI_PROTOCOL_HTTP_PROXY) {
 		str[S_HOST] = hostname;
 		str[S_UA] = nf->http.user_agent;
+	}
+	/* the HTTP fields live outside nDPI's protocol union: any flow that
+	 * carried HTTP (subprotocols such as HTTP.Google too) has them */
+	if (nf->http.url || nf->http.response_status_code) {
+		str[S_URL] = nf->http.url;
+		str[S_CTYPE] = nf->http.content_type;
+		num.http_status = nf->http.response_status_code;
+		num.http_method = (uint8_t)nf->http.method;
+		num.http_version = nf->http.request_version;
 	}
 	for (int i = 0; i < S__COUNT; i++) {
 		len[i] = (str[i] && *str[i]) ? strnlen(str[i], 512) : 0;
@@ -259,6 +308,16 @@ static struct cls_done *cls_decide(struct classifier *c, struct cls_live *lv, in
 		d->pad2 = 0;
 		d->category = (uint32_t)p.category;
 		d->risk = (uint64_t)nf->risk;
+		d->http_status = num.http_status;
+		d->dns_rsp_type = num.dns_rsp_type;
+		d->tls_version = num.tls_version;
+		d->http_method = num.http_method;
+		d->http_version = num.http_version;
+		d->dns_answered = num.dns_answered;
+		d->dns_rcode = num.dns_rcode;
+		d->dns_answers = num.dns_answers;
+		d->tls_notbefore = num.tls_notbefore;
+		d->tls_notafter = num.tls_notafter;
 		for (int i = 0; i < S__COUNT; i++) {
 			if (!len[i]) {
 				d->off[i] = 0xFFFF;
@@ -484,6 +543,29 @@ void classify_fill_record(struct classifier *c, void **slot, struct flow_record 
 	rec->tls_cert_sha1 = done_str(d, S_SHA1);
 	rec->http_host = done_str(d, S_HOST);
 	rec->http_user_agent = done_str(d, S_UA);
+	rec->http_url = done_str(d, S_URL);
+	rec->http_content_type = done_str(d, S_CTYPE);
+	rec->http_method = d->http_method != NDPI_HTTP_METHOD_UNKNOWN ?
+		ndpi_http_method2str((ndpi_http_method)d->http_method) : NULL;
+	rec->http_status = d->http_status;
+	rec->http_version = d->http_version;
+	rec->dns_answered = d->dns_answered;
+	rec->dns_rcode = d->dns_rcode;
+	rec->dns_answers = d->dns_answers;
+	rec->dns_rsp_type = d->dns_rsp_type;
+	rec->dns_rsp_addr = done_str(d, S_DNSADDR);
+	rec->tls_version = d->tls_version;
+	rec->tls_notbefore = d->tls_notbefore;
+	rec->tls_notafter = d->tls_notafter;
+	rec->tls_issuerdn = done_str(d, S_ISSUER);
+	rec->tls_subject = done_str(d, S_SUBJECT);
+	rec->tls_alpn = done_str(d, S_ALPN);
+	rec->ssh_client = done_str(d, S_SSHC);
+	rec->ssh_server = done_str(d, S_SSHS);
+	rec->hassh_client = done_str(d, S_HASSHC);
+	rec->hassh_server = done_str(d, S_HASSHS);
+	rec->dhcp_class_ident = done_str(d, S_DHCPVC);
+	rec->dhcp_hostname = done_str(d, S_DHCPHOST);
 }
 
 void classify_release(struct classifier *c, void **slot)

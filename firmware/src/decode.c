@@ -140,7 +140,7 @@ static void begin_l3(struct decoded *d, uint8_t ver, const uint8_t *p,
 	d->proto = 0;
 	d->sport = d->dport = 0;
 	d->tcp_flags = 0;
-	d->icmp_type = d->icmp_code = 0;
+	d->icmp_type = d->icmp_code = d->has_icmp = 0;
 	set_payload(d, NULL, 0);
 }
 
@@ -532,6 +532,7 @@ static int decode_icmp(struct ctx *c, const uint8_t *p, uint32_t cap)
 		return DECODE_ERR_TRUNC_ICMP;
 	c->d->icmp_type = p[0];
 	c->d->icmp_code = p[1];
+	c->d->has_icmp = 1;
 	if (cap > 8)
 		set_payload(c->d, p + 8, cap - 8);
 	return DECODE_OK;

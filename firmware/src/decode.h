@@ -75,6 +75,7 @@ struct decoded {
 	uint16_t sport, dport;  /* TCP/UDP/SCTP ports; ICMP: 0 */
 	uint8_t src[16], dst[16];
 	uint8_t icmp_type, icmp_code;
+	uint8_t has_icmp;       /* 1: icmp_type/code read from this packet's header */
 	const uint8_t *l3;      /* innermost IP header (captured bytes) */
 	uint32_t l3_caplen;     /* captured bytes from l3 to the end */
 	uint32_t ip_len;        /* IP total length from the header (for byte

@@ -53,13 +53,23 @@ static const char *const det_names[BEHAV__COUNT] = {
 };
 
 /* Suricata classification.config names and descriptions */
-static const struct { const char *classtype, *category; } det_class[BEHAV__COUNT] = {
-	[BEHAV_PORTSCAN] = { "attempted-recon", "Attempted Information Leak" },
-	[BEHAV_HOSTSWEEP] = { "attempted-recon", "Attempted Information Leak" },
-	[BEHAV_DNS_TUNNEL] = { "bad-unknown", "Potentially Bad Traffic" },
-	[BEHAV_BEACON] = { "bad-unknown", "Potentially Bad Traffic" },
-	[BEHAV_EXFIL] = { "policy-violation", "Potential Corporate Privacy Violation" },
-	[BEHAV_BRUTEFORCE] = { "attempted-user", "Attempted User Privilege Gain" },
+/* Each detector's classification and its signature text: the same text
+ * for every alert of a detector (one sid, one text, so consumers can
+ * group, suppress and threshold by sid); the figures of each alert go in
+ * its metadata. */
+static const struct { const char *classtype, *category, *sig; } det_class[BEHAV__COUNT] = {
+	[BEHAV_PORTSCAN] = { "attempted-recon", "Attempted Information Leak",
+			     "vigil portscan: one source probed many ports of one host" },
+	[BEHAV_HOSTSWEEP] = { "attempted-recon", "Attempted Information Leak",
+			      "vigil hostsweep: one source probed many hosts" },
+	[BEHAV_DNS_TUNNEL] = { "bad-unknown", "Potentially Bad Traffic",
+			       "vigil dns_tunnel: many unusual DNS queries under one domain" },
+	[BEHAV_BEACON] = { "bad-unknown", "Potentially Bad Traffic",
+			   "vigil beacon: connections to one server at a regular interval" },
+	[BEHAV_EXFIL] = { "policy-violation", "Potential Corporate Privacy Violation",
+			  "vigil exfil: an inside host sent unusually many bytes out" },
+	[BEHAV_BRUTEFORCE] = { "attempted-user", "Attempted User Privilege Gain",
+			       "vigil bruteforce: many short sessions to an authentication service" },
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -730,7 +740,6 @@ static struct ent *win_entry(struct behav *b, struct det *d, const uint8_t key[K
 
 struct out {
 	struct alert a;
-	char sig[384];
 	char val[ALERT_MAX_META][256];
 };
 
@@ -745,16 +754,16 @@ static void out_begin(struct out *o, const struct det *d, int det, const struct 
 	a->gid = GID_DETECTOR;
 	a->sid = (uint32_t)det;
 	a->rev = 1;
-	a->signature = o->sig;
+	a->signature = det_class[det].sig;
 	a->classtype = det_class[det].classtype;
 	a->category = det_class[det].category;
 	a->severity = (int)d->c.severity;
 	a->detector = det_names[det];
 	snprintf(a->src_ip, sizeof a->src_ip, "%s", rec->src_ip);
+	a->flow = rec;  /* the flow that tipped the count: EVE's 5-tuple */
 	for (int i = 0; i < e->n_fid; i++)
 		a->flow_ids[i] = e->fid[(e->fid_pos + ALERT_MAX_FLOWS - e->n_fid + i) % ALERT_MAX_FLOWS];
 	a->n_flow_ids = e->n_fid;
-	o->sig[0] = '\0';
 }
 
 static void out_meta(struct out *o, const char *key, const char *fmt, ...)
@@ -815,8 +824,6 @@ static void det_portscan(struct behav *b, struct det *d, const struct flow_recor
 	out_begin(&o, d, BEHAV_PORTSCAN, rec, &e->h, now);
 	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
 	o.a.proto = alert_proto(e->proto);
-	snprintf(o.sig, sizeof o.sig, "vigil portscan: %s probed %u ports of %s in %llu s",
-		 rec->src_ip, e->ports.n, rec->dest_ip, window_s(d));
 	sample[0] = '\0';
 	for (int i = 0; i < e->n_sample; i++)
 		pos += (size_t)snprintf(sample + pos, sizeof sample - pos, "%s%u", i ? "," : "",
@@ -867,8 +874,6 @@ static void det_hostsweep(struct behav *b, struct det *d, const struct flow_reco
 		proto = IPPROTO_UDP;
 	out_begin(&o, d, BEHAV_HOSTSWEEP, rec, &e->h, now);
 	o.a.proto = proto;
-	snprintf(o.sig, sizeof o.sig, "vigil hostsweep: %s probed %u hosts in %llu s",
-		 rec->src_ip, e->hosts.n, window_s(d));
 	out_meta(&o, "hosts", "%u", e->hosts.n);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "protocols", "icmp:%u,tcp:%u,udp:%u", e->n_icmp, e->n_tcp, e->n_udp);
@@ -1024,8 +1029,6 @@ static void det_dns_tunnel(struct behav *b, struct det *d, const struct flow_rec
 	e->h.muted = 1;
 	out_begin(&o, d, BEHAV_DNS_TUNNEL, rec, &e->h, now);
 	o.a.proto = alert_proto(e->proto);
-	snprintf(o.sig, sizeof o.sig, "vigil dns_tunnel: %s sent %u unusual queries under %s in %llu s",
-		 rec->src_ip, e->names.n, e->domain, window_s(d));
 	out_meta(&o, "domain", "%s", e->domain);
 	out_meta(&o, "queries", "%u", e->names.n);
 	out_meta(&o, "window", "%llu", window_s(d));
@@ -1122,8 +1125,6 @@ static void det_beacon(struct behav *b, struct det *d, const struct flow_record 
 	o.a.proto = rec->proto;
 	o.a.has_ports = 1;
 	o.a.dest_port = rec->dest_port;
-	snprintf(o.sig, sizeof o.sig, "vigil beacon: %s connected to %s port %u every %.0f s (%d times, jitter %.2f)",
-		 rec->src_ip, rec->dest_ip, (unsigned)rec->dest_port, best_mean, best, best_cv);
 	out_meta(&o, "interval", "%.0f", best_mean);
 	out_meta(&o, "jitter", "%.3f", best_cv);
 	out_meta(&o, "connections", "%d", best);
@@ -1160,8 +1161,6 @@ static void det_exfil(struct behav *b, struct det *d, const struct flow_record *
 	out_begin(&o, d, BEHAV_EXFIL, rec, &e->h, now);
 	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
 	o.a.proto = alert_proto(e->proto);
-	snprintf(o.sig, sizeof o.sig, "vigil exfil: %s sent %llu bytes to %s in %llu s",
-		 rec->src_ip, (unsigned long long)e->bytes, rec->dest_ip, window_s(d));
 	out_meta(&o, "bytes", "%llu", (unsigned long long)e->bytes);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "flows", "%u", e->flows);
@@ -1206,8 +1205,6 @@ static void det_bruteforce(struct behav *b, struct det *d, const struct flow_rec
 	o.a.proto = rec->proto;
 	o.a.has_ports = 1;
 	o.a.dest_port = rec->dest_port;
-	snprintf(o.sig, sizeof o.sig, "vigil bruteforce: %s opened %u short sessions to %s port %u in %llu s",
-		 rec->src_ip, e->sessions, rec->dest_ip, (unsigned)rec->dest_port, window_s(d));
 	out_meta(&o, "sessions", "%u", e->sessions);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "port", "%u", (unsigned)rec->dest_port);

@@ -1334,13 +1334,29 @@ static void load_stream(struct loader *L, struct conf_lines *lr)
 	free(rec);
 }
 
-static int list_index(struct ioc_db *db, const char *name)
+/* FNV-1a of the list's file name: stable across sensors and runs. */
+uint32_t ioc_list_sid(const char *list, int kind)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)list; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return (uint32_t)kind * 1000000u + h % 1000000u;
+}
+
+/* The list's index; -1 out of memory or too many lists, -2 with *other
+ * set when its name gives another list's sid. */
+static int list_index(struct ioc_db *db, const char *name, const char **other)
 {
 	void *grow_tmp;
 
 	for (uint32_t i = 0; i < db->n_lists; i++)
 		if (strcmp(db->lists[i], name) == 0)
 			return (int)i;
+	for (uint32_t i = 0; i < db->n_lists; i++)
+		if (ioc_list_sid(db->lists[i], 1) == ioc_list_sid(name, 1)) {
+			*other = db->lists[i];
+			return -2;
+		}
 	if (db->n_lists >= MAX_LISTS)
 		return -1;
 	if (GROW(db->lists, db->cap_lists, db->n_lists + 1) < 0)
@@ -1389,7 +1405,16 @@ long ioc_load_file(struct ioc_db *db, const char *path, rule_problem_fn problem,
 	L.ctx = ctx;
 	if (conf_lines_open(&lr, path, CONF_MAX_LIST, CONF_LINE_RULES, reader_problem, &L) < 0)
 		return -1; /* errno: why */
-	li = list_index(db, base ? base + 1 : path);
+	const char *other = NULL;
+	li = list_index(db, base ? base + 1 : path, &other);
+	if (li == -2) {
+		conf_lines_close(&lr);
+		file_problem(problem, ctx, path, "its alerts would get the sids of list '%s' "
+			     "(sid %u for ip indicators); rename one of the two files",
+			     other, ioc_list_sid(other, 1));
+		errno = EEXIST;
+		return -1;
+	}
 	if (li < 0) {
 		conf_lines_close(&lr);
 		file_problem(problem, ctx, path, "%s", db->n_lists >= MAX_LISTS ? "too many lists" : "out of memory");
@@ -1519,6 +1544,7 @@ static void fill_alert(struct alert *a, const struct flow_record *rec, uint64_t 
 	a->app_proto = rec->app_proto;
 	a->flow_ids[0] = rec->flow_id;
 	a->n_flow_ids = 1;
+	a->flow = rec;
 }
 
 static void emit(struct mctx *m, int kind, int table, uint32_t idx)
@@ -1526,6 +1552,10 @@ static void emit(struct mctx *m, int kind, int table, uint32_t idx)
 	const struct ioc_db *db = m->db;
 	uint64_t key = (uint64_t)table << 32 | idx;
 	char text[64], sig[640];
+	static const char *const kind_text[] = {
+		"", "ip address", "domain", "JA3 fingerprint", "JA3S fingerprint",
+		"certificate SHA1",
+	};
 	const char *ind;
 	uint32_t desc;
 	uint16_t list;
@@ -1554,13 +1584,21 @@ static void emit(struct mctx *m, int kind, int table, uint32_t idx)
 		desc = db->hs[idx].desc;
 		list = db->hs[idx].list;
 	}
-	snprintf(sig, sizeof sig, "IOC %s %s (%s)", kind_names[kind], ind, db->lists[list]);
-	m->a.sid = (uint32_t)kind;
+	snprintf(sig, sizeof sig, "vigil IOC: %s on list %s", kind_text[kind], db->lists[list]);
+	m->a.sid = ioc_list_sid(db->lists[list], kind);
 	m->a.signature = sig;
 	m->a.ioc_kind = kind_names[kind];
 	m->a.ioc_indicator = ind;
 	m->a.ioc_list = db->lists[list];
 	m->a.ioc_description = desc ? db->pool + desc : NULL;
+	/* the variable parts, where every consumer shows a rule's metadata */
+	m->a.n_meta = 0;
+	m->a.meta[m->a.n_meta++] = (struct alert_kv){ "indicator", ind };
+	m->a.meta[m->a.n_meta++] = (struct alert_kv){ "indicator_kind", kind_names[kind] };
+	m->a.meta[m->a.n_meta++] = (struct alert_kv){ "indicator_list", db->lists[list] };
+	if (m->a.ioc_description)
+		m->a.meta[m->a.n_meta++] = (struct alert_kv){ "indicator_description",
+							      m->a.ioc_description };
 	m->hits++;
 	if (m->cb)
 		m->cb(m->ctx, &m->a);

@@ -52,17 +52,28 @@ long ioc_load_file(struct ioc_db *db, const char *path, rule_problem_fn problem,
 
 void ioc_get_counts(const struct ioc_db *db, struct ioc_counts *out);
 
+/* The sid of a list's indicators of one kind (1 ip, 2 domain, 3 ja3, 4
+ * ja3s, 5 cert_sha1): kind * 1000000 + a hash of the list's file name
+ * modulo 1000000, so the same list file raises the same sid on every
+ * sensor and after every reload. Two lists whose names give the same sid
+ * are refused when loaded ("rename one"). */
+uint32_t ioc_list_sid(const char *list, int kind);
+
 /* Check a flow's addresses, names (DNS query, TLS SNI, HTTP host), JA3,
  * JA3S and certificate fingerprint. One alert per matching indicator
- * through cb (engine ALERT_IOC, gid GID_IOC, sid = kind). Returns hits.
+ * through cb (engine ALERT_IOC, gid GID_IOC, sid = ioc_list_sid of the
+ * indicator's list and kind). Returns hits.
  *
  * An address matches its longest listed prefix; a name matches its most
  * specific listed domain (itself or a parent), an IP literal name is
  * matched as an address. An indicator alerts once per call even when it
- * matches both ends or several names. Alerts: signature "IOC <kind>
- * <indicator> (<list>)", category "Indicator of compromise", classtype
- * NULL, severity 2, the flow's tuple; their strings are valid during the
- * callback only. The db is not modified (concurrent matching is safe). */
+ * matches both ends or several names. Alerts: a signature that names
+ * only the kind and the list ("vigil IOC: ip address on list
+ * feodo.csv"), the indicator itself in ioc_indicator and in the metadata
+ * (indicator, indicator_list, indicator_kind, indicator_description),
+ * category "Indicator of compromise", classtype NULL, severity 2, the
+ * flow's tuple and record; their strings are valid during the callback
+ * only. The db is not modified (concurrent matching is safe). */
 int ioc_match_flow(const struct ioc_db *db, const struct flow_record *rec, uint64_t now_us,
 		   alert_fn cb, void *ctx);
 

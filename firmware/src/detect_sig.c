@@ -851,6 +851,7 @@ static void build_alert(const struct sig_set *s, const struct sig_rule *r,
 	a->dest_port = rec->dest_port;
 	a->has_ports = proto_has_ports(rec->proto);
 	a->app_proto = rec->app_proto;
+	a->flow = rec;
 	a->flow_ids[0] = rec->flow_id;
 	a->n_flow_ids = 1;
 }

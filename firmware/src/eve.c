@@ -1,18 +1,24 @@
 /*
  * eve.c - EVE JSON lines (see eve.h).
  *
- * Suricata's field names wherever Suricata has the field, so jq recipes,
- * Filebeat's Suricata module and SIEM parsers read vigil's events as they
- * read Suricata's. nDPI's own view goes under "ndpi".
+ * Suricata's field names and forms wherever Suricata has the field, so jq
+ * recipes, Filebeat's Suricata module and SIEM parsers read vigil's events
+ * as they read Suricata's: every event validates against Suricata 8.0's
+ * schema (etc/schema.json) and, but for "ndpi", 7.0's. nDPI's own view
+ * goes under "ndpi", vigil's own fields under "vigil" (docs/eve.md). The
+ * protocol objects are eve_app.c's, the Community ID community_id.c's.
  */
 #include "eve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "community_id.h"
+#include "eve_app.h"
 #include "json.h"
 
 struct eve;
@@ -71,21 +77,44 @@ static struct eve *eve_open_mode(const char *path, int append, char *err, size_t
 	return e;
 }
 
-/* Suricata's names for IP protocols. */
+/* Suricata's names for IP protocols (the IANA keywords Suricata's table
+ * holds); a number only for the rare rest. */
 static const char *proto_name(uint8_t p, char buf[8])
 {
-	switch (p) {
-	case IPPROTO_TCP: return "TCP";
-	case IPPROTO_UDP: return "UDP";
-	case IPPROTO_ICMP: return "ICMP";
-	case IPPROTO_ICMPV6: return "IPv6-ICMP";
-	case IPPROTO_SCTP: return "SCTP";
-	case IPPROTO_GRE: return "GRE";
-	case IPPROTO_ESP: return "ESP";
-	default:
-		snprintf(buf, 8, "%u", p);
-		return buf;
-	}
+	static const struct { uint8_t n; const char *name; } names[] = {
+		{ 0, "HOPOPT" }, { 1, "ICMP" }, { 2, "IGMP" }, { 4, "IPv4" }, { 6, "TCP" },
+		{ 8, "EGP" }, { 9, "IGP" }, { 17, "UDP" }, { 27, "RDP" }, { 33, "DCCP" },
+		{ 41, "IPv6" }, { 43, "IPv6-Route" }, { 44, "IPv6-Frag" }, { 46, "RSVP" },
+		{ 47, "GRE" }, { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" },
+		{ 59, "IPv6-NoNxt" }, { 60, "IPv6-Opts" }, { 88, "EIGRP" }, { 89, "OSPFIGP" },
+		{ 94, "IPIP" }, { 97, "ETHERIP" }, { 98, "ENCAP" }, { 103, "PIM" },
+		{ 108, "IPComp" }, { 112, "VRRP" }, { 115, "L2TP" }, { 124, "ISIS" },
+		{ 132, "SCTP" }, { 136, "UDPLite" }, { 137, "MPLS-in-IP" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].n == p)
+			return names[i].name;
+	snprintf(buf, 8, "%u", p);
+	return buf;
+}
+
+static int has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+/* Suricata writes IPv6 addresses with every group in full
+ * ("2001:0db8:0000:..."), so string joins with its data need the same. */
+static const char *eve_ip(const char *ip, char out[46])
+{
+	uint8_t a[16];
+
+	if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, a) != 1)
+		return ip;
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 5 * i, 46 - 5 * (size_t)i, "%02x%02x%s", a[2 * i], a[2 * i + 1],
+			 i < 7 ? ":" : "");
+	return out;
 }
 
 static int eve_emit(struct eve *e)
@@ -102,11 +131,42 @@ static int eve_emit(struct eve *e)
 	return 0;
 }
 
-/* Start an event: timestamp, flow_id, event_type and the 5-tuple. */
+/* ICMP's type and code, as Suricata writes them for an ICMP flow. */
+static void eve_icmp(struct json *j, const struct flow_record *r)
+{
+	if (r->proto != IPPROTO_ICMP && r->proto != IPPROTO_ICMPV6)
+		return;
+	if (r->icmp_seen & 1) {
+		json_ku64(j, "icmp_type", r->icmp[0]);
+		json_ku64(j, "icmp_code", r->icmp[1]);
+	}
+	if (r->icmp_seen & 2) {
+		json_ku64(j, "response_icmp_type", r->icmp[2]);
+		json_ku64(j, "response_icmp_code", r->icmp[3]);
+	}
+}
+
+/* The flow's Community ID (seed 0): ICMP by the type and code of the
+ * flow's first packet, as Suricata does. */
+static void eve_community_id(struct json *j, const struct flow_record *r)
+{
+	char id[COMMUNITY_ID_LEN];
+	uint16_t sp = r->src_port, dp = r->dest_port;
+
+	if (r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6) {
+		sp = r->icmp_seen & 1 ? r->icmp[0] : r->icmp[2];
+		dp = r->icmp_seen & 1 ? r->icmp[1] : r->icmp[3];
+	}
+	community_id_v1(id, 0, r->ipver, r->src_addr, r->dest_addr, r->proto, sp, dp);
+	json_kstr(j, "community_id", id);
+}
+
+/* Start an event about flow r: timestamp, flow_id, event_type, the
+ * 5-tuple, ICMP type/code and community_id. */
 static void eve_header(struct json *j, const char *type, uint64_t ts_us,
 		       const struct flow_record *r)
 {
-	char ts[JSON_TS_LEN], pb[8];
+	char ts[JSON_TS_LEN], pb[8], ip[46];
 
 	json_format_ts(ts, ts_us);
 	json_obj_begin(j);
@@ -122,68 +182,50 @@ static void eve_header(struct json *j, const char *type, uint64_t ts_us,
 		json_u64(j, r->vlan);
 		json_arr_end(j);
 	}
-	json_kstr(j, "src_ip", r->src_ip);
-	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP || r->proto == IPPROTO_SCTP)
+	json_kstr(j, "src_ip", eve_ip(r->src_ip, ip));
+	if (has_ports(r->proto))
 		json_ku64(j, "src_port", r->src_port);
-	json_kstr(j, "dest_ip", r->dest_ip);
-	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP || r->proto == IPPROTO_SCTP)
+	json_kstr(j, "dest_ip", eve_ip(r->dest_ip, ip));
+	if (has_ports(r->proto))
 		json_ku64(j, "dest_port", r->dest_port);
 	json_kstr(j, "proto", proto_name(r->proto, pb));
+	eve_icmp(j, r);
+	eve_community_id(j, r);
 }
 
-/* Suricata writes DNS types by name. */
-static const char *dns_type_name(uint16_t t, char buf[8])
+/* Suricata's flow{} block. total: the counters since the flow's start
+ * (flow events); else the record's own (an alert's view of the flow so
+ * far, which for a flow without interim records is the same). */
+static void eve_flow_block(struct json *j, const struct flow_record *r, int alert)
 {
-	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 10: return "NULL";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 64: return "SVCB";
-	case 65: return "HTTPS";
-	case 255: return "ANY";
-	default:
-		snprintf(buf, 8, "%u", t);
-		return buf;
-	}
-}
-
-int eve_write_flow(struct eve *e, const struct flow_record *r)
-{
-	struct json *j = &e->j;
-	char ts[JSON_TS_LEN], tb[8];
-
-	json_reset(j);
-	eve_header(j, "flow", r->end_us, r);
-	json_kstr(j, "app_proto", r->app_proto ? r->app_proto : "unknown");
+	char ts[JSON_TS_LEN];
 
 	json_key(j, "flow");
 	json_obj_begin(j);
-	json_ku64(j, "pkts_toserver", r->pkts_toserver);
-	json_ku64(j, "pkts_toclient", r->pkts_toclient);
-	json_ku64(j, "bytes_toserver", r->bytes_toserver);
-	json_ku64(j, "bytes_toclient", r->bytes_toclient);
+	json_ku64(j, "pkts_toserver", r->tot_pkts_toserver);
+	json_ku64(j, "pkts_toclient", r->tot_pkts_toclient);
+	json_ku64(j, "bytes_toserver", r->tot_bytes_toserver);
+	json_ku64(j, "bytes_toclient", r->tot_bytes_toclient);
 	json_format_ts(ts, r->start_us);
 	json_kstr(j, "start", ts);
-	json_format_ts(ts, r->end_us);
-	json_kstr(j, "end", ts);
-	json_ku64(j, "age", (r->end_us - r->start_us) / 1000000);
-	json_kstr(j, "state", r->state);
-	json_kstr(j, "reason", r->reason);
-	json_kbool(j, "alerted", r->alerted);
-	if (r->interim)
-		json_kbool(j, "interim", 1);
+	if (!alert) {
+		json_format_ts(ts, r->end_us);
+		json_kstr(j, "end", ts);
+		json_ku64(j, "age", (r->end_us - r->start_us) / 1000000);
+		json_kstr(j, "state", r->state);
+		json_kstr(j, "reason", r->reason);
+		json_kbool(j, "alerted", r->alerted);
+	}
 	json_obj_end(j);
+}
 
+/* nDPI's own view (Suricata 8's schema has an "ndpi" object for it). */
+static void eve_ndpi(struct json *j, const struct flow_record *r)
+{
 	json_key(j, "ndpi");
 	json_obj_begin(j);
 	json_kstr(j, "protocol", r->ndpi_protocol ? r->ndpi_protocol : "Unknown");
+	json_kstr(j, "app_proto", r->app_proto);
 	json_kstr(j, "category", r->ndpi_category);
 	json_kstr(j, "confidence", r->ndpi_confidence);
 	if (r->guessed)
@@ -194,78 +236,92 @@ int eve_write_flow(struct eve *e, const struct flow_record *r)
 		json_str(j, r->risks[i]);
 	json_arr_end(j);
 	json_obj_end(j);
+}
 
-	if (r->tls_sni || r->ja3 || r->ja3s || r->tls_cert_sha1) {
-		json_key(j, "tls");
-		json_obj_begin(j);
-		json_kstr(j, "sni", r->tls_sni);
-		if (r->tls_cert_sha1 && strlen(r->tls_cert_sha1) == 40) {
-			/* Suricata's form: colon-separated pairs */
-			char fp[60];
-			for (int i = 0; i < 20; i++) {
-				fp[3 * i] = r->tls_cert_sha1[2 * i];
-				fp[3 * i + 1] = r->tls_cert_sha1[2 * i + 1];
-				fp[3 * i + 2] = i < 19 ? ':' : '\0';
-			}
-			json_kstr(j, "fingerprint", fp);
-		}
-		if (r->ja3) {
-			json_key(j, "ja3");
-			json_obj_begin(j);
-			json_kstr(j, "hash", r->ja3);
-			json_obj_end(j);
-		}
-		if (r->ja3s) {
-			json_key(j, "ja3s");
-			json_obj_begin(j);
-			json_kstr(j, "hash", r->ja3s);
-			json_obj_end(j);
-		}
-		json_obj_end(j);
-	}
-	if (r->dns_rrname) {
-		json_key(j, "dns");
-		json_obj_begin(j);
-		json_kstr(j, "rrname", r->dns_rrname);
-		if (r->dns_qtype)
-			json_kstr(j, "rrtype", dns_type_name(r->dns_qtype, tb));
-		json_obj_end(j);
-	}
-	if (r->http_host || r->http_user_agent) {
-		json_key(j, "http");
-		json_obj_begin(j);
-		json_kstr(j, "hostname", r->http_host);
-		json_kstr(j, "http_user_agent", r->http_user_agent);
-		json_obj_end(j);
-	}
+int eve_write_flow(struct eve *e, const struct flow_record *r)
+{
+	struct json *j = &e->j;
+
+	if (r->app_event)
+		return eve_write_app(e, r);
+	json_reset(j);
+	eve_header(j, "flow", r->end_us, r);
+	json_kstr(j, "app_proto", eve_app_proto(r->app_proto));
+	eve_flow_block(j, r, 0);
+	eve_ndpi(j, r);
+	eve_app_objects(j, r);
 	json_obj_end(j);
 	return eve_emit(e);
 }
 
-/* Suricata's alert event, plus alert.engine, alert.detector and
- * alert.ioc{kind, indicator, list, description} for vigil's engines. */
-int eve_write_alert(struct eve *e, const struct alert *a)
+int eve_write_app(struct eve *e, const struct flow_record *r)
+{
+	struct json *j = &e->j;
+	enum eve_app_kind k[EVE_APP_MAX_EVENTS];
+	int n = eve_app_events(r, k);
+
+	for (int i = 0; i < n; i++) {
+		json_reset(j);
+		eve_header(j, eve_app_event_type(k[i]), r->end_us, r);
+		json_kstr(j, "app_proto", eve_app_proto(r->app_proto));
+		eve_app_object(j, r, k[i]);
+		json_obj_end(j);
+		if (eve_emit(e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* vigil's alert fields that Suricata has no place for: the engine, the
+ * detector and the flows an aggregate alert is about (docs/eve.md). The
+ * variable parts (indicator, counts, ports) are in alert.metadata. */
+static void eve_alert_vigil(struct json *j, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
+
+	json_key(j, "vigil");
+	json_obj_begin(j);
+	json_kstr(j, "engine", engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0]);
+	json_kstr(j, "detector", a->detector);
+	if (a->n_flow_ids > 1) {
+		json_key(j, "flow_ids");
+		json_arr_begin(j);
+		for (int i = 0; i < a->n_flow_ids; i++)
+			json_u64(j, a->flow_ids[i]);
+		json_arr_end(j);
+	}
+	json_obj_end(j);
+}
+
+/* Suricata's alert event: the flow's 5-tuple and community_id, alert{},
+ * the flow{} block and the protocol objects of the flow it was raised on;
+ * vigil's own fields under "vigil". */
+int eve_write_alert(struct eve *e, const struct alert *a)
+{
 	struct json *j = &e->j;
-	char ts[JSON_TS_LEN], pb[8];
+	const struct flow_record *f = a->flow;
+	char ts[JSON_TS_LEN], pb[8], ip[46];
 
 	json_reset(j);
-	json_format_ts(ts, a->ts_us);
-	json_obj_begin(j);
-	json_kstr(j, "timestamp", ts);
-	if (a->n_flow_ids > 0)
-		json_ku64(j, "flow_id", a->flow_ids[a->n_flow_ids - 1]);
-	json_kstr(j, "event_type", "alert");
-	json_kstr(j, "src_ip", a->src_ip);
-	if (a->has_ports)
-		json_ku64(j, "src_port", a->src_port);
-	json_kstr(j, "dest_ip", a->dest_ip);
-	if (a->has_ports)
-		json_ku64(j, "dest_port", a->dest_port);
-	if (a->proto)
-		json_kstr(j, "proto", proto_name(a->proto, pb));
-	json_kstr(j, "app_proto", a->app_proto);
+	if (f) {
+		eve_header(j, "alert", a->ts_us, f);
+	} else {
+		json_format_ts(ts, a->ts_us);
+		json_obj_begin(j);
+		json_kstr(j, "timestamp", ts);
+		if (a->n_flow_ids > 0)
+			json_ku64(j, "flow_id", a->flow_ids[a->n_flow_ids - 1]);
+		json_kstr(j, "event_type", "alert");
+		json_kstr(j, "src_ip", eve_ip(a->src_ip, ip));
+		if (a->has_ports)
+			json_ku64(j, "src_port", a->src_port);
+		json_kstr(j, "dest_ip", eve_ip(a->dest_ip, ip));
+		if (a->has_ports)
+			json_ku64(j, "dest_port", a->dest_port);
+		if (a->proto)
+			json_kstr(j, "proto", proto_name(a->proto, pb));
+	}
+	json_kstr(j, "app_proto", eve_app_proto(f ? f->app_proto : a->app_proto));
 
 	json_key(j, "alert");
 	json_obj_begin(j);
@@ -277,33 +333,23 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 	json_key(j, "category"); /* Suricata always writes it, "" without classtype */
 	json_str(j, a->category ? a->category : "");
 	json_ku64(j, "severity", (uint64_t)(a->severity > 0 ? a->severity : 3));
-	json_kstr(j, "engine", engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0]);
-	json_kstr(j, "detector", a->detector);
-	if (a->ioc_kind) {
-		json_key(j, "ioc");
-		json_obj_begin(j);
-		json_kstr(j, "kind", a->ioc_kind);
-		json_kstr(j, "indicator", a->ioc_indicator);
-		json_kstr(j, "list", a->ioc_list);
-		json_kstr(j, "description", a->ioc_description);
-		json_obj_end(j);
-	}
 	if (a->n_meta > 0) {
 		json_key(j, "metadata");
 		alert_meta_json(a, j);
 	}
-	if (a->n_flow_ids > 1) {
-		json_key(j, "flow_ids");
-		json_arr_begin(j);
-		for (int i = 0; i < a->n_flow_ids; i++)
-			json_u64(j, a->flow_ids[i]);
-		json_arr_end(j);
-	}
 	json_obj_end(j);
+	if (f) {
+		eve_flow_block(j, f, 1);
+		eve_app_objects(j, f);
+	}
+	eve_alert_vigil(j, a);
 	json_obj_end(j);
 	return eve_emit(e);
 }
 
+/* Suricata's stats layout for the counters Suricata has; vigil's own
+ * (decode errors by reason, flow table peaks, per-engine alerts, the
+ * bounded tables' drops, the interfaces) under "vigil" (docs/eve.md). */
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 {
 	struct json *j = &e->j;
@@ -312,22 +358,52 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	eve_header(j, "stats", ts_us, NULL);
 	json_key(j, "stats");
 	json_obj_begin(j);
+	/* seconds of packet time since the first packet: a replay writes the
+	 * same event every run; live, packets arrive from the start */
+	json_ku64(j, "uptime", st->first_ts_us && ts_us > st->first_ts_us ?
+		  (ts_us - st->first_ts_us) / 1000000 : 0);
+
+	json_key(j, "capture");
+	json_obj_begin(j);
+	json_ku64(j, "kernel_packets", st->packets);
+	json_ku64(j, "kernel_drops", st->kernel_drops);
+	json_obj_end(j);
 
 	json_key(j, "decoder");
 	json_obj_begin(j);
 	json_ku64(j, "pkts", st->packets);
 	json_ku64(j, "bytes", st->bytes);
-	json_ku64(j, "decoded", st->decoded);
+	json_ku64(j, "invalid", st->decode_errors_total);
 	json_ku64(j, "ipv4", st->ipv4);
 	json_ku64(j, "ipv6", st->ipv6);
 	json_ku64(j, "tcp", st->tcp);
 	json_ku64(j, "udp", st->udp);
-	json_ku64(j, "icmp", st->icmp);
 	json_ku64(j, "sctp", st->sctp);
-	json_ku64(j, "other", st->other_l4);
 	json_ku64(j, "vlan", st->vlan);
 	json_ku64(j, "pppoe", st->pppoe);
 	json_ku64(j, "mpls", st->mpls);
+	json_obj_end(j);
+
+	json_key(j, "flow");
+	json_obj_begin(j);
+	json_ku64(j, "total", st->flows);
+	json_ku64(j, "active", st->flows - st->flows_ended);
+	json_obj_end(j);
+
+	json_key(j, "detect");
+	json_obj_begin(j);
+	json_ku64(j, "alert", st->alerts);
+	json_ku64(j, "alerts_suppressed", st->alerts_suppressed);
+	json_obj_end(j);
+	json_obj_end(j);
+
+	json_key(j, "vigil");
+	json_obj_begin(j);
+	json_key(j, "decoder");
+	json_obj_begin(j);
+	json_ku64(j, "decoded", st->decoded);
+	json_ku64(j, "icmp", st->icmp);
+	json_ku64(j, "other", st->other_l4);
 	json_ku64(j, "tunneled", st->tunneled);
 	json_ku64(j, "fragments", st->fragments);
 	json_ku64(j, "not_ip", st->not_ip);
@@ -337,14 +413,12 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 		if (st->decode_errors[i])
 			json_ku64(j, decode_error_name(i), st->decode_errors[i]);
 	json_obj_end(j);
-	json_ku64(j, "errors_total", st->decode_errors_total);
 	json_ku64(j, "frag_overwritten", st->frag_overwrites);
 	json_ku64(j, "frag_orphans", st->frag_orphans);
 	json_obj_end(j);
 
 	json_key(j, "flow");
 	json_obj_begin(j);
-	json_ku64(j, "total", st->flows);
 	json_ku64(j, "ended", st->flows_ended);
 	json_ku64(j, "evicted", st->flows_evicted);
 	json_ku64(j, "interim", st->flows_interim);
@@ -355,11 +429,9 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 
 	json_key(j, "detect");
 	json_obj_begin(j);
-	json_ku64(j, "alerts", st->alerts);
 	json_ku64(j, "signature", st->alerts_signature);
 	json_ku64(j, "ioc", st->alerts_ioc);
 	json_ku64(j, "detector", st->alerts_detector);
-	json_ku64(j, "suppressed", st->alerts_suppressed);
 	json_ku64(j, "threshold_evicted", st->threshold_evicted);
 	json_ku64(j, "detector_dropped", st->detector_dropped);
 	json_obj_end(j);
@@ -376,7 +448,6 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_key(j, "capture");
 	json_obj_begin(j);
 	json_ku64(j, "files", st->files);
-	json_ku64(j, "kernel_drops", st->kernel_drops);
 	if (st->n_ifaces) {
 		json_key(j, "interfaces");
 		json_arr_begin(j);
@@ -393,8 +464,8 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 		json_arr_end(j);
 	}
 	json_obj_end(j);
-
 	json_obj_end(j);
+
 	json_obj_end(j);
 	return eve_emit(e);
 }

@@ -60,7 +60,8 @@ struct flow {
 	void *cls;                     /* classifier's slot */
 	uint64_t flow_id;
 	uint64_t first_us, last_us, report_us;
-	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; since last record */
+	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; since the start */
+	uint64_t rep_pkts[2], rep_bytes[2]; /* the same at the last interim record */
 	struct flow_key key;
 	uint8_t client_is_a;
 	uint8_t tcp;
@@ -70,6 +71,8 @@ struct flow {
 	uint8_t seen_reply;
 	uint8_t flags[2];              /* TCP flags seen, [0] to server, [1] to client */
 	uint8_t user;                  /* flow_user_flags() */
+	uint8_t icmp_seen;             /* 1: icmp[0..1] set, 2: icmp[2..3] set */
+	uint8_t icmp[4];               /* type, code of the first packet each way */
 };
 
 struct flist {
@@ -267,10 +270,16 @@ static void flow_fill(struct flow *f, struct flow_record *out)
 	rec.tcp_flags_tc = f->flags[1];
 	rec.src_port = f->client_is_a ? f->key.port_a : f->key.port_b;
 	rec.dest_port = f->client_is_a ? f->key.port_b : f->key.port_a;
-	rec.pkts_toserver = f->pkts[0];
-	rec.pkts_toclient = f->pkts[1];
-	rec.bytes_toserver = f->bytes[0];
-	rec.bytes_toclient = f->bytes[1];
+	rec.pkts_toserver = f->pkts[0] - f->rep_pkts[0];
+	rec.pkts_toclient = f->pkts[1] - f->rep_pkts[1];
+	rec.bytes_toserver = f->bytes[0] - f->rep_bytes[0];
+	rec.bytes_toclient = f->bytes[1] - f->rep_bytes[1];
+	rec.tot_pkts_toserver = f->pkts[0];
+	rec.tot_pkts_toclient = f->pkts[1];
+	rec.tot_bytes_toserver = f->bytes[0];
+	rec.tot_bytes_toclient = f->bytes[1];
+	rec.icmp_seen = f->icmp_seen;
+	memcpy(rec.icmp, f->icmp, sizeof rec.icmp);
 	rec.state = flow_state_name(f);
 	rec.tunnel = f->tunnel;
 	*out = rec;
@@ -335,7 +344,8 @@ void flow_table_expire(struct flow_table *t, uint64_t now_us)
 		while ((f = t->ahead) && f->report_us + at <= now_us) {
 			flow_emit(t, f, "active_timeout", 0);
 			t->c.interim++;
-			f->pkts[0] = f->pkts[1] = f->bytes[0] = f->bytes[1] = 0;
+			memcpy(f->rep_pkts, f->pkts, sizeof f->pkts);
+			memcpy(f->rep_bytes, f->bytes, sizeof f->bytes);
 			f->report_us = now_us;
 			alist_unlink(t, f);
 			alist_append(t, f);
@@ -475,6 +485,12 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 		f->last_us = ts_us;
 	if (!ts_dir)
 		f->seen_reply = 1;
+	if ((d->proto == IPPROTO_ICMP || d->proto == IPPROTO_ICMPV6) && d->has_icmp &&
+	    !(f->icmp_seen & (ts_dir ? 1 : 2))) {
+		f->icmp_seen |= ts_dir ? 1 : 2;
+		f->icmp[ts_dir ? 0 : 2] = d->icmp_type;
+		f->icmp[ts_dir ? 1 : 3] = d->icmp_code;
+	}
 	if (d->proto == IPPROTO_TCP) {
 		uint8_t fl = d->tcp_flags;
 		f->flags[ts_dir ? 0 : 1] |= fl;
@@ -531,5 +547,5 @@ uint64_t flow_table_seed(const struct flow_table *t)
 
 uint64_t flow_packets(const struct flow *f)
 {
-	return f->pkts[0] + f->pkts[1];
+	return f->pkts[0] + f->pkts[1] - f->rep_pkts[0] - f->rep_pkts[1];
 }

@@ -71,6 +71,7 @@ struct pipeline {
 /* Bits of flow_user_flags() */
 #define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
+#define UF_APP_DONE 0x04     /* its protocol events were written */
 
 /* Monotonic seconds, for the timing line of close (never for flow logic). */
 static double mono_s(void)
@@ -220,17 +221,35 @@ static void on_alert(void *ctx, const struct alert *a)
 		alert_lost(p, "the database");
 }
 
-/* Signatures and indicators on a flow whose classification just became
- * final: once per flow, on the flow as it is now. */
-static void rules_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
+/* The flow's protocol events (dns, tls, http, ...) go to EVE once, as
+ * soon as what nDPI found is final: a record marked app_event. */
+static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record *rec)
+{
+	struct flow_record ev;
+
+	if (!p->eve_q || (*uf & UF_APP_DONE))
+		return;
+	*uf |= UF_APP_DONE;
+	ev = *rec;
+	ev.app_event = 1;
+	sinkq_push(p->eve_q, &ev);
+}
+
+/* A flow whose classification just became final: its protocol events,
+ * then signatures and indicators, once per flow, on the flow as it is
+ * now. */
+static void decided_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
 {
 	uint8_t *uf = flow_user_flags(f);
 	struct flow_record rec;
 
-	if (!p->detect || (*uf & UF_RULES_DONE))
+	if ((!p->detect || (*uf & UF_RULES_DONE)) && (!p->eve_q || (*uf & UF_APP_DONE)))
 		return;
 	flow_table_snapshot(p->flows, f, &rec);
 	classify_fill_record(p->cls, flow_classifier_slot(f), &rec, 0);
+	app_events(p, uf, &rec);
+	if (!p->detect || (*uf & UF_RULES_DONE))
+		return;
 	*uf |= UF_RULES_DONE;
 	if (detect_flow_rules(p->detect, &rec, ts_us) > 0)
 		*uf |= UF_ALERTED;
@@ -245,6 +264,8 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 	uint8_t *uf = flow_user_flags(f);
 
 	classify_fill_record(p->cls, slot, rec, final);
+	if (final)
+		app_events(p, uf, rec);
 	if (p->detect) {
 		/* a flow never classified before its end is judged on what it has */
 		if (final && !(*uf & UF_RULES_DONE)) {
@@ -336,7 +357,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 	}
 	/* the database writer gets the deeper ring: flows end in bursts when
 	 * packet time jumps, and index updates are the slowest sink work */
-	if (p->store && !(p->db_q = sinkq_new(4096, consume_db, p))) {
+	if (p->store && !(p->db_q = sinkq_new_strings(4096, FLOW_RECORD_STRINGS_BASIC, consume_db, p))) {
 		snprintf(err, errlen, "cannot start the database writer thread");
 		goto fail;
 	}
@@ -374,7 +395,7 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 	count_decoded(st, &d);
 	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
 	if (f && classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
-		rules_now(p, f, pkt->ts_us);
+		decided_now(p, f, pkt->ts_us);
 	return DECODE_OK;
 }
 
@@ -502,7 +523,15 @@ int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
 	int rc = 0;
 
 	if (p->eve) {
-		if (eve_write_stats(p->eve, st, st->last_ts_us) < 0 || eve_close(p->eve) < 0) {
+		/* packet time; a run that read no packet (a failed replay) has
+		 * none, and its stats event is dated now, not 1970 */
+		uint64_t ts = st->last_ts_us;
+		if (!ts) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			ts = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+		}
+		if (eve_write_stats(p->eve, st, ts) < 0 || eve_close(p->eve) < 0) {
 			log_error("EVE output: write failed (disk full?)");
 			rc = 1;
 		}

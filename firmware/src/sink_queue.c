@@ -10,15 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* room for every string at its cap (see sinkq_push) */
 #define WAKE_BATCH 64
-#define SLOT_STRINGS (64 + 256 + 33 + 33 + 256 + 256 + 512 + 41)
 
 struct slot {
 	struct alert *alert;     /* an alert slot when set (owned), else rec */
 	int flush;               /* a flush request, neither rec nor alert */
 	struct flow_record rec;
-	char strings[SLOT_STRINGS];
+	char *strings;           /* the record's strings (q->strings bytes) */
 };
 
 struct sink_queue {
@@ -26,6 +24,8 @@ struct sink_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty, not_full, idle;
 	struct slot *ring;
+	char *strings;     /* slot i's strings at i * str_cap */
+	size_t str_cap;
 	unsigned size, head, count;
 	int busy;          /* the writer is consuming a record */
 	int writer_waiting, producer_waiting, drainer_waiting;
@@ -79,15 +79,28 @@ static void *writer_main(void *arg)
 
 struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx)
 {
+	return sinkq_new_strings(slots, FLOW_RECORD_STRINGS_MAX, consume, ctx);
+}
+
+struct sink_queue *sinkq_new_strings(unsigned slots, size_t strings,
+				     sink_consume_fn consume, void *ctx)
+{
 	struct sink_queue *q = calloc(1, sizeof *q);
 	if (!q)
 		return NULL;
-	q->ring = calloc(slots ? slots : 1, sizeof *q->ring);
-	if (!q->ring) {
+	slots = slots ? slots : 1;
+	q->ring = calloc(slots, sizeof *q->ring);
+	q->strings = malloc((size_t)slots * strings);
+	if (!q->ring || !q->strings) {
+		free(q->ring);
+		free(q->strings);
 		free(q);
 		return NULL;
 	}
-	q->size = slots ? slots : 1;
+	q->str_cap = strings;
+	for (unsigned i = 0; i < slots; i++)
+		q->ring[i].strings = q->strings + (size_t)i * strings;
+	q->size = slots;
 	q->consume = consume;
 	q->ctx = ctx;
 	pthread_mutex_init(&q->lock, NULL);
@@ -96,24 +109,11 @@ struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx)
 	pthread_cond_init(&q->idle, NULL);
 	if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
 		free(q->ring);
+		free(q->strings);
 		free(q);
 		return NULL;
 	}
 	return q;
-}
-
-/* Copy string s into the slot's buffer; NULL stays NULL. Strings longer
- * than cap - 1 bytes are cut (DNS names cannot be longer than 253). */
-static const char *copy_str(char *buf, size_t *off, const char *s, size_t cap)
-{
-	if (!s)
-		return NULL;
-	size_t n = strnlen(s, cap - 1);
-	char *d = buf + *off;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	*off += n + 1;
-	return d;
 }
 
 /* The next free slot, waiting while the ring is full. The slot is ours
@@ -182,16 +182,7 @@ void sinkq_push(struct sink_queue *q, const struct flow_record *rec)
 	 * beyond head + count. Strings that belong to the classifier's
 	 * per-flow memory (freed when the flow ends) are copied; names owned
 	 * by nDPI or the classifier live until shutdown. */
-	size_t off = 0;
-	s->rec = *rec;
-	s->rec.ndpi_protocol = copy_str(s->strings, &off, rec->ndpi_protocol, 64);
-	s->rec.tls_sni = copy_str(s->strings, &off, rec->tls_sni, 256);
-	s->rec.ja3 = copy_str(s->strings, &off, rec->ja3, 33);
-	s->rec.ja3s = copy_str(s->strings, &off, rec->ja3s, 33);
-	s->rec.dns_rrname = copy_str(s->strings, &off, rec->dns_rrname, 256);
-	s->rec.http_host = copy_str(s->strings, &off, rec->http_host, 256);
-	s->rec.http_user_agent = copy_str(s->strings, &off, rec->http_user_agent, 512);
-	s->rec.tls_cert_sha1 = copy_str(s->strings, &off, rec->tls_cert_sha1, 41);
+	flow_record_copy(&s->rec, rec, s->strings, q->str_cap);
 	s->alert = NULL;
 	commit_slot(q);
 }
@@ -233,6 +224,7 @@ uint64_t sinkq_close(struct sink_queue *q)
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->idle);
 	free(q->ring);
+	free(q->strings);
 	free(q);
 	return waits;
 }

@@ -10,6 +10,7 @@
 #ifndef VIGIL_SINK_QUEUE_H
 #define VIGIL_SINK_QUEUE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "alert.h"
 #include "flow_record.h"
@@ -24,6 +25,11 @@ typedef void (*sink_consume_fn)(void *ctx, const struct flow_record *rec,
 /* Start the writer thread; consume is called on it, in push order.
  * slots: ring size. NULL if the thread cannot be started. */
 struct sink_queue *sinkq_new(unsigned slots, sink_consume_fn consume, void *ctx);
+/* The same with room for only `strings` bytes of a record's strings per
+ * slot (flow_record_copy keeps the first fields; FLOW_RECORD_STRINGS_BASIC
+ * is enough for the store): a large ring for a sink that needs less. */
+struct sink_queue *sinkq_new_strings(unsigned slots, size_t strings,
+				     sink_consume_fn consume, void *ctx);
 
 /* Copy rec (its strings too) into the ring; waits while the ring is full. */
 void sinkq_push(struct sink_queue *q, const struct flow_record *rec);
