@@ -54,6 +54,14 @@ static void collect(void *ctx, const struct alert *a)
 	assert_true(g->n < MAX_GOT);
 	c = &g->v[g->n++];
 	c->a = *a;
+	/* every detector alert carries the flow that tipped the count (EVE
+	 * writes its 5-tuple), one of the flows it names */
+	assert_non_null(a->flow);
+	int named = 0;
+	for (int i = 0; i < a->n_flow_ids; i++)
+		named |= a->flow_ids[i] == a->flow->flow_id;
+	assert_true(named);
+	c->a.flow = NULL; /* the caller's record: not kept */
 	snprintf(c->sig, sizeof c->sig, "%s", a->signature);
 	c->a.signature = c->sig;
 	for (int i = 0; i < a->n_meta; i++) {
@@ -388,7 +396,7 @@ static void test_portscan_fires(void **state)
 	assert_int_equal(a->sid, BEHAV_PORTSCAN);
 	assert_int_equal(a->rev, 1);
 	assert_string_equal(a->detector, "portscan");
-	assert_string_equal(a->signature, "vigil portscan: 192.0.2.7 probed 25 ports of 10.0.0.5 in 60 s");
+	assert_string_equal(a->signature, "vigil portscan: one source probed many ports of one host");
 	assert_string_equal(a->classtype, "attempted-recon");
 	assert_string_equal(a->category, "Attempted Information Leak");
 	assert_int_equal(a->severity, 3);
@@ -540,7 +548,7 @@ static void test_hostsweep_fires(void **state)
 	assert_string_equal(a->detector, "hostsweep");
 	assert_int_equal(a->sid, BEHAV_HOSTSWEEP);
 	assert_int_equal(a->gid, GID_DETECTOR);
-	assert_string_equal(a->signature, "vigil hostsweep: 10.0.0.66 probed 50 hosts in 300 s");
+	assert_string_equal(a->signature, "vigil hostsweep: one source probed many hosts");
 	assert_string_equal(a->classtype, "attempted-recon");
 	assert_string_equal(a->src_ip, "10.0.0.66");
 	assert_string_equal(a->dest_ip, "");
@@ -674,7 +682,7 @@ static void test_dns_tunnel_fires(void **state)
 	snprintf(want, sizeof want, "%.30s.t.evil-tunnel.com", names[0]);
 	assert_string_equal(a->detector, "dns_tunnel");
 	assert_int_equal(a->sid, BEHAV_DNS_TUNNEL);
-	assert_string_equal(a->signature, "vigil dns_tunnel: 10.0.0.23 sent 40 unusual queries under evil-tunnel.com in 300 s");
+	assert_string_equal(a->signature, "vigil dns_tunnel: many unusual DNS queries under one domain");
 	assert_string_equal(a->classtype, "bad-unknown");
 	assert_int_equal(a->severity, 2);
 	assert_string_equal(a->src_ip, "10.0.0.23");
@@ -844,7 +852,7 @@ static void test_beacon_fires(void **state)
 	assert_string_equal(meta(&g.v[0], "window"), "3600");
 	double jitter = atof(meta(&g.v[0], "jitter"));
 	assert_true(jitter > 0.0 && jitter < 0.05);
-	assert_string_equal(a->signature, "vigil beacon: 10.0.0.23 connected to 198.51.100.7 port 443 every 60 s (8 times, jitter 0.03)");
+	assert_string_equal(a->signature, "vigil beacon: connections to one server at a regular interval");
 	assert_int_equal(a->n_flow_ids, 8);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(a->flow_ids[i], ids[i]);
@@ -882,7 +890,7 @@ static void test_beacon_suffix_and_order(void **state)
 	assert_string_equal(meta(&g.v[0], "connections"), "6");
 	assert_string_equal(meta(&g.v[0], "jitter"), "0.000");
 	assert_string_equal(g.v[0].a.signature,
-			    "vigil beacon: 10.0.0.40 connected to 203.0.113.80 port 8080 every 120 s (6 times, jitter 0.00)");
+			    "vigil beacon: connections to one server at a regular interval");
 	behav_free(b);
 }
 
@@ -998,7 +1006,7 @@ static void test_exfil_fires(void **state)
 	const struct alert *a = &g.v[0].a;
 	assert_string_equal(a->detector, "exfil");
 	assert_int_equal(a->sid, BEHAV_EXFIL);
-	assert_string_equal(a->signature, "vigil exfil: 10.0.0.23 sent 125000000 bytes to 203.0.113.50 in 3600 s");
+	assert_string_equal(a->signature, "vigil exfil: an inside host sent unusually many bytes out");
 	assert_string_equal(a->classtype, "policy-violation");
 	assert_string_equal(a->src_ip, "10.0.0.23");
 	assert_string_equal(a->dest_ip, "203.0.113.50");
@@ -1094,7 +1102,7 @@ static void test_bruteforce_fires(void **state)
 	const struct alert *a = &g.v[0].a;
 	assert_string_equal(a->detector, "bruteforce");
 	assert_int_equal(a->sid, BEHAV_BRUTEFORCE);
-	assert_string_equal(a->signature, "vigil bruteforce: 203.0.113.9 opened 20 short sessions to 10.0.0.22 port 22 in 600 s");
+	assert_string_equal(a->signature, "vigil bruteforce: many short sessions to an authentication service");
 	assert_string_equal(a->classtype, "attempted-user");
 	assert_int_equal(a->severity, 2);
 	assert_string_equal(a->src_ip, "203.0.113.9");

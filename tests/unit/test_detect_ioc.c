@@ -93,7 +93,9 @@ static void on_problem(void *ctx, const char *file, int line, const char *msg)
 struct got {
 	struct alert a;
 	char signature[700], kind[16], indicator[300], list[256], desc[512], category[64];
+	char meta[1024];   /* "key=value;" for each metadata pair */
 	int has_desc;
+	int has_flow;      /* a->flow is the flow record matched */
 };
 
 struct alerts {
@@ -121,6 +123,13 @@ static void on_alert(void *ctx, const struct alert *a)
 	copy(g->desc, sizeof g->desc, a->ioc_description);
 	copy(g->category, sizeof g->category, a->category);
 	g->has_desc = a->ioc_description != NULL;
+	g->meta[0] = '\0';
+	for (int i = 0; i < a->n_meta; i++) {
+		size_t n = strlen(g->meta);
+		snprintf(g->meta + n, sizeof g->meta - n, "%s=%s;", a->meta[i].key, a->meta[i].value);
+	}
+	g->has_flow = a->flow != NULL && a->flow->flow_id == a->flow_ids[0];
+	g->a.flow = NULL; /* the record is the caller's: not kept */
 }
 
 /* ---- flows ---------------------------------------------------------------------- */
@@ -382,7 +391,8 @@ static void test_alert_fields(void **state)
 	assert_int_equal(a->ts_us, 1700000000000000ULL);
 	assert_int_equal(a->engine, ALERT_IOC);
 	assert_int_equal(a->gid, GID_IOC);
-	assert_int_equal(a->sid, IOC_IP);
+	assert_int_equal(a->sid, ioc_list_sid("list.txt", IOC_IP));
+	assert_true(as.g[0].has_flow);
 	assert_int_equal(a->rev, 1);
 	assert_null(a->classtype);
 	assert_string_equal(as.g[0].category, "Indicator of compromise");
@@ -396,12 +406,18 @@ static void test_alert_fields(void **state)
 	assert_string_equal(a->app_proto, "dns");
 	assert_int_equal(a->n_flow_ids, 1);
 	assert_int_equal(a->flow_ids[0], 1234567890123ULL);
-	assert_string_equal(as.g[0].signature, "IOC ip 198.51.100.0/24 (list.txt)");
-	assert_string_equal(as.g[1].signature, "IOC ip 203.0.113.5 (list.txt)");
-	assert_string_equal(as.g[2].signature, "IOC domain evil.example (list.txt)");
-	assert_int_equal(as.g[2].a.sid, IOC_DOMAIN);
-	assert_string_equal(as.g[3].signature, "IOC ja3 e7d705a3286e19ea42f587b344ee6865 (list.txt)");
-	assert_int_equal(as.g[3].a.sid, IOC_JA3);
+	/* one text and sid per list and kind; the indicator in the metadata */
+	assert_string_equal(as.g[0].signature, "vigil IOC: ip address on list list.txt");
+	assert_string_equal(as.g[0].meta, "indicator=198.51.100.0/24;indicator_kind=ip;"
+			    "indicator_list=list.txt;");
+	assert_string_equal(as.g[1].signature, "vigil IOC: ip address on list list.txt");
+	assert_int_equal(as.g[1].a.sid, as.g[0].a.sid);
+	assert_string_equal(as.g[1].meta, "indicator=203.0.113.5;indicator_kind=ip;"
+			    "indicator_list=list.txt;indicator_description=C2 server;");
+	assert_string_equal(as.g[2].signature, "vigil IOC: domain on list list.txt");
+	assert_int_equal(as.g[2].a.sid, ioc_list_sid("list.txt", IOC_DOMAIN));
+	assert_string_equal(as.g[3].signature, "vigil IOC: JA3 fingerprint on list list.txt");
+	assert_int_equal(as.g[3].a.sid, ioc_list_sid("list.txt", IOC_JA3));
 
 	/* both ends in the same network: one alert; ICMP has no ports */
 	r = flow("198.51.100.1", "198.51.100.2");
@@ -924,7 +940,44 @@ static void test_several_lists(void **state)
 	r = named("x.b-only.example", NULL, NULL);
 	as = run(db, &r);
 	assert_int_equal(as.n, 1);
-	assert_string_equal(as.g[0].signature, "IOC domain b-only.example (b.txt)");
+	assert_string_equal(as.g[0].signature, "vigil IOC: domain on list b.txt");
+	assert_int_equal(as.g[0].a.sid, ioc_list_sid("b.txt", IOC_DOMAIN));
+	assert_int_not_equal(as.g[0].a.sid, ioc_list_sid("a.txt", IOC_DOMAIN));
+	ioc_db_free(db);
+}
+
+/* A list's sids depend on its file name only (FNV-1a, kind * 10^6 + hash
+ * mod 10^6); two lists whose names give the same sids are refused. */
+static void test_list_sids(void **state)
+{
+	struct ioc_db *db = ioc_db_new();
+	static struct problems ps;
+	char a[32], b[32];
+	uint32_t seen[4096];
+	int found = 0;
+
+	(void)state;
+	/* the value is part of the interface: suppress.conf names it */
+	assert_int_equal(ioc_list_sid("feodo.csv", IOC_IP), 1025482);
+	assert_int_equal(ioc_list_sid("feodo.csv", IOC_DOMAIN) - ioc_list_sid("feodo.csv", IOC_IP),
+			 1000000);
+	/* two names with the same sid: the birthday bound finds one soon */
+	for (int i = 0; i < 4096 && !found; i++) {
+		snprintf(a, sizeof a, "l%d.txt", i);
+		seen[i] = ioc_list_sid(a, IOC_IP);
+		for (int k = 0; k < i && !found; k++)
+			if (seen[k] == seen[i]) {
+				snprintf(b, sizeof b, "l%d.txt", k);
+				found = 1;
+			}
+	}
+	assert_true(found);
+	memset(&ps, 0, sizeof ps);
+	assert_int_equal(ioc_load_file(db, write_file(b, "203.0.113.5\n"), on_problem, &ps), 1);
+	assert_int_equal(ioc_load_file(db, write_file(a, "203.0.113.6\n"), on_problem, &ps), -1);
+	assert_int_equal(ps.n, 1);
+	assert_int_equal(ps.p[0].line, 0);
+	assert_non_null(strstr(ps.p[0].msg, "rename one of the two files"));
 	ioc_db_free(db);
 }
 
@@ -1150,6 +1203,7 @@ int main(void)
 		cmocka_unit_test(test_urlhaus),
 		cmocka_unit_test(test_misp),
 		cmocka_unit_test(test_several_lists),
+		cmocka_unit_test(test_list_sids),
 		cmocka_unit_test(test_million),
 	};
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,25 @@ static void test_json_checker(void **state)
 
 /* ---- records ------------------------------------------------------------ */
 
+/* The record's addresses from its text (16 bytes, IPv4 as ::ffff:a.b.c.d),
+ * as the flow table fills them. */
+static void set_addrs(struct flow_record *r)
+{
+	int af = r->ipver == 6 ? AF_INET6 : AF_INET;
+	uint8_t *dst[2] = { r->src_addr, r->dest_addr };
+	const char *txt[2] = { r->src_ip, r->dest_ip };
+
+	for (int i = 0; i < 2; i++) {
+		memset(dst[i], 0, 16);
+		if (af == AF_INET) {
+			dst[i][10] = dst[i][11] = 0xff;
+			assert_int_equal(inet_pton(af, txt[i], dst[i] + 12), 1);
+		} else {
+			assert_int_equal(inet_pton(af, txt[i], dst[i]), 1);
+		}
+	}
+}
+
 static const char *risks2[] = { "Known Protocol on Non Standard Port", "TLS (probably) Not Carrying HTTPS" };
 
 static struct flow_record tls_record(void)
@@ -258,6 +278,12 @@ static struct flow_record tls_record(void)
 	r.ja3 = "0123456789abcdef0123456789abcdef";
 	r.ja3s = "fedcba9876543210fedcba9876543210";
 	r.tls_cert_sha1 = "00112233445566778899aabbccddeeff0a1b2c3d";
+	/* an interim record: the totals since the start are larger */
+	r.tot_pkts_toserver = 30;
+	r.tot_pkts_toclient = 28;
+	r.tot_bytes_toserver = 3000;
+	r.tot_bytes_toclient = 15000;
+	set_addrs(&r);
 	return r;
 }
 
@@ -287,6 +313,11 @@ static struct flow_record dns_record(void)
 	r.ndpi_confidence = "DPI";
 	r.dns_rrname = "www.example.com";
 	r.dns_qtype = 1;
+	r.tot_pkts_toserver = r.pkts_toserver;
+	r.tot_pkts_toclient = r.pkts_toclient;
+	r.tot_bytes_toserver = r.bytes_toserver;
+	r.tot_bytes_toclient = r.bytes_toclient;
+	set_addrs(&r);
 	return r;
 }
 
@@ -315,6 +346,9 @@ static struct flow_record http_record(void)
 	r.http_host = "example.com";
 	/* a quote and a control character from the network */
 	r.http_user_agent = "Mozilla/5.0 \"evil\"\x07\\";
+	r.tot_pkts_toserver = r.pkts_toserver;
+	r.tot_pkts_toclient = r.pkts_toclient;
+	set_addrs(&r);
 	return r;
 }
 
@@ -338,6 +372,15 @@ static struct flow_record icmp6_record(void)
 	r.reason = "timeout";
 	/* nothing classified: app_proto and ndpi.protocol default */
 	r.guessed = 1;
+	r.tot_pkts_toserver = 2;
+	r.tot_pkts_toclient = 2;
+	r.tot_bytes_toserver = 208;
+	r.tot_bytes_toclient = 208;
+	/* an echo request answered */
+	r.icmp_seen = 3;
+	r.icmp[0] = 128;
+	r.icmp[2] = 129;
+	set_addrs(&r);
 	return r;
 }
 
@@ -383,6 +426,7 @@ static void test_flow_events(void **state)
 	st.flows_interim = 1;
 	st.flows_peak = 20;
 	st.files = 1;
+	st.first_ts_us = 1704067260000000ULL; /* uptime: 40 s of packet time */
 	st.kernel_drops = 3;
 	st.frag_overwrites = 4;
 	st.frag_orphans = 5;
@@ -409,17 +453,21 @@ static void test_flow_events(void **state)
 	for (int i = 0; i < l.n; i++)
 		valid_json(l.line[i]);
 
-	/* 1: TLS, interim, VLAN: the whole line */
+	/* 1: TLS, interim (the totals since the start, as Suricata's flow
+	 * events; no "interim" member), VLAN: the whole line; the community_id
+	 * is the one tools/ reference scripts compute for this tuple */
 	assert_string_equal(l.line[0],
 		"{\"timestamp\":\"2024-01-01T00:00:05.123456+0000\",\"flow_id\":1234567890123,"
 		"\"event_type\":\"flow\",\"vlan\":[100],\"src_ip\":\"10.0.0.1\",\"src_port\":50000,"
 		"\"dest_ip\":\"93.184.216.34\",\"dest_port\":8443,\"proto\":\"TCP\","
-		"\"app_proto\":\"tls\",\"flow\":{\"pkts_toserver\":10,\"pkts_toclient\":8,"
-		"\"bytes_toserver\":1000,\"bytes_toclient\":5000,"
+		"\"community_id\":\"1:yRim8bZi+2/y8+M6ZWi7g0OaxT4=\","
+		"\"app_proto\":\"tls\",\"flow\":{\"pkts_toserver\":30,\"pkts_toclient\":28,"
+		"\"bytes_toserver\":3000,\"bytes_toclient\":15000,"
 		"\"start\":\"2024-01-01T00:00:00.000000+0000\","
 		"\"end\":\"2024-01-01T00:00:05.123456+0000\",\"age\":5,\"state\":\"established\","
-		"\"reason\":\"active_timeout\",\"alerted\":false,\"interim\":true},"
-		"\"ndpi\":{\"protocol\":\"TLS.Google\",\"category\":\"Web\",\"confidence\":\"DPI\","
+		"\"reason\":\"active_timeout\",\"alerted\":false},"
+		"\"ndpi\":{\"protocol\":\"TLS.Google\",\"app_proto\":\"tls\",\"category\":\"Web\","
+		"\"confidence\":\"DPI\","
 		"\"risks\":[\"Known Protocol on Non Standard Port\",\"TLS (probably) Not Carrying HTTPS\"]},"
 		"\"tls\":{\"sni\":\"www.google.com\","
 		"\"fingerprint\":\"00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:0a:1b:2c:3d\","
@@ -439,9 +487,10 @@ static void test_flow_events(void **state)
 		       "\"dest_port\":53,\"proto\":\"UDP\"");
 	has(l.line[2], "\"app_proto\":\"dns\"");
 	has(l.line[2], "\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":1,");
-	has(l.line[2], "\"ndpi\":{\"protocol\":\"DNS\",\"category\":\"Network\","
+	has(l.line[2], "\"ndpi\":{\"protocol\":\"DNS\",\"app_proto\":\"dns\",\"category\":\"Network\","
 		       "\"confidence\":\"DPI\",\"risks\":[]}");
-	has(l.line[2], "\"dns\":{\"rrname\":\"www.example.com\",\"rrtype\":\"A\"}");
+	has(l.line[2], "\"dns\":{\"version\":2,\"type\":\"query\",\"rrname\":\"www.example.com\","
+		       "\"rrtype\":\"A\"}");
 	has(l.line[2], "\"age\":0,");
 	hasnt(l.line[2], "\"tls\"");
 	hasnt(l.line[2], "\"http\"");
@@ -456,29 +505,36 @@ static void test_flow_events(void **state)
 		       "\"http_user_agent\":\"Mozilla/5.0 \\\"evil\\\"\\u0007\\\\\"}}");
 	hasnt(l.line[3], "\"dns\"");
 
-	/* 5: ICMPv6: no ports, defaults for an unclassified flow */
+	/* 5: ICMPv6: no ports but type and code each way, IPv6 written in
+	 * full as Suricata does, no app_proto for an unclassified flow */
 	assert_string_equal(l.line[4],
 		"{\"timestamp\":\"1970-01-01T00:00:01.500000+0000\",\"flow_id\":9007199254740991,"
-		"\"event_type\":\"flow\",\"src_ip\":\"2001:db8::1\",\"dest_ip\":\"2001:db8::2\","
-		"\"proto\":\"IPv6-ICMP\",\"app_proto\":\"unknown\",\"flow\":{\"pkts_toserver\":2,"
+		"\"event_type\":\"flow\",\"src_ip\":\"2001:0db8:0000:0000:0000:0000:0000:0001\","
+		"\"dest_ip\":\"2001:0db8:0000:0000:0000:0000:0000:0002\","
+		"\"proto\":\"IPv6-ICMP\",\"icmp_type\":128,\"icmp_code\":0,"
+		"\"response_icmp_type\":129,\"response_icmp_code\":0,"
+		"\"community_id\":\"1:u2vMS3HiWth2lIMKHB1fjELshpQ=\",\"flow\":{\"pkts_toserver\":2,"
 		"\"pkts_toclient\":2,\"bytes_toserver\":208,\"bytes_toclient\":208,"
 		"\"start\":\"1970-01-01T00:00:00.000000+0000\","
 		"\"end\":\"1970-01-01T00:00:01.500000+0000\",\"age\":1,\"state\":\"established\","
 		"\"reason\":\"timeout\",\"alerted\":false},\"ndpi\":{\"protocol\":\"Unknown\","
 		"\"guessed\":true,\"risks\":[]}}");
 
-	/* 6: stats */
+	/* 6: stats: Suricata's names first, vigil's own under "vigil" */
 	has(l.line[5], "{\"timestamp\":\"2024-01-01T00:01:40.000000+0000\",\"event_type\":\"stats\","
-		       "\"stats\":{\"decoder\":{\"pkts\":1000,\"bytes\":123456,\"decoded\":990,"
-		       "\"ipv4\":900,\"ipv6\":90,\"tcp\":600,\"udp\":380,\"icmp\":10,");
-	has(l.line[5], "\"not_ip\":7,\"errors\":{\"truncated_ipv4\":3},\"errors_total\":3,"
+		       "\"stats\":{\"uptime\":40,\"capture\":{\"kernel_packets\":1000,\"kernel_drops\":3},"
+		       "\"decoder\":{\"pkts\":1000,\"bytes\":123456,\"invalid\":3,"
+		       "\"ipv4\":900,\"ipv6\":90,\"tcp\":600,\"udp\":380,");
+	has(l.line[5], "\"flow\":{\"total\":55,\"active\":0},\"detect\":{\"alert\":0,"
+		       "\"alerts_suppressed\":0}},\"vigil\":{\"decoder\":{\"decoded\":990,\"icmp\":10,");
+	has(l.line[5], "\"not_ip\":7,\"errors\":{\"truncated_ipv4\":3},"
 		       "\"frag_overwritten\":4,\"frag_orphans\":5}");
-	has(l.line[5], "\"flow\":{\"total\":55,\"ended\":55,\"evicted\":2,\"interim\":1,\"peak\":20,"
+	has(l.line[5], "\"flow\":{\"ended\":55,\"evicted\":2,\"interim\":1,\"peak\":20,"
 		       "\"ndpi_state_peak\":0,\"alloc_failed\":6}");
-	has(l.line[5], "\"suppressed\":0,\"threshold_evicted\":7,\"detector_dropped\":8}");
+	has(l.line[5], "\"threshold_evicted\":7,\"detector_dropped\":8}");
 	has(l.line[5], "\"output\":{\"db_flows_lost\":1000,\"db_alerts_lost\":2,\"db_failures\":1,"
 		       "\"eve_alerts_lost\":3},");
-	has(l.line[5], "\"capture\":{\"files\":1,\"kernel_drops\":3,\"interfaces\":["
+	has(l.line[5], "\"capture\":{\"files\":1,\"interfaces\":["
 		       "{\"name\":\"eth0\",\"state\":\"capturing\",\"packets\":1000,\"kernel_drops\":3},"
 		       "{\"name\":\"eth9\",\"state\":\"missing\",\"packets\":0,\"kernel_drops\":0,"
 		       "\"error\":\"no such \\\"interface\\\"\"}]}}}");
@@ -496,7 +552,10 @@ static void test_proto_names_and_utf8(void **state)
 		{ IPPROTO_SCTP, "\"proto\":\"SCTP\"", 1 },
 		{ IPPROTO_GRE, "\"proto\":\"GRE\"", 0 },
 		{ IPPROTO_ESP, "\"proto\":\"ESP\"", 0 },
-		{ 89, "\"proto\":\"89\"", 0 },
+		{ 2, "\"proto\":\"IGMP\"", 0 },
+		{ 89, "\"proto\":\"OSPFIGP\"", 0 },
+		{ 103, "\"proto\":\"PIM\"", 0 },
+		{ 112, "\"proto\":\"VRRP\"", 0 },
 		{ 255, "\"proto\":\"255\"", 0 },
 	};
 	char err[256];
@@ -536,7 +595,8 @@ static void test_proto_names_and_utf8(void **state)
 	for (size_t i = 0; i < n; i++) {
 		valid_json(l.line[i]);
 		has(l.line[i], cases[i].name);
-		has(l.line[i], "\"app_proto\":\"unknown\"");
+		hasnt(l.line[i], "\"app_proto\"");
+		has(l.line[i], "\"community_id\":\"1:");
 		has(l.line[i], "\"ndpi\":{\"protocol\":\"Unknown\"");
 		if (cases[i].ports) {
 			has(l.line[i], "\"src_port\":40000,");
@@ -551,11 +611,12 @@ static void test_proto_names_and_utf8(void **state)
 	has(l.line[n], "\"tls\":{\"sni\":\"bad\xEF\xBF\xBD\xEF\xBF\xBD.example\xc3\xa9\"}");
 	hasnt(l.line[n], "ja3");
 	hasnt(l.line[n], "fingerprint");
-	has(l.line[n + 1], "\"dns\":{\"rrname\":\"www.example.com\",\"rrtype\":\"AAAA\"}");
+	has(l.line[n + 1], "\"dns\":{\"version\":2,\"type\":\"query\",\"rrname\":\"www.example.com\","
+			   "\"rrtype\":\"AAAA\"}");
 	has(l.line[n + 2], "\"rrtype\":\"HTTPS\"}");
-	has(l.line[n + 3], "\"rrtype\":\"99\"}");
+	has(l.line[n + 3], "\"rrtype\":\"SPF\"}");
 	has(l.line[n + 4], "\"rrtype\":\"65535\"}");
-	has(l.line[n + 5], "\"dns\":{\"rrname\":\"www.example.com\"}");
+	has(l.line[n + 5], "\"dns\":{\"version\":2,\"type\":\"query\",\"rrname\":\"www.example.com\"}");
 	for (int i = (int)n + 1; i < l.n; i++)
 		valid_json(l.line[i]);
 	free(l.text);
@@ -668,12 +729,91 @@ static void test_disk_full(void **state)
 	assert_int_equal(eve_close(e), -1);
 }
 
+/* Alerts: the flow's 5-tuple and community_id, Suricata's alert{} (no
+ * engine there: Suricata 8 has an enum of its own), the flow{} block and
+ * the flow's protocol objects, vigil's fields under "vigil"; an alert
+ * about no single flow keeps its own addresses. */
+static void test_alert_events(void **state)
+{
+	char err[256];
+	struct eve *e;
+	struct lines l;
+	struct flow_record r = dns_record();
+	struct alert a;
+
+	(void)state;
+	e = eve_open(g_path, err, sizeof err);
+	assert_non_null(e);
+	memset(&a, 0, sizeof a);
+	a.ts_us = 1704067200010000ULL;
+	a.engine = ALERT_IOC;
+	a.gid = GID_IOC;
+	a.sid = 2123456;
+	a.rev = 1;
+	a.signature = "vigil IOC: domain on list misp.csv";
+	a.category = "Indicator of compromise";
+	a.severity = 2;
+	a.meta[0] = (struct alert_kv){ "indicator", "www.example.com" };
+	a.n_meta = 1;
+	snprintf(a.src_ip, sizeof a.src_ip, "%s", r.src_ip);
+	snprintf(a.dest_ip, sizeof a.dest_ip, "%s", r.dest_ip);
+	a.flow_ids[0] = r.flow_id;
+	a.n_flow_ids = 1;
+	a.flow = &r;
+	assert_int_equal(eve_write_alert(e, &a), 0);
+
+	/* a detector's alert about several flows, none of them passed */
+	memset(&a, 0, sizeof a);
+	a.ts_us = 1704067200010000ULL;
+	a.engine = ALERT_DETECTOR;
+	a.gid = GID_DETECTOR;
+	a.sid = 2;
+	a.rev = 1;
+	a.signature = "vigil hostsweep: one source probed many hosts";
+	a.severity = 2;
+	a.detector = "hostsweep";
+	snprintf(a.src_ip, sizeof a.src_ip, "2001:db8::5");
+	a.flow_ids[0] = 5;
+	a.flow_ids[1] = 6;
+	a.n_flow_ids = 2;
+	assert_int_equal(eve_write_alert(e, &a), 0);
+	assert_int_equal(eve_close(e), 0);
+
+	read_lines(g_path, &l);
+	assert_int_equal(l.n, 2);
+	valid_json(l.line[0]);
+	valid_json(l.line[1]);
+	assert_string_equal(l.line[0],
+		"{\"timestamp\":\"2024-01-01T00:00:00.010000+0000\",\"flow_id\":42,"
+		"\"event_type\":\"alert\",\"src_ip\":\"192.168.1.10\",\"src_port\":40000,"
+		"\"dest_ip\":\"8.8.8.8\",\"dest_port\":53,\"proto\":\"UDP\","
+		"\"community_id\":\"1:OymNXmhV2adI0+YMR5L2shxACxs=\",\"app_proto\":\"dns\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":9100,\"signature_id\":2123456,\"rev\":1,"
+		"\"signature\":\"vigil IOC: domain on list misp.csv\","
+		"\"category\":\"Indicator of compromise\",\"severity\":2,"
+		"\"metadata\":{\"indicator\":[\"www.example.com\"]}},"
+		"\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":1,\"bytes_toserver\":61,"
+		"\"bytes_toclient\":77,\"start\":\"2024-01-01T00:00:00.000000+0000\"},"
+		"\"dns\":{\"version\":2,\"type\":\"query\",\"rrname\":\"www.example.com\","
+		"\"rrtype\":\"A\"},\"vigil\":{\"engine\":\"ioc\"}}");
+	assert_string_equal(l.line[1],
+		"{\"timestamp\":\"2024-01-01T00:00:00.010000+0000\",\"flow_id\":6,"
+		"\"event_type\":\"alert\",\"src_ip\":\"2001:0db8:0000:0000:0000:0000:0000:0005\","
+		"\"alert\":{\"action\":\"allowed\",\"gid\":9200,\"signature_id\":2,\"rev\":1,"
+		"\"signature\":\"vigil hostsweep: one source probed many hosts\",\"category\":\"\","
+		"\"severity\":2},\"vigil\":{\"engine\":\"detector\",\"detector\":\"hostsweep\","
+		"\"flow_ids\":[5,6]}}");
+	hasnt(l.line[0], "\"engine\":\"ioc\"}}}");
+	free(l.text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_checker),
 		cmocka_unit_test(test_flow_events),
 		cmocka_unit_test(test_proto_names_and_utf8),
+		cmocka_unit_test(test_alert_events),
 		cmocka_unit_test(test_reopen_truncates),
 		cmocka_unit_test(test_alert_metadata),
 		cmocka_unit_test(test_open_fails),
