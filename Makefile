@@ -139,7 +139,7 @@ $(BUILD)/harness/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/harness/
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
             libsqlite3-dev libcmocka-dev libpcre2-dev libmicrohttpd-dev \
             libsystemd-dev libcap-dev libcrypt-dev sqlite3 python3 jq tcpdump valgrind \
-            tshark tcpreplay python3-scapy time
+            tshark tcpreplay python3-scapy time python3-jsonschema
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
             libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 \
             libmicrohttpd-dev:arm64 libsystemd-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64 \

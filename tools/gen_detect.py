@@ -76,6 +76,8 @@ class Cap(gf.Capture):
         return self.alert(flow, "signature", sid, gid, **kw)
 
     def ioc(self, flow, kind, indicator, lst, **kw):
+        # the truth keeps the kind; check_detect.py turns it into the
+        # list's sid (rules/README.md)
         sid = {"ip": 1, "domain": 2, "ja3": 3, "ja3s": 4, "cert_sha1": 5}[kind]
         return self.alert(flow, "ioc", sid, 9100,
                           ioc={"kind": kind, "indicator": indicator,
@@ -1384,8 +1386,9 @@ suppress gen_id 1, sig_id 100601
 suppress gen_id 1, sig_id 100602, track by_src, ip 192.168.10.71
 # one rule towards one destination (a list)
 suppress gen_id 1, sig_id 100603, track by_dst, ip [192.168.10.1,192.168.10.3]
-# indicator alerts (gid 9100, sid 2 = domain) of one source network
-suppress gen_id 9100, sig_id 2, track by_src, ip 192.168.10.73/32
+# indicator alerts (gid 9100) of one list and kind (sid 2287641 = domains
+# of sup.txt, see rules/README.md) from one source network
+suppress gen_id 9100, sig_id 2287641, track by_src, ip 192.168.10.73/32
 # a detector (gid 9200, sid 1 = portscan), whoever scans
 suppress gen_id 9200, sig_id 1
 """

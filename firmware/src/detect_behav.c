@@ -409,7 +409,7 @@ struct ps_ent {
 	struct set64 ports;
 	uint32_t unanswered;
 	uint16_t sample[SAMPLE_PORTS];
-	uint8_t n_sample, proto;
+	uint8_t n_sample;
 };
 
 struct hs_ent {
@@ -421,7 +421,6 @@ struct hs_ent {
 struct dt_ent {
 	struct ent h;
 	struct set64 names;
-	uint8_t proto;
 	char domain[128];
 	char sample[256];
 };
@@ -437,7 +436,6 @@ struct ex_ent {
 	struct ent h;
 	uint64_t bytes;
 	uint32_t flows;
-	uint8_t proto;
 };
 
 struct bf_ent {
@@ -477,20 +475,6 @@ static int ent_has_flow(const struct ent *e, uint64_t id)
 		if (e->fid[i] == id)
 			return 1;
 	return 0;
-}
-
-/* The single protocol seen so far, 0 none, 255 several. */
-static void note_proto(uint8_t *seen, uint8_t proto)
-{
-	if (*seen == 0)
-		*seen = proto;
-	else if (*seen != proto)
-		*seen = 255;
-}
-
-static uint8_t alert_proto(uint8_t seen)
-{
-	return seen == 255 ? 0 : seen;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -759,8 +743,18 @@ static void out_begin(struct out *o, const struct det *d, int det, const struct 
 	a->category = det_class[det].category;
 	a->severity = (int)d->c.severity;
 	a->detector = det_names[det];
+	/* the 5-tuple of the flow that tipped the count, as consumers expect
+	 * of an alert (hostsweep names its last target, portscan the port it
+	 * probed last); the aggregate is in the metadata */
+	a->proto = rec->proto;
 	snprintf(a->src_ip, sizeof a->src_ip, "%s", rec->src_ip);
-	a->flow = rec;  /* the flow that tipped the count: EVE's 5-tuple */
+	snprintf(a->dest_ip, sizeof a->dest_ip, "%s", rec->dest_ip);
+	a->has_ports = rec->proto == IPPROTO_TCP || rec->proto == IPPROTO_UDP ||
+		       rec->proto == IPPROTO_SCTP;
+	a->src_port = rec->src_port;
+	a->dest_port = rec->dest_port;
+	a->app_proto = rec->app_proto;
+	a->flow = rec;
 	for (int i = 0; i < e->n_fid; i++)
 		a->flow_ids[i] = e->fid[(e->fid_pos + ALERT_MAX_FLOWS - e->n_fid + i) % ALERT_MAX_FLOWS];
 	a->n_flow_ids = e->n_fid;
@@ -815,15 +809,12 @@ static void det_portscan(struct behav *b, struct det *d, const struct flow_recor
 		e->sample[e->n_sample++] = rec->dest_port;
 	if (unanswered(rec))
 		e->unanswered++;
-	note_proto(&e->proto, rec->proto);
 	ent_add_flow(&e->h, rec->flow_id);
 	if (e->ports.n < d->c.count)
 		return;
 
 	e->h.muted = 1;
 	out_begin(&o, d, BEHAV_PORTSCAN, rec, &e->h, now);
-	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
-	o.a.proto = alert_proto(e->proto);
 	sample[0] = '\0';
 	for (int i = 0; i < e->n_sample; i++)
 		pos += (size_t)snprintf(sample + pos, sizeof sample - pos, "%s%u", i ? "," : "",
@@ -844,7 +835,6 @@ static void det_hostsweep(struct behav *b, struct det *d, const struct flow_reco
 	struct hs_ent *e;
 	struct out o;
 	uint64_t item;
-	uint8_t proto = 0;
 
 	if (!probe_like(rec))
 		return;
@@ -866,14 +856,7 @@ static void det_hostsweep(struct behav *b, struct det *d, const struct flow_reco
 		return;
 
 	e->h.muted = 1;
-	if (!e->n_tcp && !e->n_udp)
-		proto = rec->proto; /* ICMP or ICMPv6 only */
-	else if (!e->n_icmp && !e->n_udp)
-		proto = IPPROTO_TCP;
-	else if (!e->n_icmp && !e->n_tcp)
-		proto = IPPROTO_UDP;
 	out_begin(&o, d, BEHAV_HOSTSWEEP, rec, &e->h, now);
-	o.a.proto = proto;
 	out_meta(&o, "hosts", "%u", e->hosts.n);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "protocols", "icmp:%u,tcp:%u,udp:%u", e->n_icmp, e->n_tcp, e->n_udp);
@@ -1021,14 +1004,12 @@ static void det_dns_tunnel(struct behav *b, struct det *d, const struct flow_rec
 		return;
 	if (!e->sample[0])
 		snprintf(e->sample, sizeof e->sample, "%s", name);
-	note_proto(&e->proto, rec->proto);
 	ent_add_flow(&e->h, rec->flow_id);
 	if (e->names.n < d->c.count)
 		return;
 
 	e->h.muted = 1;
 	out_begin(&o, d, BEHAV_DNS_TUNNEL, rec, &e->h, now);
-	o.a.proto = alert_proto(e->proto);
 	out_meta(&o, "domain", "%s", e->domain);
 	out_meta(&o, "queries", "%u", e->names.n);
 	out_meta(&o, "window", "%llu", window_s(d));
@@ -1121,10 +1102,6 @@ static void det_beacon(struct behav *b, struct det *d, const struct flow_record 
 	e->h.expire_us = now + w;
 	tab_touch(&d->t, &e->h);
 	out_begin(&o, d, BEHAV_BEACON, rec, &e->h, now);
-	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
-	o.a.proto = rec->proto;
-	o.a.has_ports = 1;
-	o.a.dest_port = rec->dest_port;
 	out_meta(&o, "interval", "%.0f", best_mean);
 	out_meta(&o, "jitter", "%.3f", best_cv);
 	out_meta(&o, "connections", "%d", best);
@@ -1153,14 +1130,11 @@ static void det_exfil(struct behav *b, struct det *d, const struct flow_record *
 		e->flows++;
 		ent_add_flow(&e->h, rec->flow_id);
 	}
-	note_proto(&e->proto, rec->proto);
 	if (e->bytes <= d->c.bytes)
 		return;
 
 	e->h.muted = 1;
 	out_begin(&o, d, BEHAV_EXFIL, rec, &e->h, now);
-	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
-	o.a.proto = alert_proto(e->proto);
 	out_meta(&o, "bytes", "%llu", (unsigned long long)e->bytes);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "flows", "%u", e->flows);
@@ -1201,10 +1175,6 @@ static void det_bruteforce(struct behav *b, struct det *d, const struct flow_rec
 
 	e->h.muted = 1;
 	out_begin(&o, d, BEHAV_BRUTEFORCE, rec, &e->h, now);
-	snprintf(o.a.dest_ip, sizeof o.a.dest_ip, "%s", rec->dest_ip);
-	o.a.proto = rec->proto;
-	o.a.has_ports = 1;
-	o.a.dest_port = rec->dest_port;
 	out_meta(&o, "sessions", "%u", e->sessions);
 	out_meta(&o, "window", "%llu", window_s(d));
 	out_meta(&o, "port", "%u", (unsigned)rec->dest_port);

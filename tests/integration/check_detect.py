@@ -89,19 +89,58 @@ def ip_or_empty(s):
     return "" if s in (None, "") else vt.norm_ip(s)
 
 
+IOC_KINDS = {"ip": 1, "domain": 2, "ja3": 3, "ja3s": 4, "cert_sha1": 5}
+
+
+def ioc_list_sid(lst, kind):
+    """The sid of a list's indicators of one kind, from rules/README.md:
+    kind * 1000000 + FNV-1a(list file name) mod 1000000."""
+    h = 2166136261
+    for c in lst.encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return IOC_KINDS[kind] * 1000000 + h % 1000000
+
+
+def engine_of(ev):
+    return (ev.get("vigil") or {}).get("engine")
+
+
 def alert_view(ev):
-    """The fields of an EVE alert event the truth can name."""
+    """The fields of an EVE alert event the truth can name. vigil's engine
+    and detector are in the top-level "vigil" object, an indicator in
+    alert.metadata (docs/eve.md)."""
     a = ev.get("alert") or {}
-    ioc = a.get("ioc") or {}
-    v = {"engine": a.get("engine"), "sid": a.get("signature_id"),
+    vg = ev.get("vigil") or {}
+    meta = a.get("metadata") or {}
+
+    def one(k):
+        v = meta.get(k)
+        return v[0] if isinstance(v, list) and len(v) == 1 else None
+    ioc = {k: one("indicator_" + k) for k in ("kind", "list", "description")}
+    ioc["indicator"] = one("indicator")
+    ioc = {k: v for k, v in ioc.items() if v is not None}
+    v = {"engine": vg.get("engine"), "sid": a.get("signature_id"),
          "gid": a.get("gid"), "src_ip": ip_or_empty(ev.get("src_ip")),
          "dest_ip": ip_or_empty(ev.get("dest_ip")),
          "src_port": ev.get("src_port"), "dest_port": ev.get("dest_port"),
-         "detector": a.get("detector"), "rev": a.get("rev"),
+         "detector": vg.get("detector"), "rev": a.get("rev"),
          "signature": a.get("signature"), "category": a.get("category"),
-         "severity": a.get("severity"), "ioc": ioc or None,
-         "metadata": a.get("metadata") or {}}
+         "severity": a.get("severity"),
+         "ioc": ioc if vg.get("engine") == "ioc" else None,
+         "metadata": meta}
     return v
+
+
+def expected(exp):
+    """A truth entry in the terms of today's EVE: an indicator's sid is its
+    list's (one per list and kind); a detector's destination is the one of
+    the flow that tipped the count, which the truth leaves open ("")."""
+    exp = dict(exp)
+    if exp.get("engine") == "ioc" and exp.get("ioc"):
+        exp["sid"] = ioc_list_sid(exp["ioc"]["list"], exp["ioc"]["kind"])
+    if exp.get("engine") == "detector" and exp.get("dest_ip") == "":
+        del exp["dest_ip"]
+    return exp
 
 
 def fits(exp, got):
@@ -148,7 +187,7 @@ def match_alerts(expect, got):
     views = [alert_view(e) for e in got]
     free = list(range(len(views)))
     out = []
-    for exp in sorted(expect, key=lambda e: -len(e)):
+    for exp in sorted((expected(e) for e in expect), key=lambda e: -len(e)):
         hit = next((i for i in free if fits(exp, views[i])), None)
         if hit is None:
             # the nearest alert of the same rule, to say what differs
@@ -170,8 +209,7 @@ def match_alerts(expect, got):
 
 
 def alert_flow_ids(ev):
-    a = ev.get("alert") or {}
-    ids = list(a.get("flow_ids") or [])
+    ids = list((ev.get("vigil") or {}).get("flow_ids") or [])
     if isinstance(ev.get("flow_id"), int) and ev["flow_id"] not in ids:
         ids.append(ev["flow_id"])
     return ids
@@ -188,25 +226,37 @@ def check_alert_schema(alerts):
         if not vt.TS_RE.match(str(ev.get("timestamp"))):
             out.append("alert timestamp %r" % ev.get("timestamp"))
         for k, typ in (("action", str), ("gid", int), ("signature_id", int),
-                       ("rev", int), ("signature", str), ("severity", int),
-                       ("engine", str)):
+                       ("rev", int), ("signature", str), ("severity", int)):
             if not isinstance(a.get(k), typ):
                 out.append("alert.%s is %r: %s" % (k, a.get(k),
                                                    json.dumps(ev)[:200]))
-        if a.get("engine") not in ENGINE_STATS:
-            out.append("alert.engine is %r" % a.get("engine"))
-        if a.get("engine") == "ioc" and not isinstance(a.get("ioc"), dict):
-            out.append("ioc alert without alert.ioc: %s" %
+        if "engine" in a:
+            out.append("alert.engine is Suricata 8's (fw/td), not vigil's")
+        eng = engine_of(ev)
+        meta = a.get("metadata") or {}
+        if eng not in ENGINE_STATS:
+            out.append("vigil.engine is %r" % eng)
+        if eng == "ioc" and not all(isinstance(meta.get(k), list) for k in (
+                "indicator", "indicator_kind", "indicator_list")):
+            out.append("ioc alert without the indicator in alert.metadata: %s"
+                       % json.dumps(ev)[:200])
+        if eng == "detector" and not (ev.get("vigil") or {}).get("detector"):
+            out.append("detector alert without vigil.detector: %s" %
                        json.dumps(ev)[:200])
-        if a.get("engine") == "detector" and not a.get("detector"):
-            out.append("detector alert without alert.detector: %s" %
-                       json.dumps(ev)[:200])
-        if a.get("engine") in ("signature", "ioc") and \
-                not isinstance(ev.get("flow_id"), int):
+        # every alert is about a flow: its 5-tuple, community_id, flow{}
+        if not isinstance(ev.get("flow_id"), int):
             out.append("%s alert without flow_id: %s" %
-                       (a.get("engine"), json.dumps(ev)[:200]))
-        if not isinstance(ev.get("src_ip"), str) or not ev.get("src_ip"):
-            out.append("alert without src_ip: %s" % json.dumps(ev)[:200])
+                       (eng, json.dumps(ev)[:200]))
+        for k in ("src_ip", "dest_ip", "proto", "community_id"):
+            if not isinstance(ev.get(k), str) or not ev.get(k):
+                out.append("alert without %s: %s" % (k, json.dumps(ev)[:200]))
+        if ev.get("proto") in ("TCP", "UDP", "SCTP") and not (
+                isinstance(ev.get("src_port"), int) and
+                isinstance(ev.get("dest_port"), int) and ev["src_port"] > 0):
+            out.append("alert without the flow's ports: %s" %
+                       json.dumps(ev)[:200])
+        if not isinstance(vt.dig(ev, "flow.start"), str):
+            out.append("alert without flow{}: %s" % json.dumps(ev)[:200])
     return out
 
 
@@ -260,7 +310,7 @@ def check_sqlite(db, alerts, flows_eve, expect):
         a = ev["alert"]
         key = (a.get("gid"), a.get("signature_id"),
                ip_or_empty(ev.get("src_ip")), ip_or_empty(ev.get("dest_ip")),
-               (a.get("ioc") or {}).get("indicator") or "")
+               ((a.get("metadata") or {}).get("indicator") or [""])[0])
         groups.setdefault(key, []).append(ev)
     by_key = {}
     for r in rows:
@@ -286,10 +336,9 @@ def check_sqlite(db, alerts, flows_eve, expect):
             out.append("%s: first/last seen %s/%s, EVE says %s/%s" %
                        (name, r["first_seen_us"], r["last_seen_us"], ts[0],
                         ts[-1]))
-        if r["engine"] != evs[0]["alert"].get("engine"):
+        if r["engine"] != engine_of(evs[0]):
             out.append("%s: engine %r, EVE %r" % (name, r["engine"],
-                                                  evs[0]["alert"]
-                                                  .get("engine")))
+                                                  engine_of(evs[0])))
         want = set()
         for e in evs:
             want.update(alert_flow_ids(e))
@@ -297,7 +346,7 @@ def check_sqlite(db, alerts, flows_eve, expect):
         if not want <= have:
             out.append("%s: alert_flows lacks flow_id(s) %s (has %s)" %
                        (name, sorted(want - have), sorted(have)))
-        for exp in expect:
+        for exp in map(expected, expect):
             if (exp["gid"], exp["sid"]) != key[:2] or \
                     ip_or_empty(exp["src_ip"]) != key[2]:
                 continue
@@ -317,7 +366,7 @@ def check_sqlite(db, alerts, flows_eve, expect):
     must = set()
     may = set()
     for ev in alerts:
-        eng = ev["alert"].get("engine")
+        eng = engine_of(ev)
         ids = alert_flow_ids(ev)
         may.update(ids)
         if eng == "detector":
@@ -366,8 +415,7 @@ def check_capture(res, name, t, tmp, eves):
         problems.insert(0, "expected no alert at all")
     problems += match_alerts(t["expect"], alerts)
     res.check("%s EVE alerts (%d expected)" % (title, t["count"]), problems)
-    by_engine = collections.Counter((e.get("alert") or {}).get("engine")
-                                    for e in alerts)
+    by_engine = collections.Counter(engine_of(e) for e in alerts)
     res.check("%s stats.detect" % title,
               check_stats(events, t, len(alerts), by_engine))
     flows_eve, fp = vt.eve_flow_records(events)

@@ -56,6 +56,8 @@ if [ $# -eq 0 ]; then
 	run_check check_cli tests/integration/check_cli.py
 	# detection: tests/detect captures and rule sets (tools/gen_detect.py)
 	run_check check_detect tests/integration/check_detect.py
+	# EVE against Suricata's schemas, community_id, protocol events
+	run_check check_eve tests/integration/check_eve.py
 	# rule set and configuration files that are not regular files or too large
 	run_check check_files tests/integration/check_files.py
 fi

@@ -131,9 +131,36 @@ def parse_eve(data):
     return events, problems
 
 
+def stats_view(ev):
+    """The stats event with vigil's own counters (the top-level "vigil"
+    object) merged into Suricata's "stats" tree, and Suricata's names
+    mapped to the ones the checks use: decoder.invalid is errors_total,
+    detect.alert alerts, detect.alerts_suppressed suppressed. The layout
+    itself is checked against Suricata's schema (tests/eve)."""
+    if ev is None:
+        return None
+    merged = json.loads(json.dumps(ev.get("stats") or {}))
+    for sect, vals in (ev.get("vigil") or {}).items():
+        if isinstance(vals, dict):
+            merged.setdefault(sect, {}).update(vals)
+        else:
+            merged[sect] = vals
+    dec, det = merged.get("decoder", {}), merged.get("detect", {})
+    if "invalid" in dec:
+        dec["errors_total"] = dec["invalid"]
+    if "alert" in det:
+        det["alerts"] = det["alert"]
+    if "alerts_suppressed" in det:
+        det["suppressed"] = det["alerts_suppressed"]
+    out = dict(ev)
+    out["stats"] = merged
+    return out
+
+
 def stats_event(events):
+    """The last stats event, as stats_view gives it."""
     st = [e for e in events if e.get("event_type") == "stats"]
-    return st[-1] if st else None
+    return stats_view(st[-1]) if st else None
 
 
 def dig(obj, path):
@@ -197,7 +224,7 @@ def eve_flow_records(events):
     flows = []
     for fid in order:
         recs = groups[fid]
-        finals = [r for r in recs if not dig(r, "flow.interim")]
+        finals = [r for r in recs if dig(r, "flow.reason") != "active_timeout"]
         keys = set(flow_key(r) for r in recs)
         if len(keys) > 1:
             problems.append("flow_id %s is used by different flows: %s" %
@@ -210,10 +237,14 @@ def eve_flow_records(events):
         final = finals[-1] if finals else recs[-1]
         f = {k: final.get(k) for k in ("src_ip", "src_port", "dest_ip",
                                        "dest_port", "proto")}
+        # every record holds the flow's totals so far (Suricata's model):
+        # the last one is the flow's, and they never go down
         for c in COUNTERS:
             vals = [dig(r, "flow." + c) for r in recs]
-            f[c] = sum(v for v in vals if isinstance(v, int)) \
-                if all(isinstance(v, int) for v in vals) else vals
+            f[c] = vals[-1] if all(isinstance(v, int) for v in vals) else vals
+            if all(isinstance(v, int) for v in vals) and vals != sorted(vals):
+                problems.append("flow_id %s: flow.%s goes down across its "
+                                "records: %s" % (fid, c, vals))
         starts = [dig(r, "flow.start") for r in recs if dig(r, "flow.start")]
         ends = [dig(r, "flow.end") for r in recs if dig(r, "flow.end")]
         f["start"] = min(starts) if starts else None
@@ -291,13 +322,16 @@ def compare_eve_flow(e, g):
 
 FLOW_STATES = ("new", "established", "closed")
 FLOW_REASONS = ("timeout", "shutdown", "evicted", "active_timeout")
-STATS_KEYS = {"decoder": ("pkts", "bytes", "ipv4", "ipv6", "tcp", "udp",
-                          "icmp", "vlan", "pppoe", "mpls", "tunneled",
-                          "fragments", "errors", "errors_total"),
-              "flow": ("total", "ended", "evicted", "interim", "peak"),
-              "capture": ("files", "kernel_drops"),
-              "output": ("db_flows_lost", "db_alerts_lost", "db_failures",
-                         "eve_alerts_lost")}
+STATS_KEYS = {"stats.decoder": ("pkts", "bytes", "invalid", "ipv4", "ipv6",
+                                "tcp", "udp", "vlan", "pppoe", "mpls"),
+              "stats.capture": ("kernel_packets", "kernel_drops"),
+              "stats.flow": ("total", "active"),
+              "stats.detect": ("alert", "alerts_suppressed"),
+              "vigil.decoder": ("icmp", "tunneled", "fragments", "errors"),
+              "vigil.flow": ("ended", "evicted", "interim", "peak"),
+              "vigil.capture": ("files",),
+              "vigil.output": ("db_flows_lost", "db_alerts_lost", "db_failures",
+                               "eve_alerts_lost")}
 
 
 def check_schema(events):
@@ -314,23 +348,29 @@ def check_schema(events):
                 % e.get("timestamp"))
         if et == "stats":
             for sect, keys in STATS_KEYS.items():
-                miss = [k for k in keys if dig(e, "stats.%s.%s" % (sect, k))
+                miss = [k for k in keys if dig(e, "%s.%s" % (sect, k))
                         is None]
                 if miss:
-                    bad(e, "stats.%s lacks %s" % (sect, ", ".join(miss)))
+                    bad(e, "%s lacks %s" % (sect, ", ".join(miss)))
+            if not isinstance(dig(e, "stats.uptime"), int):
+                bad(e, "stats.uptime missing")
             continue
         if et != "flow":
             continue
         fl = e.get("flow") or {}
-        interim = fl.get("interim") is True
-        if "interim" in fl and fl["interim"] is not True:
-            bad(e, "flow.interim is %r: present only as true" % fl["interim"])
+        interim = fl.get("reason") == "active_timeout"
+        if "interim" in fl:
+            bad(e, "flow.interim is not in Suricata's schema")
         if not isinstance(e.get("flow_id"), int) or e["flow_id"] < 0 or \
                 e["flow_id"] >= 2 ** 53:
             bad(e, "flow_id is not an integer in [0, 2^53)")
-        for k in ("src_ip", "dest_ip", "proto", "app_proto"):
+        for k in ("src_ip", "dest_ip", "proto", "community_id"):
             if not isinstance(e.get(k), str) or not e.get(k):
                 bad(e, "%s missing or not a string" % k)
+        # Suricata writes no app_proto when nothing was recognised
+        if "app_proto" in e and (not isinstance(e["app_proto"], str) or
+                                 e["app_proto"] in ("", "unknown")):
+            bad(e, "app_proto is %r" % e["app_proto"])
         if e.get("proto") in ("TCP", "UDP", "SCTP"):
             for k in ("src_port", "dest_port"):
                 if not isinstance(e.get(k), int):
@@ -343,10 +383,9 @@ def check_schema(events):
                 bad(e, "flow.%s is %r" % (k, fl.get(k)))
         if fl.get("state") not in FLOW_STATES:
             bad(e, "flow.state is %r" % fl.get("state"))
-        want = ("active_timeout",) if interim else FLOW_REASONS[:3]
-        if fl.get("reason") not in want:
+        if fl.get("reason") not in FLOW_REASONS:
             bad(e, "flow.reason is %r, expected one of %s" %
-                (fl.get("reason"), "/".join(want)))
+                (fl.get("reason"), "/".join(FLOW_REASONS)))
         if not isinstance(fl.get("alerted"), bool):
             bad(e, "flow.alerted is %r, expected true or false" %
                 fl.get("alerted"))

@@ -403,8 +403,9 @@ static void test_portscan_fires(void **state)
 	assert_string_equal(a->src_ip, "192.0.2.7");
 	assert_string_equal(a->dest_ip, "10.0.0.5");
 	assert_int_equal(a->proto, IPPROTO_TCP);
-	assert_int_equal(a->has_ports, 0);
-	assert_null(a->app_proto);
+	/* the 5-tuple of the flow that tipped the count */
+	assert_int_equal(a->has_ports, 1);
+	assert_string_equal(a->app_proto, "unknown"); /* the tipping flow's */
 	assert_int_equal(a->ts_us, end);
 	assert_string_equal(meta(&g.v[0], "ports"), "25");
 	assert_string_equal(meta(&g.v[0], "window"), "60");
@@ -463,7 +464,8 @@ static void test_portscan_ipv6_mixed(void **state)
 	assert_int_equal(g.n, 1);
 	assert_string_equal(g.v[0].a.src_ip, "2001:db8::7");
 	assert_string_equal(g.v[0].a.dest_ip, "fd00::5");
-	assert_int_equal(g.v[0].a.proto, 0);
+	/* the tipping flow's protocol; both kinds of probe counted */
+	assert_true(g.v[0].a.proto == IPPROTO_TCP || g.v[0].a.proto == IPPROTO_UDP);
 	assert_string_equal(meta(&g.v[0], "ports"), "20");
 	assert_string_equal(meta(&g.v[0], "unanswered"), "20");
 	assert_string_equal(meta(&g.v[0], "window"), "120");
@@ -551,7 +553,7 @@ static void test_hostsweep_fires(void **state)
 	assert_string_equal(a->signature, "vigil hostsweep: one source probed many hosts");
 	assert_string_equal(a->classtype, "attempted-recon");
 	assert_string_equal(a->src_ip, "10.0.0.66");
-	assert_string_equal(a->dest_ip, "");
+	assert_string_equal(a->dest_ip, "10.0.1.50"); /* the 50th host: the tipping flow */
 	assert_int_equal(a->proto, IPPROTO_ICMP);
 	assert_int_equal(a->has_ports, 0);
 	assert_int_equal(a->ts_us, last);
@@ -592,7 +594,7 @@ static void test_hostsweep_tcp_udp(void **state)
 		behav_flow(b, &r, collect, &g);
 	}
 	assert_int_equal(g.n, 1);
-	assert_int_equal(g.v[0].a.proto, 0);
+	assert_int_equal(g.v[0].a.proto, IPPROTO_UDP); /* the tipping flow's */
 	assert_string_equal(meta(&g.v[0], "protocols"), "icmp:0,tcp:30,udp:10");
 	assert_string_equal(meta(&g.v[0], "hosts"), "40");
 	assert_string_equal(meta(&g.v[0], "window"), "300");
@@ -686,7 +688,7 @@ static void test_dns_tunnel_fires(void **state)
 	assert_string_equal(a->classtype, "bad-unknown");
 	assert_int_equal(a->severity, 2);
 	assert_string_equal(a->src_ip, "10.0.0.23");
-	assert_string_equal(a->dest_ip, "");
+	assert_string_equal(a->dest_ip, "10.0.0.53"); /* the tipping query's server */
 	assert_int_equal(a->proto, IPPROTO_UDP);
 	assert_int_equal(a->ts_us, last);
 	assert_string_equal(meta(&g.v[0], "domain"), "evil-tunnel.com");
@@ -1011,7 +1013,7 @@ static void test_exfil_fires(void **state)
 	assert_string_equal(a->src_ip, "10.0.0.23");
 	assert_string_equal(a->dest_ip, "203.0.113.50");
 	assert_int_equal(a->proto, IPPROTO_TCP);
-	assert_int_equal(a->has_ports, 0);
+	assert_int_equal(a->has_ports, 1);
 	assert_int_equal(a->ts_us, T0 + 320 * US);
 	assert_string_equal(meta(&g.v[0], "bytes"), "125000000");
 	assert_string_equal(meta(&g.v[0], "window"), "3600");
