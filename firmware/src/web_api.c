@@ -1619,7 +1619,9 @@ static const char *col_text(sqlite3_stmt *st, int i)
 }
 
 /* Suricata's alert event for an aggregated alert (its latest occurrence),
- * with vigil's engine fields and the aggregation under "vigil". */
+ * with vigil's engine fields and the aggregation under "vigil", as the
+ * EVE sink writes them (docs/eve.md): nothing in alert{} that Suricata's
+ * schema does not have. */
 static void export_eve_row(struct export *x)
 {
 	struct json *j = &x->j;
@@ -1653,6 +1655,13 @@ static void export_eve_row(struct export *x)
 	json_key(j, "category");
 	json_str(j, (const char *)sqlite3_column_text(st, 6));
 	json_ku64(j, "severity", (uint64_t)sqlite3_column_int64(st, 8));
+	if (col_text(st, 23)) {
+		json_key(j, "metadata");
+		emit_json_text(x->db, j, col_text(st, 23), 1);
+	}
+	json_obj_end(j);
+	json_key(j, "vigil");
+	json_obj_begin(j);
 	json_kstr(j, "engine", col_text(st, 1));
 	json_kstr(j, "detector", col_text(st, 9));
 	if (col_text(st, 10)) {
@@ -1663,13 +1672,6 @@ static void export_eve_row(struct export *x)
 		json_kstr(j, "list", col_text(st, 12));
 		json_obj_end(j);
 	}
-	if (col_text(st, 23)) {
-		json_key(j, "metadata");
-		emit_json_text(x->db, j, col_text(st, 23), 1);
-	}
-	json_obj_end(j);
-	json_key(j, "vigil");
-	json_obj_begin(j);
 	json_ku64(j, "alert_id", (uint64_t)sqlite3_column_int64(st, 0));
 	json_ku64(j, "count", (uint64_t)sqlite3_column_int64(st, 19));
 	json_format_ts(ts, (uint64_t)sqlite3_column_int64(st, 20));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh DIR - replay every capture of a pcap corpus under the sanitizers and
 # compare flows and applications with Debian's ndpiReader 4.2 on the same
-# files, and replay them all with the default rule set. VIGIL names the
+# files, replay them all with the default rule set and validate their EVE
+# against Suricata's schemas (../suricata beside the corpus). VIGIL names the
 # vigil binary (the ASan+UBSan build).
 set -eu
 dir=${1:?usage: run.sh CORPUS_DIR}
@@ -12,4 +13,6 @@ rc=0
 python3 "$here/compare.py" "$dir" || rc=1
 # the default rule set on the whole corpus: clean replays, benign captures silent
 python3 "$here/check_default_rules.py" "$dir" || rc=1
+# every EVE line against Suricata 8.0's and 7.0's schemas, community_id
+python3 "$here/check_eve_schema.py" "$dir" || rc=1
 exit $rc

@@ -425,7 +425,7 @@ def test_sigterm_recorded(tmp):
         problems.append("exit %s; log:\n%s" % (rc, tail(d)))
         return R.check("SIGTERM during a recorded-speed replay: exit 0", problems)
     ev = eve_events(os.path.join(w, "eve.json"))
-    stats = [e for e in ev if e.get("event_type") == "stats"]
+    stats = [vt.stats_view(e) for e in ev if e.get("event_type") == "stats"]
     st = stats[-1] if stats else {}
     ended = vt.dig(st, "stats.flow.ended")
     total = vt.dig(st, "stats.flow.total")
@@ -1455,13 +1455,13 @@ def test_interface_comes_and_goes(tmp):
              if e.get("event_type") == "stats"]
     seen = set()
     for e in stats:
-        for f in vt.dig(e, "stats.capture.interfaces") or []:
+        for f in vt.dig(e, "vigil.capture.interfaces") or []:
             seen.add((f.get("name"), f.get("state")))
     for want in ((HOST_IF, "capturing"), (LATE_IF, "missing"), (LATE_IF, "capturing")):
         if want not in seen:
             problems.append("no EVE stats event with %s %s: %s" % (want + (sorted(seen),)))
     # the last one is written at the stop
-    last = (vt.dig(stats[-1], "stats.capture.interfaces") or []) if stats else []
+    last = (vt.dig(stats[-1], "vigil.capture.interfaces") or []) if stats else []
     if [f.get("state") for f in last] != ["capturing", "missing"]:
         problems.append("the last stats event: %s" % last)
     if problems:

@@ -852,6 +852,8 @@ def suite_exports(c, db):
                     all(e["src_ip"] == x["src_ip"] and e["alert"]["gid"] == x["gid"] and
                         e["alert"]["severity"] == x["severity"] and
                         e["vigil"]["alert_id"] == x["id"] and e["vigil"]["count"] == x["count"] and
+                        e["vigil"]["engine"] == x["engine"] and "engine" not in e["alert"] and
+                        e["vigil"].get("detector") == x["detector"] and
                         re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000", e["timestamp"])
                         for e, x in zip(ev, rows)), ev[:2])
     # a quote, a comma and a formula in a signature: CSV quoting
