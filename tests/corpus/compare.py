@@ -33,8 +33,15 @@ def key(proto, a, ap, b, bp):
     return (int(proto), ends[0], ends[1])
 
 
+# EVE's protocol names (Suricata's; eve.c), a number for the rest
 PROTO_NUM = {"TCP": 6, "UDP": 17, "ICMP": 1, "IPv6-ICMP": 58, "SCTP": 132,
-             "GRE": 47, "ESP": 50}
+             "GRE": 47, "ESP": 50, "AH": 51, "IGMP": 2, "RSVP": 46,
+             "PIM": 103, "VRRP": 112, "OSPFIGP": 89, "IPv4": 4, "IPv6": 41,
+             "L2TP": 115, "EIGRP": 88, "IPIP": 94, "HOPOPT": 0, "EGP": 8,
+             "IGP": 9, "RDP": 27, "DCCP": 33, "IPv6-Route": 43,
+             "IPv6-Frag": 44, "IPv6-NoNxt": 59, "IPv6-Opts": 60,
+             "ETHERIP": 97, "ENCAP": 98, "IPComp": 108, "ISIS": 124,
+             "UDPLite": 136, "MPLS-in-IP": 137}
 
 
 def vigil_flows(path, tmp):
@@ -47,7 +54,8 @@ def vigil_flows(path, tmp):
         events = [json.loads(line) for line in f]
     stats = [e["stats"] for e in events if e["event_type"] == "stats"]
     flows_ev = [e for e in events
-                if e["event_type"] == "flow" and not e["flow"].get("interim")]
+                if e["event_type"] == "flow" and
+                e["flow"].get("reason") != "active_timeout"]
     # ndpiReader keeps a flow until the end of the file; vigil ends idle
     # flows, so one ndpiReader flow may be several here: the first one (by
     # start time) carries the classification.
