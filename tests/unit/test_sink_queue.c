@@ -350,6 +350,73 @@ static void test_long_strings_cut(void **state)
 	sinkq_close(q);
 }
 
+/* Every string of a record at its longest fits a slot of the default
+ * queue (FLOW_RECORD_STRINGS_MAX), and a queue with room for the store's
+ * strings only (FLOW_RECORD_STRINGS_BASIC) still carries those whole. */
+struct all_seen {
+	size_t url, issuer, subject, sshc, hassh, dhcp, ua, sha1;
+	int n;
+};
+
+static void consume_all(void *ctx, const struct flow_record *r, const struct alert *a)
+{
+	struct all_seen *t = ctx;
+	(void)a;
+	t->url = r->http_url ? strlen(r->http_url) : 0;
+	t->issuer = r->tls_issuerdn ? strlen(r->tls_issuerdn) : 0;
+	t->subject = r->tls_subject ? strlen(r->tls_subject) : 0;
+	t->sshc = r->ssh_client ? strlen(r->ssh_client) : 0;
+	t->hassh = r->hassh_server ? strlen(r->hassh_server) : 0;
+	t->dhcp = r->dhcp_hostname ? strlen(r->dhcp_hostname) : 0;
+	t->ua = r->http_user_agent ? strlen(r->http_user_agent) : 0;
+	t->sha1 = r->tls_cert_sha1 ? strlen(r->tls_cert_sha1) : 0;
+	t->n++;
+}
+
+static void test_all_strings_fit(void **state)
+{
+	static char big[2000];
+	struct all_seen t;
+	struct flow_record r;
+	const char **f[] = {
+		&r.ndpi_protocol, &r.tls_sni, &r.ja3, &r.ja3s, &r.dns_rrname, &r.http_host,
+		&r.http_user_agent, &r.tls_cert_sha1, &r.http_url, &r.http_content_type,
+		&r.dns_rsp_addr, &r.tls_issuerdn, &r.tls_subject, &r.tls_alpn, &r.ssh_client,
+		&r.ssh_server, &r.hassh_client, &r.hassh_server, &r.dhcp_class_ident,
+		&r.dhcp_hostname,
+	};
+
+	(void)state;
+	memset(big, 'b', sizeof big - 1);
+	memset(&r, 0, sizeof r);
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		*f[i] = big;
+	assert_true(flow_record_strings_len(&r) <= FLOW_RECORD_STRINGS_MAX);
+
+	memset(&t, 0, sizeof t);
+	struct sink_queue *q = sinkq_new(2, consume_all, &t);
+	assert_non_null(q);
+	sinkq_push(q, &r);
+	sinkq_close(q);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.url, 1023);
+	assert_int_equal(t.issuer, 383);
+	assert_int_equal(t.subject, 383);
+	assert_int_equal(t.sshc, 63);
+	assert_int_equal(t.hassh, 32);
+	assert_int_equal(t.dhcp, 63);
+
+	memset(&t, 0, sizeof t);
+	q = sinkq_new_strings(2, FLOW_RECORD_STRINGS_BASIC, consume_all, &t);
+	assert_non_null(q);
+	sinkq_push(q, &r);
+	sinkq_close(q);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.ua, 511);  /* the store's strings: whole */
+	assert_int_equal(t.sha1, 40);
+	assert_int_equal(t.url, 0);   /* the URL did not fit: left out, never cut */
+}
+
 /* Alerts travel in order with the records, as deep copies: the producer's
  * buffers are overwritten right after each push. */
 static void test_alerts_copied(void **state)
@@ -393,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_close_flushes),
 		cmocka_unit_test(test_long_strings_cut),
 		cmocka_unit_test(test_alerts_copied),
+		cmocka_unit_test(test_all_strings_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
