@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon_board.h"
 #include "json.h"
@@ -45,41 +46,11 @@
 #include "web.h"
 
 #define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
-#define US 1000000ULL
 #define BURST 256             /* packets from one source before the next */
-#define LOOP_GAP_US US        /* between two passes of a looping replay */
+#define LOOP_GAP_US US_PER_S  /* between two passes of a looping replay */
 #define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
 
 static volatile sig_atomic_t got_hup, got_term;
-
-/* ---- clocks ---------------------------------------------------------------- */
-
-/* Monotonic seconds: timers and replay pacing (never flow logic). */
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Wall clock in microseconds: event times of reloads, the first live time. */
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL); /* a signal ends it early: the loop looks at it */
-}
 
 /* ---- rule sets -------------------------------------------------------------- */
 

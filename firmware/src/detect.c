@@ -3,10 +3,10 @@
  */
 #include "detect.h"
 
+#include "clock.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#define US 1000000ULL
 
 struct detect {
 	struct ruleset *rs;
@@ -58,7 +58,7 @@ int detect_flow_rules(struct detect *d, const struct flow_record *rec, uint64_t 
 
 int detect_flow_behav(struct detect *d, const struct flow_record *rec)
 {
-	uint64_t now_s = rec->end_us / US;
+	uint64_t now_s = rec->end_us / US_PER_S;
 
 	d->raised = 0;
 	if (now_s > d->last_expire_s) {

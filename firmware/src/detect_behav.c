@@ -16,6 +16,7 @@
  */
 #include "detect_behav.h"
 
+#include "clock.h"
 #include "conf.h"
 
 #include <ctype.h>
@@ -31,11 +32,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define US 1000000ULL
 #define NIL UINT32_MAX
 #define KEYLEN 40
 #define BEACON_K 32              /* start times kept per beacon key */
-#define BEACON_MERGE_US US       /* starts closer than this are one check-in */
+#define BEACON_MERGE_US US_PER_S       /* starts closer than this are one check-in */
 #define MAX_NAMES 32             /* entries of a name list (skip_apps, ...) */
 #define NAME_LEN 64
 #define MAX_PORTS 64
@@ -499,40 +499,40 @@ static void conf_defaults(struct dconf *c, int det)
 	c->severity = 2;
 	switch (det) {
 	case BEHAV_PORTSCAN:
-		c->window_us = 120 * US;
+		c->window_us = 120 * US_PER_S;
 		c->count = 25;
 		c->severity = 3;
 		names_set(&c->skip_apps, "ftp_data, rtp, rtcp");
 		break;
 	case BEHAV_HOSTSWEEP:
-		c->window_us = 300 * US;
+		c->window_us = 300 * US_PER_S;
 		c->count = 50;
 		c->severity = 3;
 		break;
 	case BEHAV_DNS_TUNNEL:
-		c->window_us = 300 * US;
+		c->window_us = 300 * US_PER_S;
 		c->count = 40;
 		c->label_length = 40;
 		c->entropy = 3.8;
 		c->min_length = 20;
 		break;
 	case BEHAV_BEACON:
-		c->window_us = 3600 * US;
+		c->window_us = 3600 * US_PER_S;
 		c->count = 8;
 		c->max_jitter = 0.1;
-		c->min_interval_us = 10 * US;
+		c->min_interval_us = 10 * US_PER_S;
 		names_set(&c->skip_apps, "dns, ntp, mdns, llmnr, netbios, dhcp, dhcpv6, snmp, ssdp");
 		break;
 	case BEHAV_EXFIL:
-		c->window_us = 3600 * US;
+		c->window_us = 3600 * US_PER_S;
 		c->bytes = 100000000ULL;
 		names_set(&c->skip_apps, "stun, rtp, rtcp, zoom, teams, skype_teams, skypecall, "
 					 "webex, whatsappcall, signalvoip, googlehangoutduo");
 		break;
 	case BEHAV_BRUTEFORCE:
-		c->window_us = 600 * US;
+		c->window_us = 600 * US_PER_S;
 		c->count = 20;
-		c->max_duration_us = 10 * US;
+		c->max_duration_us = 10 * US_PER_S;
 		c->max_bytes = 10000;
 		c->n_ports = (int)(sizeof bf_ports / sizeof bf_ports[0]);
 		memcpy(c->ports, bf_ports, sizeof bf_ports);
@@ -780,7 +780,7 @@ static void out_meta(struct out *o, const char *key, const char *fmt, ...)
 
 static unsigned long long window_s(const struct det *d)
 {
-	return (unsigned long long)(d->c.window_us / US);
+	return (unsigned long long)(d->c.window_us / US_PER_S);
 }
 
 /* ---- portscan ----------------------------------------------------------------- */
@@ -1477,8 +1477,8 @@ static void cfg_check(struct cfgp *p)
 	if (c->enabled && c->min_interval_us * (c->count - 1) > c->window_us)
 		cfg_problem(p, p->section_line[BEHAV_BEACON],
 			    "beacon can never fire: %u connections %llu s apart do not fit in a window of %llu s",
-			    c->count, (unsigned long long)(c->min_interval_us / US),
-			    (unsigned long long)(c->window_us / US));
+			    c->count, (unsigned long long)(c->min_interval_us / US_PER_S),
+			    (unsigned long long)(c->window_us / US_PER_S));
 }
 
 int behav_load_config(struct behav *b, const char *path, rule_problem_fn problem, void *ctx)

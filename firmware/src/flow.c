@@ -25,6 +25,8 @@
  */
 #include "flow.h"
 
+#include "clock.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -32,8 +34,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-#define US 1000000ULL
 
 enum tclass { TC_TCP_NEW, TC_TCP_EST, TC_TCP_CLOSED, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
@@ -158,12 +158,12 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
 		free(t);
 		return NULL;
 	}
-	t->timeouts_us[TC_TCP_NEW] = cfg->tcp_new_timeout * US;
-	t->timeouts_us[TC_TCP_EST] = cfg->tcp_est_timeout * US;
-	t->timeouts_us[TC_TCP_CLOSED] = cfg->tcp_closed_timeout * US;
-	t->timeouts_us[TC_UDP] = cfg->udp_timeout * US;
-	t->timeouts_us[TC_ICMP] = cfg->icmp_timeout * US;
-	t->timeouts_us[TC_OTHER] = cfg->other_timeout * US;
+	t->timeouts_us[TC_TCP_NEW] = cfg->tcp_new_timeout * US_PER_S;
+	t->timeouts_us[TC_TCP_EST] = cfg->tcp_est_timeout * US_PER_S;
+	t->timeouts_us[TC_TCP_CLOSED] = cfg->tcp_closed_timeout * US_PER_S;
+	t->timeouts_us[TC_UDP] = cfg->udp_timeout * US_PER_S;
+	t->timeouts_us[TC_ICMP] = cfg->icmp_timeout * US_PER_S;
+	t->timeouts_us[TC_OTHER] = cfg->other_timeout * US_PER_S;
 	return t;
 }
 
@@ -339,7 +339,7 @@ void flow_table_expire(struct flow_table *t, uint64_t now_us)
 		}
 	}
 	if (t->cfg.active_timeout) {
-		uint64_t at = t->cfg.active_timeout * US;
+		uint64_t at = t->cfg.active_timeout * US_PER_S;
 		struct flow *f;
 		while ((f = t->ahead) && f->report_us + at <= now_us) {
 			flow_emit(t, f, "active_timeout", 0);
@@ -432,7 +432,7 @@ struct flow *flow_table_packet(struct flow_table *t, const struct decoded *d,
 
 	if (ts_us > t->now_us)
 		t->now_us = ts_us;
-	now_s = t->now_us / US;
+	now_s = t->now_us / US_PER_S;
 	if (now_s != t->last_expire_s) {
 		t->last_expire_s = now_s;
 		flow_table_expire(t, t->now_us);

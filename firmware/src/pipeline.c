@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "detect.h"
 #include "eve.h"
+#include "clock.h"
 #include "log.h"
 #include "sink_queue.h"
 #include "store.h"
@@ -73,14 +74,6 @@ struct pipeline {
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
 #define UF_APP_DONE 0x04     /* its protocol events were written */
 
-/* Monotonic seconds, for the timing line of close (never for flow logic). */
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* EVE writer thread: records, alerts, and on a flush request the pending
  * stats event (if any) followed by fflush. */
 static void consume_eve(void *ctx, const struct flow_record *rec, const struct alert *a)
@@ -116,13 +109,6 @@ static void consume_eve(void *ctx, const struct flow_record *rec, const struct a
 /* Seconds between two log lines about one episode of failing writes, or
  * about alerts lost for want of memory. */
 #define REPORT_EVERY_S 60.0
-
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* SQLite writer thread, after each store call (rc its result): every
  * episode of failing writes is logged when it starts, once a minute while

@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "decode.h"
 #include "homenet.h"
+#include "clock.h"
 #include "log.h"
 #include "pipeline.h"
 #include "ruleset.h"
@@ -54,14 +55,6 @@ static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
 			 cap->linktype);
 	capture_close(cap);
 	return rc;
-}
-
-/* Monotonic seconds, for the -v timing lines (never for flow logic). */
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void usage(FILE *out)

@@ -17,6 +17,7 @@
  * (session, CSRF, role), then the handler's own answers.
  */
 #include "web.h"
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 #include "web_api.h"
@@ -478,7 +479,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 
 		cs->started = 1;
-		web_conn_headers_done(w->conns, cs->wc, web_conn_now_ms());
+		web_conn_headers_done(w->conns, cs->wc, mono_ms());
 		if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
 			/* refuse before reading it; libmicrohttpd closes the connection */
 			cs->answered = 1;
@@ -568,7 +569,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_state *cs = *con_cls;
 
 	/* the next request on this connection has its own header deadline */
-	web_conn_answer_done(w->conns, cs ? cs->wc : conn_entry(conn), web_conn_now_ms());
+	web_conn_answer_done(w->conns, cs ? cs->wc : conn_entry(conn), mono_ms());
 	if (cs) {
 		free(cs->body);
 		free(cs);
@@ -601,7 +602,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			      : sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : 0;
 
 		*socket_context = web_conns_opened(w->conns, len ? sa : NULL, len,
-						   fd ? fd->connect_fd : -1, web_conn_now_ms());
+						   fd ? fd->connect_fd : -1, mono_ms());
 		if (!*socket_context && fd)
 			shutdown(fd->connect_fd, SHUT_RDWR);   /* no entry: no deadline, no service */
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {

@@ -12,6 +12,7 @@
  * watchdog shuts sockets down under the same lock.
  */
 #include "web_conn.h"
+#include "clock.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -64,14 +65,6 @@ struct web_conns {
 	struct ratelog refused, cut, idle;
 	struct web_conn c[WEB_CONN_MAX];
 };
-
-uint64_t web_conn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* May a line be logged now? *suppressed: how many were not since. */
 static int ratelog_ok(struct ratelog *r, uint64_t now, unsigned *suppressed)
@@ -180,7 +173,7 @@ static void *watchdog(void *arg)
 		struct timespec until;
 		char msg[256];
 
-		expire_locked(t, web_conn_now_ms(), msg, sizeof msg);
+		expire_locked(t, mono_ms(), msg, sizeof msg);
 		if (msg[0]) {
 			pthread_mutex_unlock(&t->lock);
 			log_warn("%s", msg);
@@ -246,7 +239,7 @@ int web_conns_admit(struct web_conns *t, const struct sockaddr *addr, socklen_t 
 {
 	struct addr_key k;
 	char text[INET6_ADDRSTRLEN + 4], why[160] = "";
-	uint64_t now = web_conn_now_ms();
+	uint64_t now = mono_ms();
 	unsigned sup;
 
 	make_key(addr, addrlen, &k, text, sizeof text);

@@ -21,7 +21,7 @@
  *
  * The table is plain bookkeeping under one lock plus a watchdog thread
  * that enforces the deadlines; web.c calls it from libmicrohttpd's
- * callbacks. Times are CLOCK_MONOTONIC milliseconds.
+ * callbacks. Times are CLOCK_MONOTONIC milliseconds (mono_ms, clock.h).
  */
 #ifndef VIGIL_WEB_CONN_H
 #define VIGIL_WEB_CONN_H
@@ -74,7 +74,5 @@ unsigned web_conns_expire(struct web_conns *t, uint64_t now_ms);
 /* Counters for tests and status: open connections, from addr's key. */
 unsigned web_conns_open(struct web_conns *t);
 unsigned web_conns_from(struct web_conns *t, const struct sockaddr *addr, socklen_t addrlen);
-
-uint64_t web_conn_now_ms(void);
 
 #endif

@@ -1,0 +1,63 @@
+/*
+ * test_clock.c - the program's clocks (clock.h): the monotonic clock in
+ * seconds and milliseconds agree and never step back, the wall clock is
+ * the system's, and sleep_s sleeps at least what it is asked (how much
+ * longer depends on the machine, so only the lower bound is checked).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "clock.h"
+
+static void test_monotonic(void **state)
+{
+	double s0 = mono_s();
+	uint64_t ms0 = mono_ms();
+	double s1 = mono_s();
+	uint64_t ms1 = mono_ms();
+
+	(void)state;
+	assert_true(s0 > 0);
+	assert_true(s1 >= s0);
+	assert_true(ms1 >= ms0);
+	/* the same clock: seconds and milliseconds read in between agree */
+	assert_true((double)ms0 / 1000.0 >= s0 - 0.001);
+	assert_true((double)ms0 / 1000.0 <= s1 + 0.001);
+}
+
+static void test_wall(void **state)
+{
+	time_t before = time(NULL);
+	uint64_t us = wall_us();
+	time_t after = time(NULL);
+
+	(void)state;
+	assert_int_equal(US_PER_S, 1000000);
+	assert_true(us / US_PER_S >= (uint64_t)before);
+	assert_true(us / US_PER_S <= (uint64_t)after);
+}
+
+static void test_sleep(void **state)
+{
+	double t0 = mono_s();
+
+	(void)state;
+	sleep_s(0);
+	sleep_s(-1);
+	sleep_s(0.05);
+	assert_true(mono_s() - t0 >= 0.05);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_monotonic),
+		cmocka_unit_test(test_wall),
+		cmocka_unit_test(test_sleep),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
