@@ -28,11 +28,10 @@
 #define AUTH_PASSWORD_MAX 1024
 #define AUTH_USERNAME_MAX 64
 
-/* Helpers: random bytes (getrandom), lower-case hex, SHA-256, comparison
- * in constant time. */
+/* Helpers: random bytes (getrandom), lower-case hex, the SHA-256 of a
+ * string in hex (tls_hash.h), comparison in constant time. */
 int auth_random(void *buf, size_t n);
 void auth_hex(const uint8_t *in, size_t n, char *out /* 2n + 1 */);
-void auth_sha256(const void *data, size_t n, uint8_t out[32]);
 void auth_sha256_hex(const char *s, char out[65]);
 int auth_equal(const char *a, const char *b); /* 1 when equal (time depends on lengths only) */
 
