@@ -50,7 +50,7 @@ GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing -pthread \
-           -Ifirmware/src -Idrivers/capture -Idrivers/board $(PKG_CFLAGS) \
+           -Ifirmware/src $(PKG_CFLAGS) \
            -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_GITREV='"$(GITREV)"'
 LDLIBS  += $(PKG_LIBS) -pthread
 
@@ -67,10 +67,14 @@ ifeq ($(SAN),fuzz)
 endif
 
 # ---- sources ---------------------------------------------------------------
-LIB_SRCS  := $(filter-out firmware/src/vigil.c,$(wildcard firmware/src/*.c)) \
-             $(wildcard drivers/capture/*.c) $(wildcard drivers/board/*.c)
+# firmware/src by folder, lowest first (docs/architecture.md): each may
+# include its own and the folders before it, never one after it
+SRC_DIRS  := core tls drivers/capture drivers/board decode flow classify detect output \
+             web daemon cmd
+LIB_SRCS  := $(filter-out firmware/src/cmd/vigil.c, \
+             $(foreach d,$(SRC_DIRS),$(wildcard firmware/src/$(d)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ  := $(BUILD)/obj/firmware/src/vigil.o
+MAIN_OBJ  := $(BUILD)/obj/firmware/src/cmd/vigil.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEPS      := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,6 +1,6 @@
 """community_id.py - Community ID v1 in Python, written from the
 specification (corelight/community-id-spec) independently of
-firmware/src/community_id.c, to check every event vigil writes."""
+firmware/src/output/community_id.c, to check every event vigil writes."""
 import base64
 import hashlib
 import ipaddress

@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "flow_record.h"
+#include "drivers/capture/capture.h"
+#include "flow/flow_record.h"
 
 /* libFuzzer's entry points (LLVMFuzzerInitialize is optional). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -13,8 +13,8 @@
 
 #include <string.h>
 
-#include "config.h"
-#include "log.h"
+#include "daemon/config.h"
+#include "core/log.h"
 
 static char path[600];
 

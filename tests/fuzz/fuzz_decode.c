@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 
 static struct decoder dec;
 

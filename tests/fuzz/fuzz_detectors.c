@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "detect_behav.h"
-#include "homenet.h"
-#include "log.h"
+#include "core/alert.h"
+#include "detect/detect_behav.h"
+#include "core/homenet.h"
+#include "core/log.h"
 
 #define T0 1700000000000000ULL
 #define S 1000000ULL

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "detect_ioc.h"
-#include "log.h"
+#include "core/alert.h"
+#include "detect/detect_ioc.h"
+#include "core/log.h"
 
 static char path[600];
 

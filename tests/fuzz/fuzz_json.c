@@ -30,7 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "json.h"
+#include "core/json.h"
 
 #define MAX_NEST 20
 #define MAX_EVENTS 4096

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_parse.h"
+#include "core/json_parse.h"
 
 struct ev {
 	int tok;

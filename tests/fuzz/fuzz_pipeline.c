@@ -30,9 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "decode.h"
-#include "log.h"
-#include "pipeline.h"
+#include "decode/decode.h"
+#include "core/log.h"
+#include "output/pipeline.h"
 
 #ifndef VIGIL_FUZZ_SRCDIR
 #define VIGIL_FUZZ_SRCDIR "."

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "detect_sig.h"
-#include "homenet.h"
-#include "log.h"
+#include "core/conf.h"
+#include "detect/detect_sig.h"
+#include "core/homenet.h"
+#include "core/log.h"
 
 static struct homenet home;
 static char path[600];

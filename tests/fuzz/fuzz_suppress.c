@@ -22,9 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "alert.h"
-#include "log.h"
-#include "ruleset.h"
+#include "core/alert.h"
+#include "core/log.h"
+#include "detect/ruleset.h"
 
 static struct homenet home;
 static char dir[600], path[700];

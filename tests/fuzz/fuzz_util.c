@@ -27,10 +27,10 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include "alert.h"
-#include "eve.h"
-#include "homenet.h"
-#include "store.h"
+#include "core/alert.h"
+#include "output/eve.h"
+#include "core/homenet.h"
+#include "output/store.h"
 
 #include <sqlite3.h>
 

@@ -56,11 +56,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "log.h"
-#include "pipeline.h"
-#include "ruleset.h"
-#include "web.h"
+#include "drivers/capture/capture.h"
+#include "core/log.h"
+#include "output/pipeline.h"
+#include "detect/ruleset.h"
+#include "web/web.h"
 
 #ifndef VIGIL_FUZZ_SRCDIR
 #define VIGIL_FUZZ_SRCDIR "."

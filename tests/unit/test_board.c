@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "board_led.h"
-#include "board_watchdog.h"
+#include "drivers/board/board_led.h"
+#include "drivers/board/board_watchdog.h"
 
 static char root[256];
 

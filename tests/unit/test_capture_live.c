@@ -49,7 +49,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
-#include "capture.h"
+#include "drivers/capture/capture.h"
 
 #define TEST_ETHERTYPE  0x88B5  /* IEEE 802 local experimental */
 #define MARKER          "VIGILCAP"

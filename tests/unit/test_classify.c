@@ -18,8 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "classify.h"
-#include "decode.h"
+#include "classify/classify.h"
+#include "decode/decode.h"
 
 #define LINKTYPE_RAW_IP 101 /* raw IPv4/IPv6, as stored in pcap files */
 #define S 1000000ULL

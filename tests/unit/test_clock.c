@@ -11,7 +11,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 static void test_monotonic(void **state)
 {

@@ -22,8 +22,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "community_id.h"
-#include "json_parse.h"
+#include "output/community_id.h"
+#include "core/json_parse.h"
 
 /* Address text to 16 bytes (IPv4 as ::ffff:a.b.c.d) and its version. */
 static uint8_t addr16(const char *s, uint8_t out[16])

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "conf.h"
+#include "core/conf.h"
 
 static char tmpdir[256];
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <pcap/dlt.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 
 /* ---- packet builder ------------------------------------------------------ */
 

@@ -19,7 +19,7 @@
 
 #include <netinet/in.h>
 
-#include "detect_behav.h"
+#include "detect/detect_behav.h"
 
 #define US 1000000ULL
 #define T0 (1700000000ULL * US) /* 2023-11-14, packet time */

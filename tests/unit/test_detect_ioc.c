@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "detect_ioc.h"
-#include "homenet.h"
+#include "detect/detect_ioc.h"
+#include "core/homenet.h"
 
 /* ---- temporary files --------------------------------------------------------- */
 

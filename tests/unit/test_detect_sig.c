@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "detect_sig.h"
-#include "homenet.h"
+#include "detect/detect_sig.h"
+#include "core/homenet.h"
 
 #define S 1000000ULL
 

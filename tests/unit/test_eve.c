@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "eve.h"
+#include "output/eve.h"
 
 #define S 1000000ULL
 

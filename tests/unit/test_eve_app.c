@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "eve_app.h"
+#include "output/eve_app.h"
 
 /* The names the issue tracker listed, nDPI 4.2's spelling on the left. */
 static void test_app_proto_table(void **state)

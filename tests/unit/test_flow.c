@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "flow.h"
+#include "flow/flow.h"
 
 #define S 1000000ULL /* one second in microseconds */
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))

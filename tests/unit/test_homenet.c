@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "homenet.h"
+#include "core/homenet.h"
 
 /* 1 if the textual address s is inside h (s must parse). */
 static int inside(const struct homenet *h, const char *s)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json.h"
+#include "core/json.h"
 
 /* The document built so far, as a NUL-terminated string. */
 static const char *doc(const struct json *j)

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json_parse.h"
+#include "core/json_parse.h"
 
 static void ok(const char *text, struct jp_doc *d)
 {

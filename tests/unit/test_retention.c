@@ -20,8 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "retention.h"
-#include "store.h"
+#include "output/retention.h"
+#include "output/store.h"
 
 #define MiB (1024 * 1024)
 #define T0 1700000000000000ULL

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sink_queue.h"
+#include "output/sink_queue.h"
 
 static const char *const APP = "tls", *const STATE = "established", *const REASON = "timeout";
 static const char *const RISK = "Self-signed Certificate";

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "store.h"
+#include "output/report.h"
+#include "output/store.h"
 
 struct fixture {
 	char dir[64];

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tls_hash.h"
+#include "tls/tls_hash.h"
 
 static void hex_of(const void *data, size_t n, char out[2 * TLS_SHA256_LEN + 1])
 {

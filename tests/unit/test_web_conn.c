@@ -22,9 +22,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "clock.h"
-#include "log.h"
-#include "web_conn.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "web/web_conn.h"
 
 static struct sockaddr_storage addr(const char *text)
 {

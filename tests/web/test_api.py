@@ -44,7 +44,7 @@ ANALYST_PW = "analyst password 1"
 ANALYST_PW2 = "ana's own password"
 
 # The API's routes: must equal the server's own table (GET /api/routes)
-# and the table in firmware/src/web_api.c.
+# and the table in firmware/src/web/web_api.c.
 ROUTES = [
     ("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login"),
     ("POST", "/api/logout"), ("GET", "/api/me"), ("GET", "/api/routes"),
@@ -340,7 +340,7 @@ def check_headers(name, r):
 
 
 def routes_in_source():
-    src = open(os.path.join(ROOT, "firmware", "src", "web_api.c")).read()
+    src = open(os.path.join(ROOT, "firmware", "src", "web", "web_api.c")).read()
     table = src[src.index("const struct web_route web_routes[]"):]
     table = table[:table.index("};")]
     return re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+,\s*([A-Z_|0]+)\s*\}', table)

@@ -1,0 +1,249 @@
+/*
+ * daemon_board.c - the status LED's pattern and the watchdog report for
+ * `vigil run`, and `vigil led` (see daemon_board.h).
+ */
+#include "daemon_board.h"
+
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers/board/board_led.h"
+#include "drivers/board/board_watchdog.h"
+#include "config.h"
+#include "core/log.h"
+
+#define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
+
+/* Severity of the alerts that make the LED ask for attention: 1, the
+ * highest (Suricata's priority 1). */
+#define ATTENTION_SEVERITY 1
+
+struct daemon_board {
+	struct board_led *led;
+	sqlite3 *db;
+	sqlite3_stmt *pending_st;
+	double last_poll;          /* monotonic seconds; 0 = never */
+	int pending;               /* last answer: 1 waiting, 0 none */
+	int led_failing;           /* an LED write failed (logged once until it works) */
+	int db_failing;            /* the query failed (logged once until it works) */
+};
+
+static const char *sysfs_root(void)
+{
+	const char *s = getenv("VIGIL_SYSFS");
+	return s && *s ? s : "/sys";
+}
+
+/* The LED that led (auto, none, or a name) means here: fills name and
+ * returns 1, or returns 0 for no LED with why filled. */
+static int resolve_led(const char *led, char *name, char *why, size_t whylen)
+{
+	char board[128];
+
+	if (strcmp(led, "none") == 0) {
+		snprintf(why, whylen, "none (led = none)");
+		return 0;
+	}
+	if (strcmp(led, "auto") != 0) {
+		snprintf(name, BOARD_LED_NAME_MAX, "%s", led);
+		snprintf(why, whylen, "%s", led);
+		return 1;
+	}
+	if (board_led_auto(sysfs_root(), name, board, sizeof board) == 0) {
+		snprintf(why, whylen, "%s (auto: %s)", name, board);
+		return 1;
+	}
+	if (board[0])
+		snprintf(why, whylen, "none (led = auto: board %s, but none of its LEDs is in "
+			 "%s/class/leds; led = NAME names one)", board, sysfs_root());
+	else
+		snprintf(why, whylen, "none (led = auto: no board this build knows in the device "
+			 "tree; led = NAME names one of %s/class/leds)", sysfs_root());
+	return 0;
+}
+
+struct daemon_board *daemon_board_open(const char *led)
+{
+	struct daemon_board *b = calloc(1, sizeof *b);
+	char name[BOARD_LED_NAME_MAX], why[300], err[600], wdline[200];
+	struct board_watchdog wd;
+
+	if (!b)
+		return NULL;
+	if (resolve_led(led, name, why, sizeof why)) {
+		b->led = board_led_open(name, sysfs_root(), err, sizeof err);
+		if (!b->led)
+			log_error("status LED: %s; running without it", err);
+		else if (*board_led_missing(b->led))
+			log_warn("status LED %s: the kernel lacks the LED trigger %s (module "
+				 "ledtrig-*): a steady light instead", why, board_led_missing(b->led));
+		else
+			log_info("status LED: %s", why);
+	} else {
+		log_info("status LED: %s", why);
+	}
+	board_watchdog_probe(sysfs_root(), &wd);
+	board_watchdog_describe(&wd, wdline, sizeof wdline);
+	if (wd.present && wd.active == 0)
+		log_warn("hardware watchdog: %s: a hung kernel will not reset the board "
+			 "(RuntimeWatchdogSec= in systemd's system.conf arms it)", wdline);
+	else
+		log_info("hardware watchdog: %s", wdline);
+	return b;
+}
+
+static void close_db(struct daemon_board *b)
+{
+	sqlite3_finalize(b->pending_st);
+	sqlite3_close(b->db);
+	b->pending_st = NULL;
+	b->db = NULL;
+}
+
+/* 1 if an alert of ATTENTION_SEVERITY or higher is still 'new', 0 if
+ * not, -1 if the store cannot say right now (busy, not created yet). */
+static int alerts_pending(struct daemon_board *b, const char *db_path)
+{
+	int rc;
+
+	if (!b->db) {
+		if (sqlite3_open_v2(db_path, &b->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    sqlite3_exec(b->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(b->db, "SELECT EXISTS (SELECT 1 FROM alerts"
+				       " WHERE status = 'new' AND severity <= ?)", -1,
+				       &b->pending_st, NULL) != SQLITE_OK) {
+			if (!b->db_failing++)
+				log_warn("status LED: %s: %s (alerts are not shown until it opens)",
+					 db_path, b->db ? sqlite3_errmsg(b->db) : "out of memory");
+			close_db(b);
+			return -1;
+		}
+		sqlite3_bind_int(b->pending_st, 1, ATTENTION_SEVERITY);
+	}
+	rc = sqlite3_step(b->pending_st);
+	int pending = rc == SQLITE_ROW ? sqlite3_column_int(b->pending_st, 0) != 0 : -1;
+	sqlite3_reset(b->pending_st);
+	if (pending < 0 && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+		if (!b->db_failing++)
+			log_warn("status LED: %s: %s", db_path, sqlite3_errmsg(b->db));
+		close_db(b);
+	} else if (pending >= 0) {
+		b->db_failing = 0;
+	}
+	return pending;
+}
+
+void daemon_board_update(struct daemon_board *b, double now, int capture_up,
+			 const char *db_path)
+{
+	enum board_led_pattern p = BOARD_LED_OFF;
+
+	if (!b || !b->led)
+		return;
+	if (capture_up) {
+		if (b->last_poll == 0 || now - b->last_poll >= DAEMON_BOARD_POLL_S) {
+			int pending = alerts_pending(b, db_path);
+			if (pending >= 0)
+				b->pending = pending;
+			b->last_poll = now;
+		}
+		p = b->pending ? BOARD_LED_ATTENTION : BOARD_LED_RUNNING;
+	}
+	if (board_led_set(b->led, p) < 0) {
+		if (!b->led_failing++)
+			log_error("status LED: %s", board_led_error(b->led));
+	} else {
+		b->led_failing = 0;
+	}
+}
+
+void daemon_board_close(struct daemon_board *b)
+{
+	if (!b)
+		return;
+	if (b->led && board_led_set(b->led, BOARD_LED_OFF) < 0)
+		log_error("status LED: %s", board_led_error(b->led));
+	board_led_close(b->led);
+	close_db(b);
+	free(b);
+}
+
+static void led_usage(FILE *out)
+{
+	fprintf(out, "usage: vigil led [-c FILE] [off|running|attention]\n"
+		"  -c FILE  configuration whose [board] led is meant (default "
+		DEFAULT_CONFIG ")\n"
+		"Without a pattern: print which LED that is. See vigil(8).\n");
+}
+
+int cmd_led(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const enum board_led_pattern patterns[] = {
+		BOARD_LED_OFF, BOARD_LED_RUNNING, BOARD_LED_ATTENTION,
+	};
+	const char *path = DEFAULT_CONFIG;
+	struct vigil_config *cfg;
+	char name[BOARD_LED_NAME_MAX], why[300], err[600];
+	int c, want = -1, rc = 0;
+	FILE *quiet;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': led_usage(stdout); return 0;
+		default:
+			fprintf(stderr, "vigil led: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
+			if (strcmp(argv[optind], board_led_pattern_name(patterns[i])) == 0)
+				want = (int)patterns[i];
+		if (want < 0 || optind + 1 < argc) {
+			led_usage(stderr);
+			return 2;
+		}
+	}
+	if (!(cfg = malloc(sizeof *cfg)))
+		fatal(1, "out of memory");
+	/* the file's other problems are vigil run -n's business: only [board]
+	 * led matters here (its default when the line is bad) */
+	config_defaults(cfg);
+	quiet = fopen("/dev/null", "w");
+	config_load(cfg, path, quiet);
+	if (quiet)
+		fclose(quiet);
+	if (!resolve_led(cfg->board_led, name, why, sizeof why)) {
+		printf("status LED: %s\n", why);
+		free(cfg);
+		return 0;
+	}
+	if (want < 0) {
+		printf("status LED: %s\n", why);
+		free(cfg);
+		return 0;
+	}
+	struct board_led *l = board_led_open(name, sysfs_root(), err, sizeof err);
+	if (!l) {
+		fprintf(stderr, "vigil led: %s\n", err);
+		rc = 1;
+	} else if (board_led_set(l, (enum board_led_pattern)want) < 0) {
+		fprintf(stderr, "vigil led: %s\n", board_led_error(l));
+		rc = 1;
+	}
+	board_led_close(l);
+	free(cfg);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * detect_sig.h - signatures: Suricata's rule syntax, evaluated on flows.
+ *
+ * Owns: parsing *.rules files (header, options, variables $HOME_NET and
+ * $EXTERNAL_NET, the classification table), matching a rule against a
+ * flow record once the flow's classification is final, and the per-rule
+ * threshold / detection_filter state (packet time).
+ *
+ * A rule is evaluated once per flow against its initiator (src) and
+ * responder (dest); "<>" also tries the reverse orientation. A rule with a
+ * keyword vigil does not support is reported by name and skipped whole.
+ */
+#ifndef VIGIL_DETECT_SIG_H
+#define VIGIL_DETECT_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/alert.h"
+#include "flow/flow_record.h"
+#include "core/homenet.h"
+
+struct sig_set;
+
+/* home: $HOME_NET; $EXTERNAL_NET is its complement. */
+struct sig_set *sig_set_new(const struct homenet *home);
+void sig_set_free(struct sig_set *s);
+
+/* Load a classification.config (lines "config classification:
+ * name,description,priority"); the built-in table is used otherwise and
+ * entries of a file override it. Returns entries read, -1 if the file
+ * cannot be read. Problems go to problem(). */
+int sig_load_classification(struct sig_set *s, const char *path,
+			    rule_problem_fn problem, void *ctx);
+
+/* Load one .rules file. Returns the number of rules loaded; every bad or
+ * unsupported rule is reported through problem() and skipped; -1 if the
+ * file cannot be read. */
+int sig_load_file(struct sig_set *s, const char *path, rule_problem_fn problem, void *ctx);
+
+size_t sig_count(const struct sig_set *s);
+
+/* Evaluate every rule against one flow (call once per flow). now_us is the
+ * packet time for thresholds. Each matching rule that passes its
+ * threshold produces one alert through cb. Returns alerts produced.
+ * Not reentrant for one set (threshold state, pcre scratch space). */
+int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t now_us,
+		   alert_fn cb, void *ctx);
+
+/* Threshold / detection_filter state: keys tracked now, and keys dropped
+ * (with their counts) because the table was full. */
+struct sig_counters {
+	uint64_t threshold_tracked;
+	uint64_t threshold_evicted;
+};
+
+void sig_get_counters(const struct sig_set *s, struct sig_counters *out);
+
+#endif

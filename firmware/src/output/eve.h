@@ -1,0 +1,34 @@
+/*
+ * eve.h - the EVE JSON sink: one JSON object per line, Suricata's fields.
+ *
+ * Owns: the output file (or stdout), the event layouts (flow, protocol
+ * events, alert, stats), and buffering. Field names follow Suricata's EVE
+ * wherever Suricata has the field; nDPI's view lives under "ndpi", vigil's
+ * own fields under "vigil" (docs/eve.md).
+ */
+#ifndef VIGIL_EVE_H
+#define VIGIL_EVE_H
+
+#include <stdint.h>
+#include "core/alert.h"
+#include "flow/flow_record.h"
+#include "stats.h"
+
+struct eve;
+
+/* path "-" is stdout. Returns NULL and fills err on failure. */
+struct eve *eve_open(const char *path, char *err, size_t errlen);
+/* The same, appending to an existing file (the daemon). */
+struct eve *eve_open_append(const char *path, char *err, size_t errlen);
+/* Write out the buffered events; -1 if that failed. */
+int eve_flush(struct eve *e);
+/* A flow event; for a record with app_event set, its protocol events. */
+int eve_write_flow(struct eve *e, const struct flow_record *rec);
+/* The protocol events (dns, tls, http, ...) of a flow record (eve_app.h). */
+int eve_write_app(struct eve *e, const struct flow_record *rec);
+int eve_write_alert(struct eve *e, const struct alert *a);
+int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
+/* Flush and close; returns -1 if any write failed (disk full, ...). */
+int eve_close(struct eve *e);
+
+#endif

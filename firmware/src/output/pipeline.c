@@ -1,0 +1,606 @@
+/*
+ * pipeline.c - decode -> flow table -> classify -> detect -> sinks (see
+ * pipeline.h).
+ *
+ * The packet thread runs decode, the flow table, nDPI and detection; each
+ * sink has a writer thread behind a sink_queue, so formatting JSON and
+ * SQLite inserts run beside packet work and a slow disk delays packets
+ * instead of losing records. Packet time drives everything.
+ */
+#include "pipeline.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify/classify.h"
+#include "decode/decode.h"
+#include "detect/detect.h"
+#include "eve.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "sink_queue.h"
+#include "store.h"
+
+struct pipeline {
+	struct classifier *cls;
+	struct flow_table *flows;
+	struct eve *eve;
+	struct store *store;
+	struct decoder *dec;
+	struct sink_queue *eve_q;   /* one writer thread per sink: the packet */
+	struct sink_queue *db_q;    /* thread never waits on a disk */
+	struct ruleset *rules;
+	struct detect *detect;
+	struct detect_counters detect_before; /* of rule sets swapped out */
+	struct vigil_stats st;
+	int eve_failed;             /* written by the EVE thread only */
+	int db_failed;              /* written by the SQLite thread only */
+
+	/* failing database writes (see db_watch): the SQLite thread's view,
+	 * and a copy for the other threads under health_lock */
+	int db_failing;
+	uint64_t db_episodes_logged;
+	double db_logged_at;
+	pthread_mutex_t health_lock;
+	struct store_health db_health;
+
+	/* alerts the queues could not take (out of memory; sinkq_alerts_lost),
+	 * kept when the queues close; packet thread */
+	uint64_t eve_alerts_unqueued, db_alerts_unqueued;
+	double lost_logged_at;
+	uint64_t lost_unlogged;
+
+	/* a stats event waiting for the EVE writer (see pipeline_stats_event) */
+	pthread_mutex_t stats_lock;
+	int stats_pending;
+	struct vigil_stats stats_snap;
+	uint64_t stats_ts_us;
+
+	/* the database gate: another connection (retention) asks the writer
+	 * to commit and pause, so it gets the write lock without racing the
+	 * next batch (see pipeline_db_pause) */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cv;
+	int gate_want;              /* someone waits for the writer to pause */
+	int gate_paused;            /* the writer is paused, batch committed */
+};
+
+/* Bits of flow_user_flags() */
+#define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
+#define UF_ALERTED 0x02      /* an alert was raised on the flow */
+#define UF_APP_DONE 0x04     /* its protocol events were written */
+
+/* EVE writer thread: records, alerts, and on a flush request the pending
+ * stats event (if any) followed by fflush. */
+static void consume_eve(void *ctx, const struct flow_record *rec, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	int rc;
+
+	if (!rec && !a) {
+		struct vigil_stats snap;
+		uint64_t ts = 0;
+		int pending;
+
+		pthread_mutex_lock(&p->stats_lock);
+		pending = p->stats_pending;
+		if (pending) {
+			snap = p->stats_snap;
+			ts = p->stats_ts_us;
+			p->stats_pending = 0;
+		}
+		pthread_mutex_unlock(&p->stats_lock);
+		rc = pending ? eve_write_stats(p->eve, &snap, ts) : 0;
+		if (eve_flush(p->eve) < 0)
+			rc = -1;
+	} else {
+		rc = a ? eve_write_alert(p->eve, a) : eve_write_flow(p->eve, rec);
+	}
+	if (rc < 0 && !p->eve_failed) {
+		log_error("EVE output: write failed");
+		p->eve_failed = 1;
+	}
+}
+
+/* Seconds between two log lines about one episode of failing writes, or
+ * about alerts lost for want of memory. */
+#define REPORT_EVERY_S 60.0
+
+/* SQLite writer thread, after each store call (rc its result): every
+ * episode of failing writes is logged when it starts, once a minute while
+ * it lasts, and when it ends, with what was lost; the other threads see
+ * the store's health through a copy. Nothing to do while writes work. */
+static void db_watch(struct pipeline *p, int rc)
+{
+	struct store_health h;
+	double now;
+
+	if (rc == 0 && !p->db_failing)
+		return;
+	if (rc < 0)
+		p->db_failed = 1;
+	store_health(p->store, &h);
+	now = mono_s();
+	if (h.episodes != p->db_episodes_logged) {
+		log_error("database: %s; flows and alerts are counted as lost until writes work "
+			  "again (failure %llu)", h.error, (unsigned long long)h.episodes);
+		p->db_episodes_logged = h.episodes;
+		p->db_logged_at = now;
+	} else if (h.failing && now - p->db_logged_at >= REPORT_EVERY_S) {
+		log_error("database: writes still fail after %.0f s (%s): %llu flows and %llu "
+			  "alerts lost so far", (double)(wall_us() - h.since_us) / 1e6, h.error,
+			  (unsigned long long)h.episode_flows, (unsigned long long)h.episode_alerts);
+		p->db_logged_at = now;
+	} else if (!h.failing && p->db_failing) {
+		log_info("database: writes work again after %.0f s; %llu flows and %llu alerts "
+			 "were lost", (double)(wall_us() - h.since_us) / 1e6,
+			 (unsigned long long)h.episode_flows, (unsigned long long)h.episode_alerts);
+	}
+	p->db_failing = h.failing;
+	pthread_mutex_lock(&p->health_lock);
+	p->db_health = h;
+	pthread_mutex_unlock(&p->health_lock);
+}
+
+/* Packet thread: an alert could not be queued for a writer (out of
+ * memory). Logged at once, then at most once a minute with a count. */
+static void alert_lost(struct pipeline *p, const char *sink)
+{
+	double now = mono_s();
+
+	p->lost_unlogged++;
+	if (p->lost_logged_at && now - p->lost_logged_at < REPORT_EVERY_S)
+		return;
+	log_error("%llu alert(s) lost for %s: out of memory (counted in the stats)",
+		  (unsigned long long)p->lost_unlogged, sink);
+	p->lost_unlogged = 0;
+	p->lost_logged_at = now;
+}
+
+/* Writer thread: if another connection asked for the database, commit the
+ * open batch and wait until it is done. */
+static void db_gate(struct pipeline *p)
+{
+	int want;
+
+	pthread_mutex_lock(&p->gate_lock);
+	want = p->gate_want;
+	pthread_mutex_unlock(&p->gate_lock);
+	if (!want)
+		return;
+	db_watch(p, store_flush(p->store));
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_paused = 1;
+	pthread_cond_broadcast(&p->gate_cv);
+	while (p->gate_want)
+		pthread_cond_wait(&p->gate_cv, &p->gate_lock);
+	p->gate_paused = 0;
+	pthread_mutex_unlock(&p->gate_lock);
+}
+
+/* SQLite writer thread: rows in batches; a flush request commits. */
+static void consume_db(void *ctx, const struct flow_record *rec, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	int rc;
+
+	db_gate(p);
+	if (!rec && !a)
+		rc = store_flush(p->store);
+	else
+		rc = a ? store_add_alert(p->store, a) : store_add_flow(p->store, rec);
+	db_watch(p, rc);
+}
+
+/* Detection's alerts go to the writer threads like flow records. */
+static void on_alert(void *ctx, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+	p->st.alerts++;
+	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
+		alert_lost(p, "EVE");
+	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
+		alert_lost(p, "the database");
+}
+
+/* The flow's protocol events (dns, tls, http, ...) go to EVE once, as
+ * soon as what nDPI found is final: a record marked app_event. */
+static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record *rec)
+{
+	struct flow_record ev;
+
+	if (!p->eve_q || (*uf & UF_APP_DONE))
+		return;
+	*uf |= UF_APP_DONE;
+	ev = *rec;
+	ev.app_event = 1;
+	sinkq_push(p->eve_q, &ev);
+}
+
+/* A flow whose classification just became final: its protocol events,
+ * then signatures and indicators, once per flow, on the flow as it is
+ * now. */
+static void decided_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
+{
+	uint8_t *uf = flow_user_flags(f);
+	struct flow_record rec;
+
+	if ((!p->detect || (*uf & UF_RULES_DONE)) && (!p->eve_q || (*uf & UF_APP_DONE)))
+		return;
+	flow_table_snapshot(p->flows, f, &rec);
+	classify_fill_record(p->cls, flow_classifier_slot(f), &rec, 0);
+	app_events(p, uf, &rec);
+	if (!p->detect || (*uf & UF_RULES_DONE))
+		return;
+	*uf |= UF_RULES_DONE;
+	if (detect_flow_rules(p->detect, &rec, ts_us) > 0)
+		*uf |= UF_ALERTED;
+}
+
+/* Flow table callback: classification, detection, then hand the record to
+ * the writer threads. */
+static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, int final)
+{
+	struct pipeline *p = ctx;
+	void **slot = flow_classifier_slot(f);
+	uint8_t *uf = flow_user_flags(f);
+
+	classify_fill_record(p->cls, slot, rec, final);
+	if (final)
+		app_events(p, uf, rec);
+	if (p->detect) {
+		/* a flow never classified before its end is judged on what it has */
+		if (final && !(*uf & UF_RULES_DONE)) {
+			*uf |= UF_RULES_DONE;
+			if (detect_flow_rules(p->detect, rec, rec->end_us) > 0)
+				*uf |= UF_ALERTED;
+		}
+		if (detect_flow_behav(p->detect, rec) > 0)
+			*uf |= UF_ALERTED;
+		rec->alerted = (*uf & UF_ALERTED) != 0;
+	}
+	if (p->eve_q)
+		sinkq_push(p->eve_q, rec);
+	if (p->db_q)
+		sinkq_push(p->db_q, rec);
+	if (final)
+		classify_release(p->cls, slot);
+}
+
+/* Per-packet statistics of a decoded packet. */
+static void count_decoded(struct vigil_stats *st, const struct decoded *d)
+{
+	st->decoded++;
+	if (d->ipver == 4) st->ipv4++; else st->ipv6++;
+	switch (d->proto) {
+	case IPPROTO_TCP: st->tcp++; break;
+	case IPPROTO_UDP: st->udp++; break;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: st->icmp++; break;
+	case IPPROTO_SCTP: st->sctp++; break;
+	default: st->other_l4++; break;
+	}
+	if (d->vlan) st->vlan++;
+	if (d->pppoe) st->pppoe++;
+	if (d->mpls) st->mpls++;
+	if (d->tunnel_depth) st->tunneled++;
+	if (d->fragment) st->fragments++;
+}
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset *rules,
+			      char *err, size_t errlen)
+{
+	struct pipeline *p = calloc(1, sizeof *p);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		ruleset_free(rules);
+		return NULL;
+	}
+	pthread_mutex_init(&p->stats_lock, NULL);
+	pthread_mutex_init(&p->health_lock, NULL);
+	pthread_mutex_init(&p->gate_lock, NULL);
+	pthread_cond_init(&p->gate_cv, NULL);
+	p->rules = rules;
+	if (rules && !(p->detect = detect_new(rules, on_alert, p))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!(p->dec = malloc(sizeof *p->dec))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	decoder_init(p->dec);
+	char why[512];
+	if (!(p->cls = classifier_new(why, sizeof why))) {
+		snprintf(err, errlen, "classifier: %s", why);
+		goto fail;
+	}
+	if (cfg->eve_path) {
+		p->eve = cfg->eve_append ? eve_open_append(cfg->eve_path, why, sizeof why)
+					 : eve_open(cfg->eve_path, why, sizeof why);
+		if (!p->eve) {
+			snprintf(err, errlen, "EVE output: %s", why);
+			goto fail;
+		}
+	}
+	if (cfg->db_path && !(p->store = store_open(cfg->db_path, cfg->db_batch, why, sizeof why))) {
+		snprintf(err, errlen, "database: %s", why);
+		goto fail;
+	}
+	if (!(p->flows = flow_table_new(&cfg->flow, on_flow_record, p))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	log_debug("hash seeds: flow table %016llx, fragment table %016llx",
+		  (unsigned long long)flow_table_seed(p->flows), (unsigned long long)p->dec->seed);
+	if (p->eve && !(p->eve_q = sinkq_new(1024, consume_eve, p))) {
+		snprintf(err, errlen, "cannot start the EVE writer thread");
+		goto fail;
+	}
+	/* the database writer gets the deeper ring: flows end in bursts when
+	 * packet time jumps, and index updates are the slowest sink work */
+	if (p->store && !(p->db_q = sinkq_new_strings(4096, FLOW_RECORD_STRINGS_BASIC, consume_db, p))) {
+		snprintf(err, errlen, "cannot start the database writer thread");
+		goto fail;
+	}
+	return p;
+fail:
+	pipeline_drain(p);
+	eve_close(p->eve);
+	store_close(p->store);
+	pipeline_free(p);
+	return NULL;
+}
+
+int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt)
+{
+	struct vigil_stats *st = &p->st;
+	struct decoded d;
+	int to_server;
+
+	st->packets++;
+	st->bytes += pkt->wirelen;
+	if (!st->first_ts_us || pkt->ts_us < st->first_ts_us)
+		st->first_ts_us = pkt->ts_us;
+	if (pkt->ts_us > st->last_ts_us)
+		st->last_ts_us = pkt->ts_us;
+	int e = decode_packet(p->dec, linktype, pkt->data, pkt->caplen, pkt->ts_us, &d);
+	if (e == DECODE_ERR_NOT_IP) {
+		st->not_ip++; /* not an error: a sensor sees ARP, STP, LLDP... */
+		return e;
+	}
+	if (e != DECODE_OK) {
+		st->decode_errors[e]++;
+		st->decode_errors_total++;
+		return e;
+	}
+	count_decoded(st, &d);
+	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
+	if (f && classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
+		decided_now(p, f, pkt->ts_us);
+	return DECODE_OK;
+}
+
+void pipeline_expire(struct pipeline *p, uint64_t now_us)
+{
+	flow_table_expire(p->flows, now_us);
+}
+
+void pipeline_flush_sinks(struct pipeline *p)
+{
+	if (p->eve_q)
+		sinkq_push_flush(p->eve_q);
+	if (p->db_q)
+		sinkq_push_flush(p->db_q);
+}
+
+/* The detect stage is rebuilt on the new set; its counters carry over. */
+void pipeline_set_rules(struct pipeline *p, struct ruleset *rules)
+{
+	struct detect *d = NULL;
+
+	if (rules && !(d = detect_new(rules, on_alert, p))) {
+		log_error("rules: out of memory; keeping the rules in force");
+		ruleset_free(rules);
+		return;
+	}
+	if (p->detect) {
+		struct detect_counters c;
+		detect_get_counters(p->detect, &c);
+		for (int i = 0; i < 3; i++)
+			p->detect_before.alerts[i] += c.alerts[i];
+		p->detect_before.suppressed += c.suppressed;
+		p->detect_before.flows_evaluated += c.flows_evaluated;
+		p->detect_before.threshold_evicted += c.threshold_evicted;
+		p->detect_before.detector_dropped += c.detector_dropped;
+	}
+	detect_free(p->detect);
+	ruleset_free(p->rules);
+	p->detect = d;
+	p->rules = rules;
+}
+
+void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
+{
+	struct flow_counters fc;
+	struct classify_counters cc;
+	struct detect_counters dc = p->detect_before;
+
+	flow_table_counters(p->flows, &fc);
+	classify_get_counters(p->cls, &cc);
+	*st = p->st;
+	st->flows = fc.created;
+	st->flows_ended = fc.ended;
+	st->flows_evicted = fc.evicted;
+	st->flows_interim = fc.interim;
+	st->flows_peak = fc.peak_active;
+	st->ndpi_states_peak = cc.ndpi_states_peak;
+	if (p->detect) {
+		struct detect_counters c;
+		detect_get_counters(p->detect, &c);
+		for (int i = 0; i < 3; i++)
+			dc.alerts[i] += c.alerts[i];
+		dc.suppressed += c.suppressed;
+		dc.threshold_evicted += c.threshold_evicted;
+		dc.detector_dropped += c.detector_dropped;
+	}
+	st->frag_overwrites = p->dec->frag_overwrites;
+	st->frag_orphans = p->dec->frag_orphans;
+	st->flow_alloc_failed = fc.alloc_failed;
+	st->threshold_evicted = dc.threshold_evicted;
+	st->detector_dropped = dc.detector_dropped;
+	st->alerts_suppressed = dc.suppressed;
+	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
+	st->alerts_ioc = dc.alerts[ALERT_IOC];
+	st->alerts_detector = dc.alerts[ALERT_DETECTOR];
+	pipeline_output_stats(p, st, NULL);
+}
+
+void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct store_health *h)
+{
+	struct store_health mine;
+
+	if (!h)
+		h = &mine;
+	pthread_mutex_lock(&p->health_lock);
+	*h = p->db_health;
+	pthread_mutex_unlock(&p->health_lock);
+	st->db_flows_lost = h->flows_failed;
+	st->db_alerts_lost = h->alerts_failed +
+			     (p->db_q ? sinkq_alerts_lost(p->db_q) : p->db_alerts_unqueued);
+	st->db_failures = h->episodes;
+	st->eve_alerts_lost = p->eve_q ? sinkq_alerts_lost(p->eve_q) : p->eve_alerts_unqueued;
+}
+
+void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us)
+{
+	if (!p->eve_q)
+		return;
+	pthread_mutex_lock(&p->stats_lock);
+	p->stats_snap = *st;
+	p->stats_ts_us = ts_us;
+	p->stats_pending = 1;
+	pthread_mutex_unlock(&p->stats_lock);
+	sinkq_push_flush(p->eve_q);
+}
+
+uint64_t pipeline_drain(struct pipeline *p)
+{
+	uint64_t waits;
+
+	if (p->flows)
+		flow_table_flush(p->flows);
+	if (p->eve_q)
+		p->eve_alerts_unqueued = sinkq_alerts_lost(p->eve_q);
+	if (p->db_q)
+		p->db_alerts_unqueued = sinkq_alerts_lost(p->db_q);
+	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
+	p->eve_q = p->db_q = NULL;
+	return waits;
+}
+
+int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
+			 const char *sources, const char *home_net)
+{
+	int rc = 0;
+
+	if (p->eve) {
+		/* packet time; a run that read no packet (a failed replay) has
+		 * none, and its stats event is dated now, not 1970 */
+		uint64_t ts = st->last_ts_us;
+		if (!ts) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			ts = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+		}
+		if (eve_write_stats(p->eve, st, ts) < 0 || eve_close(p->eve) < 0) {
+			log_error("EVE output: write failed (disk full?)");
+			rc = 1;
+		}
+		p->eve = NULL;
+	}
+	if (p->store) {
+		if (st->db_flows_lost || st->db_alerts_lost)
+			log_error("database: %llu flows and %llu alerts of this run were not stored "
+				  "(%llu episode(s) of failing writes)",
+				  (unsigned long long)st->db_flows_lost,
+				  (unsigned long long)st->db_alerts_lost,
+				  (unsigned long long)st->db_failures);
+		if (store_add_run(p->store, st, sources, home_net) < 0) {
+			log_error("database: %s", store_error(p->store));
+			rc = 1;
+		}
+		double t0 = mono_s();
+		int closed = store_close(p->store);
+		log_info("database closed in %.3f s (indexes, checkpoint)", mono_s() - t0);
+		if (closed < 0) {
+			log_error("database: closing failed");
+			rc = 1;
+		}
+		p->store = NULL;
+	}
+	if (p->eve_failed || p->db_failed)
+		rc = 1;
+	return rc;
+}
+
+int pipeline_db_pause(struct pipeline *p, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	if (!p->db_q)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_want = 1;
+	while (!p->gate_paused && rc == 0)
+		rc = pthread_cond_timedwait(&p->gate_cv, &p->gate_lock, &until);
+	if (!p->gate_paused) {
+		p->gate_want = 0;
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	pthread_mutex_unlock(&p->gate_lock);
+	return rc;
+}
+
+void pipeline_db_resume(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->gate_lock);
+	p->gate_want = 0;
+	pthread_cond_broadcast(&p->gate_cv);
+	pthread_mutex_unlock(&p->gate_lock);
+}
+
+int pipeline_sink_failed(const struct pipeline *p)
+{
+	return p->eve_failed || p->db_failed;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	flow_table_free(p->flows);
+	detect_free(p->detect);
+	ruleset_free(p->rules);
+	classifier_free(p->cls);
+	free(p->dec);
+	pthread_mutex_destroy(&p->stats_lock);
+	pthread_mutex_destroy(&p->health_lock);
+	pthread_mutex_destroy(&p->gate_lock);
+	pthread_cond_destroy(&p->gate_cv);
+	free(p);
+}

@@ -1,0 +1,88 @@
+/*
+ * pipeline.h - one packet's way through vigil, for replay and the daemon.
+ *
+ * Owns: the stages after capture - decode -> flow table -> classify ->
+ * detect -> sinks (EVE and SQLite, each on its writer thread) - the
+ * counters of a run (struct vigil_stats), and swapping the rule set
+ * between two packets. Knows nothing about where packets come from or
+ * about clocks: the caller passes packet times and says when time moves.
+ */
+#ifndef VIGIL_PIPELINE_H
+#define VIGIL_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/capture/capture.h"
+#include "flow/flow.h"
+#include "detect/ruleset.h"
+#include "stats.h"
+#include "store.h"
+
+struct pipeline_config {
+	struct flow_config flow;
+	const char *eve_path;     /* NULL: no EVE output; "-" stdout */
+	int eve_append;           /* append to the file instead of truncating */
+	const char *db_path;      /* NULL: no database */
+	int db_batch;             /* rows per transaction (0: the store's default) */
+};
+
+struct pipeline;
+
+/* Build the stages and start the writer threads. rules (may be NULL: no
+ * detection) becomes the pipeline's. NULL and err filled on failure. */
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset *rules,
+			      char *err, size_t errlen);
+
+/* One captured packet of the given DLT_* link type. Returns DECODE_OK or
+ * the decode_error reason it was skipped for (counted either way). */
+int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt);
+
+/* Let time move to now_us without a packet: flows idle since then end. */
+void pipeline_expire(struct pipeline *p, uint64_t now_us);
+
+/* Ask both writers to commit / flush what they have (about once a second). */
+void pipeline_flush_sinks(struct pipeline *p);
+
+/* Put rules in force from the next packet on; the previous set is freed.
+ * Flows in the table keep their state; detectors start afresh. */
+void pipeline_set_rules(struct pipeline *p, struct ruleset *rules);
+
+/* The run's counters as of now (flows, classify and detect included;
+ * files and kernel_drops are the caller's to fill). */
+void pipeline_stats(struct pipeline *p, struct vigil_stats *st);
+
+/* The writers' part of them (records lost, failing database writes), and
+ * the database writer's health when h is not NULL. The packet thread's,
+ * like pipeline_stats. */
+void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct store_health *h);
+
+/* Queue an EVE stats event behind the records queued so far (written by
+ * the EVE writer thread, which then flushes). No-op without EVE. */
+void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us);
+
+/* End every flow (reason "shutdown"), then drain and stop the writers.
+ * Returns how often the packet thread waited for a writer. */
+uint64_t pipeline_drain(struct pipeline *p);
+
+/* After pipeline_drain: write the final stats event, record the run
+ * (sources, home_net) in the database and close both sinks. Returns 0, or
+ * 1 if any sink write failed during the run or now. */
+int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
+			 const char *sources, const char *home_net);
+
+/* Another SQLite connection (retention) wants to write: the database
+ * writer commits its open batch and pauses, so the other connection does
+ * not race the next batch for the write lock. Returns 0 once the writer is
+ * paused (call pipeline_db_resume soon: records queue up meanwhile), -1
+ * if it did not pause within timeout_ms (it only looks between records
+ * and at the once-a-second flush) or there is no database. Any thread. */
+int pipeline_db_pause(struct pipeline *p, int timeout_ms);
+void pipeline_db_resume(struct pipeline *p);
+
+/* 1 once a sink write failed (logged once per sink). */
+int pipeline_sink_failed(const struct pipeline *p);
+
+void pipeline_free(struct pipeline *p);
+
+#endif

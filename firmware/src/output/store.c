@@ -1,0 +1,1075 @@
+/*
+ * store.c - the SQLite sink: flows and run statistics on disk (see store.h).
+ *
+ * Schema: versioned with PRAGMA user_version. migrations[i] takes a database
+ * from version i to i + 1; each step runs in its own transaction together
+ * with the user_version bump, so a crash leaves the database at a whole
+ * version. A database newer than STORE_SCHEMA_VERSION is refused untouched.
+ *
+ * Writes: one prepared INSERT reused for every flow. The first row of a
+ * batch opens a transaction, which is committed after batch_rows rows or by
+ * store_flush / store_add_run / store_close. WAL with synchronous=NORMAL
+ * means one fsync per checkpoint, not per commit, which an SD card likes.
+ *
+ * Failures (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY after the 5 s timeout,
+ * ...): the call returns -1 and store_error() says why in one line. The
+ * failed batch is rolled back as a whole, so the rows of that batch are
+ * lost: its flows are counted in rows_failed (store_rows_failed()), its
+ * alerts in alerts_failed. Rows of batches committed earlier stay on disk,
+ * and the store remains usable: the next store_add_flow starts a new batch.
+ *
+ * A failure starts an episode (store_health()). It ends once writes have
+ * worked for the settle time (10 s) after its last failure: a disk that
+ * is nearly full lets some commits through (freed pages are reused), and
+ * one episode with a start and an end says more than dozens. During an
+ * episode flows are not tried for STORE_RETRY_US after each failure, only
+ * counted as failed: a full disk is not hammered, and the write lock is
+ * free for the other connections (the web, retention), which then see the
+ * real reason - "database or disk is full" - instead of waiting for the
+ * lock. Alerts are always tried, each committed at once while the episode
+ * lasts.
+ */
+#include "store.h"
+#include "core/json.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STORE_DEFAULT_BATCH 1000
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_RETRY_US 1000000ULL  /* during an episode, between tries */
+#define STORE_SETTLE_MS 10000      /* writes working this long end an episode */
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *insert_flow;  /* prepared once, reused per row */
+	sqlite3_stmt *insert_run;
+	sqlite3_stmt *upsert_alert;
+	sqlite3_stmt *link_alert;
+	int batch_rows;             /* rows per transaction */
+	int in_batch;               /* a transaction is open */
+	int batch_pending;          /* rows inserted in the open transaction */
+	int batch_alerts;           /* of which alerts */
+	uint64_t rows_failed;       /* flows lost with a failed batch */
+	uint64_t alerts_failed;     /* alerts that could not be stored */
+	/* failure episodes (see the top of this file) */
+	int failing;
+	uint64_t fail_since_us;     /* wall clock, the episode's first failure */
+	uint64_t last_fail_us;      /* monotonic, its latest failure */
+	uint64_t last_ok_us;        /* monotonic, the latest commit that worked */
+	uint64_t retry_at_us;       /* monotonic: flows are not tried before */
+	uint64_t settle_us;         /* STORE_SETTLE_MS, or what a test set */
+	uint64_t episodes;
+	uint64_t episode_flows, episode_alerts; /* lost in this (or the last) one */
+	char err[256];              /* last failure, one line */
+};
+
+/* ---- schema ---------------------------------------------------------------- */
+
+/* Version 0 -> 1: everything. */
+static const char schema_v1[] =
+	"CREATE TABLE flows ("
+	" id INTEGER PRIMARY KEY,"
+	" flow_id INTEGER NOT NULL,"       /* interim records share it */
+	" start_us INTEGER NOT NULL,"
+	" end_us INTEGER NOT NULL,"
+	" ipver INTEGER, proto INTEGER, vlan INTEGER,"
+	" src_ip TEXT, src_port INTEGER,"
+	" dest_ip TEXT, dest_port INTEGER,"
+	" pkts_toserver INTEGER, pkts_toclient INTEGER,"
+	" bytes_toserver INTEGER, bytes_toclient INTEGER,"
+	" state TEXT, reason TEXT,"
+	" interim INTEGER NOT NULL DEFAULT 0,"
+	" tunnel INTEGER NOT NULL DEFAULT 0,"
+	" app_proto TEXT, ndpi_protocol TEXT, ndpi_category TEXT,"
+	" ndpi_confidence TEXT,"
+	" guessed INTEGER NOT NULL DEFAULT 0,"
+	" risks TEXT,"                     /* comma-separated names, NULL if none */
+	" tls_sni TEXT, ja3 TEXT, ja3s TEXT, dns_rrname TEXT,"
+	" http_host TEXT, http_user_agent TEXT,"
+	" dns_rrtype INTEGER, tls_cert_sha1 TEXT,"
+	" tcp_flags_ts INTEGER, tcp_flags_tc INTEGER);"
+	"CREATE INDEX flows_start ON flows(start_us);"
+	"CREATE INDEX flows_src ON flows(src_ip, start_us);"
+	"CREATE INDEX flows_dest ON flows(dest_ip, start_us);"
+	"CREATE INDEX flows_app ON flows(app_proto, start_us);"
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY,"
+	" recorded_at INTEGER NOT NULL,"   /* unix seconds, wall clock */
+	" sources TEXT,"
+	" home_net TEXT,"                  /* the --home-net of the run */
+	" first_ts_us INTEGER, last_ts_us INTEGER,"
+	" packets INTEGER, bytes INTEGER, decoded INTEGER,"
+	" decode_errors_total INTEGER,"
+	" decode_errors TEXT,"             /* JSON object: reason -> count */
+	" flows INTEGER, flows_evicted INTEGER, flows_peak INTEGER,"
+	" kernel_drops INTEGER);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT INTO meta(key, value) VALUES ('application', 'vigil');";
+
+/* Version 1 -> 2: alerts. Repeats of one rule for the same source and
+ * destination (and, for indicator alerts, the same indicator) are one row
+ * with a count and first/last seen, so a flood is one line to triage;
+ * alert_flows links each row to every flow it was raised on. Flows that
+ * raised an alert are marked and indexed by flow_id for that join. */
+static const char schema_v2[] =
+	"ALTER TABLE flows ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX flows_alerted ON flows(flow_id) WHERE alerted = 1;"
+	"CREATE TABLE alerts ("
+	" id INTEGER PRIMARY KEY,"
+	" engine TEXT NOT NULL,"           /* signature, ioc, detector */
+	" gid INTEGER NOT NULL, sid INTEGER NOT NULL, rev INTEGER,"
+	" signature TEXT, classtype TEXT, category TEXT, severity INTEGER,"
+	" detector TEXT,"
+	" ioc_kind TEXT, ioc_indicator TEXT NOT NULL DEFAULT '', ioc_list TEXT,"
+	" ioc_description TEXT,"
+	" src_ip TEXT NOT NULL, dest_ip TEXT NOT NULL DEFAULT '',"
+	" proto INTEGER, src_port INTEGER, dest_port INTEGER, app_proto TEXT,"
+	" first_seen_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
+	" count INTEGER NOT NULL DEFAULT 1,"
+	" metadata TEXT,"                  /* JSON object of the latest occurrence */
+	" rule_text TEXT, refs TEXT,"
+	" status TEXT NOT NULL DEFAULT 'new',"
+	" UNIQUE (gid, sid, src_ip, dest_ip, ioc_indicator));"
+	"CREATE INDEX alerts_last ON alerts(last_seen_us);"
+	"CREATE INDEX alerts_src ON alerts(src_ip, last_seen_us);"
+	"CREATE INDEX alerts_dest ON alerts(dest_ip, last_seen_us);"
+	"CREATE TABLE alert_flows ("
+	" alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	" flow_id INTEGER NOT NULL,"
+	" ts_us INTEGER NOT NULL,"
+	" PRIMARY KEY (alert_id, flow_id)) WITHOUT ROWID;";
+
+/* Version 2 -> 3: the web stage. Accounts (yescrypt hashes), sessions
+ * (the SHA-256 of the cookie value, never the value), the audit log of
+ * every change made through the web, analysts' notes on alerts, the
+ * SHA-256 of the one-time setup token while no account exists, and an
+ * index for the web's alert filters. */
+static const char schema_v3[] =
+	"CREATE TABLE users ("
+	" username TEXT PRIMARY KEY,"
+	" hash TEXT NOT NULL,"             /* yescrypt, crypt(5) form */
+	" role TEXT NOT NULL,"             /* admin, analyst */
+	" created_us INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	" id TEXT PRIMARY KEY,"            /* SHA-256 of the cookie value, hex */
+	" username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,"
+	" csrf TEXT NOT NULL,"
+	" created_us INTEGER NOT NULL, seen_us INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(username);"
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" ts_us INTEGER NOT NULL,"
+	" username TEXT, action TEXT NOT NULL, target TEXT, detail TEXT);"
+	"CREATE INDEX audit_ts ON audit(ts_us);"
+	"CREATE TABLE alert_notes ("
+	" id INTEGER PRIMARY KEY,"
+	" alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	" ts_us INTEGER NOT NULL,"
+	" username TEXT, text TEXT NOT NULL);"
+	"CREATE INDEX alert_notes_alert ON alert_notes(alert_id);"
+	"CREATE TABLE setup (token_hash TEXT NOT NULL, created_us INTEGER NOT NULL);"
+	/* the alert list's filters, counted from the index alone */
+	"CREATE INDEX alerts_triage ON alerts(status, severity, engine, last_seen_us);";
+
+/* Version 3 -> 4: accounts can be revoked. disabled_us: when an admin
+ * disabled the account (NULL: enabled; a disabled account cannot sign in
+ * and has no sessions); last_login_us: the last successful sign-in;
+ * must_change: the password was set by an admin (new account, reset) or
+ * the console, and its owner must choose their own before anything else. */
+static const char schema_v4[] =
+	"ALTER TABLE users ADD COLUMN disabled_us INTEGER;"
+	"ALTER TABLE users ADD COLUMN last_login_us INTEGER;"
+	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;";
+
+/* The flows table's secondary indexes, as schema 1 created them; every
+ * open makes sure they exist (a database whose index was dropped by hand
+ * heals on the next open). */
+static const char *const flow_indexes[] = {
+	"CREATE INDEX IF NOT EXISTS flows_start ON flows(start_us)",
+	"CREATE INDEX IF NOT EXISTS flows_src ON flows(src_ip, start_us)",
+	"CREATE INDEX IF NOT EXISTS flows_dest ON flows(dest_ip, start_us)",
+	"CREATE INDEX IF NOT EXISTS flows_app ON flows(app_proto, start_us)",
+};
+
+static int ensure_flow_indexes(struct store *s);
+
+/* migrations[i] takes the database from user_version i to i + 1. */
+static const char *const migrations[] = {
+	schema_v1,
+	schema_v2,
+	schema_v3,
+	schema_v4,
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+	       "one migration step per schema version");
+
+static const char insert_flow_sql[] =
+	"INSERT INTO flows (flow_id, start_us, end_us, ipver, proto, vlan,"
+	" src_ip, src_port, dest_ip, dest_port,"
+	" pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,"
+	" state, reason, interim, tunnel,"
+	" app_proto, ndpi_protocol, ndpi_category, ndpi_confidence, guessed, risks,"
+	" tls_sni, ja3, ja3s, dns_rrname, http_host, http_user_agent,"
+	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc, alerted)"
+	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
+
+static const char upsert_alert_sql[] =
+	"INSERT INTO alerts (engine, gid, sid, rev, signature, classtype, category,"
+	" severity, detector, ioc_kind, ioc_indicator, ioc_list, ioc_description,"
+	" src_ip, dest_ip, proto, src_port, dest_port, app_proto,"
+	" first_seen_us, last_seen_us, metadata, rule_text, refs)"
+	" VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)"
+	" ON CONFLICT (gid, sid, src_ip, dest_ip, ioc_indicator) DO UPDATE SET"
+	" count = count + 1,"
+	" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
+	" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+	" rev = excluded.rev, signature = excluded.signature,"
+	" severity = min(severity, excluded.severity),"
+	" metadata = excluded.metadata"
+	" RETURNING id";
+
+static const char link_alert_sql[] =
+	"INSERT OR IGNORE INTO alert_flows (alert_id, flow_id, ts_us) VALUES (?,?,?)";
+
+static const char insert_run_sql[] =
+	"INSERT INTO runs (recorded_at, sources, home_net, first_ts_us, last_ts_us,"
+	" packets, bytes, decoded, decode_errors_total, decode_errors,"
+	" flows, flows_evicted, flows_peak, kernel_drops)"
+	" VALUES (?,?,?,?,?, ?,?,?,?,?, ?,?,?,?)";
+
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Record a one-line failure reason in the store, for store_error(). */
+__attribute__((format(printf, 2, 3)))
+static void set_err(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+/* Record "what: SQLite's message (code N)" after a failed SQLite call; the
+ * message is taken now, before a rollback can overwrite it. */
+static void set_db_err(struct store *s, const char *what, int rc)
+{
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+	set_err(s, "%s: %s (sqlite code %d)", what, msg, rc);
+}
+
+/* Append more text to the recorded failure reason (still one line). */
+__attribute__((format(printf, 2, 3)))
+static void append_err(struct store *s, const char *fmt, ...)
+{
+	size_t len = strlen(s->err);
+	va_list ap;
+
+	if (len + 1 >= sizeof s->err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->err + len, sizeof s->err - len, fmt, ap);
+	va_end(ap);
+}
+
+/* Run SQL that returns no rows we need; on failure record "what: reason". */
+static int exec_sql(struct store *s, const char *what, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		set_db_err(s, what, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run a query whose first column of its first row is an integer (a PRAGMA,
+ * a count) and store that value in *out. */
+static int query_int64(struct store *s, const char *what, const char *sql,
+		       sqlite3_int64 *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		set_db_err(s, what, rc);
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- failure episodes -------------------------------------------------------- */
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A write failed: flows and alerts were lost (already counted in the
+ * totals). The first failure after a good commit opens an episode. */
+static void note_failure(struct store *s, uint64_t flows, uint64_t alerts)
+{
+	if (!s->failing) {
+		s->failing = 1;
+		s->episodes++;
+		s->fail_since_us = clock_us(CLOCK_REALTIME);
+		s->episode_flows = s->episode_alerts = 0;
+	}
+	s->episode_flows += flows;
+	s->episode_alerts += alerts;
+	s->last_fail_us = clock_us(CLOCK_MONOTONIC);
+	s->retry_at_us = s->last_fail_us + STORE_RETRY_US;
+}
+
+/* The episode is over when a commit worked after its last failure and
+ * the settle time has passed since that failure. */
+static void check_settled(struct store *s)
+{
+	if (s->failing && s->last_ok_us > s->last_fail_us &&
+	    clock_us(CLOCK_MONOTONIC) >= s->last_fail_us + s->settle_us)
+		s->failing = 0;
+}
+
+/* During an episode, before the next try: the flow is counted as lost
+ * without touching the database. */
+static int backing_off(struct store *s)
+{
+	return s->failing && clock_us(CLOCK_MONOTONIC) < s->retry_at_us;
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+/* Give up on the open batch after a failure: roll it back (SQLite may have
+ * done so already for some errors), count its rows plus `extra` rows that
+ * never made it into it as failed, and note the loss in the error text.
+ * Afterwards no transaction is open and the next row starts a new batch. */
+static void abandon_batch(struct store *s, int extra_flows, int extra_alerts)
+{
+	uint64_t alerts = (uint64_t)s->batch_alerts + (uint64_t)extra_alerts;
+	uint64_t flows = (uint64_t)(s->batch_pending - s->batch_alerts) + (uint64_t)extra_flows;
+
+	if (!sqlite3_get_autocommit(s->db) &&
+	    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		append_err(s, "; rollback failed too: %s", sqlite3_errmsg(s->db));
+	if (flows + alerts > 0)
+		append_err(s, "; %llu flow(s) and %llu alert(s) dropped",
+			   (unsigned long long)flows, (unsigned long long)alerts);
+	s->rows_failed += flows;
+	s->alerts_failed += alerts;
+	note_failure(s, flows, alerts);
+	s->in_batch = 0;
+	s->batch_pending = 0;
+	s->batch_alerts = 0;
+}
+
+/* Open the transaction that the next batch_rows rows go into. IMMEDIATE
+ * takes the write lock now (waiting up to the busy timeout) rather than in
+ * the middle of the batch. */
+static int begin_batch(struct store *s)
+{
+	if (exec_sql(s, "begin batch", "BEGIN IMMEDIATE") != 0)
+		return -1;
+	s->in_batch = 1;
+	s->batch_pending = 0;
+	s->batch_alerts = 0;
+	return 0;
+}
+
+/* Commit the open batch, if any. On failure the batch is rolled back and
+ * its rows are counted as failed. */
+static int commit_batch(struct store *s)
+{
+	int rc;
+
+	if (!s->in_batch)
+		return 0;
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		set_db_err(s, "commit batch", rc);
+		abandon_batch(s, 0, 0);
+		return -1;
+	}
+	s->in_batch = 0;
+	s->batch_pending = 0;
+	s->batch_alerts = 0;
+	s->last_ok_us = clock_us(CLOCK_MONOTONIC);
+	check_settled(s);
+	return 0;
+}
+
+/* ---- binding ---------------------------------------------------------------- */
+
+/* Binds parameters 1, 2, 3, ... in order and remembers the first failure,
+ * so the column lists above and the bind calls below read side by side. */
+struct binder {
+	sqlite3_stmt *st;
+	int idx;
+	int rc;
+};
+
+/* Bind an unsigned counter or timestamp (they are all < 2^63). */
+static void bind_u64(struct binder *b, uint64_t v)
+{
+	int idx = ++b->idx;
+
+	if (b->rc == SQLITE_OK)
+		b->rc = sqlite3_bind_int64(b->st, idx, (sqlite3_int64)v);
+}
+
+/* Bind a string of at most maxlen bytes; NULL or "" (not known) binds NULL.
+ * SQLITE_STATIC: the caller's strings outlive the statement's step, and the
+ * bindings are cleared right after it. */
+static void bind_text(struct binder *b, const char *str, size_t maxlen)
+{
+	int idx = ++b->idx;
+	size_t len = str ? strnlen(str, maxlen) : 0;
+
+	if (b->rc != SQLITE_OK)
+		return;
+	if (len == 0)
+		b->rc = sqlite3_bind_null(b->st, idx);
+	else
+		b->rc = sqlite3_bind_text(b->st, idx, str, (int)len, SQLITE_STATIC);
+}
+
+/* Join the record's risk names with commas into buf; returns buf, or NULL
+ * when the flow has no risks. Names that would not fit are left out. */
+static const char *join_risks(const struct flow_record *rec, char *buf, size_t buflen)
+{
+	int n = rec->n_risks;
+	size_t len = 0;
+
+	if (n > FLOW_RECORD_MAX_RISKS)
+		n = FLOW_RECORD_MAX_RISKS;
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		const char *name = rec->risks[i];
+		size_t nlen = name ? strlen(name) : 0;
+
+		if (nlen == 0)
+			continue;
+		if (len + (len > 0) + nlen + 1 > buflen)
+			break;
+		if (len > 0)
+			buf[len++] = ',';
+		memcpy(buf + len, name, nlen + 1);
+		len += nlen;
+	}
+	return len > 0 ? buf : NULL;
+}
+
+/* ---- open ------------------------------------------------------------------- */
+
+/* Refuse a database written by a newer vigil before changing anything in it
+ * (even the journal mode): we do not know what its schema means. */
+static int check_not_newer(struct store *s, const char *path)
+{
+	sqlite3_int64 version = 0;
+
+	if (query_int64(s, "read schema version", "PRAGMA user_version", &version) != 0)
+		return -1;
+	if (version > STORE_SCHEMA_VERSION) {
+		set_err(s, "%s has schema version %lld, newer than this vigil's %d; "
+			"refusing to touch it", path, (long long)version,
+			STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (version < 0) {
+		set_err(s, "%s has an invalid schema version %lld", path,
+			(long long)version);
+		return -1;
+	}
+	return 0;
+}
+
+/* Switch the database to write-ahead logging (persistent in the file):
+ * readers (vigil summary) do not block the writer and commits are cheap. */
+static int enable_wal(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	char mode[16] = "";
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			const unsigned char *txt = sqlite3_column_text(st, 0);
+
+			snprintf(mode, sizeof mode, "%s", txt ? (const char *)txt : "");
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		set_db_err(s, "enable WAL", rc);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return -1;
+	/* An in-memory database reports "memory"; that is fine too. */
+	if (strcmp(mode, "wal") != 0 && strcmp(mode, "memory") != 0) {
+		set_err(s, "enable WAL: journal mode stayed '%s'", mode);
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply one migration step (version -> version + 1) in one transaction with
+ * the user_version bump and a meta note. Returns 1 if a step was applied, 0
+ * if the schema is current, -1 on failure (the step is rolled back). The
+ * version is re-read inside the write transaction, so two processes opening
+ * a new file at once cannot both run the same step. */
+static int migrate_one(struct store *s)
+{
+	sqlite3_int64 version = 0;
+	char sql[256];
+	time_t now = time(NULL);
+
+	if (exec_sql(s, "begin migration", "BEGIN IMMEDIATE") != 0)
+		return -1;
+	if (query_int64(s, "read schema version", "PRAGMA user_version", &version) != 0)
+		goto fail;
+	if (version >= STORE_SCHEMA_VERSION) {
+		if (exec_sql(s, "end migration", "COMMIT") != 0)
+			goto fail;
+		return 0;
+	}
+	if (exec_sql(s, "migrate schema", migrations[version]) != 0)
+		goto fail;
+	snprintf(sql, sizeof sql,
+		 "PRAGMA user_version = %lld;"
+		 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '%lld');"
+		 "INSERT INTO meta(key, value) VALUES ('migration_%lld_at', '%lld');",
+		 (long long)version + 1, (long long)version + 1,
+		 (long long)version + 1, (long long)now);
+	if (exec_sql(s, "record schema version", sql) != 0)
+		goto fail;
+	if (exec_sql(s, "commit migration", "COMMIT") != 0)
+		goto fail;
+	return 1;
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Bring the schema up to STORE_SCHEMA_VERSION, one step at a time. */
+static int migrate(struct store *s)
+{
+	int rc;
+
+	while ((rc = migrate_one(s)) == 1)
+		;
+	return rc;
+}
+
+/* Open (creating if needed) the database, set the connection up (busy
+ * timeout, foreign keys, WAL, synchronous=NORMAL), migrate the schema and
+ * prepare the INSERT statements. On failure returns NULL with the reason in
+ * err. */
+struct store *store_open(const char *path, int batch_rows, char *err, size_t errlen)
+{
+	struct store *s;
+	int rc;
+
+	if (err && errlen > 0)
+		err[0] = '\0';
+	if (!path || !*path) {
+		if (err && errlen > 0)
+			snprintf(err, errlen, "store: no database path given");
+		return NULL;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		if (err && errlen > 0)
+			snprintf(err, errlen, "store: out of memory");
+		return NULL;
+	}
+	s->batch_rows = batch_rows > 0 ? batch_rows : STORE_DEFAULT_BATCH;
+	s->settle_us = STORE_SETTLE_MS * 1000ULL;
+
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+
+		set_err(s, "open %s: %s%s%s%s", path,
+			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+			sys ? " (" : "", sys ? strerror(sys) : "", sys ? ")" : "");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+
+	if (check_not_newer(s, path) != 0)
+		goto fail;
+	if (exec_sql(s, "enable foreign keys", "PRAGMA foreign_keys = ON") != 0)
+		goto fail;
+	/* A new database gets incremental auto-vacuum (it can only be chosen
+	 * before the first table): retention frees pages with
+	 * PRAGMA incremental_vacuum, so the file really shrinks and the box
+	 * never fills its disk. */
+	sqlite3_int64 ntables = 0;
+	if (query_int64(s, "count tables", "SELECT count(*) FROM sqlite_master", &ntables) != 0)
+		goto fail;
+	if (ntables == 0 &&
+	    exec_sql(s, "set auto-vacuum", "PRAGMA auto_vacuum = INCREMENTAL") != 0)
+		goto fail;
+	if (enable_wal(s) != 0)
+		goto fail;
+	/* 16 MiB of page cache keeps the index pages hot while a batch is
+	 * written (the default 2 MiB makes every insert re-read them). The
+	 * WAL is checkpointed every 2000 pages (8 MiB): on the writer thread
+	 * while capture goes on, so little is left for close, and with few
+	 * syncs for an SD card. */
+	if (exec_sql(s, "set cache size", "PRAGMA cache_size = -16384") != 0 ||
+	    exec_sql(s, "set checkpoint", "PRAGMA wal_autocheckpoint = 2000") != 0)
+		goto fail;
+	if (exec_sql(s, "set synchronous", "PRAGMA synchronous = NORMAL") != 0)
+		goto fail;
+	if (migrate(s) != 0)
+		goto fail;
+	if (ensure_flow_indexes(s) != 0)
+		goto fail;
+
+	rc = sqlite3_prepare_v3(s->db, insert_flow_sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&s->insert_flow, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, insert_run_sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->insert_run, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, upsert_alert_sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->upsert_alert, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, link_alert_sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &s->link_alert, NULL);
+	if (rc != SQLITE_OK) {
+		set_db_err(s, "prepare insert", rc);
+		goto fail;
+	}
+	s->err[0] = '\0';
+	return s;
+
+fail:
+	if (err && errlen > 0)
+		snprintf(err, errlen, "%s", s->err);
+	sqlite3_finalize(s->insert_flow);
+	sqlite3_finalize(s->insert_run);
+	sqlite3_finalize(s->upsert_alert);
+	sqlite3_finalize(s->link_alert);
+	sqlite3_close(s->db);
+	free(s);
+	return NULL;
+}
+
+/* ---- writes ------------------------------------------------------------------ */
+
+/* Insert one flow record into the current batch (opening one if needed) and
+ * commit when the batch is full. -1 on failure: the batch is lost and
+ * counted, see the top of this file. */
+int store_add_flow(struct store *s, const struct flow_record *rec)
+{
+	struct binder b;
+	char risks[1024];
+	int rc;
+
+	if (!s)
+		return -1;
+	if (!rec) {
+		set_err(s, "insert flow: no record");
+		return -1;
+	}
+	if (!s->in_batch && backing_off(s)) {
+		s->rows_failed++;
+		s->episode_flows++;
+		return -1;
+	}
+	if (!s->in_batch && begin_batch(s) != 0) {
+		s->rows_failed++;
+		note_failure(s, 1, 0);
+		return -1;
+	}
+
+	b.st = s->insert_flow;
+	b.idx = 0;
+	b.rc = SQLITE_OK;
+	bind_u64(&b, rec->flow_id);
+	bind_u64(&b, rec->start_us);
+	bind_u64(&b, rec->end_us);
+	bind_u64(&b, rec->ipver);
+	bind_u64(&b, rec->proto);
+	bind_u64(&b, rec->vlan);
+	bind_text(&b, rec->src_ip, sizeof rec->src_ip);
+	bind_u64(&b, rec->src_port);
+	bind_text(&b, rec->dest_ip, sizeof rec->dest_ip);
+	bind_u64(&b, rec->dest_port);
+	bind_u64(&b, rec->pkts_toserver);
+	bind_u64(&b, rec->pkts_toclient);
+	bind_u64(&b, rec->bytes_toserver);
+	bind_u64(&b, rec->bytes_toclient);
+	bind_text(&b, rec->state, SIZE_MAX);
+	bind_text(&b, rec->reason, SIZE_MAX);
+	bind_u64(&b, rec->interim ? 1 : 0);
+	bind_u64(&b, rec->tunnel);
+	bind_text(&b, rec->app_proto, SIZE_MAX);
+	bind_text(&b, rec->ndpi_protocol, SIZE_MAX);
+	bind_text(&b, rec->ndpi_category, SIZE_MAX);
+	bind_text(&b, rec->ndpi_confidence, SIZE_MAX);
+	bind_u64(&b, rec->guessed ? 1 : 0);
+	bind_text(&b, join_risks(rec, risks, sizeof risks), sizeof risks);
+	bind_text(&b, rec->tls_sni, SIZE_MAX);
+	bind_text(&b, rec->ja3, SIZE_MAX);
+	bind_text(&b, rec->ja3s, SIZE_MAX);
+	bind_text(&b, rec->dns_rrname, SIZE_MAX);
+	bind_text(&b, rec->http_host, SIZE_MAX);
+	bind_text(&b, rec->http_user_agent, SIZE_MAX);
+	if (rec->dns_qtype)
+		bind_u64(&b, rec->dns_qtype);
+	else
+		bind_text(&b, NULL, 0);
+	bind_text(&b, rec->tls_cert_sha1, SIZE_MAX);
+	bind_u64(&b, rec->tcp_flags_ts);
+	bind_u64(&b, rec->tcp_flags_tc);
+	bind_u64(&b, rec->alerted ? 1 : 0);
+
+	if (b.rc != SQLITE_OK) {
+		rc = b.rc;
+		set_db_err(s, "bind flow", rc);
+	} else {
+		rc = sqlite3_step(s->insert_flow);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "insert flow", rc);
+	}
+	sqlite3_reset(s->insert_flow);
+	sqlite3_clear_bindings(s->insert_flow);
+	if (rc != SQLITE_OK) {
+		abandon_batch(s, 1, 0);
+		return -1;
+	}
+
+	s->batch_pending++;
+	if (s->batch_pending >= s->batch_rows)
+		return commit_batch(s);
+	return 0;
+}
+
+/* The alert's metadata as a JSON object in Suricata's form (alert.h),
+ * built in j; NULL when there is none. */
+static const char *alert_meta_text(const struct alert *a, struct json *j)
+{
+	if (a->n_meta <= 0)
+		return NULL;
+	alert_meta_json(a, j);
+	return j->oom || !j->buf ? "{}" : j->buf;
+}
+
+/* Store one alert in the open batch: a new row, or one more occurrence of
+ * the row with the same rule, hosts (and indicator), plus a link to each
+ * flow it was raised on. */
+int store_add_alert(struct store *s, const struct alert *a)
+{
+	static const char *engines[] = { "signature", "ioc", "detector" };
+	char refs[2048];
+	struct json meta;
+	struct binder b;
+	sqlite3_int64 id = 0;
+	int rc;
+
+	if (!s || !a)
+		return -1;
+	if (!s->in_batch && begin_batch(s) != 0) {
+		s->alerts_failed++;
+		note_failure(s, 0, 1);
+		return -1;
+	}
+	refs[0] = '\0';
+	for (int i = 0, off = 0; i < a->n_references && i < ALERT_MAX_REFS; i++) {
+		int n = snprintf(refs + off, sizeof refs - (size_t)off, "%s%s", i ? "\n" : "",
+				 a->references[i] ? a->references[i] : "");
+		if (n < 0 || (size_t)(off + n) >= sizeof refs)
+			break;
+		off += n;
+	}
+
+	b.st = s->upsert_alert;
+	b.idx = 0;
+	b.rc = SQLITE_OK;
+	bind_text(&b, engines[a->engine >= 0 && a->engine < 3 ? a->engine : 0], SIZE_MAX);
+	bind_u64(&b, a->gid);
+	bind_u64(&b, a->sid);
+	bind_u64(&b, a->rev);
+	bind_text(&b, a->signature, SIZE_MAX);
+	bind_text(&b, a->classtype, SIZE_MAX);
+	bind_text(&b, a->category, SIZE_MAX);
+	bind_u64(&b, (uint64_t)(a->severity > 0 ? a->severity : 3));
+	bind_text(&b, a->detector, SIZE_MAX);
+	bind_text(&b, a->ioc_kind, SIZE_MAX);
+	/* NOT NULL key columns: "" (bind_text would bind NULL) */
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->ioc_indicator ? a->ioc_indicator : "",
+					 -1, SQLITE_STATIC);
+	bind_text(&b, a->ioc_list, SIZE_MAX);
+	bind_text(&b, a->ioc_description, SIZE_MAX);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->src_ip, -1, SQLITE_STATIC);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->dest_ip, -1, SQLITE_STATIC);
+	bind_u64(&b, a->proto);
+	if (a->has_ports) {
+		bind_u64(&b, a->src_port);
+		bind_u64(&b, a->dest_port);
+	} else {
+		bind_text(&b, NULL, 0);
+		if (a->dest_port)
+			bind_u64(&b, a->dest_port);
+		else
+			bind_text(&b, NULL, 0);
+	}
+	bind_text(&b, a->app_proto, SIZE_MAX);
+	bind_u64(&b, a->ts_us);
+	bind_u64(&b, a->ts_us);
+	json_init(&meta);
+	bind_text(&b, alert_meta_text(a, &meta), SIZE_MAX);
+	bind_text(&b, a->rule_text, SIZE_MAX);
+	bind_text(&b, refs, sizeof refs);
+
+	if (b.rc != SQLITE_OK) {
+		rc = b.rc;
+		set_db_err(s, "bind alert", rc);
+	} else {
+		rc = sqlite3_step(s->upsert_alert);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(s->upsert_alert, 0);
+			rc = sqlite3_step(s->upsert_alert);
+		}
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "insert alert", rc);
+	}
+	sqlite3_reset(s->upsert_alert);
+	sqlite3_clear_bindings(s->upsert_alert);
+	json_free(&meta);
+
+	for (int i = 0; rc == SQLITE_OK && i < a->n_flow_ids && i < ALERT_MAX_FLOWS; i++) {
+		sqlite3_bind_int64(s->link_alert, 1, id);
+		sqlite3_bind_int64(s->link_alert, 2, (sqlite3_int64)a->flow_ids[i]);
+		sqlite3_bind_int64(s->link_alert, 3, (sqlite3_int64)a->ts_us);
+		rc = sqlite3_step(s->link_alert);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "link alert to flow", rc);
+		sqlite3_reset(s->link_alert);
+	}
+	if (rc != SQLITE_OK) {
+		abandon_batch(s, 0, 1);
+		return -1;
+	}
+	s->batch_pending++;
+	s->batch_alerts++;
+	/* while writes fail, an alert does not wait for a batch to fill */
+	if (s->batch_pending >= s->batch_rows || s->failing)
+		return commit_batch(s);
+	return 0;
+}
+
+/* Format the non-zero decode error counters as a JSON object, e.g.
+ * {"truncated_ipv4":3,"not_ip":1}. The names are identifiers, so no
+ * escaping is needed. Slot 0 is DECODE_OK, not an error. */
+static void decode_errors_json(const struct vigil_stats *st, char *buf, size_t buflen)
+{
+	size_t len = 0;
+	int first = 1;
+
+	len += (size_t)snprintf(buf, buflen, "{");
+	for (int i = 1; i < DECODE_ERR__COUNT; i++) {
+		const char *name = decode_error_name(i);
+		int n;
+
+		if (st->decode_errors[i] == 0 || !name)
+			continue;
+		n = snprintf(buf + len, buflen - len, "%s\"%s\":%llu", first ? "" : ",",
+			     name, (unsigned long long)st->decode_errors[i]);
+		if (n < 0 || (size_t)n >= buflen - len - 1)
+			break;  /* cannot happen with the buffer below; stay valid JSON */
+		len += (size_t)n;
+		first = 0;
+	}
+	snprintf(buf + len, buflen - len, "}");
+}
+
+/* Record one run's statistics. The pending flow batch is committed first so
+ * the run row never describes flows that are not on disk; the run row is
+ * then written in its own transaction, even if that commit failed. */
+int store_add_run(struct store *s, const struct vigil_stats *st, const char *sources,
+		  const char *home_net)
+{
+	char errors_json[2048];
+	struct binder b;
+	int flush_rc, rc;
+
+	if (!s)
+		return -1;
+	if (!st) {
+		set_err(s, "insert run: no statistics");
+		return -1;
+	}
+	flush_rc = commit_batch(s);
+	decode_errors_json(st, errors_json, sizeof errors_json);
+
+	b.st = s->insert_run;
+	b.idx = 0;
+	b.rc = SQLITE_OK;
+	bind_u64(&b, (uint64_t)time(NULL));
+	bind_text(&b, sources, SIZE_MAX);
+	bind_text(&b, home_net, SIZE_MAX);
+	bind_u64(&b, st->first_ts_us);
+	bind_u64(&b, st->last_ts_us);
+	bind_u64(&b, st->packets);
+	bind_u64(&b, st->bytes);
+	bind_u64(&b, st->decoded);
+	bind_u64(&b, st->decode_errors_total);
+	bind_text(&b, errors_json, sizeof errors_json);
+	bind_u64(&b, st->flows);
+	bind_u64(&b, st->flows_evicted);
+	bind_u64(&b, st->flows_peak);
+	bind_u64(&b, st->kernel_drops);
+
+	if (b.rc != SQLITE_OK) {
+		rc = b.rc;
+		set_db_err(s, "bind run", rc);
+	} else {
+		rc = sqlite3_step(s->insert_run);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "insert run", rc);
+	}
+	sqlite3_reset(s->insert_run);
+	sqlite3_clear_bindings(s->insert_run);
+	if (rc != SQLITE_OK)
+		return -1;
+	return flush_rc;
+}
+
+/* Commit the pending batch now (end of a file, a timer, shutdown). */
+int store_flush(struct store *s)
+{
+	if (!s)
+		return -1;
+	return commit_batch(s);
+}
+
+/* The last failure as one line, "" if nothing failed yet. */
+const char *store_error(const struct store *s)
+{
+	return s ? s->err : "store: not open";
+}
+
+/* Rows lost with failed batches since the store was opened. */
+uint64_t store_rows_failed(const struct store *s)
+{
+	return s ? s->rows_failed : 0;
+}
+
+void store_health(struct store *s, struct store_health *h)
+{
+	memset(h, 0, sizeof *h);
+	if (!s)
+		return;
+	check_settled(s);
+	h->failing = s->failing;
+	h->since_us = s->fail_since_us;
+	h->episodes = s->episodes;
+	h->flows_failed = s->rows_failed;
+	h->alerts_failed = s->alerts_failed;
+	h->episode_flows = s->episode_flows;
+	h->episode_alerts = s->episode_alerts;
+	snprintf(h->error, sizeof h->error, "%s", s->err);
+}
+
+/* Count the rows of the flows table; mostly for tests and diagnostics. */
+int store_count_flows(struct store *s, uint64_t *n)
+{
+	sqlite3_int64 count = 0;
+
+	if (!s || !n)
+		return -1;
+	if (query_int64(s, "count flows", "SELECT count(*) FROM flows", &count) != 0)
+		return -1;
+	*n = (uint64_t)count;
+	return 0;
+}
+
+void store_set_settle_ms(struct store *s, unsigned ms)
+{
+	if (s)
+		s->settle_us = (uint64_t)ms * 1000;
+}
+
+/* Set PRAGMA max_page_count for this connection and return the limit that
+ * SQLite applied (it never goes below the current page count). */
+int store_set_max_pages(struct store *s, int pages)
+{
+	sqlite3_int64 applied = 0;
+	char sql[64];
+
+	if (!s)
+		return -1;
+	if (pages <= 0) {
+		set_err(s, "set max pages: %d is not a page count", pages);
+		return -1;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", pages);
+	if (query_int64(s, "set max pages", sql, &applied) != 0)
+		return -1;
+	return applied > INT_MAX ? INT_MAX : (int)applied;
+}
+
+/* Commit, fold the WAL back into the database and truncate it (so the file
+ * is self-contained and the WAL does not keep its peak size), then close. */
+/* Create any missing flow index. */
+static int ensure_flow_indexes(struct store *s)
+{
+	for (size_t i = 0; i < sizeof flow_indexes / sizeof flow_indexes[0]; i++)
+		if (exec_sql(s, "create index", flow_indexes[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int store_close(struct store *s)
+{
+	int rc;
+
+	if (!s)
+		return 0;
+	rc = commit_batch(s);
+	sqlite3_finalize(s->insert_flow);
+	sqlite3_finalize(s->insert_run);
+	sqlite3_finalize(s->upsert_alert);
+	sqlite3_finalize(s->link_alert);
+	if (exec_sql(s, "checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)") != 0)
+		rc = -1;
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		rc = -1;
+	free(s);
+	return rc;
+}
