@@ -19,7 +19,7 @@
 #include "core/json.h"
 #include "output/store.h"
 #include "web/web.h"
-#include "web/web_api.h"
+#include "web/web_req.h"
 #include "web/web_auth.h"
 
 #include <errno.h>

@@ -20,9 +20,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "output/store.h"
-#include "web_api.h"
 #include "web_auth.h"
 #include "web_conn.h"
+#include "web_req.h"
+#include "web_routes.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -73,14 +74,6 @@ struct conn_state {
 	const char *bad_target;    /* why the raw request target is refused, or NULL */
 	struct web_conn *wc;       /* the connection's entry (deadlines) */
 };
-
-uint64_t web_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* ---- store connections ------------------------------------------------------------ */
 

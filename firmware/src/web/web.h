@@ -14,31 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/json.h"
-
-struct web_config {
-	const char *listen;       /* "unix:/run/vigil/web.sock" or "127.0.0.1:8080" */
-	const char *static_dir;   /* the built page (index.html, assets/) */
-	const char *db_path;      /* the store */
-	const char *state_dir;    /* setup-token, rules/suppress.conf (managed) */
-	int secure_cookies;       /* set Secure on cookies (behind HTTPS) */
-	/* GET /api/system "database" (the retention settings, 0 = not set)
-	 * and the home flag of top talkers (NULL: the latest run's
-	 * home_net, else the default) */
-	uint64_t max_db_bytes;
-	uint32_t flow_max_age_s;
-	uint32_t alert_max_age_s;
-	const char *home_net;
-};
-
-/* The daemon's part of GET /api/system: write the members "version",
- * "uptime_s", "capture", "decode_errors", "rulesets", "last_reload" into
- * the open JSON object j. Called on web threads: the daemon locks. */
-typedef void (*web_status_fn)(void *ctx, struct json *j);
-
-/* Reload the rule sets (after the web changed the managed suppress.conf).
- * Returns 0 when the new rules are in force, else -1 with msg set. */
-typedef int (*web_reload_fn)(void *ctx, char *msg, size_t msglen);
+#include "web_config.h"
 
 struct web;
 
@@ -53,5 +29,6 @@ void web_stop(struct web *w);
 int web_cmd_serve(int argc, char **argv);
 /* `vigil user`: the accounts from the console (web_user_cmd.c). */
 int web_cmd_user(int argc, char **argv);
+
 
 #endif

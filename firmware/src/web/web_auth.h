@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "web_api.h"
+#include "web_req.h"
 
 #define AUTH_SESSION_IDLE_S (12 * 3600)  /* idle expiry */
 #define AUTH_THROTTLE_FAILS 5            /* failures per source address ... */

@@ -13,7 +13,7 @@
 #ifndef VIGIL_WEB_USERS_H
 #define VIGIL_WEB_USERS_H
 
-#include "web_api.h"
+#include "web_req.h"
 
 /* Route handlers (web_api.c's table, all WEB_ADMIN). */
 void users_h_list(struct web_req *r);

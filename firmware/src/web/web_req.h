@@ -1,19 +1,16 @@
 /*
- * web_api.h - the routes of the web API (docs/api.md) and what the server
- * (web.c) and the handlers (web_api.c, web_auth.c, web_users.c) share.
+ * web_req.h - one request of the web API (docs/api.md): what the server
+ * (web.c) hands a route handler and what the handlers share.
  *
- * Owns: the route table, which is the one list of what the API serves and
- * which routes need no session (WEB_PUBLIC) or the admin role
- * (WEB_ADMIN); the router in web.c enforces these flags, handlers never
- * check sessions themselves. Also: the request's form (web_request_form:
+ * Owns: the request and its answer (struct web_req), the request's form (web_request_form:
  * a body is one JSON object sent as application/json, read by the strict
  * reader of json_parse.h), the accessors of body members and query
  * parameters (each refuses what docs/api.md does not allow, with a 400 and
  * a reason), error answers, the audit log and the store connections of the
  * web stage.
  */
-#ifndef VIGIL_WEB_API_H
-#define VIGIL_WEB_API_H
+#ifndef VIGIL_WEB_REQ_H
+#define VIGIL_WEB_REQ_H
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -23,9 +20,14 @@
 
 #include "core/json.h"
 #include "core/json_parse.h"
-#include "web.h"
+#include "web_config.h"
 
 #define WEB_BODY_MAX (64 * 1024)
+#define WEB_LIST_MAX 500          /* rows of one page of a list */
+#define WEB_LIST_DEFAULT 50
+#define WEB_OFFSET_MAX 10000000
+#define WEB_TIME_MAX ((int64_t)1 << 62)   /* microseconds: far beyond any real time */
+#define WEB_DAY_US (86400LL * 1000000)
 #define AUTH_USER_BUF 65          /* a username (64) and its NUL */
 
 struct web_throttle;
@@ -73,24 +75,6 @@ struct web_req {
 	unsigned retry_after;     /* Retry-After, when not 0 */
 };
 
-
-typedef void (*web_handler_fn)(struct web_req *r);
-
-/* WEB_PWCHANGE: allowed to a session whose password must be changed
- * first (sign out, who am I, change it); every other route answers 403 to
- * such a session. */
-enum { WEB_PUBLIC = 1, WEB_ADMIN = 2, WEB_PWCHANGE = 4 };
-
-struct web_route {
-	const char *method;
-	const char *pattern;      /* "/api/alerts/{id}/status": {id} = decimal number,
-				   * "/api/users/{name}/role": {name} = a username */
-	web_handler_fn handler;
-	int flags;
-};
-
-extern const struct web_route web_routes[];
-extern const size_t web_n_routes;
 
 /* Answer status with {"error": "..."}. */
 void web_error(struct web_req *r, int status, const char *fmt, ...)
@@ -140,10 +124,30 @@ long web_text_chars(const char *s);
  * error answered. */
 int web_params_check(struct web_req *r, const char *const *allowed);
 
+/* A database error: logged, answered 500. */
+void web_db_error(struct web_req *r);
+
+/* Query parameters after web_params_check: the value of name, or NULL. */
+const char *web_param(struct web_req *r, const char *name);
+/* The accessors of query parameters: 1 present, 0 absent, -1 error
+ * answered (400 with the reason).
+ * A decimal integer written plainly (an optional '-', no '+', no spaces,
+ * no leading zeros, no "-0", no fraction or exponent) within min..max. */
+int web_param_i64(struct web_req *r, const char *name, int64_t min, int64_t max, int64_t *out);
+/* One of the words in choices (NULL-terminated), into out. */
+int web_param_choice(struct web_req *r, const char *name, const char *const *choices,
+		     char *out, size_t outlen);
+/* An IP address, written back as vigil writes them (inet_ntop). */
+int web_param_host(struct web_req *r, const char *name, char *out, size_t outlen);
+/* from and to (microseconds, 0..WEB_TIME_MAX), from not after to: 0, or -1
+ * answered. */
+int web_param_range(struct web_req *r, int64_t *from, int64_t *to, int *has_from, int *has_to);
+
 /* Append to the audit log. */
 void web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
 	       const char *detail);
 
+/* The wall clock (clock.h), for what requests record. */
 uint64_t web_now_us(void);
 
 #endif

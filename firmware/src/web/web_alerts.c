@@ -1,0 +1,633 @@
+/*
+ * web_alerts.c - the alert routes of the web API (see web_alerts.h):
+ * the list and its filters, one alert, its status, notes, acknowledging
+ * many, and suppressing one.
+ */
+#include "web_alerts.h"
+
+#include "core/homenet.h"
+#include "core/log.h"
+#include "web_flows.h"
+#include "web_sql.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ACK_MAX_IDS 1000
+#define NOTE_MAX_CHARS 4000
+
+/* ---- alerts: filters --------------------------------------------------------------------------- */
+
+static const char *const alert_statuses[] = { "new", "acknowledged", "false_positive", "escalated",
+					      NULL };
+static const char *const alert_engines[] = { "signature", "ioc", "detector", NULL };
+
+/* The filters of GET /api/alerts and its exports. list: limit and offset
+ * are allowed too. 0, or -1 answered. */
+int alerts_filter_parse(struct web_req *r, struct alert_filter *f, int list)
+{
+	static const char *const list_params[] = { "from", "to", "severity", "engine", "sid", "host",
+		"status", "q", "since_id", "limit", "offset", NULL };
+	static const char *const export_params[] = { "from", "to", "severity", "engine", "sid",
+		"host", "status", "q", "since_id", NULL };
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	f->limit = WEB_LIST_DEFAULT;
+	if (web_params_check(r, list ? list_params : export_params) != 0 ||
+	    web_param_range(r, &f->from, &f->to, &f->has_from, &f->has_to) != 0 ||
+	    (f->has_sev = web_param_i64(r, "severity", 1, 4, &f->severity)) < 0 ||
+	    (f->has_sid = web_param_i64(r, "sid", 0, UINT32_MAX, &f->sid)) < 0 ||
+	    (f->has_since = web_param_i64(r, "since_id", 0, INT64_MAX, &f->since_id)) < 0 ||
+	    web_param_choice(r, "engine", alert_engines, f->engine, sizeof f->engine) < 0 ||
+	    web_param_choice(r, "status", alert_statuses, f->status, sizeof f->status) < 0 ||
+	    web_param_host(r, "host", f->host, sizeof f->host) < 0 ||
+	    web_param_i64(r, "limit", 1, WEB_LIST_MAX, &f->limit) < 0 ||
+	    web_param_i64(r, "offset", 0, WEB_OFFSET_MAX, &f->offset) < 0)
+		return -1;
+	const char *q = web_param(r, "q");
+	if (q) {
+		long n = web_text_chars(q);
+		if (n < 1 || n > Q_MAX_CHARS) {
+			web_error(r, 400, "parameter 'q': 1 to %d characters of text", Q_MAX_CHARS);
+			return -1;
+		}
+		/* a substring: LIKE's own wildcards are escaped */
+		size_t k = 0;
+		f->q[k++] = '%';
+		for (const char *p = q; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				f->q[k++] = '\\';
+			f->q[k++] = *p;
+		}
+		f->q[k++] = '%';
+		f->q[k] = '\0';
+	}
+	rc = 0;
+	return rc;
+}
+
+void alerts_where(struct qb *q, const struct alert_filter *f)
+{
+	qb_sql(q, " WHERE 1");
+	if (f->has_from) {
+		qb_sql(q, " AND last_seen_us >= ?");
+		qb_int(q, f->from);
+	}
+	if (f->has_to) {
+		qb_sql(q, " AND last_seen_us <= ?");
+		qb_int(q, f->to);
+	}
+	if (f->has_sev) {
+		qb_sql(q, " AND severity <= ?");
+		qb_int(q, f->severity);
+	}
+	if (f->engine[0]) {
+		qb_sql(q, " AND engine = ?");
+		qb_text(q, f->engine);
+	}
+	if (f->has_sid) {
+		qb_sql(q, " AND sid = ?");
+		qb_int(q, f->sid);
+	}
+	if (f->host[0]) {
+		qb_sql(q, " AND (src_ip = ? OR dest_ip = ?)");
+		qb_text(q, f->host);
+		qb_text(q, f->host);
+	}
+	if (f->status[0]) {
+		qb_sql(q, " AND status = ?");
+		qb_text(q, f->status);
+	}
+	if (f->q[0]) {
+		qb_sql(q, " AND (signature LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\'"
+		       " OR detector LIKE ? ESCAPE '\\' OR ioc_indicator LIKE ? ESCAPE '\\'"
+		       " OR src_ip LIKE ? ESCAPE '\\' OR dest_ip LIKE ? ESCAPE '\\')");
+		for (int i = 0; i < 6; i++)
+			qb_text(q, f->q);
+	}
+	if (f->has_since) {
+		/* new alerts, and older ones with an occurrence or a status change
+		 * after alert since_id was first seen */
+		qb_sql(q, " AND (id > ? OR last_seen_us > (SELECT coalesce(max(first_seen_us),"
+		       " 9223372036854775807) FROM alerts WHERE id = ?)"
+		       " OR id IN (SELECT CAST(target AS INTEGER) FROM audit WHERE action IN"
+		       " ('status', 'ack') AND ts_us > (SELECT coalesce(max(first_seen_us),"
+		       " 9223372036854775807) FROM alerts WHERE id = ?)))");
+		qb_int(q, f->since_id);
+		qb_int(q, f->since_id);
+		qb_int(q, f->since_id);
+	}
+}
+
+/* ---- GET /api/alerts ---------------------------------------------------------------------------- */
+
+void alerts_h_list(struct web_req *r)
+{
+	struct alert_filter f;
+	struct qb q;
+	int64_t total = 0;
+
+	if (alerts_filter_parse(r, &f, 1) != 0)
+		return;
+	qb_init(&q);
+	qb_sql(&q, "SELECT count(*) FROM alerts");
+	alerts_where(&q, &f);
+	if (web_count_query(r, &q, &total) != 0) {
+		web_db_error(r);
+		return;
+	}
+	/* the page's ids first (from an index alone where the filters allow),
+	 * then only those rows: sorting whole rows of thousands of matches
+	 * would cost more than the query */
+	qb_init(&q);
+	qb_sql(&q, "SELECT " ALERT_COLS " FROM alerts WHERE id IN (SELECT id FROM alerts");
+	alerts_where(&q, &f);
+	qb_sql(&q, " ORDER BY last_seen_us DESC, id DESC LIMIT ? OFFSET ?)"
+	       " ORDER BY last_seen_us DESC, id DESC");
+	qb_int(&q, f.limit);
+	qb_int(&q, f.offset);
+	web_answer_page(r, &q, total, "alerts", ALERT_NCOLS);
+}
+
+/* ---- GET /api/alerts/{id} ------------------------------------------------------------------------- */
+
+/* The ALERT members of alert id into the open object; 1 found, 0 not, -1 error. */
+static int emit_alert_by_id(struct web_req *r, int64_t id, int detail)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT " ALERT_COLS ", rule_text, refs, metadata"
+			       " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	for (int i = 0; i < ALERT_NCOLS; i++)
+		web_emit_column(&r->out, st, i);
+	if (detail) {
+		const char *refs = (const char *)sqlite3_column_text(st, ALERT_NCOLS + 1);
+
+		web_emit_column(&r->out, st, ALERT_NCOLS);     /* rule_text */
+		json_key(&r->out, "references");
+		json_arr_begin(&r->out);
+		while (refs && *refs) {
+			size_t n = strcspn(refs, "\n");
+			if (n)
+				json_strn(&r->out, refs, n);
+			refs += n;
+			if (*refs == '\n')
+				refs++;
+		}
+		json_arr_end(&r->out);
+		json_key(&r->out, "metadata");
+		web_emit_json_text(r->db, &r->out, (const char *)sqlite3_column_text(st, ALERT_NCOLS + 2), 1);
+	}
+	sqlite3_finalize(st);
+	return 1;
+}
+
+static int emit_notes(struct web_req *r, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT username AS user, ts_us, text FROM alert_notes"
+			       " WHERE alert_id = ? ORDER BY ts_us, id", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	json_key(&r->out, "notes");
+	json_arr_begin(&r->out);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(&r->out, st, 0, 3);
+	json_arr_end(&r->out);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void alerts_h_get(struct web_req *r)
+{
+	static const char *const none[] = { NULL };
+	sqlite3_stmt *st = NULL;
+	char src[64] = "", dest[64] = "";
+	int64_t first = 0, last = 0;
+	int rc;
+
+	if (web_params_check(r, none) != 0)
+		return;
+	if (sqlite3_prepare_v2(r->db, "SELECT src_ip, dest_ip, first_seen_us, last_seen_us"
+			       " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, r->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(src, sizeof src, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_text(st, 1))
+			snprintf(dest, sizeof dest, "%s", (const char *)sqlite3_column_text(st, 1));
+		first = sqlite3_column_int64(st, 2);
+		last = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			web_error(r, 404, "no alert %lld", (long long)r->id);
+		else
+			web_db_error(r);
+		return;
+	}
+
+	web_ok_begin(r, 200);
+	if (emit_alert_by_id(r, r->id, 1) != 1 || emit_notes(r, r->id) != 0)
+		goto fail;
+
+	/* the linked flows: alerted flows through the partial index on
+	 * flow_id; flows written before the alert (detectors decide after the
+	 * fact) through the host indexes around the alert's time */
+	json_key(&r->out, "flows");
+	json_arr_begin(&r->out);
+	if (sqlite3_prepare_v2(r->db,
+		"SELECT * FROM ("
+		" SELECT " FLOW_COLS " FROM flows WHERE alerted = 1 AND flow_id IN"
+		"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1)"
+		" UNION"
+		" SELECT " FLOW_COLS " FROM flows WHERE (src_ip = ?2 OR dest_ip = ?2)"
+		"  AND start_us BETWEEN ?3 AND ?4 AND alerted = 0 AND flow_id IN"
+		"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1))"
+		" ORDER BY start_us DESC, id DESC LIMIT 100", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, first - WEB_DAY_US);
+	sqlite3_bind_int64(st, 4, last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(&r->out, st, 0, FLOW_NCOLS);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	json_arr_end(&r->out);
+
+	/* other alerts of the same hosts */
+	json_key(&r->out, "related");
+	json_arr_begin(&r->out);
+	if (sqlite3_prepare_v2(r->db, "SELECT " ALERT_COLS " FROM alerts WHERE id <> ?1 AND id IN"
+			       " (SELECT id FROM alerts WHERE src_ip = ?2 UNION SELECT id FROM alerts"
+			       " WHERE dest_ip = ?2 UNION SELECT id FROM alerts WHERE src_ip = ?3"
+			       " UNION SELECT id FROM alerts WHERE dest_ip = ?3)"
+			       " ORDER BY last_seen_us DESC, id DESC LIMIT 20", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	/* no destination: the source twice (never '', which detectors' alerts share) */
+	sqlite3_bind_text(st, 3, dest[0] ? dest : src, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(&r->out, st, 0, ALERT_NCOLS);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	json_arr_end(&r->out);
+
+	/* occurrences: the newest 1000, oldest first */
+	json_key(&r->out, "timeline");
+	json_arr_begin(&r->out);
+	if (sqlite3_prepare_v2(r->db, "SELECT * FROM (SELECT ts_us, flow_id FROM alert_flows"
+			       " WHERE alert_id = ? ORDER BY ts_us DESC LIMIT 1000) ORDER BY ts_us",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, r->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(&r->out, st, 0, 2);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	json_arr_end(&r->out);
+	json_obj_end(&r->out);
+	return;
+fail:
+	web_db_error(r);
+}
+
+/* ---- POST /api/alerts/{id}/status, notes, ack ----------------------------------------------------- */
+
+void alerts_h_status(struct web_req *r)
+{
+	static const char *const keys[] = { "status", NULL };
+	sqlite3_stmt *st = NULL;
+	char status[32], old[32] = "", target[24], detail[80];
+	int ok = 0, rc;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "status", status, sizeof status, 30, 1) != 1)
+		return;
+	for (int i = 0; alert_statuses[i]; i++)
+		if (strcmp(status, alert_statuses[i]) == 0)
+			ok = 1;
+	if (!ok) {
+		web_error(r, 400, "status: expected new, acknowledged, false_positive or escalated");
+		return;
+	}
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT status FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, r->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		if (rc == SQLITE_DONE)
+			web_error(r, 404, "no alert %lld", (long long)r->id);
+		else
+			web_db_error(r);
+		return;
+	}
+	if (sqlite3_prepare_v2(r->db, "UPDATE alerts SET status = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	snprintf(target, sizeof target, "%lld", (long long)r->id);
+	snprintf(detail, sizeof detail, "%s -> %s", old, status);
+	if (rc == SQLITE_DONE)
+		web_audit(r->db, r->sess.user, "status", target, detail);
+	if (rc != SQLITE_DONE || sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	web_ok_begin(r, 200);
+	if (emit_alert_by_id(r, r->id, 0) != 1) {
+		web_db_error(r);
+		return;
+	}
+	json_obj_end(&r->out);
+}
+
+void alerts_h_notes(struct web_req *r)
+{
+	static const char *const keys[] = { "text", NULL };
+	char text[NOTE_MAX_CHARS * 4 + 1], target[24];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "text", text, sizeof text, NOTE_MAX_CHARS, 1) != 1)
+		return;
+	if (!text[0]) {
+		web_error(r, 400, "text: 1 to %d characters", NOTE_MAX_CHARS);
+		return;
+	}
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "INSERT INTO alert_notes (alert_id, ts_us, username, text)"
+			       " SELECT id, ?, ?, ? FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+	sqlite3_bind_text(st, 2, r->sess.user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		web_db_error(r);
+		return;
+	}
+	if (sqlite3_changes(r->db) == 0) {
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		web_error(r, 404, "no alert %lld", (long long)r->id);
+		return;
+	}
+	snprintf(target, sizeof target, "%lld", (long long)r->id);
+	web_audit(r->db, r->sess.user, "note", target, text);
+	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	web_ok_begin(r, 200);
+	if (emit_notes(r, r->id) != 0) {
+		web_db_error(r);
+		return;
+	}
+	json_obj_end(&r->out);
+}
+
+void alerts_h_ack(struct web_req *r)
+{
+	static const char *const keys[] = { "ids", NULL };
+	sqlite3_stmt *up = NULL, *old = NULL;
+	int64_t ids[ACK_MAX_IDS];
+	int n = 0, updated = 0, rc = SQLITE_DONE;
+
+	if (web_body_object(r, keys) != 0 || web_body_ids(r, "ids", ids, ACK_MAX_IDS, &n) != 1)
+		return;
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT status FROM alerts WHERE id = ?", -1, &old, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "UPDATE alerts SET status = 'acknowledged' WHERE id = ?"
+			       " AND status <> 'acknowledged'", -1, &up, NULL) != SQLITE_OK) {
+		sqlite3_finalize(old);
+		web_db_error(r);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char target[24], detail[64] = "";
+
+		sqlite3_bind_int64(old, 1, ids[i]);
+		if (sqlite3_step(old) == SQLITE_ROW)
+			snprintf(detail, sizeof detail, "%s -> acknowledged",
+				 (const char *)sqlite3_column_text(old, 0));
+		sqlite3_reset(old);
+		sqlite3_bind_int64(up, 1, ids[i]);
+		rc = sqlite3_step(up);
+		sqlite3_reset(up);
+		if (rc != SQLITE_DONE)
+			break;
+		if (sqlite3_changes(r->db) > 0) {
+			updated++;
+			snprintf(target, sizeof target, "%lld", (long long)ids[i]);
+			web_audit(r->db, r->sess.user, "ack", target, detail);
+		}
+	}
+	sqlite3_finalize(old);
+	sqlite3_finalize(up);
+	if (rc != SQLITE_DONE || sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	web_ok_begin(r, 200);
+	json_key(&r->out, "updated");
+	json_i64(&r->out, updated);
+	json_obj_end(&r->out);
+}
+
+/* ---- POST /api/alerts/{id}/suppress ----------------------------------------------------------------- */
+
+/* Does the file at path hold line (as a whole line)? */
+static int file_has_line(const char *path, const char *line)
+{
+	char buf[1024];
+	FILE *fp = fopen(path, "r");
+	int found = 0;
+
+	if (!fp)
+		return 0;
+	while (!found && fgets(buf, sizeof buf, fp)) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		found = strcmp(buf, line) == 0;
+	}
+	fclose(fp);
+	return found;
+}
+
+/* Append the comment and line to <state_dir>/rules/suppress.conf
+ * (directory and file created as needed). 1 added, 0 already there, -1 error. */
+static int append_suppress(struct web_req *r, const char *comment, const char *line,
+			   char *path, size_t pathlen, char *err, size_t errlen)
+{
+	char dir[1100];
+	struct stat sb;
+	int fd, rc = -1;
+
+	snprintf(dir, sizeof dir, "%s/rules", r->env->cfg.state_dir);
+	snprintf(path, pathlen, "%s/suppress.conf", dir);
+	pthread_mutex_lock(&r->env->suppress_lock);
+	if (mkdir(r->env->cfg.state_dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "create %s: %s", r->env->cfg.state_dir, strerror(errno));
+		goto out;
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (file_has_line(path, line)) {
+		rc = 0;
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	char text[2048];
+	int n = snprintf(text, sizeof text, "%s%s\n%s\n",
+			 sb.st_size == 0 ? "# Managed by vigil's web page: suppressions added from alerts.\n"
+					   "# Lines may be removed by hand; reload the rules afterwards.\n" : "",
+			 comment, line);
+	if (n < 0 || (size_t)n >= sizeof text || write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
+		snprintf(err, errlen, "write %s: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = 1;
+out:
+	pthread_mutex_unlock(&r->env->suppress_lock);
+	return rc;
+}
+
+void alerts_h_suppress(struct web_req *r)
+{
+	static const char *const keys[] = { "track", NULL };
+	char track[16], src[64] = "", dest[64] = "", sig[200] = "", line[256], comment[512];
+	char path[1200], err[1400], msg[300] = "", target[24], ts[JSON_TS_LEN];
+	sqlite3_stmt *st = NULL;
+	int64_t gid = 0, sid = 0;
+	uint8_t a16[16];
+	int rc, reloaded = 0;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_str(r, "track", track, sizeof track, 10, 1) != 1)
+		return;
+	if (strcmp(track, "by_src") != 0 && strcmp(track, "by_dst") != 0 && strcmp(track, "all") != 0) {
+		web_error(r, 400, "track: expected by_src, by_dst or all");
+		return;
+	}
+	if (sqlite3_prepare_v2(r->db, "SELECT gid, sid, src_ip, dest_ip, signature FROM alerts"
+			       " WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return;
+	}
+	sqlite3_bind_int64(st, 1, r->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		gid = sqlite3_column_int64(st, 0);
+		sid = sqlite3_column_int64(st, 1);
+		snprintf(src, sizeof src, "%s", sqlite3_column_text(st, 2) ?
+			 (const char *)sqlite3_column_text(st, 2) : "");
+		snprintf(dest, sizeof dest, "%s", sqlite3_column_text(st, 3) ?
+			 (const char *)sqlite3_column_text(st, 3) : "");
+		snprintf(sig, sizeof sig, "%s", sqlite3_column_text(st, 4) ?
+			 (const char *)sqlite3_column_text(st, 4) : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			web_error(r, 404, "no alert %lld", (long long)r->id);
+		else
+			web_db_error(r);
+		return;
+	}
+	const char *ip = strcmp(track, "by_src") == 0 ? src : dest;
+	if (strcmp(track, "all") == 0) {
+		snprintf(line, sizeof line, "suppress gen_id %lld, sig_id %lld", (long long)gid,
+			 (long long)sid);
+	} else {
+		/* the address goes into a rule file: only a real address will do */
+		if (!ip[0] || ip_parse16(ip, a16) != 0) {
+			web_error(r, 400, "track %s: the alert has no %s address", track,
+				  strcmp(track, "by_src") == 0 ? "source" : "destination");
+			return;
+		}
+		snprintf(line, sizeof line, "suppress gen_id %lld, sig_id %lld, track %s, ip %s",
+			 (long long)gid, (long long)sid, track, ip);
+	}
+	for (char *p = sig; *p; p++)      /* one comment line, whatever the text */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	json_format_ts(ts, web_now_us());
+	snprintf(comment, sizeof comment, "# alert %lld, by %s, %s: %s", (long long)r->id,
+		 r->sess.user, ts, sig);
+	rc = append_suppress(r, comment, line, path, sizeof path, err, sizeof err);
+	if (rc < 0) {
+		log_warn("web: suppress: %s", err);
+		web_error(r, 500, "%s", err);
+		return;
+	}
+	snprintf(target, sizeof target, "%lld", (long long)r->id);
+	if (rc == 1)
+		web_audit(r->db, r->sess.user, "suppress", target, line);
+	if (r->env->reload) {
+		reloaded = r->env->reload(r->env->ctx, msg, sizeof msg) == 0;
+		if (reloaded && !msg[0])
+			snprintf(msg, sizeof msg, "rules reloaded");
+		web_audit(r->db, r->sess.user, "reload", "rules", reloaded ? "ok" : msg);
+	} else {
+		snprintf(msg, sizeof msg, "no capture is running here; the line applies when vigil"
+			 " run loads %s/rules", r->env->cfg.state_dir);
+	}
+	web_ok_begin(r, 200);
+	json_kstr(&r->out, "line", line);
+	json_kstr(&r->out, "file", path);
+	json_kbool(&r->out, "added", rc == 1);
+	json_kbool(&r->out, "reloaded", reloaded);
+	json_key(&r->out, "message");
+	json_str(&r->out, msg);
+	json_obj_end(&r->out);
+}
