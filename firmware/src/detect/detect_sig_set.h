@@ -1,13 +1,15 @@
 /*
- * detect_sig_internal.h - what the signature parser (detect_sig_parse.c)
- * and the matcher (detect_sig.c) share: the parsed rule layout, the rule
- * set, the arena rules live in, the classification and name tables.
+ * detect_sig_set.h - the signature rule set that the parser
+ * (detect_sig_parse.c) fills and the matcher (detect_sig_match.c) reads:
+ * the parsed rule layout, the set, the arena rules live in, the
+ * classification and name tables, adding a rule (detect_sig_set.c).
  *
- * Not part of the public interface (detect_sig.h); nothing outside the two
+ * The parser and the matcher both use this and neither uses the other.
+ * Not part of the public interface (detect_sig.h); nothing outside the
  * detect_sig files includes it.
  */
-#ifndef VIGIL_DETECT_SIG_INTERNAL_H
-#define VIGIL_DETECT_SIG_INTERNAL_H
+#ifndef VIGIL_DETECT_SIG_SET_H
+#define VIGIL_DETECT_SIG_SET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -198,7 +200,27 @@ struct sig_hot {
 	uint8_t q[4];
 };
 
-struct sig_thresh_table;
+/* The threshold and detection_filter state of a set: its policy is the
+ * matcher's (detect_sig_match.c); the set makes it for the first
+ * thresholded rule and frees it. */
+#define THR_CAP 65536u   /* a power of two */
+
+struct thr_entry {
+	uint32_t rule;
+	uint32_t count;
+	uint64_t start_us;
+	uint8_t a[16], b[16];
+	int32_t hnext;           /* hash chain */
+	int32_t prev, next;      /* window-start order, oldest first */
+};
+
+struct sig_thresh_table {
+	uint64_t seed;           /* of the bucket hash: addresses are the traffic's */
+	int32_t bucket[THR_CAP];
+	struct thr_entry e[THR_CAP];
+	uint32_t used;
+	int32_t oldest, newest;
+};
 
 struct sig_set {
 	struct homenet home;
@@ -217,21 +239,21 @@ struct sig_set {
 	size_t sid_cap, sid_used;
 	struct sig_idx_list plist[PL__COUNT];
 	pcre2_match_data *md;        /* shared by all pcre matches */
-	struct sig_thresh_table *thr;/* allocated with the first thresholded rule */
+	struct sig_thresh_table *thr;/* made for the first thresholded rule */
 	uint64_t thr_evicted;
 };
 
-/* Classification table (detect_sig_parse.c). */
+/* Classification table. */
 int sig_class_builtin(struct sig_set *s);
 int sig_class_find(const struct sig_set *s, const char *name);
 int sig_class_set(struct sig_set *s, const char *name, const char *desc, int prio);
 
-/* Name table (detect_sig_parse.c): the id of a name (case-insensitive),
+/* Name table: the id of a name (case-insensitive),
  * added if new (-1: out of memory); the id of n bytes, -1 if unknown. */
 int sig_name_id(struct sig_set *s, const char *name);
 int sig_name_find(const struct sig_set *s, const char *p, size_t n);
 
-/* Rule registration (detect_sig.c): the sid of r must be unique; returns
+/* Rule registration: the sid of r must be unique; returns
  * 0, or -1 with the reason in err. */
 int sig_add_rule(struct sig_set *s, struct sig_rule *r, char *err, size_t errlen);
 

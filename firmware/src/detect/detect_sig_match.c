@@ -1,10 +1,7 @@
 /*
- * detect_sig.c - signatures evaluated on flow metadata (see detect_sig.h).
- *
- * This file holds the rule set (lifecycle, sid index, per-protocol rule
- * lists), the matcher and the threshold state; the rule language, the
- * arena rules live in and the classification and name tables are in
- * detect_sig_parse.c.
+ * detect_sig_match.c - signatures evaluated on flow metadata (see
+ * detect_sig.h): the matcher and the threshold state. The rule set it
+ * reads is detect_sig_set.c's; the rule language is detect_sig_parse.c's.
  *
  * Matching never allocates: a rule is a tree of small structures in the
  * set's arena, compared against the record's fields. All strings an alert
@@ -12,108 +9,20 @@
  * point into the arena, so they stay valid until sig_set_free. A set is not
  * safe to match from two threads at once (threshold state, pcre match data).
  */
-#include "detect_sig_internal.h"
+#include "detect_sig_set.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-
-/* ---- set lifecycle ----------------------------------------------------------- */
-
-/* An empty set with the built-in classification table. */
-struct sig_set *sig_set_new(const struct homenet *home)
-{
-	struct sig_set *s = calloc(1, sizeof *s);
-
-	if (!s)
-		return NULL;
-	if (home)
-		s->home = *home;
-	s->md = pcre2_match_data_create(1, NULL);
-	if (!s->md)
-		goto fail;
-	if (sig_class_builtin(s) < 0)
-		goto fail;
-	return s;
-fail:
-	sig_set_free(s);
-	return NULL;
-}
-
-/* Free the rules (their compiled pcres), the tables and the arena. */
-void sig_set_free(struct sig_set *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n_rules; i++)
-		for (int j = 0; j < s->rules[i]->n_matches; j++)
-			pcre2_code_free(s->rules[i]->matches[j].re);
-	for (int i = 0; i < PL__COUNT; i++)
-		free(s->plist[i].v);
-	free(s->rules);
-	free(s->hot);
-	free(s->classes);
-	for (size_t i = 0; i < s->n_names; i++)
-		free(s->names[i]);
-	free(s->names);
-	free(s->name_len);
-	free(s->sid_keys);
-	free(s->sid_rule);
-	free(s->thr);
-	pcre2_match_data_free(s->md);
-	sig_arena_free(&s->arena);
-	free(s);
-}
-
-/* Rules loaded (bad and unsupported ones are not counted). */
-size_t sig_count(const struct sig_set *s)
-{
-	return s->n_rules;
-}
 
 /* ---- threshold table ----------------------------------------------------------- */
 
 /* Per (rule, tracked addresses) counters for threshold and detection_filter,
  * bounded: when full, the entry whose window started first is dropped
  * (its count is lost and counted in thr_evicted). Entries sit in a hash
- * table (chained by index) and on a list ordered by window start. */
-#define THR_CAP 65536u   /* a power of two */
-
-struct thr_entry {
-	uint32_t rule;
-	uint32_t count;
-	uint64_t start_us;
-	uint8_t a[16], b[16];
-	int32_t hnext;           /* hash chain */
-	int32_t prev, next;      /* window-start order, oldest first */
-};
-
-struct sig_thresh_table {
-	uint64_t seed;           /* of the bucket hash: addresses are the traffic's */
-	int32_t bucket[THR_CAP];
-	struct thr_entry e[THR_CAP];
-	uint32_t used;
-	int32_t oldest, newest;
-};
-
-/* The table, all buckets empty; NULL when out of memory. */
-static struct sig_thresh_table *thr_new(void)
-{
-	struct sig_thresh_table *t = malloc(sizeof *t);
-
-	if (!t)
-		return NULL;
-	memset(t->bucket, 0xff, sizeof t->bucket);
-	if (getrandom(&t->seed, sizeof t->seed, GRND_NONBLOCK) != (ssize_t)sizeof t->seed)
-		t->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)t;
-	t->used = 0;
-	t->oldest = t->newest = -1;
-	return t;
-}
-
+ * table (chained by index) and on a list ordered by window start (the
+ * layout is in detect_sig_set.h: the set allocates and frees it). */
 /* Keyed hash of the key (rule index and the tracked addresses): the
  * table's random seed keeps crafted addresses from sharing one chain.
  * Lookups only: what the table does never follows bucket order. */
@@ -252,148 +161,6 @@ void sig_get_counters(const struct sig_set *s, struct sig_counters *out)
 {
 	out->threshold_tracked = s->thr ? s->thr->used : 0;
 	out->threshold_evicted = s->thr_evicted;
-}
-
-/* ---- adding rules ---------------------------------------------------------------- */
-
-/* Append ri to an index list; -1 when out of memory. */
-static int idx_push(struct sig_idx_list *l, uint32_t ri)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		uint32_t *v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = ri;
-	return 0;
-}
-
-/* Slot of key in the sid index (its own or the empty one it would take). */
-static size_t sid_slot(const struct sig_set *s, uint64_t key)
-{
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (s->sid_cap - 1);
-
-	while (s->sid_keys[i] != 0 && s->sid_keys[i] != key)
-		i = (i + 1) & (s->sid_cap - 1);
-	return i;
-}
-
-/* Double the sid index (kept at most half full); -1 when out of memory. */
-static int sid_grow(struct sig_set *s)
-{
-	size_t old_cap = s->sid_cap, cap = old_cap ? old_cap * 2 : 1024;
-	uint64_t *old_keys = s->sid_keys;
-	uint32_t *old_rule = s->sid_rule;
-
-	s->sid_keys = calloc(cap, sizeof *s->sid_keys);
-	s->sid_rule = calloc(cap, sizeof *s->sid_rule);
-	if (!s->sid_keys || !s->sid_rule) {
-		free(s->sid_keys);
-		free(s->sid_rule);
-		s->sid_keys = old_keys;
-		s->sid_rule = old_rule;
-		return -1;
-	}
-	s->sid_cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old_keys[i]) {
-			size_t j = sid_slot(s, old_keys[i]);
-			s->sid_keys[j] = old_keys[i];
-			s->sid_rule[j] = old_rule[i];
-		}
-	free(old_keys);
-	free(old_rule);
-	return 0;
-}
-
-/* The per-protocol list a rule belongs to. */
-static enum sig_plist rule_plist(const struct sig_rule *r)
-{
-	switch (r->l4a) {
-	case IPPROTO_TCP: return PL_TCP;
-	case IPPROTO_UDP: return PL_UDP;
-	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return PL_ICMP;
-	case IPPROTO_SCTP: return PL_SCTP;
-	default: return PL_ANY;
-	}
-}
-
-/* The quick-reject summary of rule r (see struct sig_hot). */
-static void hot_fill(struct sig_hot *h, const struct sig_rule *r)
-{
-	memset(h, 0, sizeof *h);
-	h->app = r->hdr_app;
-	for (int i = 0; i < r->n_matches; i++) {
-		const struct sig_match *m = &r->matches[i];
-		h->need_bufs |= (uint8_t)(1u << m->buf);
-		if (h->qbuf || m->kind != SM_CONTENT || (m->flags & SMF_NEG))
-			continue;
-		h->qbuf = m->buf;
-		h->qmin = m->len + ((m->flags & SMF_OFFSET) ? m->offset : 0);
-		if (m->flags & SMF_NOCASE)
-			h->qflags |= HOT_Q_NOCASE;
-		if (m->flags & SMF_DOTPREFIX)
-			h->qflags |= HOT_Q_DOT;
-		if ((m->flags & SMF_ENDS) || ((m->flags & SMF_STARTS) && !(m->flags & SMF_OFFSET))) {
-			h->qlen = (uint8_t)(m->len < 4 ? m->len : 4);
-			if (m->flags & SMF_ENDS) {
-				h->qflags |= HOT_Q_ENDS;
-				memcpy(h->q, m->pat + m->len - h->qlen, h->qlen);
-			} else {
-				memcpy(h->q, m->pat, h->qlen);
-			}
-		}
-	}
-}
-
-/* Register a parsed rule: unique (gid, sid), threshold table on first
- * need, appended to its protocol list so load order is kept. */
-int sig_add_rule(struct sig_set *s, struct sig_rule *r, char *err, size_t errlen)
-{
-	uint64_t key = (uint64_t)r->gid << 32 | r->sid;
-	uint32_t ri = (uint32_t)s->n_rules;
-	size_t slot;
-
-	if ((s->sid_used + 1) * 2 > s->sid_cap && sid_grow(s) < 0)
-		goto oom;
-	slot = sid_slot(s, key);
-	if (s->sid_keys[slot]) {
-		const struct sig_rule *first = s->rules[s->sid_rule[slot]];
-		snprintf(err, errlen, "duplicate sid %u (gid %u), first defined at %s:%d",
-			 r->sid, r->gid, first->file, first->line);
-		return -1;
-	}
-	if (r->thr.type != ST_NONE && !s->thr && !(s->thr = thr_new()))
-		goto oom;
-	if (r->n_risks)
-		s->has_risk_rules = 1;
-	if (s->n_rules == s->cap_rules) {
-		size_t cap = s->cap_rules ? s->cap_rules * 2 : 256;
-		struct sig_rule **v = realloc(s->rules, cap * sizeof *v);
-		struct sig_hot *h;
-		if (!v)
-			goto oom;
-		s->rules = v;
-		h = realloc(s->hot, cap * sizeof *h);
-		if (!h)
-			goto oom;
-		s->hot = h;
-		s->cap_rules = cap;
-	}
-	if (idx_push(&s->plist[rule_plist(r)], ri) < 0)
-		goto oom;
-	hot_fill(&s->hot[ri], r);
-	s->rules[s->n_rules++] = r;
-	s->sid_keys[slot] = key;
-	s->sid_rule[slot] = ri;
-	s->sid_used++;
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
 }
 
 /* ---- matching -------------------------------------------------------------------- */
