@@ -1,5 +1,5 @@
 /*
- * replay.c - `vigil replay`: the whole pipeline over capture files.
+ * cmd_replay.c - `vigil replay`: the whole pipeline over capture files.
  *
  * capture (drivers/capture) -> pipeline (decode, flow table, classify,
  * detect, sinks: EVE JSON, SQLite). Several files are one timeline: the
@@ -7,7 +7,7 @@
  * flow. Packet time drives everything, so the same input gives the same
  * output every run.
  */
-#include "cmd_replay.h"
+#include "cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,8 +1,10 @@
 /*
- * web_cmd.c - `vigil serve`: the web page and API for an existing
+ * cmd_serve.c - `vigil serve`: the web page and API for an existing
  * database, without capture (to review a replay's results, or to try the
  * page). SIGINT/SIGTERM stop it cleanly.
  */
+#include "cmd.h"
+
 #include "core/log.h"
 #include "web/web.h"
 
@@ -26,7 +28,7 @@ static void serve_usage(FILE *out)
 		"  --secure-cookies   mark the session cookie Secure (served behind HTTPS)\n");
 }
 
-int web_cmd_serve(int argc, char **argv)
+int cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },

@@ -1,5 +1,5 @@
 /*
- * web_user_cmd.c - `vigil user`: the accounts of the web page from the
+ * cmd_user.c - `vigil user`: the accounts of the web page from the
  * sensor's console, for the day nobody can sign in as an administrator
  * (the only admin forgot the password, or left). There is no default
  * password and no back door in the page: whoever may run this as root on
@@ -15,12 +15,13 @@
  * Started as root, the command works as the owner of the database file
  * (vigil on the appliance), so nothing it writes becomes root's.
  */
-#include "daemon/config.h"
+#include "cmd.h"
+
 #include "core/json.h"
+#include "daemon/config.h"
 #include "output/store.h"
-#include "web/web.h"
-#include "web/web_req.h"
 #include "web/web_auth.h"
+#include "web/web_req.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -29,8 +30,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
 
 static void user_usage(FILE *out)
 {
@@ -42,7 +41,7 @@ static void user_usage(FILE *out)
 		"  reset-password   a new one-time password for NAME (printed here); its\n"
 		"                   sessions end; a new password is asked at the next sign-in\n"
 		"  -c FILE          the configuration whose database to use (default\n"
-		"                   " DEFAULT_CONFIG ")\n"
+		"                   " CONFIG_DEFAULT_PATH ")\n"
 		"  --db FILE        this database instead\n");
 }
 
@@ -136,7 +135,7 @@ static int reset_password(sqlite3 *db, const char *name)
 	return 0;
 }
 
-int web_cmd_user(int argc, char **argv)
+int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -145,7 +144,7 @@ int web_cmd_user(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct vigil_config cfg;
-	const char *cfg_path = DEFAULT_CONFIG, *db_path = NULL, *sub;
+	const char *cfg_path = CONFIG_DEFAULT_PATH, *db_path = NULL, *sub;
 	char err[512];
 	struct stat sb;
 	sqlite3 *db = NULL;

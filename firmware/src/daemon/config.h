@@ -13,6 +13,7 @@
 
 #include "core/homenet.h"
 
+#define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
 #define CONFIG_MAX_IFACES 8
 #define CONFIG_MAX_RULE_DIRS 16
 #define CONFIG_MAX_PCAP_FILES 16

@@ -45,7 +45,6 @@
 #include "output/stats.h"
 #include "web/web.h"
 
-#define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
 #define BURST 256             /* packets from one source before the next */
 #define LOOP_GAP_US US_PER_S  /* between two passes of a looping replay */
 #define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
@@ -1141,7 +1140,7 @@ static void run_loop(struct daemon *d)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: vigil run [-n] [-c FILE]\n"
-		"  -c FILE  configuration (default " DEFAULT_CONFIG ")\n"
+		"  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 		"  -n       check the configuration and the rule sets, then exit\n"
 		"See vigil.conf(5).\n");
 }
@@ -1337,7 +1336,7 @@ static void daemon_free(struct daemon *d)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONFIG;
+	const char *path = CONFIG_DEFAULT_PATH;
 	int c, check = 0, problems, rc;
 	struct daemon *d;
 	struct passwd *pw = NULL;

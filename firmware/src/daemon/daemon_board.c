@@ -4,7 +4,6 @@
  */
 #include "daemon_board.h"
 
-#include <getopt.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +11,8 @@
 
 #include "drivers/board/board_led.h"
 #include "drivers/board/board_watchdog.h"
-#include "config.h"
 #include "core/log.h"
 
-#define DEFAULT_CONFIG "/etc/vigil/vigil.conf"
 
 /* Severity of the alerts that make the LED ask for attention: 1, the
  * highest (Suricata's priority 1). */
@@ -171,68 +168,13 @@ void daemon_board_close(struct daemon_board *b)
 	free(b);
 }
 
-static void led_usage(FILE *out)
+int daemon_board_led_once(const char *led, int want)
 {
-	fprintf(out, "usage: vigil led [-c FILE] [off|running|attention]\n"
-		"  -c FILE  configuration whose [board] led is meant (default "
-		DEFAULT_CONFIG ")\n"
-		"Without a pattern: print which LED that is. See vigil(8).\n");
-}
-
-int cmd_led(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const enum board_led_pattern patterns[] = {
-		BOARD_LED_OFF, BOARD_LED_RUNNING, BOARD_LED_ATTENTION,
-	};
-	const char *path = DEFAULT_CONFIG;
-	struct vigil_config *cfg;
 	char name[BOARD_LED_NAME_MAX], why[300], err[600];
-	int c, want = -1, rc = 0;
-	FILE *quiet;
+	int rc = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'h': led_usage(stdout); return 0;
-		default:
-			fprintf(stderr, "vigil led: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
-			if (strcmp(argv[optind], board_led_pattern_name(patterns[i])) == 0)
-				want = (int)patterns[i];
-		if (want < 0 || optind + 1 < argc) {
-			led_usage(stderr);
-			return 2;
-		}
-	}
-	if (!(cfg = malloc(sizeof *cfg)))
-		fatal(1, "out of memory");
-	/* the file's other problems are vigil run -n's business: only [board]
-	 * led matters here (its default when the line is bad) */
-	config_defaults(cfg);
-	quiet = fopen("/dev/null", "w");
-	config_load(cfg, path, quiet);
-	if (quiet)
-		fclose(quiet);
-	if (!resolve_led(cfg->board_led, name, why, sizeof why)) {
+	if (!resolve_led(led, name, why, sizeof why) || want < 0) {
 		printf("status LED: %s\n", why);
-		free(cfg);
-		return 0;
-	}
-	if (want < 0) {
-		printf("status LED: %s\n", why);
-		free(cfg);
 		return 0;
 	}
 	struct board_led *l = board_led_open(name, sysfs_root(), err, sizeof err);
@@ -244,6 +186,5 @@ int cmd_led(int argc, char **argv)
 		rc = 1;
 	}
 	board_led_close(l);
-	free(cfg);
 	return rc;
 }

@@ -45,8 +45,9 @@ void daemon_board_update(struct daemon_board *b, double now, int capture_up,
 /* Capture is down: LED off, everything closed. */
 void daemon_board_close(struct daemon_board *b);
 
-/* `vigil led [-c FILE] [off|running|attention]`: set the configured LED
- * (systemd's ExecStopPost uses "off"), or say which LED it is. */
-int cmd_led(int argc, char **argv);
+/* `vigil led`'s work, once, as root: set the LED named by led (auto, none
+ * or a name) to want (an enum board_led_pattern), or with want < 0 print
+ * which LED that is. Returns the exit status (errors on stderr). */
+int daemon_board_led_once(const char *led, int want);
 
 #endif

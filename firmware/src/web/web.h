@@ -24,11 +24,4 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 		      web_reload_fn reload, void *ctx, char *err, size_t errlen);
 void web_stop(struct web *w);
 
-/* `vigil serve`: the web for an existing database, without capture
- * (web_cmd.c). Returns the exit status. */
-int web_cmd_serve(int argc, char **argv);
-/* `vigil user`: the accounts from the console (web_user_cmd.c). */
-int web_cmd_user(int argc, char **argv);
-
-
 #endif
