@@ -39,10 +39,10 @@ static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
 		return 1;
 	}
 	(*files)++;
-	log_info("%s: reading (link type %d)", path, cap->linktype);
+	log_info("%s: reading (link type %d)", path, capture_linktype(cap));
 	while ((res = capture_next(cap, &pkt)) == CAPTURE_PACKET) {
 		packets++;
-		if (pipeline_packet(pl, cap->linktype, &pkt) == DECODE_ERR_UNSUPPORTED_LINK)
+		if (pipeline_packet(pl, capture_linktype(cap), &pkt) == DECODE_ERR_UNSUPPORTED_LINK)
 			unsupported++;
 	}
 	if (res == CAPTURE_ERROR) {
@@ -52,7 +52,7 @@ static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
 	}
 	if (unsupported && unsupported == packets)
 		log_warn("%s: link type %d is not supported; no packet decoded", path,
-			 cap->linktype);
+			 capture_linktype(cap));
 	capture_close(cap);
 	return rc;
 }

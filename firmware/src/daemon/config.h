@@ -18,8 +18,6 @@
 #define CONFIG_MAX_RULE_DIRS 16
 #define CONFIG_MAX_PCAP_FILES 16
 
-enum capture_method { CAPTURE_AUTO = 0, CAPTURE_PCAP, CAPTURE_AFPACKET };
-
 struct vigil_config {
 	/* [capture] */
 	char interfaces[CONFIG_MAX_IFACES][64];   /* interface = eth0, eth1 */
@@ -30,7 +28,7 @@ struct vigil_config {
 	int exit_when_done;        /* exit_when_done = yes: stop once the files are read */
 	int replay_fast;           /* replay_speed = fast|recorded (default recorded) */
 	int replay_loop;           /* loop = yes|no: replay the file again and again */
-	int method;                /* method = auto|pcap|afpacket */
+	int method;                /* method = auto|pcap|afpacket (enum capture_method) */
 	int snaplen;               /* snaplen = 65535 */
 	uint32_t ring_mb;          /* ring_size = 64M (AF_PACKET ring per interface) */
 	uint32_t max_flows;        /* max_flows = 262144 */

@@ -380,7 +380,7 @@ static void player_take(struct player *pl)
 		pl->last_us = pl->pkt.ts_us;
 	pl->pass_packets++;
 	pl->packets++;
-	pl->linktype = pl->cap->linktype;
+	pl->linktype = capture_linktype(pl->cap);
 }
 
 /* Next packet of the replay: CAPTURE_PACKET, CAPTURE_TIMEOUT (a packet is
@@ -412,7 +412,7 @@ static int player_next(struct player *pl, struct cap_packet *out, int *linktype)
 			}
 			pl->files_read++;
 			pl->file_packets = 0;
-			log_info("%s: replaying (link type %d)", pl->files[pl->idx], pl->cap->linktype);
+			log_info("%s: replaying (link type %d)", pl->files[pl->idx], capture_linktype(pl->cap));
 		}
 		int rc = capture_next(pl->cap, &pl->pkt);
 		if (rc == CAPTURE_PACKET) {

@@ -68,7 +68,7 @@ static void set_state(struct sources *ss, struct source *s, enum state st, const
 	if (st == ST_CAPTURING)
 		log_info("%s: capturing%s with %s (link type %d, snaplen %d)", s->name,
 			 s->captured ? " again" : "", s->afpacket ? "afpacket" : "pcap",
-			 s->cap->linktype, ss->snaplen);
+			 capture_linktype(s->cap), ss->snaplen);
 	else if (st == ST_DOWN)
 		log_warn("%s: down (%s); its packets are read again once it is up", s->name, why);
 	else
@@ -144,7 +144,8 @@ static void reopen(struct sources *ss, struct source *s)
 	char err[256] = "";
 	enum state st;
 
-	s->cap = capture_open_live(s->name, ss->snaplen, ss->timeout_ms, err, sizeof err);
+	s->cap = capture_open_iface(s->name, CAPTURE_PCAP, 0, ss->snaplen, ss->timeout_ms, err,
+				    sizeof err);
 	if (s->cap) {
 		set_state(ss, s, ST_CAPTURING, "");
 		return;
@@ -160,8 +161,7 @@ struct sources *sources_open(const struct vigil_config *c, int drop_privileges, 
 			     char *err, size_t errlen)
 {
 	struct sources *ss = calloc(1, sizeof *ss);
-	int usable = 0, afp = c->method == CAPTURE_AFPACKET ||
-			      (c->method == CAPTURE_AUTO && capture_afpacket_available());
+	int usable = 0, afp = capture_live_method(c->method) == CAPTURE_AFPACKET;
 	char first[300] = "";
 
 	if (!ss) {
@@ -183,8 +183,8 @@ struct sources *sources_open(const struct vigil_config *c, int drop_privileges, 
 		s->state = ST_MISSING;  /* until known: every first state is logged */
 		s->why[0] = '\1';
 		if (afp) {
-			s->cap = capture_prepare_afpacket(s->name, c->ring_mb, c->snaplen,
-							  ss->timeout_ms, why, sizeof why);
+			s->cap = capture_open_iface(s->name, CAPTURE_AFPACKET, c->ring_mb, c->snaplen,
+						    ss->timeout_ms, why, sizeof why);
 			if (s->cap) {
 				attach(ss, s);
 				usable++;
@@ -194,7 +194,8 @@ struct sources *sources_open(const struct vigil_config *c, int drop_privileges, 
 			set_state(ss, s, ST_ERROR, reason(why, s->name));
 			s->next_try = 1e300;
 		} else {
-			s->cap = capture_open_live(s->name, c->snaplen, ss->timeout_ms, why, sizeof why);
+			s->cap = capture_open_iface(s->name, CAPTURE_PCAP, 0, c->snaplen, ss->timeout_ms,
+						    why, sizeof why);
 			if (s->cap) {
 				set_state(ss, s, ST_CAPTURING, "");
 				usable++;
@@ -267,7 +268,7 @@ int sources_next(struct sources *ss, int i, struct cap_packet *pkt, int *linktyp
 	if (rc == CAPTURE_PACKET) {
 		if (s->state == ST_DOWN)
 			set_state(ss, s, ST_CAPTURING, "");
-		*linktype = s->cap->linktype;
+		*linktype = capture_linktype(s->cap);
 		return CAPTURE_PACKET;
 	}
 	if (rc != CAPTURE_TIMEOUT)

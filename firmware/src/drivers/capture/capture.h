@@ -8,7 +8,9 @@
  * kernel drops). Knows nothing about protocols.
  *
  * Every backend fills a struct capture_ops; callers only use the functions
- * below, so a new backend touches no other stage.
+ * below (capture.c, the front end, dispatches them), so a new backend
+ * touches no other stage. The daemon opens its sources here while still
+ * privileged; reading them needs no privilege.
  */
 #ifndef VIGIL_CAPTURE_H
 #define VIGIL_CAPTURE_H
@@ -39,8 +41,13 @@ enum capture_result {
 	CAPTURE_ERROR = -2,   /* read error: see capture_error() */
 };
 
+/* How a live interface is captured (vigil.conf's [capture] method). */
+enum capture_method { CAPTURE_AUTO = 0, CAPTURE_PCAP, CAPTURE_AFPACKET };
+
 struct capture;
 
+/* The backend's side: what each kind of source does. Callers use the
+ * functions below, never these. */
 struct capture_ops {
 	const char *name;
 	int (*next)(struct capture *c, struct cap_packet *pkt);
@@ -56,6 +63,17 @@ struct capture {
 	char error[256];       /* last error, for messages */
 	void *priv;            /* backend state */
 };
+
+/* The method a live interface gets: CAPTURE_AUTO is AF_PACKET where this
+ * build has it, else libpcap. */
+int capture_live_method(int method);
+
+/* A live interface by method (resolved as above). AF_PACKET: the socket
+ * and ring are prepared (capture_prepare_afpacket; capture_attach binds
+ * them once the interface is there); libpcap: opened now
+ * (capture_open_live). NULL and err on failure. Call while privileged. */
+struct capture *capture_open_iface(const char *ifname, int method, unsigned ring_mb, int snaplen,
+				   int timeout_ms, char *err, size_t errlen);
 
 /* Open a pcap or pcapng file. Returns NULL and fills err on failure. */
 struct capture *capture_open_file(const char *path, char *err, size_t errlen);
@@ -109,6 +127,12 @@ int capture_afpacket_available(void);
 static inline int capture_next(struct capture *c, struct cap_packet *pkt)
 {
 	return c->ops->next(c, pkt);
+}
+
+/* The source's link type (DLT_* as libpcap numbers it). */
+static inline int capture_linktype(const struct capture *c)
+{
+	return c->linktype;
 }
 
 void capture_get_stats(struct capture *c, struct capture_stats *st);

@@ -2,10 +2,9 @@
  * capture_pcap.c - the libpcap backends of the capture stage (capture.h):
  * offline pcap/pcapng files of any link type, and live interfaces.
  *
- * Each backend is a struct capture_ops (pcap_file_ops, pcap_live_ops); the
- * generic capture_get_stats/capture_error/capture_close dispatch through
- * c->ops, so an AF_PACKET backend lives in its own file with its own ops
- * and opener and needs nothing from this one.
+ * Each backend is a struct capture_ops (pcap_file_ops, pcap_live_ops);
+ * the front end (capture.c) dispatches through c->ops, so the AF_PACKET
+ * backend lives in its own file and needs nothing from this one.
  */
 #include "capture.h"
 
@@ -230,33 +229,4 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
 			s->fd = -1;
 	}
 	return c;
-}
-
-int capture_attach(struct capture *c, char *err, size_t errlen)
-{
-	if (c && c->ops->attach)
-		return c->ops->attach(c, err, errlen);
-	set_err(err, errlen, "%s: a %s source cannot be reattached", c ? c->source : "?",
-		c ? c->ops->name : "?");
-	return CAPTURE_LINK_ERROR;
-}
-
-void capture_get_stats(struct capture *c, struct capture_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	if (c && c->ops->stats)
-		c->ops->stats(c, st);
-}
-
-const char *capture_error(const struct capture *c)
-{
-	if (!c)
-		return "no capture source";
-	return c->error[0] ? c->error : "no error";
-}
-
-void capture_close(struct capture *c)
-{
-	if (c)
-		c->ops->close(c);
 }
