@@ -124,20 +124,40 @@ int conf_open(const char *path, uint64_t max_bytes, char *why, size_t whylen)
 	return fd;
 }
 
+/* ---- problems ---------------------------------------------------------------- */
+
+void conf_print_problem(void *fp, const char *file, int line, const char *msg)
+{
+	if (!fp)
+		return;
+	if (line > 0)
+		fprintf(fp, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(fp, "%s: %s\n", file, msg);
+}
+
+void conf_vproblem(conf_problem_fn problem, void *ctx, const char *file, int line,
+		   const char *fmt, va_list ap)
+{
+	char msg[CONF_PROBLEM_MAX];
+
+	if (!problem)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	problem(ctx, file, line, msg);
+}
+
 /* ---- lines ---------------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4)))
 static void lines_problem(struct conf_lines *r, int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	r->problems++;
-	if (r->problem)
-		r->problem(r->ctx, r->path, line, msg);
+	va_start(ap, fmt);
+	conf_vproblem(r->problem, r->ctx, r->path, line, fmt, ap);
+	va_end(ap);
 }
 
 int conf_lines_open(struct conf_lines *r, const char *path, uint64_t max_bytes,

@@ -22,6 +22,7 @@
 #ifndef VIGIL_CONF_H
 #define VIGIL_CONF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,17 @@
 /* A problem in a file; line 0 when it is about the whole file. The same
  * shape as rule_problem_fn (alert.h). */
 typedef void (*conf_problem_fn)(void *ctx, const char *file, int line, const char *msg);
+
+/* The one form a problem is printed in: "file:line: reason" ("file:
+ * reason" for line 0) and a newline, to the FILE * fp (NULL: nowhere). A
+ * conf_problem_fn. */
+void conf_print_problem(void *fp, const char *file, int line, const char *msg);
+
+/* Format a problem (at most CONF_PROBLEM_MAX bytes) and hand it to
+ * problem(ctx, ...); nothing when problem is NULL. */
+#define CONF_PROBLEM_MAX 1536
+void conf_vproblem(conf_problem_fn problem, void *ctx, const char *file, int line,
+		   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* Size bounds by kind of file (stated in vigil.conf(5) and rules/README.md). */
 #define CONF_MAX_CONFIG   (1ULL << 20)   /* vigil.conf, detectors.conf, suppress.conf,

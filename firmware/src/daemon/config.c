@@ -46,19 +46,12 @@ struct parse {
 __attribute__((format(printf, 3, 4)))
 static void problem(struct parse *p, int line, const char *fmt, ...)
 {
-	char msg[1200];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	p->problems++;
-	if (!p->report)
-		return;
-	if (line > 0)
-		fprintf(p->report, "%s:%d: %s\n", p->path, line, msg);
-	else
-		fprintf(p->report, "%s: %s\n", p->path, msg);
+	va_start(ap, fmt);
+	conf_vproblem(conf_print_problem, p->report, p->path, line, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- value parsers ------------------------------------------------------ */

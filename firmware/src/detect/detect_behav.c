@@ -1267,15 +1267,12 @@ static void cfg_problem(struct cfgp *p, int line, const char *fmt, ...)
 
 static void cfg_problem(struct cfgp *p, int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	p->errors++;
-	if (p->problem)
-		p->problem(p->ctx, p->path, line, msg);
+	va_start(ap, fmt);
+	conf_vproblem(p->problem, p->ctx, p->path, line, fmt, ap);
+	va_end(ap);
 }
 
 static int det_lookup(const char *name)

@@ -12,9 +12,10 @@
  */
 #include "board_led.h"
 
+#include "core/str.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,19 +54,6 @@ struct board_led {
 	int shown;                 /* enum board_led_pattern, -1 before the first set */
 	char error[512];
 };
-
-__attribute__((format(printf, 3, 4)))
-static void led_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
 
 /* A name the LED class could have made: no path separator, not . or .. */
 static int led_name_ok(const char *name)
@@ -126,8 +114,8 @@ static int led_write(struct board_led *l, int fd, const char *attr, const char *
 		n = pwrite(fd, value, len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len) {
-		led_set_err(l->error, sizeof l->error, "LED %s: %s = %s: %s", l->name, attr,
-			    value, n < 0 ? strerror(errno) : "short write");
+		str_fmt(l->error, sizeof l->error, "LED %s: %s = %s: %s", l->name, attr,
+			value, n < 0 ? strerror(errno) : "short write");
 		return -1;
 	}
 	return 0;
@@ -142,9 +130,9 @@ static int led_open_attr(const char *dir, const char *name, const char *attr, ch
 	snprintf(path, sizeof path, "%s/%s", dir, attr);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		led_set_err(err, errlen, "LED %s: %s: %s%s", name, path, strerror(errno),
-			    errno == EROFS ? " (a read-only /sys: under systemd, the unit needs "
-			    "ReadWritePaths= for this LED)" : "");
+		str_fmt(err, errlen, "LED %s: %s: %s%s", name, path, strerror(errno),
+			errno == EROFS ? " (a read-only /sys: under systemd, the unit needs "
+			"ReadWritePaths= for this LED)" : "");
 	return fd;
 }
 
@@ -157,22 +145,22 @@ struct board_led *board_led_open(const char *name, const char *sysfs, char *err,
 	int fd;
 
 	if (!name || !led_name_ok(name)) {
-		led_set_err(err, errlen, "LED '%s': not an LED name", name ? name : "");
+		str_fmt(err, errlen, "LED '%s': not an LED name", name ? name : "");
 		return NULL;
 	}
 	snprintf(dir, sizeof dir, "%s/class/leds/%s", sysfs && *sysfs ? sysfs : "/sys", name);
 	if (stat(dir, &st) != 0) {
-		led_set_err(err, errlen, "LED %s: %s: %s", name, dir, strerror(errno));
+		str_fmt(err, errlen, "LED %s: %s: %s", name, dir, strerror(errno));
 		return NULL;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		led_set_err(err, errlen, "LED %s: %s: not an LED", name, dir);
+		str_fmt(err, errlen, "LED %s: %s: not an LED", name, dir);
 		return NULL;
 	}
 	l = calloc(1, sizeof *l);
 	list = malloc(LED_TRIGGERS_MAX);
 	if (!l || !list) {
-		led_set_err(err, errlen, "LED %s: out of memory", name);
+		str_fmt(err, errlen, "LED %s: out of memory", name);
 		free(l);
 		free(list);
 		return NULL;
@@ -187,7 +175,7 @@ struct board_led *board_led_open(const char *name, const char *sysfs, char *err,
 	if (l->brightness_fd < 0)
 		goto fail;
 	if (led_read_fd(l->trigger_fd, list, LED_TRIGGERS_MAX) < 0) {
-		led_set_err(err, errlen, "LED %s: %s/trigger: %s", name, dir, strerror(errno));
+		str_fmt(err, errlen, "LED %s: %s/trigger: %s", name, dir, strerror(errno));
 		goto fail;
 	}
 	l->have_heartbeat = led_has_trigger(list, "heartbeat");

@@ -6,6 +6,8 @@
  */
 #include "capture.h"
 
+#include "core/str.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -28,9 +30,8 @@ int capture_attach(struct capture *c, char *err, size_t errlen)
 {
 	if (c && c->ops->attach)
 		return c->ops->attach(c, err, errlen);
-	if (err && errlen)
-		snprintf(err, errlen, "%s: a %s source cannot be reattached", c ? c->source : "?",
-			 c ? c->ops->name : "?");
+	str_fmt(err, errlen, "%s: a %s source cannot be reattached", c ? c->source : "?",
+		c ? c->ops->name : "?");
 	return CAPTURE_LINK_ERROR;
 }
 

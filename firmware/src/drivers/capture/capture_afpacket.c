@@ -27,6 +27,8 @@
  */
 #include "capture.h"
 
+#include "core/str.h"
+
 #ifdef __linux__
 #include <linux/if_packet.h>
 #endif
@@ -38,7 +40,6 @@
 #endif
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,19 +60,6 @@
 #endif
 
 /* Fill err (may be NULL) with a printf-style one-line message. */
-__attribute__((format(printf, 3, 4)))
-static void afp_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
 #if AFP_HAVE_TPACKET_V3
 
 #define AFP_DEFAULT_RING_MB 64          /* vigil.conf ring_size default */
@@ -163,8 +151,8 @@ static int afp_wait_block(struct afp_src *s)
 			left = 0;
 		rc = poll(&pfd, 1, (int)left);
 		if (rc < 0 && errno != EINTR) {
-			afp_set_err(c->error, sizeof(c->error), "%s: poll: %s",
-				    c->source, strerror(errno));
+			str_fmt(c->error, sizeof(c->error), "%s: poll: %s",
+				c->source, strerror(errno));
 			return CAPTURE_ERROR;
 		}
 		if (afp_take_block(s))
@@ -180,14 +168,14 @@ static int afp_wait_block(struct afp_src *s)
 			else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
 				soerr = errno;
 			if (soerr == ENETDOWN)
-				afp_set_err(c->error, sizeof(c->error),
-					    "%s: interface went down", c->source);
+				str_fmt(c->error, sizeof(c->error),
+					"%s: interface went down", c->source);
 			else if (soerr)
-				afp_set_err(c->error, sizeof(c->error), "%s: %s",
-					    c->source, strerror(soerr));
+				str_fmt(c->error, sizeof(c->error), "%s: %s",
+					c->source, strerror(soerr));
 			else
-				afp_set_err(c->error, sizeof(c->error),
-					    "%s: socket error", c->source);
+				str_fmt(c->error, sizeof(c->error),
+					"%s: socket error", c->source);
 			return CAPTURE_ERROR;
 		}
 		if (left == 0)
@@ -268,8 +256,8 @@ static int afp_next(struct capture *c, struct cap_packet *pkt)
 	return CAPTURE_PACKET;
 
 corrupt:
-	afp_set_err(c->error, sizeof(c->error), "%s: corrupt ring block %u (packet at %u)",
-		    c->source, s->cur, (unsigned)off);
+	str_fmt(c->error, sizeof(c->error), "%s: corrupt ring block %u (packet at %u)",
+		c->source, s->cur, (unsigned)off);
 	return CAPTURE_ERROR;
 }
 
@@ -344,7 +332,7 @@ static int afp_linktype(int fd, const char *ifname, char *err, size_t errlen)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
-		afp_set_err(err, errlen, "%s: SIOCGIFHWADDR: %s", ifname, strerror(errno));
+		str_fmt(err, errlen, "%s: SIOCGIFHWADDR: %s", ifname, strerror(errno));
 		return -1;
 	}
 	type = ifr.ifr_hwaddr.sa_family;
@@ -358,8 +346,8 @@ static int afp_linktype(int fd, const char *ifname, char *err, size_t errlen)
 #endif
 		return DLT_RAW;
 	default:
-		afp_set_err(err, errlen, "%s: unsupported link type %s (ARPHRD %u)",
-			    ifname, afp_arphrd_name(type), type);
+		str_fmt(err, errlen, "%s: unsupported link type %s (ARPHRD %u)",
+			ifname, afp_arphrd_name(type), type);
 		return -1;
 	}
 }
@@ -373,8 +361,8 @@ static int afp_setup_socket(int fd, const char *ifname, int snaplen,
 	int version = TPACKET_V3;
 
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0) {
-		afp_set_err(err, errlen, "%s: PACKET_VERSION TPACKET_V3: %s",
-			    ifname, strerror(errno));
+		str_fmt(err, errlen, "%s: PACKET_VERSION TPACKET_V3: %s",
+			ifname, strerror(errno));
 		return -1;
 	}
 	if (snaplen < AFP_MAX_SNAP) {
@@ -382,8 +370,8 @@ static int afp_setup_socket(int fd, const char *ifname, int snaplen,
 		struct sock_fprog prog = { .len = 1, .filter = &keep };
 
 		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0) {
-			afp_set_err(err, errlen, "%s: snaplen filter: %s",
-				    ifname, strerror(errno));
+			str_fmt(err, errlen, "%s: snaplen filter: %s",
+				ifname, strerror(errno));
 			return -1;
 		}
 	}
@@ -428,8 +416,8 @@ static int afp_setup_ring(struct afp_src *s, const char *ifname, unsigned ring_m
 	/* the kernel hands over a partly filled block after this long */
 	req.tp_retire_blk_tov = (unsigned)timeout_ms;
 	if (setsockopt(s->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0) {
-		afp_set_err(err, errlen, "%s: PACKET_RX_RING (%u blocks of %u KiB): %s",
-			    ifname, req.tp_block_nr, req.tp_block_size >> 10, strerror(errno));
+		str_fmt(err, errlen, "%s: PACKET_RX_RING (%u blocks of %u KiB): %s",
+			ifname, req.tp_block_nr, req.tp_block_size >> 10, strerror(errno));
 		return -1;
 	}
 	s->block_size = req.tp_block_size;
@@ -437,8 +425,8 @@ static int afp_setup_ring(struct afp_src *s, const char *ifname, unsigned ring_m
 	s->ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
 	ring = mmap(NULL, s->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (ring == MAP_FAILED) {
-		afp_set_err(err, errlen, "%s: mmap of the %zu KiB ring: %s",
-			    ifname, s->ring_len >> 10, strerror(errno));
+		str_fmt(err, errlen, "%s: mmap of the %zu KiB ring: %s",
+			ifname, s->ring_len >> 10, strerror(errno));
 		return -1;
 	}
 	s->ring = ring;
@@ -457,14 +445,14 @@ static int afp_bind(int fd, const char *ifname, unsigned ifindex, char *err, siz
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = (int)ifindex;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-		afp_set_err(err, errlen, "%s: bind: %s", ifname, strerror(errno));
+		str_fmt(err, errlen, "%s: bind: %s", ifname, strerror(errno));
 		return -1;
 	}
 	memset(&mr, 0, sizeof(mr));
 	mr.mr_ifindex = (int)ifindex;
 	mr.mr_type = PACKET_MR_PROMISC;
 	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
-		afp_set_err(err, errlen, "%s: promiscuous mode: %s", ifname, strerror(errno));
+		str_fmt(err, errlen, "%s: promiscuous mode: %s", ifname, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -483,10 +471,10 @@ static int afp_attach(struct capture *c, char *err, size_t errlen)
 
 	if (ifindex == 0) {
 		if (errno == ENODEV || errno == ENXIO)
-			afp_set_err(err, errlen, "%s: no such interface", c->source);
+			str_fmt(err, errlen, "%s: no such interface", c->source);
 		else
-			afp_set_err(err, errlen, "%s: no such interface (%s)", c->source,
-				    strerror(errno));
+			str_fmt(err, errlen, "%s: no such interface (%s)", c->source,
+				strerror(errno));
 		return CAPTURE_LINK_MISSING;
 	}
 	if (ifindex != s->ifindex) {
@@ -499,11 +487,11 @@ static int afp_attach(struct capture *c, char *err, size_t errlen)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%.*s", IFNAMSIZ - 1, c->source);
 	if (ioctl(s->fd, SIOCGIFFLAGS, &ifr) != 0) {
-		afp_set_err(err, errlen, "%s: SIOCGIFFLAGS: %s", c->source, strerror(errno));
+		str_fmt(err, errlen, "%s: SIOCGIFFLAGS: %s", c->source, strerror(errno));
 		return CAPTURE_LINK_ERROR;
 	}
 	if (!(ifr.ifr_flags & IFF_UP)) {
-		afp_set_err(err, errlen, "%s: interface is down", c->source);
+		str_fmt(err, errlen, "%s: interface is down", c->source);
 		return CAPTURE_LINK_DOWN;
 	}
 	return CAPTURE_LINK_UP;
@@ -515,18 +503,18 @@ struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, i
 	struct afp_src *s;
 
 	if (!ifname || !ifname[0]) {
-		afp_set_err(err, errlen, "afpacket: no interface name");
+		str_fmt(err, errlen, "afpacket: no interface name");
 		return NULL;
 	}
 	if (strlen(ifname) >= IFNAMSIZ) {
-		afp_set_err(err, errlen, "%s: interface name too long", ifname);
+		str_fmt(err, errlen, "%s: interface name too long", ifname);
 		return NULL;
 	}
 	if (ring_mb == 0)
 		ring_mb = AFP_DEFAULT_RING_MB;
 	if (ring_mb > AFP_MAX_RING_MB) {
-		afp_set_err(err, errlen, "%s: ring of %u MiB is too large (at most %u)",
-			    ifname, ring_mb, AFP_MAX_RING_MB);
+		str_fmt(err, errlen, "%s: ring of %u MiB is too large (at most %u)",
+			ifname, ring_mb, AFP_MAX_RING_MB);
 		return NULL;
 	}
 	if (snaplen <= 0 || snaplen > AFP_MAX_SNAP)
@@ -536,7 +524,7 @@ struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, i
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		afp_set_err(err, errlen, "%s: out of memory", ifname);
+		str_fmt(err, errlen, "%s: out of memory", ifname);
 		return NULL;
 	}
 	s->cap.ops = &afp_ops;
@@ -547,14 +535,14 @@ struct capture *capture_prepare_afpacket(const char *ifname, unsigned ring_mb, i
 	s->fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (s->fd < 0) {
 		int e = errno;
-		afp_set_err(err, errlen, "%s: socket: %s%s", ifname, strerror(e),
-			    e == EPERM || e == EACCES ? " (needs CAP_NET_RAW)" : "");
+		str_fmt(err, errlen, "%s: socket: %s%s", ifname, strerror(e),
+			e == EPERM || e == EACCES ? " (needs CAP_NET_RAW)" : "");
 		goto fail;
 	}
 	s->scratch_len = (size_t)snaplen + AFP_VLAN_TAG_LEN;
 	s->scratch = malloc(s->scratch_len);
 	if (!s->scratch) {
-		afp_set_err(err, errlen, "%s: out of memory", ifname);
+		str_fmt(err, errlen, "%s: out of memory", ifname);
 		goto fail;
 	}
 	if (afp_setup_socket(s->fd, ifname, snaplen, err, errlen) != 0 ||
@@ -576,7 +564,7 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 	int rc;
 
 	if (ifname && ifname[0] && strlen(ifname) < IFNAMSIZ && if_nametoindex(ifname) == 0) {
-		afp_set_err(err, errlen, "%s: no such interface", ifname);
+		str_fmt(err, errlen, "%s: no such interface", ifname);
 		return NULL;
 	}
 	c = capture_prepare_afpacket(ifname, ring_mb, snaplen, timeout_ms, err, errlen);
@@ -610,8 +598,8 @@ struct capture *capture_open_afpacket(const char *ifname, unsigned ring_mb, int 
 	(void)ring_mb;
 	(void)snaplen;
 	(void)timeout_ms;
-	afp_set_err(err, errlen, "%s: AF_PACKET TPACKET_V3 capture is not available on this system",
-		    ifname ? ifname : "afpacket");
+	str_fmt(err, errlen, "%s: AF_PACKET TPACKET_V3 capture is not available on this system",
+		ifname ? ifname : "afpacket");
 	return NULL;
 }
 

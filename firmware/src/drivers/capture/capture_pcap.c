@@ -8,10 +8,11 @@
  */
 #include "capture.h"
 
+#include "core/str.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pcap/pcap.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +33,6 @@ struct pcap_src {
 	unsigned int last_drop, last_ifdrop;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(err, errlen, fmt, ap) < 0)
-		err[0] = '\0';
-	va_end(ap);
-}
-
 /* Next packet from libpcap; ts in microseconds (sources are opened with
  * microsecond precision). Negative (pre-1970) times are clamped to 0.
  * Live sources are non-blocking and wait in poll(): libpcap's own buffer
@@ -63,7 +51,7 @@ static int pcap_src_next(struct capture *c, struct cap_packet *pkt)
 		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 		rc = poll(&pfd, 1, s->timeout_ms);
 		if (rc < 0 && errno != EINTR) {
-			set_err(c->error, sizeof(c->error), "%s: poll: %s",
+			str_fmt(c->error, sizeof(c->error), "%s: poll: %s",
 				c->source, strerror(errno));
 			return CAPTURE_ERROR;
 		}
@@ -85,7 +73,7 @@ static int pcap_src_next(struct capture *c, struct cap_packet *pkt)
 		return CAPTURE_TIMEOUT;
 	if (rc == PCAP_ERROR_BREAK)     /* end of file, or pcap_breakloop() */
 		return CAPTURE_EOF;
-	set_err(c->error, sizeof(c->error), "%s: %s", c->source,
+	str_fmt(c->error, sizeof(c->error), "%s: %s", c->source,
 		pcap_geterr(s->p));
 	return CAPTURE_ERROR;
 }
@@ -146,7 +134,7 @@ static struct capture *pcap_src_new(pcap_t *p, const struct capture_ops *ops,
 	struct pcap_src *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		set_err(err, errlen, "%s: out of memory", source);
+		str_fmt(err, errlen, "%s: out of memory", source);
 		pcap_close(p);
 		return NULL;
 	}
@@ -155,7 +143,7 @@ static struct capture *pcap_src_new(pcap_t *p, const struct capture_ops *ops,
 	s->cap.ops = ops;
 	s->cap.linktype = pcap_datalink(p);
 	s->cap.priv = s;
-	set_err(s->cap.source, sizeof(s->cap.source), "%s", source);
+	str_fmt(s->cap.source, sizeof(s->cap.source), "%s", source);
 	return &s->cap;
 }
 
@@ -170,9 +158,9 @@ struct capture *capture_open_file(const char *path, char *err, size_t errlen)
 		/* libpcap names the file for open(2) errors but not for format
 		 * errors ("unknown file format"): always lead with the path. */
 		if (strncmp(eb, path, strlen(path)) == 0)
-			set_err(err, errlen, "%s", eb);
+			str_fmt(err, errlen, "%s", eb);
 		else
-			set_err(err, errlen, "%s: %s", path, eb[0] ? eb : "cannot open capture file");
+			str_fmt(err, errlen, "%s: %s", path, eb[0] ? eb : "cannot open capture file");
 		return NULL;
 	}
 	return pcap_src_new(p, &pcap_file_ops, path, err, errlen);
@@ -193,9 +181,9 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
 	if (!p) {
 		/* some libpcap messages already start with the interface */
 		if (strncmp(eb, ifname, strlen(ifname)) == 0 && eb[strlen(ifname)] == ':')
-			set_err(err, errlen, "%s", eb);
+			str_fmt(err, errlen, "%s", eb);
 		else
-			set_err(err, errlen, "%s: %s", ifname, eb);
+			str_fmt(err, errlen, "%s: %s", ifname, eb);
 		return NULL;
 	}
 	if (snaplen <= 0)
@@ -214,7 +202,7 @@ struct capture *capture_open_live(const char *ifname, int snaplen,
 		const char *detail = pcap_geterr(p);
 		if (!detail || !detail[0])
 			detail = pcap_statustostr(rc);
-		set_err(err, errlen, "%s: %s", ifname, detail);
+		str_fmt(err, errlen, "%s: %s", ifname, detail);
 		pcap_close(p);
 		return NULL;
 	}
