@@ -249,7 +249,7 @@ static int parse_cidr(struct parse *ps, const char *tok, struct sig_addr *g)
  * parses each with one(). *pp is left after the closing bracket. */
 static int parse_list(struct parse *ps, const char **pp, const char *what, size_t item_size,
 		      int (*one)(struct parse *, const char **, void *, int), int depth,
-		      void **items_out, int *n_out)
+		      void **items_out, uint16_t *n_out)
 {
 	const char *p = *pp;
 	int n = count_items(p + 1);
@@ -275,7 +275,7 @@ static int parse_list(struct parse *ps, const char **pp, const char *what, size_
 	}
 	*pp = p;
 	*items_out = items;
-	*n_out = n;
+	*n_out = (uint16_t)n;
 	return 0;
 }
 
@@ -301,17 +301,14 @@ static int parse_addr(struct parse *ps, const char **pp, struct sig_addr *g, int
 
 	if (depth > MAX_NEST)
 		return fail(ps, "address list nested too deeply");
-	if (*p == '!') {
-		g->neg = 1;
+	g->neg = *p == '!';
+	if (g->neg)
 		p = skip_ws(p + 1);
-	}
 	if (*p == '[') {
-		int n;
 		void *items;
-		if (parse_list(ps, &p, "address", sizeof *g->items, addr_item, depth, &items, &n) < 0)
+		if (parse_list(ps, &p, "address", sizeof *g->items, addr_item, depth, &items, &g->n) < 0)
 			return -1;
 		g->kind = SA_LIST;
-		g->n = (uint16_t)n;
 		g->items = items;
 	} else {
 		p = read_item(p, tok, sizeof tok);
@@ -391,17 +388,14 @@ static int parse_port(struct parse *ps, const char **pp, struct sig_port *g, int
 
 	if (depth > MAX_NEST)
 		return fail(ps, "port list nested too deeply");
-	if (*p == '!') {
-		g->neg = 1;
+	g->neg = *p == '!';
+	if (g->neg)
 		p = skip_ws(p + 1);
-	}
 	if (*p == '[') {
-		int n;
 		void *items;
-		if (parse_list(ps, &p, "port", sizeof *g->items, port_item, depth, &items, &n) < 0)
+		if (parse_list(ps, &p, "port", sizeof *g->items, port_item, depth, &items, &g->n) < 0)
 			return -1;
 		g->kind = SP_LIST;
-		g->n = (uint16_t)n;
 		g->items = items;
 	} else {
 		p = read_item(p, tok, sizeof tok);
