@@ -75,35 +75,23 @@ int alerts_filter_parse(struct web_req *r, struct alert_filter *f, int list)
 void alerts_where(struct qb *q, const struct alert_filter *f)
 {
 	qb_sql(q, " WHERE 1");
-	if (f->has_from) {
-		qb_sql(q, " AND last_seen_us >= ?");
-		qb_int(q, f->from);
-	}
-	if (f->has_to) {
-		qb_sql(q, " AND last_seen_us <= ?");
-		qb_int(q, f->to);
-	}
-	if (f->has_sev) {
-		qb_sql(q, " AND severity <= ?");
-		qb_int(q, f->severity);
-	}
-	if (f->engine[0]) {
-		qb_sql(q, " AND engine = ?");
-		qb_text(q, f->engine);
-	}
-	if (f->has_sid) {
-		qb_sql(q, " AND sid = ?");
-		qb_int(q, f->sid);
-	}
+	if (f->has_from)
+		qb_and_int(q, " AND last_seen_us >= ?", f->from);
+	if (f->has_to)
+		qb_and_int(q, " AND last_seen_us <= ?", f->to);
+	if (f->has_sev)
+		qb_and_int(q, " AND severity <= ?", f->severity);
+	if (f->engine[0])
+		qb_and_text(q, " AND engine = ?", f->engine);
+	if (f->has_sid)
+		qb_and_int(q, " AND sid = ?", f->sid);
 	if (f->host[0]) {
 		qb_sql(q, " AND (src_ip = ? OR dest_ip = ?)");
 		qb_text(q, f->host);
 		qb_text(q, f->host);
 	}
-	if (f->status[0]) {
-		qb_sql(q, " AND status = ?");
-		qb_text(q, f->status);
-	}
+	if (f->status[0])
+		qb_and_text(q, " AND status = ?", f->status);
 	if (f->q[0]) {
 		qb_sql(q, " AND (signature LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\'"
 		       " OR detector LIKE ? ESCAPE '\\' OR ioc_indicator LIKE ? ESCAPE '\\'"
@@ -123,6 +111,32 @@ void alerts_where(struct qb *q, const struct alert_filter *f)
 		qb_int(q, f->since_id);
 		qb_int(q, f->since_id);
 	}
+}
+
+/* The answer when the alert of the path was not read: 404 when the step
+ * found no row (rc SQLITE_DONE), else a database error. */
+static void alert_missing(struct web_req *r, int rc)
+{
+	if (rc == SQLITE_DONE)
+		web_error(r, 404, "no alert %lld", (long long)r->id);
+	else
+		web_db_error(r);
+}
+
+/* sql, about the alert of the path ({id} bound as ?), stepped once: its
+ * statement (*rc SQLITE_ROW: a row to read; else no row), which the
+ * caller finalizes, or NULL when it could not be prepared (answered). */
+static sqlite3_stmt *alert_step(struct web_req *r, const char *sql, int *rc)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		web_db_error(r);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, r->id);
+	*rc = sqlite3_step(st);
+	return st;
 }
 
 /* ---- GET /api/alerts ---------------------------------------------------------------------------- */
@@ -224,13 +238,9 @@ void alerts_h_get(struct web_req *r)
 
 	if (web_params_check(r, none) != 0)
 		return;
-	if (sqlite3_prepare_v2(r->db, "SELECT src_ip, dest_ip, first_seen_us, last_seen_us"
-			       " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
-		web_db_error(r);
+	if (!(st = alert_step(r, "SELECT src_ip, dest_ip, first_seen_us, last_seen_us"
+			      " FROM alerts WHERE id = ?", &rc)))
 		return;
-	}
-	sqlite3_bind_int64(st, 1, r->id);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		snprintf(src, sizeof src, "%s", (const char *)sqlite3_column_text(st, 0));
 		if (sqlite3_column_text(st, 1))
@@ -240,10 +250,7 @@ void alerts_h_get(struct web_req *r)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
-			web_error(r, 404, "no alert %lld", (long long)r->id);
-		else
-			web_db_error(r);
+		alert_missing(r, rc);
 		return;
 	}
 
@@ -270,10 +277,7 @@ void alerts_h_get(struct web_req *r)
 	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, first - WEB_DAY_US);
 	sqlite3_bind_int64(st, 4, last);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		web_emit_row(&r->out, st, 0, FLOW_NCOLS);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (web_emit_rows(&r->out, st, FLOW_NCOLS) != 0)
 		goto fail;
 	json_arr_end(&r->out);
 
@@ -290,10 +294,7 @@ void alerts_h_get(struct web_req *r)
 	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
 	/* no destination: the source twice (never '', which detectors' alerts share) */
 	sqlite3_bind_text(st, 3, dest[0] ? dest : src, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		web_emit_row(&r->out, st, 0, ALERT_NCOLS);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (web_emit_rows(&r->out, st, ALERT_NCOLS) != 0)
 		goto fail;
 	json_arr_end(&r->out);
 
@@ -305,10 +306,7 @@ void alerts_h_get(struct web_req *r)
 			       -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, r->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		web_emit_row(&r->out, st, 0, 2);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (web_emit_rows(&r->out, st, 2) != 0)
 		goto fail;
 	json_arr_end(&r->out);
 	json_obj_end(&r->out);
@@ -348,10 +346,7 @@ void alerts_h_status(struct web_req *r)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-		if (rc == SQLITE_DONE)
-			web_error(r, 404, "no alert %lld", (long long)r->id);
-		else
-			web_db_error(r);
+		alert_missing(r, rc);
 		return;
 	}
 	if (sqlite3_prepare_v2(r->db, "UPDATE alerts SET status = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
@@ -559,13 +554,9 @@ void alerts_h_suppress(struct web_req *r)
 		web_error(r, 400, "track: expected by_src, by_dst or all");
 		return;
 	}
-	if (sqlite3_prepare_v2(r->db, "SELECT gid, sid, src_ip, dest_ip, signature FROM alerts"
-			       " WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
-		web_db_error(r);
+	if (!(st = alert_step(r, "SELECT gid, sid, src_ip, dest_ip, signature FROM alerts"
+			      " WHERE id = ?", &rc)))
 		return;
-	}
-	sqlite3_bind_int64(st, 1, r->id);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		gid = sqlite3_column_int64(st, 0);
 		sid = sqlite3_column_int64(st, 1);
@@ -578,10 +569,7 @@ void alerts_h_suppress(struct web_req *r)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
-			web_error(r, 404, "no alert %lld", (long long)r->id);
-		else
-			web_db_error(r);
+		alert_missing(r, rc);
 		return;
 	}
 	const char *ip = strcmp(track, "by_src") == 0 ? src : dest;

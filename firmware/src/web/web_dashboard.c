@@ -15,6 +15,32 @@
 
 #define DASH_BUCKETS 96
 
+/* The rows "bucket, a, b" of sql (?1 from, ?2 to, ?3 the bucket width)
+ * into a[bucket] and b[bucket] (b may be NULL); buckets outside 0..nb-1
+ * are left out. 0, or -1 on a database error. */
+static int fill_buckets(sqlite3 *db, const char *sql, int64_t from, int64_t to, int64_t width,
+			int64_t nb, int64_t *a, int64_t *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, width);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(st, 0);
+		if (k >= 0 && k < nb) {
+			a[k] = sqlite3_column_int64(st, 1);
+			if (b)
+				b[k] = sqlite3_column_int64(st, 2);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 void dashboard_h_get(struct web_req *r)
 {
 	static const char *const params[] = { "from", "to", NULL };
@@ -34,36 +60,13 @@ void dashboard_h_get(struct web_req *r)
 	memset(alerts, 0, sizeof alerts);
 	memset(sev, 0, sizeof sev);
 
-	if (sqlite3_prepare_v2(r->db, "SELECT (start_us - ?1) / ?3, count(*),"
-			       " sum(bytes_toserver + bytes_toclient) FROM flows"
-			       " WHERE start_us BETWEEN ?1 AND ?2 GROUP BY 1", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int64(st, 3, width);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t b = sqlite3_column_int64(st, 0);
-		if (b >= 0 && b < nb) {
-			flows[b] = sqlite3_column_int64(st, 1);
-			bytes[b] = sqlite3_column_int64(st, 2);
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	if (sqlite3_prepare_v2(r->db, "SELECT (last_seen_us - ?1) / ?3, count(*) FROM alerts"
-			       " WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY 1", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int64(st, 3, width);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t b = sqlite3_column_int64(st, 0);
-		if (b >= 0 && b < nb)
-			alerts[b] = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (fill_buckets(r->db, "SELECT (start_us - ?1) / ?3, count(*),"
+			 " sum(bytes_toserver + bytes_toclient) FROM flows"
+			 " WHERE start_us BETWEEN ?1 AND ?2 GROUP BY 1", from, to, width, nb,
+			 flows, bytes) != 0 ||
+	    fill_buckets(r->db, "SELECT (last_seen_us - ?1) / ?3, count(*), 0 FROM alerts"
+			 " WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY 1", from, to, width, nb,
+			 alerts, NULL) != 0)
 		goto fail;
 
 	web_ok_begin(r, 200);
@@ -90,12 +93,12 @@ void dashboard_h_get(struct web_req *r)
 	json_arr_end(&r->out);
 
 	if (web_emit_range_rows(r, "apps", "SELECT app_proto AS app, count(*) AS flows,"
-			    " sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
-			    " WHERE start_us BETWEEN ?1 AND ?2 GROUP BY app_proto"
-			    " ORDER BY 2 DESC, 1 LIMIT 10", from, to, 3) != 0 ||
+				" sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
+				" WHERE start_us BETWEEN ?1 AND ?2 GROUP BY app_proto"
+				" ORDER BY 2 DESC, 1 LIMIT 10", from, to, 3) != 0 ||
 	    web_emit_range_rows(r, "top_alerting_hosts", "SELECT src_ip AS host, count(*) AS alerts"
-			    " FROM alerts WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY src_ip"
-			    " ORDER BY 2 DESC, 1 LIMIT 10", from, to, 2) != 0)
+				" FROM alerts WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY src_ip"
+				" ORDER BY 2 DESC, 1 LIMIT 10", from, to, 2) != 0)
 		goto fail;
 
 	if (sqlite3_prepare_v2(r->db, "SELECT severity, count(*) FROM alerts"

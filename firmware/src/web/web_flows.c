@@ -30,14 +30,10 @@ static void flow_where(struct qb *q, const char *host, const char *app, const ch
 		qb_text(q, app_top);
 		qb_text(q, app);
 	}
-	if (has_from) {
-		qb_sql(q, " AND start_us >= ?");
-		qb_int(q, from);
-	}
-	if (has_to) {
-		qb_sql(q, " AND start_us <= ?");
-		qb_int(q, to);
-	}
+	if (has_from)
+		qb_and_int(q, " AND start_us >= ?", from);
+	if (has_to)
+		qb_and_int(q, " AND start_us <= ?", to);
 }
 
 void flows_h_list(struct web_req *r)

@@ -484,7 +484,7 @@ bad:
 
 /* One of the words in choices (NULL-terminated). 1, 0 absent, -1 answered. */
 int web_param_choice(struct web_req *r, const char *name, const char *const *choices,
-			char *out, size_t outlen)
+		     char *out, size_t outlen)
 {
 	const char *v = web_param(r, name);
 	char list[160] = "";

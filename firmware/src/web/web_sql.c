@@ -50,6 +50,18 @@ void qb_text(struct qb *q, const char *s)
 	q->b[q->n++].s = s;
 }
 
+void qb_and_int(struct qb *q, const char *fragment, int64_t v)
+{
+	qb_sql(q, fragment);
+	qb_int(q, v);
+}
+
+void qb_and_text(struct qb *q, const char *fragment, const char *s)
+{
+	qb_sql(q, fragment);
+	qb_text(q, s);
+}
+
 int qb_prepare(struct qb *q, sqlite3 *db, sqlite3_stmt **st)
 {
 	*st = NULL;
@@ -135,9 +147,19 @@ void web_emit_row(struct json *j, sqlite3_stmt *st, int first, int n)
 	json_obj_end(j);
 }
 
+int web_emit_rows(struct json *j, sqlite3_stmt *st, int ncols)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(j, st, 0, ncols);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* A page of a list: {"total": total, key: [rows of the query]}. */
 void web_answer_page(struct web_req *r, struct qb *q, int64_t total, const char *key,
-			int ncols)
+		     int ncols)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -163,7 +185,7 @@ void web_answer_page(struct web_req *r, struct qb *q, int64_t total, const char 
 /* key: [rows of sql], whose ?1 and ?2 are the time range. 0, or -1 on a
  * database error (the caller answers it). */
 int web_emit_range_rows(struct web_req *r, const char *key, const char *sql, int64_t from,
-			   int64_t to, int ncols)
+			int64_t to, int ncols)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -174,11 +196,9 @@ int web_emit_range_rows(struct web_req *r, const char *key, const char *sql, int
 	sqlite3_bind_int64(st, 2, to);
 	json_key(&r->out, key);
 	json_arr_begin(&r->out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		web_emit_row(&r->out, st, 0, ncols);
+	rc = web_emit_rows(&r->out, st, ncols);
 	json_arr_end(&r->out);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /* How deep the containers of valid JSON text src nest (0: a scalar;

@@ -32,6 +32,9 @@ void qb_init(struct qb *q);
 void qb_sql(struct qb *q, const char *fragment);
 void qb_int(struct qb *q, int64_t v);
 void qb_text(struct qb *q, const char *s);   /* s must outlive the statement */
+/* A condition with one value: fragment (" AND x = ?") and its value. */
+void qb_and_int(struct qb *q, const char *fragment, int64_t v);
+void qb_and_text(struct qb *q, const char *fragment, const char *s);
 /* Prepare and bind: 0, or -1 (too long, too many binds, or SQLite's error). */
 int qb_prepare(struct qb *q, sqlite3 *db, sqlite3_stmt **st);
 
@@ -42,6 +45,9 @@ const char *web_proto_name(int p, char buf[8]);
 void web_emit_column(struct json *j, sqlite3_stmt *st, int i);
 /* Columns first..first+n of the row as one object. */
 void web_emit_row(struct json *j, sqlite3_stmt *st, int first, int n);
+/* Every row of st, each as an object (web_emit_row), into the open array;
+ * st is finalized. 0, or -1 on a database error. */
+int web_emit_rows(struct json *j, sqlite3_stmt *st, int ncols);
 /* A page of a list: {"total": total, key: [rows of the query]} (errors
  * answered). */
 void web_answer_page(struct web_req *r, struct qb *q, int64_t total, const char *key, int ncols);
