@@ -9,6 +9,8 @@
  */
 #include "json_parse.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,31 +90,6 @@ static int hex4(const unsigned char *s, unsigned *out)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], cp;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-	else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-	else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 /* A string at the opening quote: checked, not decoded. */
 static long parse_string(struct parser *p)
 {
@@ -159,7 +136,7 @@ static long parse_string(struct parser *p)
 			p->pos += 6;
 			continue;
 		}
-		size_t n = utf8_seq(p->s + p->pos, p->len - p->pos);
+		size_t n = utf8_seq_len(p->s + p->pos, p->len - p->pos);
 		if (n == 0)
 			return fail(p, "invalid UTF-8 in a string");
 		p->pos += n;

@@ -9,6 +9,7 @@
 #include "web_req.h"
 
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "core/log.h"
 
 #include <arpa/inet.h>
@@ -90,36 +91,6 @@ void web_audit(sqlite3 *db, const char *user, const char *action, const char *ta
 			log_warn("web: audit log: %s", sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
-}
-
-/* Characters (code points) of valid UTF-8 s, or -1 when it is not. */
-static long utf8_chars(const unsigned char *s, size_t n)
-{
-	long chars = 0;
-
-	for (size_t i = 0; i < n; chars++) {
-		unsigned c = s[i];
-		size_t len;
-		unsigned cp;
-
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-		else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-		else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-		else return -1;
-		if (i + len > n)
-			return -1;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return -1;
-		i += len;
-	}
-	return chars;
 }
 
 long web_text_chars(const char *s)
