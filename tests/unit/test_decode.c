@@ -1597,6 +1597,25 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* IP protocols by Suricata's names (the IANA keywords); others by number. */
+static void test_proto_names(void **state)
+{
+	char b[8];
+
+	(void)state;
+	assert_string_equal(decode_proto_name(6, b), "TCP");
+	assert_string_equal(decode_proto_name(17, b), "UDP");
+	assert_string_equal(decode_proto_name(1, b), "ICMP");
+	assert_string_equal(decode_proto_name(58, b), "IPv6-ICMP");
+	assert_string_equal(decode_proto_name(132, b), "SCTP");
+	assert_string_equal(decode_proto_name(47, b), "GRE");
+	assert_string_equal(decode_proto_name(50, b), "ESP");
+	assert_string_equal(decode_proto_name(2, b), "IGMP");
+	assert_string_equal(decode_proto_name(0, b), "HOPOPT");
+	assert_string_equal(decode_proto_name(200, b), "200");
+	assert_string_equal(decode_proto_name(255, b), "255");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1634,6 +1653,7 @@ int main(void)
 		cmocka_unit_test(test_cisco_hdlc),
 		cmocka_unit_test(test_unsupported_link),
 		cmocka_unit_test(test_error_names),
+		cmocka_unit_test(test_proto_names),
 		cmocka_unit_test(test_truncation_every_length),
 		cmocka_unit_test(test_fuzz),
 	};

@@ -26,6 +26,7 @@
  */
 #include "decode.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -846,4 +847,23 @@ int decode_packet(struct decoder *dec, int linktype, const uint8_t *pkt,
 	case DLT_C_HDLC: return decode_chdlc(&c, pkt, caplen);
 	default: return DECODE_ERR_UNSUPPORTED_LINK;
 	}
+}
+
+const char *decode_proto_name(uint8_t p, char buf[8])
+{
+	static const struct { uint8_t n; const char *name; } names[] = {
+		{ 0, "HOPOPT" }, { 1, "ICMP" }, { 2, "IGMP" }, { 4, "IPv4" }, { 6, "TCP" },
+		{ 8, "EGP" }, { 9, "IGP" }, { 17, "UDP" }, { 27, "RDP" }, { 33, "DCCP" },
+		{ 41, "IPv6" }, { 43, "IPv6-Route" }, { 44, "IPv6-Frag" }, { 46, "RSVP" },
+		{ 47, "GRE" }, { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" },
+		{ 59, "IPv6-NoNxt" }, { 60, "IPv6-Opts" }, { 88, "EIGRP" }, { 89, "OSPFIGP" },
+		{ 94, "IPIP" }, { 97, "ETHERIP" }, { 98, "ENCAP" }, { 103, "PIM" },
+		{ 108, "IPComp" }, { 112, "VRRP" }, { 115, "L2TP" }, { 124, "ISIS" },
+		{ 132, "SCTP" }, { 136, "UDPLite" }, { 137, "MPLS-in-IP" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].n == p)
+			return names[i].name;
+	snprintf(buf, 8, "%u", p);
+	return buf;
 }

@@ -50,6 +50,11 @@ enum decode_error {
 /* Name of a reason as it appears in stats ("truncated_ipv4"). */
 const char *decode_error_name(int err);
 
+/* An IP protocol's name as Suricata's EVE writes it (the IANA keywords of
+ * Suricata's table: "TCP", "IPv6-ICMP", "IGMP"), or its number written
+ * into buf for the rare rest. */
+const char *decode_proto_name(uint8_t proto, char buf[8]);
+
 #define DECODE_MAX_TUNNELS 4
 
 enum decode_tunnel {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "decode/decode.h"
 #include "eve_app.h"
 #include "core/json.h"
 
@@ -75,27 +76,6 @@ static struct eve *eve_open_mode(const char *path, int append, char *err, size_t
 	setvbuf(e->fp, NULL, _IOFBF, 256 * 1024);
 	json_init(&e->j);
 	return e;
-}
-
-/* Suricata's names for IP protocols (the IANA keywords Suricata's table
- * holds); a number only for the rare rest. */
-static const char *proto_name(uint8_t p, char buf[8])
-{
-	static const struct { uint8_t n; const char *name; } names[] = {
-		{ 0, "HOPOPT" }, { 1, "ICMP" }, { 2, "IGMP" }, { 4, "IPv4" }, { 6, "TCP" },
-		{ 8, "EGP" }, { 9, "IGP" }, { 17, "UDP" }, { 27, "RDP" }, { 33, "DCCP" },
-		{ 41, "IPv6" }, { 43, "IPv6-Route" }, { 44, "IPv6-Frag" }, { 46, "RSVP" },
-		{ 47, "GRE" }, { 50, "ESP" }, { 51, "AH" }, { 58, "IPv6-ICMP" },
-		{ 59, "IPv6-NoNxt" }, { 60, "IPv6-Opts" }, { 88, "EIGRP" }, { 89, "OSPFIGP" },
-		{ 94, "IPIP" }, { 97, "ETHERIP" }, { 98, "ENCAP" }, { 103, "PIM" },
-		{ 108, "IPComp" }, { 112, "VRRP" }, { 115, "L2TP" }, { 124, "ISIS" },
-		{ 132, "SCTP" }, { 136, "UDPLite" }, { 137, "MPLS-in-IP" },
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].n == p)
-			return names[i].name;
-	snprintf(buf, 8, "%u", p);
-	return buf;
 }
 
 static int has_ports(uint8_t proto)
@@ -188,7 +168,7 @@ static void eve_header(struct json *j, const char *type, uint64_t ts_us,
 	json_kstr(j, "dest_ip", eve_ip(r->dest_ip, ip));
 	if (has_ports(r->proto))
 		json_ku64(j, "dest_port", r->dest_port);
-	json_kstr(j, "proto", proto_name(r->proto, pb));
+	json_kstr(j, "proto", decode_proto_name(r->proto, pb));
 	eve_icmp(j, r);
 	eve_community_id(j, r);
 }
@@ -319,7 +299,7 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 		if (a->has_ports)
 			json_ku64(j, "dest_port", a->dest_port);
 		if (a->proto)
-			json_kstr(j, "proto", proto_name(a->proto, pb));
+			json_kstr(j, "proto", decode_proto_name(a->proto, pb));
 	}
 	json_kstr(j, "app_proto", eve_app_proto(f ? f->app_proto : a->app_proto));
 

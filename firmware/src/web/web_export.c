@@ -5,6 +5,7 @@
 #include "web_export.h"
 
 #include "core/log.h"
+#include "decode/decode.h"
 #include "web_alerts.h"
 #include "web_sql.h"
 
@@ -108,7 +109,7 @@ static void export_csv_row(struct export *x)
 		if (strcmp(sqlite3_column_name(x->st, i), "proto") == 0 &&
 		    sqlite3_column_type(x->st, i) == SQLITE_INTEGER) {
 			char pb[8];
-			const char *name = web_proto_name(sqlite3_column_int(x->st, i), pb);
+			const char *name = decode_proto_name((uint8_t)sqlite3_column_int(x->st, i), pb);
 			buf_put(&x->out, name, strlen(name));
 			buf_put(&x->out, i == ALERT_NCOLS - 1 ? "\r\n" : ",", i == ALERT_NCOLS - 1 ? 2 : 1);
 			continue;
@@ -147,7 +148,7 @@ static void export_eve_row(struct export *x)
 	if (sqlite3_column_type(st, 17) != SQLITE_NULL)
 		json_ku64(j, "dest_port", (uint64_t)sqlite3_column_int64(st, 17));
 	if (sqlite3_column_int(st, 15))
-		json_kstr(j, "proto", web_proto_name(sqlite3_column_int(st, 15), pb));
+		json_kstr(j, "proto", decode_proto_name((uint8_t)sqlite3_column_int(st, 15), pb));
 	json_kstr(j, "app_proto", col_text(st, 18));
 	json_key(j, "alert");
 	json_obj_begin(j);

@@ -7,6 +7,8 @@
  */
 #include "web_sql.h"
 
+#include "decode/decode.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -81,22 +83,6 @@ int qb_prepare(struct qb *q, sqlite3 *db, sqlite3_stmt **st)
 
 /* ---- writing rows ---------------------------------------------------------------------------- */
 
-const char *web_proto_name(int p, char buf[8])
-{
-	switch (p) {
-	case 1: return "ICMP";
-	case 6: return "TCP";
-	case 17: return "UDP";
-	case 47: return "GRE";
-	case 50: return "ESP";
-	case 58: return "IPv6-ICMP";
-	case 132: return "SCTP";
-	default:
-		snprintf(buf, 8, "%d", p & 0xff);
-		return buf;
-	}
-}
-
 /* Column i of a row as a member named after the column: integers as
  * numbers, text as strings, NULL and "" as null; proto by name, risks as
  * a list, alerted as a boolean. */
@@ -112,7 +98,7 @@ void web_emit_column(struct json *j, sqlite3_stmt *st, int i)
 		if (t == SQLITE_NULL || p == 0)
 			json_null(j);
 		else
-			json_str(j, web_proto_name(p, pb));
+			json_str(j, decode_proto_name((uint8_t)p, pb));
 	} else if (strcmp(name, "alerted") == 0) {
 		json_bool(j, sqlite3_column_int(st, i) != 0);
 	} else if (strcmp(name, "risks") == 0) {

@@ -38,9 +38,6 @@ void qb_and_text(struct qb *q, const char *fragment, const char *s);
 /* Prepare and bind: 0, or -1 (too long, too many binds, or SQLite's error). */
 int qb_prepare(struct qb *q, sqlite3 *db, sqlite3_stmt **st);
 
-/* The IP protocol's name as EVE writes it ("TCP"), or its number in buf. */
-const char *web_proto_name(int p, char buf[8]);
-
 /* Column i of a row as a member named after the column. */
 void web_emit_column(struct json *j, sqlite3_stmt *st, int i);
 /* Columns first..first+n of the row as one object. */
