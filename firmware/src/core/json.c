@@ -67,6 +67,11 @@ static inline void json_put(struct json *j, const char *s, size_t n)
 	j->buf[j->len] = '\0';
 }
 
+void json_raw(struct json *j, const char *s, size_t n)
+{
+	json_put(j, s, n);
+}
+
 static inline void json_putc(struct json *j, char c)
 {
 	if (j->len + 2 > j->cap && json_reserve(j, 1) < 0)

@@ -39,6 +39,10 @@ void json_double(struct json *j, double v, int decimals); /* null for NaN, inf *
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 
+/* n bytes as they are, for text that is not JSON in the same buffer (a
+ * CSV line, the newline that ends an event): no escaping, no commas. */
+void json_raw(struct json *j, const char *s, size_t n);
+
 /* key + value in one call; json_kstr skips the pair when s is NULL/empty. */
 void json_kstr(struct json *j, const char *key, const char *s);
 void json_ku64(struct json *j, const char *key, uint64_t v);

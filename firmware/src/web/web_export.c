@@ -17,21 +17,14 @@
 
 /* ---- GET /api/alerts/export.csv, export.eve --------------------------------------------------------- */
 
-/* A growable string: one CSV or EVE line at a time. */
-struct line {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
 struct export {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	struct alert_filter f;
 	struct qb q;
 	int csv;
-	struct json j;          /* an EVE event */
-	struct line out;        /* the line being handed out */
+	struct json out;        /* the line being handed out: an EVE event, or
+				 * CSV written with json_raw */
 	size_t off;             /* of out.buf already handed out */
 	int header_done;
 	int done;
@@ -43,60 +36,39 @@ static void export_free(void *cls)
 
 	sqlite3_finalize(x->st);
 	sqlite3_close(x->db);
-	json_free(&x->j);
-	free(x->out.buf);
+	json_free(&x->out);
 	free(x);
-}
-
-static void buf_put(struct line *l, const char *s, size_t n)
-{
-	if (l->oom)
-		return;
-	if (l->len + n > l->cap) {
-		size_t cap = l->cap ? l->cap : 1024;
-		while (cap < l->len + n)
-			cap *= 2;
-		char *nb = realloc(l->buf, cap);
-		if (!nb) {
-			l->oom = 1;
-			return;
-		}
-		l->buf = nb;
-		l->cap = cap;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
 }
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, quote or line
  * break; text that a spreadsheet would take for a formula gets a leading
  * apostrophe. */
-static void csv_field(struct line *j, sqlite3_stmt *st, int i, int last)
+static void csv_field(struct json *j, sqlite3_stmt *st, int i, int last)
 {
 	int t = sqlite3_column_type(st, i);
 
 	if (t == SQLITE_INTEGER) {
 		char b[24];
 		int n = snprintf(b, sizeof b, "%lld", (long long)sqlite3_column_int64(st, i));
-		buf_put(j, b, (size_t)n);
+		json_raw(j, b, (size_t)n);
 	} else if (t != SQLITE_NULL) {
 		const char *s = (const char *)sqlite3_column_text(st, i);
 		size_t n = (size_t)sqlite3_column_bytes(st, i);
 		int quote = strpbrk(s, ",\"\r\n") != NULL;
 
 		if (quote)
-			buf_put(j, "\"", 1);
+			json_raw(j, "\"", 1);
 		if (n && strchr("=+-@\t\r", s[0]))
-			buf_put(j, "'", 1);
+			json_raw(j, "'", 1);
 		for (size_t k = 0; k < n; k++) {
 			if (s[k] == '"')
-				buf_put(j, "\"", 1);
-			buf_put(j, s + k, 1);
+				json_raw(j, "\"", 1);
+			json_raw(j, s + k, 1);
 		}
 		if (quote)
-			buf_put(j, "\"", 1);
+			json_raw(j, "\"", 1);
 	}
-	buf_put(j, last ? "\r\n" : ",", last ? 2 : 1);
+	json_raw(j, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
 #define EXPORT_COLS ALERT_COLS ", metadata," \
@@ -110,8 +82,8 @@ static void export_csv_row(struct export *x)
 		    sqlite3_column_type(x->st, i) == SQLITE_INTEGER) {
 			char pb[8];
 			const char *name = decode_proto_name((uint8_t)sqlite3_column_int(x->st, i), pb);
-			buf_put(&x->out, name, strlen(name));
-			buf_put(&x->out, i == ALERT_NCOLS - 1 ? "\r\n" : ",", i == ALERT_NCOLS - 1 ? 2 : 1);
+			json_raw(&x->out, name, strlen(name));
+			json_raw(&x->out, i == ALERT_NCOLS - 1 ? "\r\n" : ",", i == ALERT_NCOLS - 1 ? 2 : 1);
 			continue;
 		}
 		csv_field(&x->out, x->st, i, i == ALERT_NCOLS - 1);
@@ -130,11 +102,10 @@ static const char *col_text(sqlite3_stmt *st, int i)
  * schema does not have. */
 static void export_eve_row(struct export *x)
 {
-	struct json *j = &x->j;
+	struct json *j = &x->out;
 	sqlite3_stmt *st = x->st;
 	char ts[JSON_TS_LEN], pb[8];
 
-	json_reset(j);
 	json_obj_begin(j);
 	json_format_ts(ts, (uint64_t)sqlite3_column_int64(st, 21));
 	json_kstr(j, "timestamp", ts);
@@ -187,12 +158,7 @@ static void export_eve_row(struct export *x)
 	json_kstr(j, "status", col_text(st, 22));
 	json_obj_end(j);
 	json_obj_end(j);
-	if (j->oom) {
-		x->out.oom = 1;
-		return;
-	}
-	buf_put(&x->out, j->buf, j->len);
-	buf_put(&x->out, "\n", 1);
+	json_raw(j, "\n", 1);
 }
 
 static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -202,13 +168,13 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 	while (x->off >= x->out.len) {
 		if (x->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		x->out.len = 0;
+		json_reset(&x->out);
 		x->off = 0;
 		if (x->csv && !x->header_done) {
 			static const char header[] = "id,engine,gid,sid,rev,signature,category,classtype,"
 				"severity,detector,ioc_kind,ioc_indicator,ioc_list,src_ip,dest_ip,proto,"
 				"src_port,dest_port,app_proto,count,first_seen_us,last_seen_us,status\r\n";
-			buf_put(&x->out, header, sizeof header - 1);
+			json_raw(&x->out, header, sizeof header - 1);
 			x->header_done = 1;
 			continue;
 		}
@@ -247,7 +213,7 @@ static void export_alerts(struct web_req *r, int csv)
 		return;
 	}
 	x->csv = csv;
-	json_init(&x->j);
+	json_init(&x->out);
 	if (alerts_filter_parse(r, &x->f, 0) != 0) {
 		free(x);
 		return;
