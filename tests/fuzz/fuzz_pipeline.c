@@ -60,7 +60,7 @@ static struct ruleset *load_rules(void)
 	if (!rs)
 		fuzz_fail("ruleset_new: out of memory");
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (ruleset_load_dir(rs, dirs[i]) != 0 || rs->problems)
+		if (ruleset_load_dir(rs, dirs[i]) != 0 || ruleset_problems(rs))
 			fuzz_fail("the fuzz rule set %s does not load cleanly", dirs[i]);
 	return rs;
 }

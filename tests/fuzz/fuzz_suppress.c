@@ -25,6 +25,7 @@
 #include "core/alert.h"
 #include "core/log.h"
 #include "detect/ruleset.h"
+#include "detect/suppress.h"
 
 static struct homenet home;
 static char dir[600], path[700];
@@ -117,13 +118,14 @@ static void check_entry(const struct suppress_entry *e, char *l, int lineno)
 	}
 }
 
-/* Walk the input as load_suppress does (conf.h's line reader: lines with
+/* Walk the input as the suppress.conf reader does (conf.h's line reader: lines with
  * a NUL byte or too long are refused with a problem; a byte-order mark is
  * dropped): '#' starts a comment, spaces around are trimmed, empty lines
  * skipped. */
 static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t size,
 			  const uint8_t *bad)
 {
+	const struct suppress *sp = ruleset_suppressions(rs);
 	char *text = malloc(size + 1);
 	int lineno = 0, k = 0;
 	size_t i = 0;
@@ -150,12 +152,12 @@ static void check_entries(const struct ruleset *rs, const uint8_t *data, size_t 
 		l = trim(l);
 		if (!*l || bad[lineno])
 			continue;
-		if (k >= rs->n_suppress)
+		if (k >= suppress_count(sp))
 			fuzz_fail("line %d has no problem reported and no entry", lineno);
-		check_entry(&rs->suppress[k++], l, lineno);
+		check_entry(suppress_entry(sp, k++), l, lineno);
 	}
-	if (k != rs->n_suppress)
-		fuzz_fail("%d entries loaded from %d lines without a problem", rs->n_suppress, k);
+	if (k != suppress_count(sp))
+		fuzz_fail("%d entries loaded from %d lines without a problem", suppress_count(sp), k);
 	free(text);
 }
 
@@ -164,6 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t gids[] = { GID_SIGNATURE, GID_IOC, GID_DETECTOR };
 	struct fuzz_report rep;
 	const struct flow_record *recs;
+	const struct suppress *sp;
 	struct ruleset *rs;
 	int nrec, printed;
 
@@ -179,10 +182,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fflush(rep.f);
 	uint8_t *bad = problem_lines(rep.buf, rep.len, fuzz_count_lines(data, size));
 	printed = fuzz_report_close(&rep, path, fuzz_count_lines(data, size));
-	if (printed != rs->problems)
-		fuzz_fail("%d problems printed, %d counted", printed, rs->problems);
-	if (rs->n_suppress < 0 || rs->n_suppress > SUPPRESS_MAX)
-		fuzz_fail("%d suppress entries", rs->n_suppress);
+	if (printed != ruleset_problems(rs))
+		fuzz_fail("%d problems printed, %d counted", printed, ruleset_problems(rs));
+	sp = ruleset_suppressions(rs);
+	if (suppress_count(sp) < 0 || suppress_count(sp) > SUPPRESS_MAX)
+		fuzz_fail("%d suppress entries", suppress_count(sp));
 	check_entries(rs, data, size, bad);
 	free(bad);
 
@@ -198,9 +202,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* detector alerts may have no destination */
 			if (g != 2 || i % 2)
 				snprintf(a.dest_ip, sizeof a.dest_ip, "%s", recs[i].dest_ip);
-			for (int k = 0; k < rs->n_suppress && k < 8; k++) {
-				a.gid = rs->suppress[k].gid;
-				a.sid = rs->suppress[k].sid;
+			for (int k = 0; k < suppress_count(sp) && k < 8; k++) {
+				a.gid = suppress_entry(sp, k)->gid;
+				a.sid = suppress_entry(sp, k)->sid;
 				ruleset_suppressed(rs, &a);
 			}
 			a.sid = (uint32_t)i + 1;

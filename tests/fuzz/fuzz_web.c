@@ -431,7 +431,7 @@ static int reload(void *ctx, char *msg, size_t msglen)
 		fuzz_fail("ruleset_new: out of memory");
 	ruleset_load_dir(rs, dir);
 	fflush(rep.f);
-	if (rs->problems)
+	if (ruleset_problems(rs))
 		fuzz_fail("the suppress.conf the web wrote does not load: %.*s", (int)rep.len, rep.buf);
 	ruleset_free(rs);
 	fclose(rep.f);

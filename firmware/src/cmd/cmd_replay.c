@@ -157,14 +157,12 @@ int cmd_replay(int argc, char **argv)
 
 	struct ruleset *rules = NULL;
 	if (n_rule_dirs > 0) {
-		rules = ruleset_new(&hn, stderr);
+		rules = ruleset_load(&hn, rule_dirs, n_rule_dirs, stderr, NULL);
 		if (!rules)
 			fatal(1, "out of memory");
-		for (int i = 0; i < n_rule_dirs; i++)
-			ruleset_load_dir(rules, rule_dirs[i]);
-		if (rules->problems > 0) {
+		if (ruleset_problems(rules) > 0) {
 			fprintf(stderr, "vigil replay: %d problem(s) in the rule sets; "
-				"fix them (see 'vigil rules check')\n", rules->problems);
+				"fix them (see 'vigil rules check')\n", ruleset_problems(rules));
 			ruleset_free(rules);
 			return 2;
 		}

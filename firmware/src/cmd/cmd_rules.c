@@ -55,17 +55,16 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "vigil rules check: --home-net: %s\n", err);
 		return 2;
 	}
-	struct ruleset *rs = ruleset_new(&hn, stderr);
+	struct ruleset *rs = ruleset_load(&hn, (const char *const *)argv + optind, argc - optind,
+					  stderr, NULL);
 	if (!rs) {
 		fprintf(stderr, "vigil rules check: out of memory\n");
 		return 1;
 	}
-	for (int i = optind; i < argc; i++)
-		ruleset_load_dir(rs, argv[i]);
 	ruleset_print_summary(rs, stdout);
-	int rc = rs->problems > 0 ? 1 : 0;
+	int rc = ruleset_problems(rs) > 0 ? 1 : 0;
 	if (rc)
-		fprintf(stderr, "vigil rules check: %d problem(s)\n", rs->problems);
+		fprintf(stderr, "vigil rules check: %d problem(s)\n", ruleset_problems(rs));
 	ruleset_free(rs);
 	return rc;
 }

@@ -53,59 +53,18 @@ static volatile sig_atomic_t got_hup, got_term;
 
 /* ---- rule sets -------------------------------------------------------------- */
 
-/* What one directory brought to the merged set (for /api/system). */
-struct rules_dir {
-	char dir[1024];
-	size_t signatures, indicators;
-	int detectors;
-	int problems;
-	char *problem_text;       /* "file:line: reason\n" lines, malloc'd */
-};
-
 struct rules_build {
 	struct ruleset *rs;
-	struct rules_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
+	struct ruleset_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
 	int n_dirs;
 	int problems;
 	char first[512];          /* the first problem, for log lines */
 };
 
-static size_t indicator_count(const struct ruleset *rs)
-{
-	struct ioc_counts ic;
-	ioc_get_counts(rs->iocs, &ic);
-	return ic.ip + ic.cidr + ic.domain + ic.ja3 + ic.ja3s + ic.cert_sha1;
-}
-
 static int is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Load one directory into b->rs, capturing its problems' text. */
-static void build_dir(struct rules_build *b, const char *dir, FILE *report, char **buf,
-		      size_t *len, size_t *seen)
-{
-	struct rules_dir *rd = &b->dirs[b->n_dirs++];
-	size_t sigs = sig_count(b->rs->sigs), inds = indicator_count(b->rs);
-	int probs = b->rs->problems;
-	char conf[1100];
-
-	snprintf(rd->dir, sizeof rd->dir, "%s", dir);
-	ruleset_load_dir(b->rs, dir);
-	fflush(report);
-	rd->signatures = sig_count(b->rs->sigs) - sigs;
-	rd->indicators = indicator_count(b->rs) - inds;
-	snprintf(conf, sizeof conf, "%s/detectors.conf", dir);
-	rd->detectors = access(conf, R_OK) == 0 ? behav_enabled(b->rs->behav) : 0;
-	rd->problems = b->rs->problems - probs;
-	rd->problem_text = strndup(*buf + *seen, *len - *seen);
-	*seen = *len;
-	if (rd->problems && !b->first[0] && rd->problem_text) {
-		size_t n = strcspn(rd->problem_text, "\n");
-		snprintf(b->first, sizeof b->first, "%.*s", (int)n, rd->problem_text);
-	}
 }
 
 /* Build a rule set from the configured directories and the managed one
@@ -114,38 +73,29 @@ static void build_dir(struct rules_build *b, const char *dir, FILE *report, char
 static int rules_build(struct rules_build *b, const struct homenet *home,
 		       char dirs[][1024], int n_dirs, const char *state_dir)
 {
-	char *buf = NULL, managed[1100];
-	size_t len = 0, seen = 0;
-	FILE *report = open_memstream(&buf, &len);
+	const char *all[CONFIG_MAX_RULE_DIRS + 1];
+	char managed[1100];
+	int n = 0;
 
 	memset(b, 0, sizeof *b);
-	b->rs = report ? ruleset_new(home, report) : NULL;
+	for (; n < n_dirs && n < CONFIG_MAX_RULE_DIRS; n++)
+		all[n] = dirs[n];
+	snprintf(managed, sizeof managed, "%s/rules", state_dir);
+	if (is_dir(managed))
+		all[n++] = managed;
+	b->rs = ruleset_load(home, all, n, NULL, b->dirs);
 	if (!b->rs) {
 		snprintf(b->first, sizeof b->first, "out of memory");
 		b->problems = 1;
-		if (report)
-			fclose(report);
-		free(buf);
 		return b->problems;
 	}
-	for (int i = 0; i < n_dirs; i++)
-		build_dir(b, dirs[i], report, &buf, &len, &seen);
-	snprintf(managed, sizeof managed, "%s/rules", state_dir);
-	if (is_dir(managed))
-		build_dir(b, managed, report, &buf, &len, &seen);
-	b->problems = b->rs->problems;
-	b->rs->report = NULL; /* the stream closes now; later problems go nowhere */
-	fclose(report);
-	free(buf);
+	b->n_dirs = n;
+	b->problems = ruleset_problems(b->rs);
+	for (int i = 0; i < n && !b->first[0]; i++)
+		if (b->dirs[i].problems && b->dirs[i].problem_text)
+			snprintf(b->first, sizeof b->first, "%.*s",
+				 (int)strcspn(b->dirs[i].problem_text, "\n"), b->dirs[i].problem_text);
 	return b->problems;
-}
-
-static void rules_dirs_free(struct rules_dir *dirs, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(dirs[i].problem_text);
-		dirs[i].problem_text = NULL;
-	}
 }
 
 /* ---- status for the web (GET /api/system) ------------------------------- */
@@ -166,7 +116,7 @@ struct status {
 	int n_cap;
 	uint64_t decode_errors[DECODE_ERR__COUNT];
 	struct vigil_stats st;          /* the pipeline's, for its drop counters */
-	struct rules_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
+	struct ruleset_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
 	int n_dirs;
 	uint64_t reload_ts_us;
 	int reload_ok;
@@ -182,7 +132,7 @@ struct status {
 static void status_set_rules(struct status *s, struct rules_build *b)
 {
 	pthread_mutex_lock(&s->lock);
-	rules_dirs_free(s->dirs, s->n_dirs);
+	ruleset_dirs_free(s->dirs, s->n_dirs);
 	memcpy(s->dirs, b->dirs, sizeof s->dirs);
 	s->n_dirs = b->n_dirs;
 	memset(b->dirs, 0, sizeof b->dirs);
@@ -291,7 +241,7 @@ static void status_json(struct status *s, struct json *j)
 	json_key(j, "rulesets");
 	json_arr_begin(j);
 	for (int i = 0; i < s->n_dirs; i++) {
-		const struct rules_dir *rd = &s->dirs[i];
+		const struct ruleset_dir *rd = &s->dirs[i];
 		json_obj_begin(j);
 		json_kstr(j, "dir", rd->dir);
 		json_ku64(j, "signatures", rd->signatures);
@@ -683,15 +633,17 @@ static void reload_refused(struct daemon *d, int problems, const char *first,
 /* A summary of what is now loaded, for the log and last_reload. */
 static void rules_summary(const struct rules_build *b, char *out, size_t len)
 {
+	struct ruleset_counts c;
 	size_t sigs = 0, inds = 0;
 
 	for (int i = 0; i < b->n_dirs; i++) {
 		sigs += b->dirs[i].signatures;
 		inds += b->dirs[i].indicators;
 	}
+	ruleset_get_counts(b->rs, &c);
 	snprintf(out, len, "rules reloaded: %zu signatures, %zu indicators, %d detectors, "
-		 "%d suppressions from %d director%s", sigs, inds, behav_enabled(b->rs->behav),
-		 b->rs->n_suppress, b->n_dirs, b->n_dirs == 1 ? "y" : "ies");
+		 "%d suppressions from %d director%s", sigs, inds, c.detectors,
+		 c.suppressions, b->n_dirs, b->n_dirs == 1 ? "y" : "ies");
 }
 
 /* Settings that only a restart changes: warn when a reload asks for them. */
@@ -749,13 +701,13 @@ static void reload_from_signal(struct daemon *d)
 	if (problems) {
 		reload_refused(d, problems, b.first, NULL, 0);
 		ruleset_free(b.rs);
-		rules_dirs_free(b.dirs, b.n_dirs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
 		pthread_mutex_unlock(&d->reload_lock);
 		goto out;
 	}
 	rules_summary(&b, summary, sizeof summary);
 	if (post_swap(d, b.rs, nc) < 0) {
-		rules_dirs_free(b.dirs, b.n_dirs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
 		pthread_mutex_unlock(&d->reload_lock);
 		goto out;
 	}
@@ -829,14 +781,14 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 	if (problems) {
 		reload_refused(d, problems, b.first, msg, msglen);
 		ruleset_free(b.rs);
-		rules_dirs_free(b.dirs, b.n_dirs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
 		goto out;
 	}
 	rules_summary(&b, summary, sizeof summary);
 	rc = post_swap(d, b.rs, NULL);
 	if (rc < 0) {
 		snprintf(msg, msglen, "vigil is shutting down");
-		rules_dirs_free(b.dirs, b.n_dirs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
 		goto out;
 	}
 	status_set_rules(&d->status, &b);
@@ -1157,7 +1109,7 @@ static int check_only(struct vigil_config *c, int problems)
 	if (rp && b.n_dirs == 0)
 		fprintf(stderr, "%s\n", b.first);
 	ruleset_free(b.rs);
-	rules_dirs_free(b.dirs, b.n_dirs);
+	ruleset_dirs_free(b.dirs, b.n_dirs);
 	problems += rp;
 	if (problems) {
 		fprintf(stderr, "vigil run: %d problem(s) in %s or its rule sets\n", problems, c->path);
@@ -1198,7 +1150,7 @@ static int start_stages(struct daemon *d)
 		log_error("%d problem(s) in the rule sets (first: %s); see vigil run -n",
 			  b.problems, b.first);
 		ruleset_free(b.rs);
-		rules_dirs_free(b.dirs, b.n_dirs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
 		return -1;
 	}
 	rules_summary(&b, summary, sizeof summary);
@@ -1303,7 +1255,7 @@ static int shutdown_daemon(struct daemon *d)
 	}
 	pipeline_free(d->pl);
 	pthread_mutex_lock(&d->status.lock);
-	rules_dirs_free(d->status.dirs, d->status.n_dirs);
+	ruleset_dirs_free(d->status.dirs, d->status.n_dirs);
 	pthread_mutex_unlock(&d->status.lock);
 	log_info("vigil stopped");
 	return rc;

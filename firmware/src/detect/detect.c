@@ -3,8 +3,6 @@
  */
 #include "detect.h"
 
-#include "core/clock.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +10,6 @@ struct detect {
 	struct ruleset *rs;
 	alert_fn out;
 	void *ctx;
-	uint64_t last_expire_s;
 	int raised;              /* alerts passed on during the current call */
 	struct detect_counters c;
 };
@@ -51,33 +48,20 @@ int detect_flow_rules(struct detect *d, const struct flow_record *rec, uint64_t 
 {
 	d->raised = 0;
 	d->c.flows_evaluated++;
-	sig_match_flow(d->rs->sigs, rec, now_us, detect_alert, d);
-	ioc_match_flow(d->rs->iocs, rec, now_us, detect_alert, d);
+	ruleset_match_rules(d->rs, rec, now_us, detect_alert, d);
 	return d->raised;
 }
 
 int detect_flow_behav(struct detect *d, const struct flow_record *rec)
 {
-	uint64_t now_s = rec->end_us / US_PER_S;
-
 	d->raised = 0;
-	if (now_s > d->last_expire_s) {
-		behav_expire(d->rs->behav, rec->end_us);
-		d->last_expire_s = now_s;
-	}
-	behav_flow(d->rs->behav, rec, detect_alert, d);
+	ruleset_match_behav(d->rs, rec, detect_alert, d);
 	return d->raised;
 }
 
 /* The stage's own counters and the drops of the set's bounded tables. */
 void detect_get_counters(const struct detect *d, struct detect_counters *out)
 {
-	struct sig_counters sc;
-	struct behav_counters bc;
-
 	*out = d->c;
-	sig_get_counters(d->rs->sigs, &sc);
-	behav_get_counters(d->rs->behav, &bc);
-	out->threshold_evicted = sc.threshold_evicted;
-	out->detector_dropped = bc.dropped;
+	ruleset_table_drops(d->rs, &out->threshold_evicted, &out->detector_dropped);
 }

@@ -12,30 +12,46 @@
  */
 #include "ruleset.h"
 
+#include "core/clock.h"
 #include "core/conf.h"
+#include "detect_behav.h"
+#include "detect_ioc.h"
+#include "detect_sig.h"
+#include "suppress.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define RULESET_MAX_FILES 1024      /* *.rules files, and indicator lists, per directory */
 #define RULESET_MAX_FILES_STR "1024"
 
-/* The one place rule set problems are printed: "file:line: reason". */
+struct ruleset {
+	struct homenet home;
+	struct sig_set *sigs;
+	struct ioc_db *iocs;
+	struct behav *behav;
+	struct suppress *suppress;
+	int problems;            /* problems reported while loading */
+	int dirs;                /* directories loaded */
+	long sig_files, ioc_files;
+	FILE *report;            /* where problems are printed; NULL: nowhere */
+	FILE *dir_report;        /* also here: the directory being loaded's */
+	uint64_t last_expire_s;  /* detectors' expiry, once a second of packet time */
+};
+
+/* Every problem of every file of a set passes here: counted, printed. */
 static void print_problem(void *ctx, const char *file, int line, const char *msg)
 {
 	struct ruleset *rs = ctx;
+
 	rs->problems++;
-	if (!rs->report)
-		return;
-	if (line > 0)
-		fprintf(rs->report, "%s:%d: %s\n", file, line, msg);
-	else
-		fprintf(rs->report, "%s: %s\n", file, msg);
+	conf_print_problem(rs->report, file, line, msg);
+	conf_print_problem(rs->dir_report, file, line, msg);
 }
 
 struct ruleset *ruleset_new(const struct homenet *home, FILE *report)
@@ -48,7 +64,7 @@ struct ruleset *ruleset_new(const struct homenet *home, FILE *report)
 	rs->sigs = sig_set_new(&rs->home);
 	rs->iocs = ioc_db_new();
 	rs->behav = behav_new(&rs->home);
-	rs->suppress = calloc(SUPPRESS_MAX, sizeof *rs->suppress);
+	rs->suppress = suppress_new();
 	if (!rs->sigs || !rs->iocs || !rs->behav || !rs->suppress) {
 		ruleset_free(rs);
 		return NULL;
@@ -63,7 +79,7 @@ void ruleset_free(struct ruleset *rs)
 	sig_set_free(rs->sigs);
 	ioc_db_free(rs->iocs);
 	behav_free(rs->behav);
-	free(rs->suppress);
+	suppress_free(rs->suppress);
 	free(rs);
 }
 
@@ -97,163 +113,6 @@ static void free_names(char **names, int n)
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-}
-
-/* Trim spaces at both ends, in place. */
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/* Parse a number field of suppress.conf. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-	if (!*s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 0xFFFFFFFFUL)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* One suppress.conf line; problems reported, entry added when valid. */
-static void parse_suppress_line(struct ruleset *rs, const char *file, int lineno, char *line)
-{
-	struct suppress_entry e;
-	char msg[300];
-	int have_gid = 0, have_sid = 0, have_ip = 0, have_track = 0;
-
-	memset(&e, 0, sizeof e);
-	if (strncmp(line, "suppress", 8) != 0 || !isspace((unsigned char)line[8])) {
-		char *sp = line;
-		while (*sp && !isspace((unsigned char)*sp))
-			sp++;
-		*sp = '\0';
-		snprintf(msg, sizeof msg, "unsupported directive '%.64s' (only 'suppress' is)", line);
-		print_problem(rs, file, lineno, msg);
-		return;
-	}
-	/* fields are "key value" pairs separated by commas; an ip list in
-	 * brackets may itself hold commas */
-	char *p = line + 9;
-	while (*p) {
-		char *start = p;
-		int depth = 0;
-		while (*p && (depth > 0 || *p != ',')) {
-			if (*p == '[') depth++;
-			if (*p == ']') depth--;
-			p++;
-		}
-		if (*p)
-			*p++ = '\0';
-		char *field = trim(start);
-		if (!*field)
-			continue;
-		char *val = field;
-		while (*val && !isspace((unsigned char)*val))
-			val++;
-		if (*val)
-			*val++ = '\0';
-		val = trim(val);
-		/* a field given twice is a line that says two things: refused */
-		if ((strcmp(field, "gen_id") == 0 && have_gid) ||
-		    (strcmp(field, "sig_id") == 0 && have_sid) ||
-		    (strcmp(field, "track") == 0 && have_track) ||
-		    (strcmp(field, "ip") == 0 && have_ip)) {
-			snprintf(msg, sizeof msg, "'%s' given twice", field);
-			print_problem(rs, file, lineno, msg);
-			return;
-		}
-		if (strcmp(field, "gen_id") == 0) {
-			if (parse_u32(val, &e.gid) < 0) {
-				snprintf(msg, sizeof msg, "bad gen_id '%.64s'", val);
-				print_problem(rs, file, lineno, msg);
-				return;
-			}
-			have_gid = 1;
-		} else if (strcmp(field, "sig_id") == 0) {
-			if (parse_u32(val, &e.sid) < 0) {
-				snprintf(msg, sizeof msg, "bad sig_id '%.64s'", val);
-				print_problem(rs, file, lineno, msg);
-				return;
-			}
-			have_sid = 1;
-		} else if (strcmp(field, "track") == 0) {
-			have_track = 1;
-			if (strcmp(val, "by_src") == 0) e.track = 1;
-			else if (strcmp(val, "by_dst") == 0) e.track = 2;
-			else if (strcmp(val, "by_either") == 0) e.track = 3;
-			else {
-				snprintf(msg, sizeof msg, "bad track '%.64s' (by_src, by_dst or by_either)", val);
-				print_problem(rs, file, lineno, msg);
-				return;
-			}
-		} else if (strcmp(field, "ip") == 0) {
-			char err[200];
-			size_t n = strlen(val);
-			if (n >= 2 && val[0] == '[' && val[n - 1] == ']') {
-				val[n - 1] = '\0';
-				val++;
-			}
-			/* the whole list: a copy cut short could still parse */
-			if (homenet_parse(&e.ips, val, err, sizeof err) < 0) {
-				snprintf(msg, sizeof msg, "bad ip: %s", err);
-				print_problem(rs, file, lineno, msg);
-				return;
-			}
-			have_ip = 1;
-		} else {
-			snprintf(msg, sizeof msg, "unknown suppress field '%.64s'", field);
-			print_problem(rs, file, lineno, msg);
-			return;
-		}
-	}
-	if (!have_gid || !have_sid) {
-		print_problem(rs, file, lineno, have_gid ? "missing sig_id" : "missing gen_id");
-		return;
-	}
-	if (e.track && !have_ip) {
-		print_problem(rs, file, lineno, "track needs an ip");
-		return;
-	}
-	if (have_ip && !e.track) {
-		print_problem(rs, file, lineno, "ip needs a track (by_src, by_dst or by_either)");
-		return;
-	}
-	if (rs->n_suppress >= SUPPRESS_MAX) {
-		print_problem(rs, file, lineno, "too many suppress entries");
-		return;
-	}
-	rs->suppress[rs->n_suppress++] = e;
-}
-
-/* Read suppress.conf (conf.h: a regular file, lines of at most
- * CONF_LINE_INI bytes): '#' comments, one entry per line. */
-static void load_suppress(struct ruleset *rs, const char *path)
-{
-	struct conf_lines lr;
-	char *line;
-
-	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, print_problem, rs) < 0)
-		return;
-	while (conf_lines_next(&lr, &line) >= 0) {
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *l = trim(line);
-		if (*l)
-			parse_suppress_line(rs, path, lr.line, l);
-	}
-	conf_lines_close(&lr);
 }
 
 /* The name is there at all. An optional file that is there must be a
@@ -326,42 +185,137 @@ int ruleset_load_dir(struct ruleset *rs, const char *dir)
 		behav_load_config(rs->behav, path, print_problem, rs);
 	snprintf(path, sizeof path, "%s/suppress.conf", dir);
 	if (exists(path))
-		load_suppress(rs, path);
+		suppress_load(rs->suppress, path, print_problem, rs);
 	free_names(names, n);
 	return 0;
 }
 
-int ruleset_suppressed(const struct ruleset *rs, const struct alert *a)
+/* ---- loading: the one place ------------------------------------------------- */
+
+struct ruleset *ruleset_load(const struct homenet *home, const char *const *dirs, int n_dirs,
+			     FILE *report, struct ruleset_dir *each)
 {
-	for (int i = 0; i < rs->n_suppress; i++) {
-		const struct suppress_entry *e = &rs->suppress[i];
-		uint8_t addr[16];
-		if (e->gid != a->gid || e->sid != a->sid)
+	struct ruleset *rs = ruleset_new(home, report);
+
+	if (!rs)
+		return NULL;
+	for (int i = 0; i < n_dirs; i++) {
+		struct ruleset_counts before, after;
+		struct ruleset_dir *rd = each ? &each[i] : NULL;
+		char conf[1100];
+		size_t len = 0;
+
+		ruleset_get_counts(rs, &before);
+		if (rd) {
+			memset(rd, 0, sizeof *rd);
+			snprintf(rd->dir, sizeof rd->dir, "%s", dirs[i]);
+			rs->dir_report = open_memstream(&rd->problem_text, &len);
+		}
+		ruleset_load_dir(rs, dirs[i]);
+		if (rs->dir_report) {
+			fclose(rs->dir_report);
+			rs->dir_report = NULL;
+		}
+		if (!rd)
 			continue;
-		if (e->track == 0)
-			return 1;
-		if ((e->track & 1) && ip_parse16(a->src_ip, addr) == 0 &&
-		    homenet_contains(&e->ips, addr))
-			return 1;
-		if ((e->track & 2) && a->dest_ip[0] && ip_parse16(a->dest_ip, addr) == 0 &&
-		    homenet_contains(&e->ips, addr))
-			return 1;
+		ruleset_get_counts(rs, &after);
+		rd->signatures = after.signatures - before.signatures;
+		rd->indicators = after.indicators - before.indicators;
+		snprintf(conf, sizeof conf, "%s/detectors.conf", dirs[i]);
+		rd->detectors = access(conf, R_OK) == 0 ? after.detectors : 0;
+		rd->problems = after.problems - before.problems;
 	}
-	return 0;
+	rs->report = NULL;   /* loaded: nothing more is printed */
+	return rs;
 }
 
-void ruleset_print_summary(const struct ruleset *rs, FILE *out)
+void ruleset_dirs_free(struct ruleset_dir *each, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(each[i].problem_text);
+		each[i].problem_text = NULL;
+	}
+}
+
+/* ---- what a set holds ---------------------------------------------------------- */
+
+void ruleset_get_counts(const struct ruleset *rs, struct ruleset_counts *out)
 {
 	struct ioc_counts ic;
 
 	ioc_get_counts(rs->iocs, &ic);
-	fprintf(out, "rule sets:    %d director%s\n", rs->dirs, rs->dirs == 1 ? "y" : "ies");
-	fprintf(out, "signatures:   %zu from %ld file(s)\n", sig_count(rs->sigs), rs->sig_files);
+	memset(out, 0, sizeof *out);
+	out->signatures = sig_count(rs->sigs);
+	out->indicators = ic.ip + ic.cidr + ic.domain + ic.ja3 + ic.ja3s + ic.cert_sha1;
+	out->detectors = behav_enabled(rs->behav);
+	out->suppressions = suppress_count(rs->suppress);
+	out->problems = rs->problems;
+	out->dirs = rs->dirs;
+}
+
+int ruleset_problems(const struct ruleset *rs)
+{
+	return rs->problems;
+}
+
+const struct suppress *ruleset_suppressions(const struct ruleset *rs)
+{
+	return rs->suppress;
+}
+
+void ruleset_print_summary(const struct ruleset *rs, FILE *out)
+{
+	struct ruleset_counts c;
+	struct ioc_counts ic;
+
+	ruleset_get_counts(rs, &c);
+	ioc_get_counts(rs->iocs, &ic);
+	fprintf(out, "rule sets:    %d director%s\n", c.dirs, c.dirs == 1 ? "y" : "ies");
+	fprintf(out, "signatures:   %zu from %ld file(s)\n", c.signatures, rs->sig_files);
 	fprintf(out, "indicators:   %zu from %ld list(s): %zu ip, %zu cidr, %zu domain, "
 		"%zu ja3, %zu ja3s, %zu cert_sha1 (%zu duplicates)\n",
-		ic.ip + ic.cidr + ic.domain + ic.ja3 + ic.ja3s + ic.cert_sha1, rs->ioc_files,
+		c.indicators, rs->ioc_files,
 		ic.ip, ic.cidr, ic.domain, ic.ja3, ic.ja3s, ic.cert_sha1, ic.duplicates);
-	fprintf(out, "detectors:    %d enabled\n", behav_enabled(rs->behav));
-	fprintf(out, "suppressions: %d\n", rs->n_suppress);
-	fprintf(out, "problems:     %d\n", rs->problems);
+	fprintf(out, "detectors:    %d enabled\n", c.detectors);
+	fprintf(out, "suppressions: %d\n", c.suppressions);
+	fprintf(out, "problems:     %d\n", c.problems);
+}
+
+/* ---- running the engines (the detect stage) ---------------------------------------- */
+
+int ruleset_suppressed(const struct ruleset *rs, const struct alert *a)
+{
+	return suppress_match(rs->suppress, a);
+}
+
+void ruleset_match_rules(struct ruleset *rs, const struct flow_record *rec, uint64_t now_us,
+			 alert_fn cb, void *ctx)
+{
+	sig_match_flow(rs->sigs, rec, now_us, cb, ctx);
+	ioc_match_flow(rs->iocs, rec, now_us, cb, ctx);
+}
+
+void ruleset_match_behav(struct ruleset *rs, const struct flow_record *rec, alert_fn cb,
+			 void *ctx)
+{
+	uint64_t now_s = rec->end_us / US_PER_S;
+
+	/* the detectors' windows move on once a second of packet time */
+	if (now_s > rs->last_expire_s) {
+		behav_expire(rs->behav, rec->end_us);
+		rs->last_expire_s = now_s;
+	}
+	behav_flow(rs->behav, rec, cb, ctx);
+}
+
+void ruleset_table_drops(const struct ruleset *rs, uint64_t *threshold_evicted,
+			 uint64_t *detector_dropped)
+{
+	struct sig_counters sc;
+	struct behav_counters bc;
+
+	sig_get_counters(rs->sigs, &sc);
+	behav_get_counters(rs->behav, &bc);
+	*threshold_evicted = sc.threshold_evicted;
+	*detector_dropped = bc.dropped;
 }

@@ -5,18 +5,17 @@
  */
 #include "web_alerts.h"
 
-#include "core/homenet.h"
 #include "core/log.h"
+#include "detect/suppress.h"
 #include "web_flows.h"
 #include "web_sql.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define ACK_MAX_IDS 1000
 #define NOTE_MAX_CHARS 4000
@@ -472,67 +471,20 @@ void alerts_h_ack(struct web_req *r)
 
 /* ---- POST /api/alerts/{id}/suppress ----------------------------------------------------------------- */
 
-/* Does the file at path hold line (as a whole line)? */
-static int file_has_line(const char *path, const char *line)
-{
-	char buf[1024];
-	FILE *fp = fopen(path, "r");
-	int found = 0;
-
-	if (!fp)
-		return 0;
-	while (!found && fgets(buf, sizeof buf, fp)) {
-		buf[strcspn(buf, "\r\n")] = '\0';
-		found = strcmp(buf, line) == 0;
-	}
-	fclose(fp);
-	return found;
-}
-
-/* Append the comment and line to <state_dir>/rules/suppress.conf
- * (directory and file created as needed). 1 added, 0 already there, -1 error. */
+/* The managed suppress.conf (<state_dir>/rules, detect/suppress.h) gets
+ * comment and line; one writer at a time. 1 added, 0 already there, -1 with err. */
 static int append_suppress(struct web_req *r, const char *comment, const char *line,
 			   char *path, size_t pathlen, char *err, size_t errlen)
 {
 	char dir[1100];
-	struct stat sb;
-	int fd, rc = -1;
+	int rc = -1;
 
 	snprintf(dir, sizeof dir, "%s/rules", r->env->cfg.state_dir);
-	snprintf(path, pathlen, "%s/suppress.conf", dir);
 	pthread_mutex_lock(&r->env->suppress_lock);
-	if (mkdir(r->env->cfg.state_dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(r->env->cfg.state_dir, 0750) != 0 && errno != EEXIST)
 		snprintf(err, errlen, "create %s: %s", r->env->cfg.state_dir, strerror(errno));
-		goto out;
-	}
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "create %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	if (file_has_line(path, line)) {
-		rc = 0;
-		goto out;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	char text[2048];
-	int n = snprintf(text, sizeof text, "%s%s\n%s\n",
-			 sb.st_size == 0 ? "# Managed by vigil's web page: suppressions added from alerts.\n"
-					   "# Lines may be removed by hand; reload the rules afterwards.\n" : "",
-			 comment, line);
-	if (n < 0 || (size_t)n >= sizeof text || write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
-		snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	close(fd);
-	rc = 1;
-out:
+	else
+		rc = suppress_append(dir, comment, line, path, pathlen, err, errlen);
 	pthread_mutex_unlock(&r->env->suppress_lock);
 	return rc;
 }
@@ -544,8 +496,7 @@ void alerts_h_suppress(struct web_req *r)
 	char path[1200], err[1400], msg[300] = "", target[24], ts[JSON_TS_LEN];
 	sqlite3_stmt *st = NULL;
 	int64_t gid = 0, sid = 0;
-	uint8_t a16[16];
-	int rc, reloaded = 0;
+	int rc, by, reloaded = 0;
 
 	if (web_body_object(r, keys) != 0 ||
 	    web_body_str(r, "track", track, sizeof track, 10, 1) != 1)
@@ -572,19 +523,13 @@ void alerts_h_suppress(struct web_req *r)
 		alert_missing(r, rc);
 		return;
 	}
-	const char *ip = strcmp(track, "by_src") == 0 ? src : dest;
-	if (strcmp(track, "all") == 0) {
-		snprintf(line, sizeof line, "suppress gen_id %lld, sig_id %lld", (long long)gid,
-			 (long long)sid);
-	} else {
-		/* the address goes into a rule file: only a real address will do */
-		if (!ip[0] || ip_parse16(ip, a16) != 0) {
-			web_error(r, 400, "track %s: the alert has no %s address", track,
-				  strcmp(track, "by_src") == 0 ? "source" : "destination");
-			return;
-		}
-		snprintf(line, sizeof line, "suppress gen_id %lld, sig_id %lld, track %s, ip %s",
-			 (long long)gid, (long long)sid, track, ip);
+	by = strcmp(track, "by_src") == 0 ? SUPPRESS_BY_SRC :
+	     strcmp(track, "by_dst") == 0 ? SUPPRESS_BY_DST : SUPPRESS_ALL;
+	if (suppress_format(line, sizeof line, (uint32_t)gid, (uint32_t)sid, by,
+			    by == SUPPRESS_BY_SRC ? src : dest) != 0) {
+		web_error(r, 400, "track %s: the alert has no %s address", track,
+			  by == SUPPRESS_BY_SRC ? "source" : "destination");
+		return;
 	}
 	for (char *p = sig; *p; p++)      /* one comment line, whatever the text */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -1,0 +1,312 @@
+/*
+ * suppress.c - suppress.conf, read and written (see suppress.h).
+ *
+ * Reading goes through conf.h (a regular file of bounded size, lines of at
+ * most CONF_LINE_INI bytes, '#' comments); each problem is reported once
+ * as "file:line: reason" and its line is skipped. Writing appends one
+ * entry under a comment and syncs the file: a suppression the web page
+ * confirmed is on disk.
+ */
+#include "suppress.h"
+
+#include "core/conf.h"
+#include "core/str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct suppress {
+	struct suppress_entry e[SUPPRESS_MAX];
+	int n;
+};
+
+/* One file being read: where its problems go, what it added. */
+struct sload {
+	const char *path;
+	conf_problem_fn problem;
+	void *ctx;
+	int added;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void problem(struct sload *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vproblem(ld->problem, ld->ctx, ld->path, line, fmt, ap);
+	va_end(ap);
+}
+
+struct suppress *suppress_new(void)
+{
+	return calloc(1, sizeof(struct suppress));
+}
+
+void suppress_free(struct suppress *s)
+{
+	free(s);
+}
+
+int suppress_count(const struct suppress *s)
+{
+	return s->n;
+}
+
+const struct suppress_entry *suppress_entry(const struct suppress *s, int i)
+{
+	return i >= 0 && i < s->n ? &s->e[i] : NULL;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+/* Trim spaces at both ends, in place. */
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Parse a number field of suppress.conf. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0xFFFFFFFFUL)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* One line; problems reported, the entry added when valid. */
+static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line)
+{
+	struct suppress_entry e;
+	int have_gid = 0, have_sid = 0, have_ip = 0, have_track = 0;
+
+	memset(&e, 0, sizeof e);
+	if (strncmp(line, "suppress", 8) != 0 || !isspace((unsigned char)line[8])) {
+		char *sp = line;
+		while (*sp && !isspace((unsigned char)*sp))
+			sp++;
+		*sp = '\0';
+		problem(ld, lineno, "unsupported directive '%.64s' (only 'suppress' is)", line);
+		return;
+	}
+	/* fields are "key value" pairs separated by commas; an ip list in
+	 * brackets may itself hold commas */
+	char *p = line + 9;
+	while (*p) {
+		char *start = p;
+		int depth = 0;
+		while (*p && (depth > 0 || *p != ',')) {
+			if (*p == '[') depth++;
+			if (*p == ']') depth--;
+			p++;
+		}
+		if (*p)
+			*p++ = '\0';
+		char *field = trim(start);
+		if (!*field)
+			continue;
+		char *val = field;
+		while (*val && !isspace((unsigned char)*val))
+			val++;
+		if (*val)
+			*val++ = '\0';
+		val = trim(val);
+		/* a field given twice is a line that says two things: refused */
+		if ((strcmp(field, "gen_id") == 0 && have_gid) ||
+		    (strcmp(field, "sig_id") == 0 && have_sid) ||
+		    (strcmp(field, "track") == 0 && have_track) ||
+		    (strcmp(field, "ip") == 0 && have_ip)) {
+			problem(ld, lineno, "'%s' given twice", field);
+			return;
+		}
+		if (strcmp(field, "gen_id") == 0) {
+			if (parse_u32(val, &e.gid) < 0) {
+				problem(ld, lineno, "bad gen_id '%.64s'", val);
+				return;
+			}
+			have_gid = 1;
+		} else if (strcmp(field, "sig_id") == 0) {
+			if (parse_u32(val, &e.sid) < 0) {
+				problem(ld, lineno, "bad sig_id '%.64s'", val);
+				return;
+			}
+			have_sid = 1;
+		} else if (strcmp(field, "track") == 0) {
+			have_track = 1;
+			if (strcmp(val, "by_src") == 0) e.track = SUPPRESS_BY_SRC;
+			else if (strcmp(val, "by_dst") == 0) e.track = SUPPRESS_BY_DST;
+			else if (strcmp(val, "by_either") == 0) e.track = SUPPRESS_BY_EITHER;
+			else {
+				problem(ld, lineno, "bad track '%.64s' (by_src, by_dst or by_either)", val);
+				return;
+			}
+		} else if (strcmp(field, "ip") == 0) {
+			char err[200];
+			size_t n = strlen(val);
+			if (n >= 2 && val[0] == '[' && val[n - 1] == ']') {
+				val[n - 1] = '\0';
+				val++;
+			}
+			/* the whole list: a copy cut short could still parse */
+			if (homenet_parse(&e.ips, val, err, sizeof err) < 0) {
+				problem(ld, lineno, "bad ip: %s", err);
+				return;
+			}
+			have_ip = 1;
+		} else {
+			problem(ld, lineno, "unknown suppress field '%.64s'", field);
+			return;
+		}
+	}
+	if (!have_gid || !have_sid) {
+		problem(ld, lineno, have_gid ? "missing sig_id" : "missing gen_id");
+		return;
+	}
+	if (e.track && !have_ip) {
+		problem(ld, lineno, "track needs an ip");
+		return;
+	}
+	if (have_ip && !e.track) {
+		problem(ld, lineno, "ip needs a track (by_src, by_dst or by_either)");
+		return;
+	}
+	if (s->n >= SUPPRESS_MAX) {
+		problem(ld, lineno, "too many suppress entries");
+		return;
+	}
+	s->e[s->n++] = e;
+	ld->added++;
+}
+
+int suppress_load(struct suppress *s, const char *path, conf_problem_fn problem_fn, void *ctx)
+{
+	struct sload ld = { .path = path, .problem = problem_fn, .ctx = ctx };
+	struct conf_lines lr;
+	char *line;
+
+	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, problem_fn, ctx) < 0)
+		return -1;
+	while (conf_lines_next(&lr, &line) >= 0) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *l = trim(line);
+		if (*l)
+			parse_line(s, &ld, lr.line, l);
+	}
+	conf_lines_close(&lr);
+	return ld.added;
+}
+
+/* ---- the decision ------------------------------------------------------------- */
+
+int suppress_match(const struct suppress *s, const struct alert *a)
+{
+	for (int i = 0; i < s->n; i++) {
+		const struct suppress_entry *e = &s->e[i];
+		uint8_t addr[16];
+		if (e->gid != a->gid || e->sid != a->sid)
+			continue;
+		if (e->track == SUPPRESS_ALL)
+			return 1;
+		if ((e->track & SUPPRESS_BY_SRC) && ip_parse16(a->src_ip, addr) == 0 &&
+		    homenet_contains(&e->ips, addr))
+			return 1;
+		if ((e->track & SUPPRESS_BY_DST) && a->dest_ip[0] && ip_parse16(a->dest_ip, addr) == 0 &&
+		    homenet_contains(&e->ips, addr))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+int suppress_format(char *out, size_t outlen, uint32_t gid, uint32_t sid, int track,
+		    const char *ip)
+{
+	static const char *const tracks[] = { "", "by_src", "by_dst", "by_either" };
+	uint8_t a16[16];
+
+	if (track == SUPPRESS_ALL) {
+		str_fmt(out, outlen, "suppress gen_id %u, sig_id %u", gid, sid);
+		return 0;
+	}
+	/* the address goes into a rule file: only a real address will do */
+	if (track < SUPPRESS_BY_SRC || track > SUPPRESS_BY_EITHER || !ip || !ip[0] ||
+	    ip_parse16(ip, a16) != 0)
+		return -1;
+	str_fmt(out, outlen, "suppress gen_id %u, sig_id %u, track %s, ip %s", gid, sid,
+		tracks[track], ip);
+	return 0;
+}
+
+/* Does the file at path hold line (as a whole line)? Read as every
+ * suppress.conf is (a file that is not there holds nothing; one that
+ * cannot be read is reported when the rules load). */
+static int file_has_line(const char *path, const char *line)
+{
+	struct conf_lines lr;
+	int found = 0;
+	char *l;
+
+	if (access(path, F_OK) != 0 ||
+	    conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, NULL, NULL) < 0)
+		return 0;
+	while (!found && conf_lines_next(&lr, &l) >= 0)
+		found = strcmp(l, line) == 0;
+	conf_lines_close(&lr);
+	return found;
+}
+
+int suppress_append(const char *dir, const char *comment, const char *line, char *path,
+		    size_t pathlen, char *err, size_t errlen)
+{
+	struct stat sb;
+	char text[2048];
+	int fd, n;
+
+	str_fmt(path, pathlen, "%s/suppress.conf", dir);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		str_fmt(err, errlen, "create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (file_has_line(path, line))
+		return 0;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		str_fmt(err, errlen, "open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(text, sizeof text, "%s%s\n%s\n",
+		     sb.st_size == 0 ? "# Managed by vigil's web page: suppressions added from alerts.\n"
+				       "# Lines may be removed by hand; reload the rules afterwards.\n" : "",
+		     comment, line);
+	if (n < 0 || (size_t)n >= sizeof text || write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
+		str_fmt(err, errlen, "write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 1;
+}

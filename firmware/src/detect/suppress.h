@@ -1,0 +1,67 @@
+/*
+ * suppress.h - suppress.conf: the alerts an analyst silenced.
+ *
+ * Owns: the file's format (Suricata's: one entry a line,
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip LIST]
+ * and '#' comments), reading it through the one reader (core/conf.h) with
+ * every problem as "file:line: reason", the decision whether an alert is
+ * silenced, and writing an entry (the web page's suppressions, in the
+ * managed rule set): the format is read and written here and nowhere
+ * else. Alerts that are not signatures are named by their generator
+ * (core/alert.h: GID_IOC, GID_DETECTOR).
+ */
+#ifndef VIGIL_SUPPRESS_H
+#define VIGIL_SUPPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/alert.h"
+#include "core/conf.h"
+#include "core/homenet.h"
+
+#define SUPPRESS_MAX 1024   /* entries, over all the files of a rule set */
+
+/* track: every alert of the rule, or those whose source, destination or
+ * either address is in the entry's ip list. */
+enum suppress_track {
+	SUPPRESS_ALL = 0, SUPPRESS_BY_SRC = 1, SUPPRESS_BY_DST = 2, SUPPRESS_BY_EITHER = 3
+};
+
+struct suppress_entry {
+	uint32_t gid, sid;
+	int track;               /* enum suppress_track */
+	struct homenet ips;      /* when track is not SUPPRESS_ALL */
+};
+
+/* The entries of one or more files, in file order. NULL: out of memory. */
+struct suppress *suppress_new(void);
+void suppress_free(struct suppress *s);
+
+/* Read path and add its entries (at most SUPPRESS_MAX in all); each bad
+ * line is reported through problem(ctx, ...) and skipped. Returns the
+ * entries added, or -1 when the file cannot be read (reported). */
+int suppress_load(struct suppress *s, const char *path, conf_problem_fn problem, void *ctx);
+
+int suppress_count(const struct suppress *s);
+/* Entry i (0 .. suppress_count - 1), NULL outside. */
+const struct suppress_entry *suppress_entry(const struct suppress *s, int i);
+
+/* 1 if an entry silences a. */
+int suppress_match(const struct suppress *s, const struct alert *a);
+
+/* The entry for the alert of gid and sid as a line of the file: all of
+ * its alerts, or (track by_src, by_dst, by_either) those of address ip.
+ * 0, or -1 when ip is not an IP address (it would go into a rule file). */
+int suppress_format(char *out, size_t outlen, uint32_t gid, uint32_t sid, int track,
+		    const char *ip);
+
+/* Append comment and line to dir/suppress.conf (dir and file made as
+ * needed; a new file starts with a note that vigil's page manages it),
+ * unless the file holds that line already; the file is synced. path gets
+ * the file's name. 1 added, 0 there already, -1 with err. Callers that
+ * may run at once serialize. */
+int suppress_append(const char *dir, const char *comment, const char *line, char *path,
+		    size_t pathlen, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * test_ruleset.c - rule set directories (detect/ruleset.h) and
+ * suppress.conf (detect/suppress.h) on real files: what each directory
+ * brings to the merged set, its problems as "file:line: reason" kept per
+ * directory, a directory that cannot be read, the decision of every kind
+ * of suppression, and the web's entries written and read back through
+ * the one reader.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "detect/ruleset.h"
+#include "detect/suppress.h"
+
+static char root[64];
+static struct homenet home;
+
+static void put(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void dir(const char *rel)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static const char *at(const char *rel)
+{
+	static char buf[4][256];
+	static int k;
+	char *p = buf[k++ % 4];
+
+	snprintf(p, sizeof buf[0], "%s/%s", root, rel);
+	return p;
+}
+
+#define RULE(sid) "alert tcp any any -> any any (msg:\"test " #sid "\"; " \
+	"ndpi-protocol:Telnet; classtype:policy-violation; sid:" #sid "; rev:1;)\n"
+
+static int setup(void **state)
+{
+	char err[64];
+
+	(void)state;
+	snprintf(root, sizeof root, "/tmp/vigil-ruleset-XXXXXX");
+	if (!mkdtemp(root) || homenet_parse(&home, HOMENET_DEFAULT, err, sizeof err) != 0)
+		return -1;
+	dir("a");
+	put("a/one.rules", RULE(1001) RULE(1002));
+	put("a/two.rules", RULE(1003));
+	put("a/README.md", "not a rule file\n");
+	dir("a/ioc");
+	put("a/ioc/plain.txt", "# indicators\n203.0.113.7\nevil.example\n");
+	put("a/detectors.conf", "[portscan]\nenabled = yes\n");
+	dir("b");
+	put("b/bad.rules", RULE(2001) "alert tcp any any -> any any (msg:\"x\"; sid:2002; "
+	    "bogus_keyword;)\n");
+	put("b/suppress.conf", "# the whole rule\nsuppress gen_id 1, sig_id 1001\n"
+	    "suppress gen_id 1, sig_id 1002, track by_src, ip 192.168.1.0/24\n"
+	    "suppress gen_id 9100, sig_id 1, track by_dst, ip [10.0.0.1, 10.0.0.2]\n"
+	    "suppress gen_id 1, sig_id 7, track by_either, ip 172.16.0.9\n"
+	    "suppress gen_id 1\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_load_dirs(void **state)
+{
+	const char *dirs[] = { at("a"), at("b"), at("missing") };
+	struct ruleset_dir each[3];
+	struct ruleset_counts c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *report = open_memstream(&text, &len);
+	struct ruleset *rs;
+
+	(void)state;
+	rs = ruleset_load(&home, dirs, 3, report, each);
+	fclose(report);
+	assert_non_null(rs);
+	ruleset_get_counts(rs, &c);
+	assert_int_equal(c.signatures, 4);
+	assert_int_equal(c.indicators, 2);
+	assert_int_equal(c.detectors, 1);
+	assert_int_equal(c.suppressions, 4);
+	assert_int_equal(c.dirs, 2);
+	/* b: an unsupported keyword and a suppress line without sig_id;
+	 * missing: the directory itself */
+	assert_int_equal(c.problems, 3);
+	assert_int_equal(ruleset_problems(rs), 3);
+
+	assert_string_equal(each[0].dir, dirs[0]);
+	assert_int_equal(each[0].signatures, 3);
+	assert_int_equal(each[0].indicators, 2);
+	assert_int_equal(each[0].detectors, 1);
+	assert_int_equal(each[0].problems, 0);
+	assert_true(!each[0].problem_text || !each[0].problem_text[0]);
+
+	assert_int_equal(each[1].signatures, 1);
+	assert_int_equal(each[1].detectors, 0);   /* b has no detectors.conf */
+	assert_int_equal(each[1].problems, 2);
+	char want[300];
+	snprintf(want, sizeof want, "%s:2: ", at("b/bad.rules"));
+	assert_non_null(strstr(each[1].problem_text, want));
+	snprintf(want, sizeof want, "%s:6: missing sig_id\n", at("b/suppress.conf"));
+	assert_non_null(strstr(each[1].problem_text, want));
+
+	assert_int_equal(each[2].problems, 1);
+	snprintf(want, sizeof want, "%s: cannot read rule set directory", dirs[2]);
+	assert_non_null(strstr(each[2].problem_text, want));
+
+	/* the report got every problem, the directories' texts in order */
+	assert_non_null(strstr(text, each[1].problem_text));
+	assert_non_null(strstr(text, each[2].problem_text));
+	free(text);
+	ruleset_dirs_free(each, 3);
+	assert_null(each[1].problem_text);
+	ruleset_free(rs);
+}
+
+static struct alert alert_of(uint32_t gid, uint32_t sid, const char *src, const char *dest)
+{
+	struct alert a;
+
+	memset(&a, 0, sizeof a);
+	a.gid = gid;
+	a.sid = sid;
+	snprintf(a.src_ip, sizeof a.src_ip, "%s", src);
+	snprintf(a.dest_ip, sizeof a.dest_ip, "%s", dest);
+	return a;
+}
+
+static void test_suppressed(void **state)
+{
+	const char *dirs[] = { at("b") };
+	struct ruleset *rs = ruleset_load(&home, dirs, 1, NULL, NULL);
+	struct alert a;
+
+	(void)state;
+	assert_non_null(rs);
+	a = alert_of(1, 1001, "1.2.3.4", "5.6.7.8");           /* the whole rule */
+	assert_true(ruleset_suppressed(rs, &a));
+	a = alert_of(1, 1002, "192.168.1.20", "5.6.7.8");      /* by_src, in the net */
+	assert_true(ruleset_suppressed(rs, &a));
+	a = alert_of(1, 1002, "5.6.7.8", "192.168.1.20");      /* by_src: not the source */
+	assert_false(ruleset_suppressed(rs, &a));
+	a = alert_of(9100, 1, "8.8.8.8", "10.0.0.2");          /* by_dst, a list */
+	assert_true(ruleset_suppressed(rs, &a));
+	a = alert_of(9100, 1, "10.0.0.2", "8.8.8.8");
+	assert_false(ruleset_suppressed(rs, &a));
+	a = alert_of(1, 7, "8.8.8.8", "172.16.0.9");           /* by_either */
+	assert_true(ruleset_suppressed(rs, &a));
+	a = alert_of(1, 7, "172.16.0.9", "");                  /* no destination */
+	assert_true(ruleset_suppressed(rs, &a));
+	a = alert_of(1, 7, "8.8.8.8", "");
+	assert_false(ruleset_suppressed(rs, &a));
+	a = alert_of(2, 1001, "1.2.3.4", "5.6.7.8");           /* another generator */
+	assert_false(ruleset_suppressed(rs, &a));
+	ruleset_free(rs);
+}
+
+static void test_suppress_written(void **state)
+{
+	char line[256], path[300], err[300];
+	struct suppress *s = suppress_new();
+	struct alert a;
+	struct stat sb;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *rep;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(suppress_format(line, sizeof line, 1, 42, SUPPRESS_ALL, NULL), 0);
+	assert_string_equal(line, "suppress gen_id 1, sig_id 42");
+	assert_int_equal(suppress_format(line, sizeof line, 9200, 1, SUPPRESS_BY_DST, "fd00::1"), 0);
+	assert_string_equal(line, "suppress gen_id 9200, sig_id 1, track by_dst, ip fd00::1");
+	/* what goes into a rule file must be an address */
+	assert_int_equal(suppress_format(line, sizeof line, 1, 42, SUPPRESS_BY_SRC, ""), -1);
+	assert_int_equal(suppress_format(line, sizeof line, 1, 42, SUPPRESS_BY_SRC,
+					 "10.0.0.1, ip 0.0.0.0/0"), -1);
+
+	assert_int_equal(suppress_format(line, sizeof line, 1, 42, SUPPRESS_BY_SRC, "10.9.8.7"), 0);
+	assert_int_equal(suppress_append(at("managed"), "# alert 5, by ana", line, path,
+					 sizeof path, err, sizeof err), 1);
+	assert_string_equal(path, at("managed/suppress.conf"));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	/* the same line again: already there */
+	assert_int_equal(suppress_append(at("managed"), "# again", line, path, sizeof path, err,
+					 sizeof err), 0);
+	assert_int_equal(suppress_format(line, sizeof line, 1, 43, SUPPRESS_ALL, NULL), 0);
+	assert_int_equal(suppress_append(at("managed"), "# alert 6", line, path, sizeof path, err,
+					 sizeof err), 1);
+
+	/* read back through the one reader: two entries, no problem */
+	rep = open_memstream(&text, &len);
+	assert_int_equal(suppress_load(s, path, conf_print_problem, rep), 2);
+	fclose(rep);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(suppress_count(s), 2);
+	assert_int_equal(suppress_entry(s, 0)->sid, 42);
+	assert_int_equal(suppress_entry(s, 0)->track, SUPPRESS_BY_SRC);
+	assert_int_equal(suppress_entry(s, 1)->sid, 43);
+	assert_null(suppress_entry(s, 2));
+	a = alert_of(1, 42, "10.9.8.7", "1.1.1.1");
+	assert_true(suppress_match(s, &a));
+	a = alert_of(1, 42, "10.9.8.6", "1.1.1.1");
+	assert_false(suppress_match(s, &a));
+
+	/* a directory that cannot be made */
+	assert_int_equal(suppress_append("/proc/nonexistent/rules", "#", line, path, sizeof path,
+					 err, sizeof err), -1);
+	assert_non_null(strstr(err, "create /proc/nonexistent/rules"));
+	suppress_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_dirs),
+		cmocka_unit_test(test_suppressed),
+		cmocka_unit_test(test_suppress_written),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
