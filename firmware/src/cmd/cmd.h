@@ -8,6 +8,7 @@
 #ifndef VIGIL_CMD_H
 #define VIGIL_CMD_H
 
+int cmd_run(int argc, char **argv);      /* the sensor (vigil.conf) */
 int cmd_replay(int argc, char **argv);   /* capture files -> flows */
 int cmd_summary(int argc, char **argv);  /* what a flow database holds */
 int cmd_rules(int argc, char **argv);    /* rules check DIR... */

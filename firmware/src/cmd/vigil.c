@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "daemon/daemon.h"
 
 static void usage(FILE *out)
 {

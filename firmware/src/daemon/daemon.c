@@ -15,9 +15,6 @@
 #include "daemon.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <grp.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -25,386 +22,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "drivers/capture/capture.h"
-#include "core/clock.h"
 #include "config.h"
-#include "daemon_board.h"
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "daemon_board.h"
+#include "daemon_player.h"
+#include "daemon_privs.h"
+#include "daemon_rules.h"
+#include "daemon_status.h"
+#include "detect/ruleset.h"
+#include "drivers/capture/capture.h"
 #include "output/pipeline.h"
 #include "output/retention.h"
-#include "detect/ruleset.h"
-#include "sources.h"
 #include "output/stats.h"
+#include "sources.h"
 #include "web/web.h"
 
 #define BURST 256             /* packets from one source before the next */
-#define LOOP_GAP_US US_PER_S  /* between two passes of a looping replay */
-#define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
 
 static volatile sig_atomic_t got_hup, got_term;
-
-/* ---- rule sets -------------------------------------------------------------- */
-
-struct rules_build {
-	struct ruleset *rs;
-	struct ruleset_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
-	int n_dirs;
-	int problems;
-	char first[512];          /* the first problem, for log lines */
-};
-
-static int is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Build a rule set from the configured directories and the managed one
- * (<state_dir>/rules, written by the web: suppressions), collecting every
- * problem. Returns b->problems; b->rs is NULL only when out of memory. */
-static int rules_build(struct rules_build *b, const struct homenet *home,
-		       char dirs[][1024], int n_dirs, const char *state_dir)
-{
-	const char *all[CONFIG_MAX_RULE_DIRS + 1];
-	char managed[1100];
-	int n = 0;
-
-	memset(b, 0, sizeof *b);
-	for (; n < n_dirs && n < CONFIG_MAX_RULE_DIRS; n++)
-		all[n] = dirs[n];
-	snprintf(managed, sizeof managed, "%s/rules", state_dir);
-	if (is_dir(managed))
-		all[n++] = managed;
-	b->rs = ruleset_load(home, all, n, NULL, b->dirs);
-	if (!b->rs) {
-		snprintf(b->first, sizeof b->first, "out of memory");
-		b->problems = 1;
-		return b->problems;
-	}
-	b->n_dirs = n;
-	b->problems = ruleset_problems(b->rs);
-	for (int i = 0; i < n && !b->first[0]; i++)
-		if (b->dirs[i].problems && b->dirs[i].problem_text)
-			snprintf(b->first, sizeof b->first, "%.*s",
-				 (int)strcspn(b->dirs[i].problem_text, "\n"), b->dirs[i].problem_text);
-	return b->problems;
-}
-
-/* ---- status for the web (GET /api/system) ------------------------------- */
-
-struct cap_status {
-	char name[1100];
-	const char *method;       /* "afpacket", "pcap", "file" */
-	const char *state;        /* capturing, down, missing, error; replaying, done */
-	char error[200];          /* why not capturing; "" */
-	uint64_t packets, drops;
-	double pps, drops_per_s;
-};
-
-struct status {
-	pthread_mutex_t lock;
-	double start_mono;
-	struct cap_status cap[CONFIG_MAX_IFACES];
-	int n_cap;
-	uint64_t decode_errors[DECODE_ERR__COUNT];
-	struct vigil_stats st;          /* the pipeline's, for its drop counters */
-	struct ruleset_dir dirs[CONFIG_MAX_RULE_DIRS + 1];
-	int n_dirs;
-	uint64_t reload_ts_us;
-	int reload_ok;
-	char reload_msg[600];
-	/* the writers: failing database writes, records lost */
-	int have_db, have_eve;
-	struct store_health db;
-	uint64_t db_alerts_lost, eve_alerts_lost;
-};
-
-/* Replace the rule set part of the status with a build's (takes the
- * problem texts). */
-static void status_set_rules(struct status *s, struct rules_build *b)
-{
-	pthread_mutex_lock(&s->lock);
-	ruleset_dirs_free(s->dirs, s->n_dirs);
-	memcpy(s->dirs, b->dirs, sizeof s->dirs);
-	s->n_dirs = b->n_dirs;
-	memset(b->dirs, 0, sizeof b->dirs);
-	b->n_dirs = 0;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void status_set_reload(struct status *s, int ok, const char *msg)
-{
-	pthread_mutex_lock(&s->lock);
-	s->reload_ts_us = wall_us();
-	s->reload_ok = ok;
-	snprintf(s->reload_msg, sizeof s->reload_msg, "%s", msg);
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* What the stages dropped (each of their tables is bounded): the object
- * "drops" of GET /api/system, every member always there. */
-static void drops_json(const struct vigil_stats *st, struct json *j)
-{
-	json_obj_begin(j);
-	json_ku64(j, "kernel", st->kernel_drops);
-	json_ku64(j, "frag_overwritten", st->frag_overwrites);
-	json_ku64(j, "frag_orphans", st->frag_orphans);
-	json_ku64(j, "flow_alloc_failed", st->flow_alloc_failed);
-	json_ku64(j, "threshold_evicted", st->threshold_evicted);
-	json_ku64(j, "detector_dropped", st->detector_dropped);
-	json_obj_end(j);
-}
-
-/* "writers": is the database written (the last failure, since when), and
- * what the writers lost (lock held). */
-static void status_writers_json(const struct status *s, struct json *j)
-{
-	json_key(j, "writers");
-	json_obj_begin(j);
-	if (s->have_db) {
-		json_key(j, "database");
-		json_obj_begin(j);
-		json_kbool(j, "ok", !s->db.failing);
-		json_key(j, "error");
-		if (s->db.failing)
-			json_str(j, s->db.error);
-		else
-			json_null(j);
-		json_key(j, "failing_since_us");
-		if (s->db.failing)
-			json_u64(j, s->db.since_us);
-		else
-			json_null(j);
-		json_ku64(j, "failures", s->db.episodes);
-		json_key(j, "last_error");
-		if (s->db.error[0])
-			json_str(j, s->db.error);
-		else
-			json_null(j);
-		json_ku64(j, "flows_lost", s->db.flows_failed);
-		json_ku64(j, "alerts_lost", s->db_alerts_lost);
-		json_obj_end(j);
-	}
-	if (s->have_eve) {
-		json_key(j, "eve");
-		json_obj_begin(j);
-		json_ku64(j, "alerts_lost", s->eve_alerts_lost);
-		json_obj_end(j);
-	}
-	json_obj_end(j);
-}
-
-/* The daemon's members of GET /api/system, from the status. */
-static void status_json(struct status *s, struct json *j)
-{
-
-	pthread_mutex_lock(&s->lock);
-	json_kstr(j, "version", VIGIL_VERSION);
-	json_ku64(j, "uptime_s", (uint64_t)(mono_s() - s->start_mono));
-	json_key(j, "capture");
-	json_arr_begin(j);
-	for (int i = 0; i < s->n_cap; i++) {
-		json_obj_begin(j);
-		json_kstr(j, "name", s->cap[i].name);
-		json_kstr(j, "method", s->cap[i].method);
-		json_kstr(j, "state", s->cap[i].state);
-		json_key(j, "error");
-		if (s->cap[i].error[0])
-			json_str(j, s->cap[i].error);
-		else
-			json_null(j);
-		json_ku64(j, "packets", s->cap[i].packets);
-		json_ku64(j, "drops", s->cap[i].drops);
-		json_key(j, "pps");
-		json_double(j, s->cap[i].pps, 1);
-		json_key(j, "drops_per_s");
-		json_double(j, s->cap[i].drops_per_s, 1);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	json_key(j, "decode_errors");
-	json_obj_begin(j);
-	for (int i = 1; i < DECODE_ERR__COUNT; i++)
-		if (s->decode_errors[i])
-			json_ku64(j, decode_error_name(i), s->decode_errors[i]);
-	json_obj_end(j);
-	json_key(j, "drops");
-	drops_json(&s->st, j);
-	json_key(j, "rulesets");
-	json_arr_begin(j);
-	for (int i = 0; i < s->n_dirs; i++) {
-		const struct ruleset_dir *rd = &s->dirs[i];
-		json_obj_begin(j);
-		json_kstr(j, "dir", rd->dir);
-		json_ku64(j, "signatures", rd->signatures);
-		json_ku64(j, "indicators", rd->indicators);
-		json_ku64(j, "detectors", (uint64_t)rd->detectors);
-		json_key(j, "problems");
-		json_arr_begin(j);
-		const char *p = rd->problem_text;
-		for (int n = 0; p && *p && n < MAX_PROBLEM_LINES; n++) {
-			size_t len = strcspn(p, "\n");
-			json_strn(j, p, len);
-			p += len + (p[len] == '\n');
-		}
-		json_arr_end(j);
-		json_obj_end(j);
-	}
-	json_arr_end(j);
-	json_key(j, "last_reload");
-	if (s->reload_ts_us) {
-		json_obj_begin(j);
-		json_ku64(j, "ts_us", s->reload_ts_us);
-		json_kbool(j, "ok", s->reload_ok);
-		json_key(j, "message");
-		json_str(j, s->reload_msg);
-		json_obj_end(j);
-	} else {
-		json_null(j);
-	}
-	status_writers_json(s, j);
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* ---- capture files: recorded speed, fast, loop ------------------------------ */
-
-/* Replays a list of capture files as one source. At recorded speed or in
- * a loop, each file is shifted in time to start LOOP_GAP_US after the
- * previous one ended (and every pass after the previous pass), so packet
- * time runs forward as on a live link: the flow table, which lives on
- * across files and passes, times flows out, and recorded speed never waits
- * for the days between two captures. Fast and once, packet times stay as
- * recorded: the same flows as `vigil replay` of the same files. */
-struct player {
-	char (*files)[1024];
-	int n, idx;
-	int fast, loop;
-	struct capture *cap;
-	int64_t offset_us;      /* added to the packet times of this file */
-	int file_packets;       /* packets read from the open file */
-	uint64_t last_us;       /* latest (shifted) time handed out */
-	uint64_t pass_packets;
-	/* recorded speed: packet time ts0 is due at mono0 */
-	int clock_set;
-	double mono0;
-	uint64_t ts0;
-	int held;               /* pkt is read but not due yet */
-	struct cap_packet pkt;
-	int linktype;
-	int done;
-	uint32_t files_read;
-	uint64_t packets;
-};
-
-/* The end of one file: the next, the next pass (loop), or done. */
-static void player_next_file(struct player *pl)
-{
-	capture_close(pl->cap);
-	pl->cap = NULL;
-	if (++pl->idx < pl->n)
-		return;
-	pl->idx = 0;
-	if (!pl->loop || pl->pass_packets == 0)
-		pl->done = 1;
-	pl->pass_packets = 0;
-}
-
-/* A packet read from the file: shifted, counted. */
-static void player_take(struct player *pl)
-{
-	int64_t ts;
-
-	if (pl->file_packets++ == 0 && (!pl->fast || pl->loop) && pl->last_us)
-		pl->offset_us = (int64_t)(pl->last_us + LOOP_GAP_US) - (int64_t)pl->pkt.ts_us;
-	ts = (int64_t)pl->pkt.ts_us + pl->offset_us;
-	pl->pkt.ts_us = ts > 0 ? (uint64_t)ts : 0;
-	if (pl->pkt.ts_us > pl->last_us)
-		pl->last_us = pl->pkt.ts_us;
-	pl->pass_packets++;
-	pl->packets++;
-	pl->linktype = capture_linktype(pl->cap);
-}
-
-/* Next packet of the replay: CAPTURE_PACKET, CAPTURE_TIMEOUT (a packet is
- * not due yet; slept a little) or CAPTURE_EOF (all done). */
-static int player_next(struct player *pl, struct cap_packet *out, int *linktype)
-{
-	char err[512];
-
-	while (!pl->done) {
-		if (pl->held) {
-			double due = pl->pkt.ts_us >= pl->ts0 ?
-				pl->mono0 + (double)(pl->pkt.ts_us - pl->ts0) / 1e6 : 0;
-			double now = mono_s();
-			if (due > now) {
-				sleep_s(due - now < 0.1 ? due - now : 0.1);
-				return CAPTURE_TIMEOUT;
-			}
-			pl->held = 0;
-			*out = pl->pkt;
-			*linktype = pl->linktype;
-			return CAPTURE_PACKET;
-		}
-		if (!pl->cap) {
-			pl->cap = capture_open_file(pl->files[pl->idx], err, sizeof err);
-			if (!pl->cap) {
-				log_error("%s", err);
-				player_next_file(pl);
-				continue;
-			}
-			pl->files_read++;
-			pl->file_packets = 0;
-			log_info("%s: replaying (link type %d)", pl->files[pl->idx], capture_linktype(pl->cap));
-		}
-		int rc = capture_next(pl->cap, &pl->pkt);
-		if (rc == CAPTURE_PACKET) {
-			player_take(pl);
-			if (pl->fast) {
-				*out = pl->pkt;
-				*linktype = pl->linktype;
-				return CAPTURE_PACKET;
-			}
-			if (!pl->clock_set) {
-				pl->clock_set = 1;
-				pl->mono0 = mono_s();
-				pl->ts0 = pl->pkt.ts_us;
-			}
-			pl->held = 1;
-			continue;
-		}
-		if (rc == CAPTURE_ERROR)
-			log_error("%s", capture_error(pl->cap));
-		player_next_file(pl);
-	}
-	return CAPTURE_EOF;
-}
-
-/* Recorded speed: packet time now (the recording's clock running on). */
-static uint64_t player_clock(const struct player *pl)
-{
-	uint64_t now;
-
-	if (pl->fast || !pl->clock_set)
-		return pl->last_us;
-	now = pl->ts0 + (uint64_t)((mono_s() - pl->mono0) * 1e6);
-	if (pl->held && now > pl->pkt.ts_us)
-		now = pl->pkt.ts_us;
-	return now > pl->last_us ? now : pl->last_us;
-}
-
-static void player_close(struct player *pl)
-{
-	if (pl && pl->cap)
-		capture_close(pl->cap);
-}
 
 /* ---- the daemon ------------------------------------------------------------ */
 
@@ -413,14 +53,14 @@ struct daemon {
 	pthread_mutex_t cfg_lock;
 	struct sources *src;            /* live interfaces, or NULL */
 	uint64_t prev_packets[CONFIG_MAX_IFACES], prev_drops[CONFIG_MAX_IFACES]; /* for pps */
-	struct player player;
-	int have_player;
+	uint64_t prev_player_packets;
+	struct player *player;          /* capture files, or NULL */
 	struct pipeline *pl;
 	struct retention *ret;
 	struct web *web;
 	struct daemon_board *board;     /* status LED, watchdog report */
 	char web_home_net[1024];
-	struct status status;
+	struct daemon_status *status;
 
 	/* reloads: built off the packet thread, one at a time (reload_lock),
 	 * by the reload thread (SIGHUP) or a web thread (a suppression); the
@@ -446,94 +86,6 @@ struct daemon {
 	uint64_t stats_prev_packets;
 	struct vigil_stats drops_reported; /* counters at the last drop warning */
 };
-
-/* ---- privileges ------------------------------------------------------------- */
-
-/* mkdir -p; chown what we create to the user we will become (uid -1: no). */
-static int make_dirs(const char *path, uid_t uid, gid_t gid)
-{
-	char tmp[1100];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof tmp)
-		return -1;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(tmp, 0750) == 0) {
-			if (uid != (uid_t)-1 && chown(tmp, uid, gid) != 0)
-				log_warn("%s: chown: %s", tmp, strerror(errno));
-		} else if (errno != EEXIST) {
-			log_error("%s: %s", tmp, strerror(errno));
-			return -1;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	return 0;
-}
-
-/* The directories the daemon writes in: state_dir (and its managed rules),
- * the database's and EVE's. What is missing is created for the user;
- * state_dir is the daemon's own, so a root-owned one is handed over too. */
-static void prepare_dirs(const struct vigil_config *c, const struct passwd *pw)
-{
-	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
-	gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
-	char rules[1100], buf[1024];
-	struct stat st;
-
-	make_dirs(c->state_dir, uid, gid);
-	if (pw && stat(c->state_dir, &st) == 0 && st.st_uid == 0 &&
-	    chown(c->state_dir, uid, gid) != 0)
-		log_warn("%s: chown: %s (the daemon must be able to write there as %s)",
-			 c->state_dir, strerror(errno), pw->pw_name);
-	snprintf(rules, sizeof rules, "%s/rules", c->state_dir);
-	make_dirs(rules, uid, gid);
-	snprintf(buf, sizeof buf, "%s", c->database);
-	make_dirs(dirname(buf), uid, gid);
-	if (c->eve[0] && strcmp(c->eve, "-") != 0) {
-		snprintf(buf, sizeof buf, "%s", c->eve);
-		make_dirs(dirname(buf), uid, gid);
-	}
-}
-
-/* Become user for good: groups, gid, uid, no way back (no_new_privs), and
- * no capabilities left. Sockets opened before keep working. */
-static int drop_privileges(const struct passwd *pw)
-{
-	cap_t none;
-
-	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
-		log_error("cannot become user %s: %s", pw->pw_name, strerror(errno));
-		return -1;
-	}
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		log_error("could become root again after dropping privileges");
-		return -1;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		log_error("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
-		return -1;
-	}
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	none = cap_init();
-	if (!none || cap_set_proc(none) != 0) {
-		log_error("cannot clear capabilities: %s", strerror(errno));
-		cap_free(none);
-		return -1;
-	}
-	cap_free(none);
-	log_info("running as %s (uid %u, gid %u) without capabilities", pw->pw_name,
-		 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
-	return 0;
-}
 
 /* ---- reloads --------------------------------------------------------------------- */
 
@@ -625,25 +177,9 @@ static void reload_refused(struct daemon *d, int problems, const char *first,
 	snprintf(m, sizeof m, "reload refused: %d problem%s (first: %s)", problems,
 		 problems == 1 ? "" : "s", first);
 	log_error("%s", m);
-	status_set_reload(&d->status, 0, m);
+	status_set_reload(d->status, 0, m);
 	if (msg)
 		snprintf(msg, msglen, "%s", m);
-}
-
-/* A summary of what is now loaded, for the log and last_reload. */
-static void rules_summary(const struct rules_build *b, char *out, size_t len)
-{
-	struct ruleset_counts c;
-	size_t sigs = 0, inds = 0;
-
-	for (int i = 0; i < b->n_dirs; i++) {
-		sigs += b->dirs[i].signatures;
-		inds += b->dirs[i].indicators;
-	}
-	ruleset_get_counts(b->rs, &c);
-	snprintf(out, len, "rules reloaded: %zu signatures, %zu indicators, %d detectors, "
-		 "%d suppressions from %d director%s", sigs, inds, c.detectors,
-		 c.suppressions, b->n_dirs, b->n_dirs == 1 ? "y" : "ies");
 }
 
 /* Settings that only a restart changes: warn when a reload asks for them. */
@@ -711,8 +247,8 @@ static void reload_from_signal(struct daemon *d)
 		pthread_mutex_unlock(&d->reload_lock);
 		goto out;
 	}
-	status_set_rules(&d->status, &b);
-	status_set_reload(&d->status, 1, summary);
+	status_set_rules(d->status, &b);
+	status_set_reload(d->status, 1, summary);
 	pthread_mutex_unlock(&d->reload_lock);
 	log_info("%s (read in %.1f s while %llu packets went through)", summary,
 		 mono_s() - t0,
@@ -791,8 +327,8 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 		ruleset_dirs_free(b.dirs, b.n_dirs);
 		goto out;
 	}
-	status_set_rules(&d->status, &b);
-	status_set_reload(&d->status, 1, summary);
+	status_set_rules(d->status, &b);
+	status_set_reload(d->status, 1, summary);
 	log_info("%s (asked by the web)", summary);
 	snprintf(msg, msglen, "%s", summary);
 out:
@@ -864,9 +400,9 @@ static int pump(struct daemon *d)
 			feed(d, linktype, &pkt);
 			got++;
 		}
-	if (d->have_player) {
+	if (d->player) {
 		for (int k = 0; k < BURST && !got_term && !got_hup; k++) {
-			if (player_next(&d->player, &pkt, &linktype) != CAPTURE_PACKET)
+			if (player_next(d->player, &pkt, &linktype) != CAPTURE_PACKET)
 				break;
 			feed(d, linktype, &pkt);
 			got++;
@@ -894,7 +430,7 @@ static void collect_stats(struct daemon *d, struct vigil_stats *st)
 		f->drops = ss[i].drops;
 		st->kernel_drops += ss[i].drops;
 	}
-	st->files = d->have_player ? d->player.files_read : 0;
+	st->files = d->player ? player_files_read(d->player) : 0;
 }
 
 /* Capture counters and states into the status (and pps over the last dt
@@ -902,15 +438,14 @@ static void collect_stats(struct daemon *d, struct vigil_stats *st)
 static void update_status(struct daemon *d, double dt)
 {
 	struct vigil_stats st;
-	struct status *s = &d->status;
+	struct status_capture cap[CONFIG_MAX_IFACES + 1];
+	struct status_writers w;
 	struct source_status ss[CONFIG_MAX_IFACES];
-	int n = sources_status(d->src, ss, CONFIG_MAX_IFACES);
+	int n = sources_status(d->src, ss, CONFIG_MAX_IFACES), n_cap = 0;
 
 	collect_stats(d, &st);
-	pthread_mutex_lock(&s->lock);
-	s->n_cap = 0;
 	for (int i = 0; i < n; i++) {
-		struct cap_status *c = &s->cap[s->n_cap++];
+		struct status_capture *c = &cap[n_cap++];
 		snprintf(c->name, sizeof c->name, "%.15s", ss[i].name);
 		c->method = ss[i].method;
 		c->state = ss[i].state;
@@ -922,25 +457,24 @@ static void update_status(struct daemon *d, double dt)
 		d->prev_packets[i] = ss[i].packets;
 		d->prev_drops[i] = ss[i].drops;
 	}
-	if (d->have_player) {
-		struct cap_status *c = &s->cap[s->n_cap++];
+	if (d->player) {
+		struct status_capture *c = &cap[n_cap++];
+		uint64_t packets = player_packets(d->player);
 		snprintf(c->name, sizeof c->name, "pcap:%s", d->cfg.pcap_file);
 		c->method = "file";
-		c->state = d->player.done ? "done" : "replaying";
+		c->state = player_done(d->player) ? "done" : "replaying";
 		c->error[0] = '\0';
-		c->pps = dt > 0 ? (double)(d->player.packets - c->packets) / dt : 0;
-		c->packets = d->player.packets;
+		c->pps = dt > 0 ? (double)(packets - d->prev_player_packets) / dt : 0;
+		c->packets = packets;
 		c->drops = 0;
 		c->drops_per_s = 0;
+		d->prev_player_packets = packets;
 	}
-	memcpy(s->decode_errors, st.decode_errors, sizeof s->decode_errors);
-	pipeline_output_stats(d->pl, &st, &s->db);
-	s->have_db = d->cfg.database[0] != '\0';
-	s->have_eve = d->cfg.eve[0] != '\0';
-	s->db_alerts_lost = st.db_alerts_lost;
-	s->eve_alerts_lost = st.eve_alerts_lost;
-	s->st = st;
-	pthread_mutex_unlock(&s->lock);
+	memset(&w, 0, sizeof w);
+	pipeline_output_stats(d->pl, &st, &w.db);
+	w.have_db = d->cfg.database[0] != '\0';
+	w.have_eve = d->cfg.eve[0] != '\0';
+	status_update(d->status, cap, n_cap, &st, &w);
 }
 
 /* A warning when a bounded table of decode, flow or detect dropped
@@ -1005,8 +539,8 @@ static void tick(struct daemon *d, double now)
 {
 	double dt = now - d->last_tick;
 
-	if (d->have_player) {
-		uint64_t t = player_clock(&d->player);
+	if (d->player) {
+		uint64_t t = player_clock(d->player);
 		if (t > d->now_us)
 			d->now_us = t;
 	} else if (d->tick_packets == 0) {
@@ -1027,7 +561,7 @@ static void tick(struct daemon *d, double now)
 		d->last_stats = now;
 	}
 	daemon_board_update(d->board, now,
-			    sources_capturing(d->src) > 0 || (d->have_player && !d->player.done),
+			    sources_capturing(d->src) > 0 || (d->player && !player_done(d->player)),
 			    d->cfg.database);
 	if (d->watchdog_us && (now - d->last_watchdog) * 1e6 >= d->watchdog_us / 2) {
 		sd_notify(0, "WATCHDOG=1");
@@ -1071,7 +605,7 @@ static void run_loop(struct daemon *d)
 		double now = mono_s();
 		if (now - d->last_tick >= 1.0)
 			tick(d, now);
-		if (d->have_player && d->player.done && !got) {
+		if (d->player && player_done(d->player) && !got) {
 			if (d->cfg.exit_when_done) {
 				log_info("replay done: stopping (exit_when_done)");
 				break;
@@ -1089,41 +623,11 @@ static void run_loop(struct daemon *d)
 
 /* ---- start and stop -------------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: vigil run [-n] [-c FILE]\n"
-		"  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -n       check the configuration and the rule sets, then exit\n"
-		"See vigil.conf(5).\n");
-}
-
-/* vigil run -n: every problem of the file and of the rule sets. */
-static int check_only(struct vigil_config *c, int problems)
-{
-	struct rules_build b;
-	int rp = rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, c->state_dir);
-
-	for (int i = 0; i < b.n_dirs; i++)
-		if (b.dirs[i].problem_text)
-			fputs(b.dirs[i].problem_text, stderr);
-	if (rp && b.n_dirs == 0)
-		fprintf(stderr, "%s\n", b.first);
-	ruleset_free(b.rs);
-	ruleset_dirs_free(b.dirs, b.n_dirs);
-	problems += rp;
-	if (problems) {
-		fprintf(stderr, "vigil run: %d problem(s) in %s or its rule sets\n", problems, c->path);
-		return 1;
-	}
-	printf("configuration OK\n");
-	return 0;
-}
-
 /* web_status_fn (a web thread). */
 static void web_status(void *ctx, struct json *j)
 {
 	struct daemon *d = ctx;
-	status_json(&d->status, j);
+	status_json(d->status, j);
 }
 
 /* Retention pauses the database writer around its deletes. */
@@ -1155,7 +659,7 @@ static int start_stages(struct daemon *d)
 	}
 	rules_summary(&b, summary, sizeof summary);
 	log_info("%s", summary + strlen("rules reloaded: "));
-	status_set_rules(&d->status, &b);
+	status_set_rules(d->status, &b);
 
 	memset(&pc, 0, sizeof pc);
 	flow_config_defaults(&pc.flow);
@@ -1220,7 +724,7 @@ static int shutdown_daemon(struct daemon *d)
 		apply_swap(d);
 		pipeline_drain(d->pl);
 		collect_stats(d, &st);
-		if (d->have_player)
+		if (d->player)
 			snprintf(sources, sizeof sources, "pcap:%s", d->cfg.pcap_file);
 		else {
 			size_t off = 0;
@@ -1239,7 +743,8 @@ static int shutdown_daemon(struct daemon *d)
 	}
 	sources_close(d->src);
 	d->src = NULL;
-	player_close(&d->player);
+	player_free(d->player);
+	d->player = NULL;
 	if (d->ret) {
 		if (d->now_us)
 			retention_set_now(d->ret, d->now_us);
@@ -1254,9 +759,6 @@ static int shutdown_daemon(struct daemon *d)
 		d->have_reloader = 0;
 	}
 	pipeline_free(d->pl);
-	pthread_mutex_lock(&d->status.lock);
-	ruleset_dirs_free(d->status.dirs, d->status.n_dirs);
-	pthread_mutex_unlock(&d->status.lock);
 	log_info("vigil stopped");
 	return rc;
 }
@@ -1271,8 +773,10 @@ static struct daemon *daemon_new(void)
 	pthread_mutex_init(&d->reload_lock, NULL);
 	pthread_mutex_init(&d->swap_lock, NULL);
 	pthread_cond_init(&d->swap_cv, NULL);
-	pthread_mutex_init(&d->status.lock, NULL);
-	d->status.start_mono = mono_s();
+	if (!(d->status = status_new())) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -1282,61 +786,22 @@ static void daemon_free(struct daemon *d)
 	pthread_mutex_destroy(&d->reload_lock);
 	pthread_mutex_destroy(&d->swap_lock);
 	pthread_cond_destroy(&d->swap_cv);
-	pthread_mutex_destroy(&d->status.lock);
+	status_free(d->status);
 	free(d);
 }
 
-int cmd_run(int argc, char **argv)
+int daemon_run(const struct vigil_config *cfg)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
-	int c, check = 0, problems, rc;
 	struct daemon *d;
 	struct passwd *pw = NULL;
+	int rc;
 
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:nh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'n': check = 1; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			if (optopt == 'c')
-				fprintf(stderr, "vigil run: missing file after -c (see --help)\n");
-			else
-				fprintf(stderr, "vigil run: unknown option '%s' (see --help)\n",
-					argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
 	if (!(d = daemon_new()))
 		fatal(1, "out of memory");
-	config_defaults(&d->cfg);
-	problems = config_load(&d->cfg, path, stderr);
-	if (check) {
-		rc = check_only(&d->cfg, problems);
-		daemon_free(d);
-		return rc;
-	}
-	if (problems) {
-		fprintf(stderr, "vigil run: %d problem(s) in %s (see vigil run -n)\n", problems, path);
-		daemon_free(d);
-		return 1;
-	}
+	d->cfg = *cfg;
 	log_daemon_mode();
 	log_set_level(d->cfg.log_level);
-	log_info("vigil %s (%s) starting with %s", VIGIL_VERSION, VIGIL_GITREV, path);
+	log_info("vigil %s (%s) starting with %s", VIGIL_VERSION, VIGIL_GITREV, d->cfg.path);
 	mask_signals(SIG_BLOCK);
 	setup_signals();
 
@@ -1350,12 +815,11 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	d->board = daemon_board_open(d->cfg.board_led);
-	if (d->cfg.n_pcap_files) {
-		d->have_player = 1;
-		d->player.files = d->cfg.pcap_files;
-		d->player.n = d->cfg.n_pcap_files;
-		d->player.fast = d->cfg.replay_fast;
-		d->player.loop = d->cfg.replay_loop;
+	if (d->cfg.n_pcap_files &&
+	    !(d->player = player_new(d->cfg.pcap_files, d->cfg.n_pcap_files, d->cfg.replay_fast,
+				     d->cfg.replay_loop))) {
+		log_error("out of memory");
+		goto fail;
 	}
 	/* 2. privileges */
 	if (d->cfg.user[0] && geteuid() == 0) {
@@ -1367,8 +831,8 @@ int cmd_run(int argc, char **argv)
 		log_info("not started as root: staying uid %u (user = %s is for root starts)",
 			 (unsigned)geteuid(), d->cfg.user);
 	}
-	prepare_dirs(&d->cfg, pw);
-	if (pw && drop_privileges(pw) < 0)
+	privs_prepare_dirs(&d->cfg, pw);
+	if (pw && privs_drop(pw) < 0)
 		goto fail;
 	/* 3. everything else, unprivileged */
 	if (start_stages(d) < 0)
