@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "detect/detect_behav.h"
 #include "core/homenet.h"
 #include "core/log.h"

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "detect/detect_ioc.h"
 #include "core/log.h"
 

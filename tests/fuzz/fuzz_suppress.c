@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "core/log.h"
 #include "detect/ruleset.h"
 #include "detect/suppress.h"

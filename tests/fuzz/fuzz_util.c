@@ -27,7 +27,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "output/eve.h"
 #include "core/homenet.h"
 #include "output/store.h"

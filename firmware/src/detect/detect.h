@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "core/alert.h"
+#include "alert.h"
 #include "flow/flow_record.h"
 #include "ruleset.h"
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/alert.h"
+#include "alert.h"
 #include "flow/flow_record.h"
 #include "core/homenet.h"
 

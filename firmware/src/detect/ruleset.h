@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/alert.h"
+#include "alert.h"
 #include "core/homenet.h"
 #include "flow/flow_record.h"
 

@@ -8,7 +8,7 @@
  * silenced, and writing an entry (the web page's suppressions, in the
  * managed rule set): the format is read and written here and nowhere
  * else. Alerts that are not signatures are named by their generator
- * (core/alert.h: GID_IOC, GID_DETECTOR).
+ * (alert.h: GID_IOC, GID_DETECTOR).
  */
 #ifndef VIGIL_SUPPRESS_H
 #define VIGIL_SUPPRESS_H
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/alert.h"
+#include "alert.h"
 #include "core/conf.h"
 #include "core/homenet.h"
 

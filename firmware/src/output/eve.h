@@ -10,7 +10,7 @@
 #define VIGIL_EVE_H
 
 #include <stdint.h>
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "flow/flow_record.h"
 #include "stats.h"
 

@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "core/log.h"
 
 #define CHUNK 10000

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "flow/flow_record.h"
 
 struct sink_queue;

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/alert.h"
+#include "detect/alert.h"
 #include "flow/flow_record.h"
 #include "stats.h"
 

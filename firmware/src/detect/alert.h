@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "json.h"
+#include "core/json.h"
 #include "flow/flow_record.h"
 
 enum alert_engine { ALERT_SIGNATURE = 0, ALERT_IOC, ALERT_DETECTOR };
