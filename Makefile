@@ -223,9 +223,11 @@ test: check-deps
 	@echo "test suites (unit, integration, web, daemon, tools, browser, valgrind, asan, arm64, fuzz$${VIGIL_PCAP_CORPUS:+, corpus}):"
 	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 17 )) passed, 0 failed"
 
-# unit tests, and the fuzz inputs kept in tests/fuzz replayed through the
-# harnesses of this build (regressions and hand-written seeds)
+# unit tests, the fuzz inputs kept in tests/fuzz replayed through the
+# harnesses of this build (regressions and hand-written seeds), and the one
+# direction of firmware/src's includes (no circle)
 test-unit: $(UNIT_BINS) $(FUZZ_BINS)
+	@python3 tests/layout/check_layers.py
 	@tests/run-unit.sh "$(RUN)" $(UNIT_BINS)
 	@tests/fuzz/replay.sh "$(RUN)" $(BUILD)/harness
 
