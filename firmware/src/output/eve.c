@@ -253,8 +253,9 @@ int eve_write_app(struct eve *e, const struct flow_record *r)
 }
 
 /* vigil's alert fields that Suricata has no place for: the engine, the
- * detector and the flows an aggregate alert is about (docs/eve.md). The
- * variable parts (indicator, counts, ports) are in alert.metadata. */
+ * detector and the flows an aggregate alert is about (docs/eve.md), in an
+ * object left open. The variable parts (indicator, counts, ports) are in
+ * alert.metadata. */
 static void eve_alert_vigil(struct json *j, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
@@ -270,19 +271,16 @@ static void eve_alert_vigil(struct json *j, const struct alert *a)
 			json_u64(j, a->flow_ids[i]);
 		json_arr_end(j);
 	}
-	json_obj_end(j);
 }
 
 /* Suricata's alert event: the flow's 5-tuple and community_id, alert{},
  * the flow{} block and the protocol objects of the flow it was raised on;
- * vigil's own fields under "vigil". */
-int eve_write_alert(struct eve *e, const struct alert *a)
+ * vigil's own fields under "vigil", left open (see eve.h). */
+void eve_alert_json(struct json *j, const struct alert *a)
 {
-	struct json *j = &e->j;
 	const struct flow_record *f = a->flow;
 	char ts[JSON_TS_LEN], pb[8], ip[46];
 
-	json_reset(j);
 	if (f) {
 		eve_header(j, "alert", a->ts_us, f);
 	} else {
@@ -323,7 +321,14 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 		eve_app_objects(j, f);
 	}
 	eve_alert_vigil(j, a);
-	json_obj_end(j);
+}
+
+int eve_write_alert(struct eve *e, const struct alert *a)
+{
+	json_reset(&e->j);
+	eve_alert_json(&e->j, a);
+	json_obj_end(&e->j);     /* vigil */
+	json_obj_end(&e->j);
 	return eve_emit(e);
 }
 

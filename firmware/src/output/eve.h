@@ -2,14 +2,16 @@
  * eve.h - the EVE JSON sink: one JSON object per line, Suricata's fields.
  *
  * Owns: the output file (or stdout), the event layouts (flow, protocol
- * events, alert, stats), and buffering. Field names follow Suricata's EVE
- * wherever Suricata has the field; nDPI's view lives under "ndpi", vigil's
- * own fields under "vigil" (docs/eve.md).
+ * events, alert - also for the web's export -, stats), and buffering.
+ * Field names follow Suricata's EVE wherever Suricata has the field;
+ * nDPI's view lives under "ndpi", vigil's own fields under "vigil"
+ * (docs/eve.md).
  */
 #ifndef VIGIL_EVE_H
 #define VIGIL_EVE_H
 
 #include <stdint.h>
+#include "core/json.h"
 #include "detect/alert.h"
 #include "flow/flow_record.h"
 #include "stats.h"
@@ -27,6 +29,11 @@ int eve_write_flow(struct eve *e, const struct flow_record *rec);
 /* The protocol events (dns, tls, http, ...) of a flow record (eve_app.h). */
 int eve_write_app(struct eve *e, const struct flow_record *rec);
 int eve_write_alert(struct eve *e, const struct alert *a);
+/* The layout of an alert event, for every writer of one (this sink and
+ * the web's export): a's event into j, its last member the "vigil" object
+ * left open, so that a caller may add members of its own there (the
+ * export adds the aggregation) before it closes both with json_obj_end. */
+void eve_alert_json(struct json *j, const struct alert *a);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
 /* Flush and close; returns -1 if any write failed (disk full, ...). */
 int eve_close(struct eve *e);

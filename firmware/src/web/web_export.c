@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "decode/decode.h"
+#include "output/eve.h"
 #include "web_alerts.h"
 #include "web_sql.h"
 
@@ -72,7 +73,8 @@ static void csv_field(struct json *j, sqlite3_stmt *st, int i, int last)
 }
 
 #define EXPORT_COLS ALERT_COLS ", metadata," \
-	" (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id ORDER BY ts_us DESC LIMIT 1)"
+	" (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id ORDER BY ts_us DESC LIMIT 1)" \
+	" AS flow_id"
 
 static void export_csv_row(struct export *x)
 {
@@ -96,69 +98,133 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return s && *s ? s : NULL;
 }
 
-/* Suricata's alert event for an aggregated alert (its latest occurrence),
- * with vigil's engine fields and the aggregation under "vigil", as the
- * EVE sink writes them (docs/eve.md): nothing in alert{} that Suricata's
- * schema does not have. */
+/* The stored metadata (alert_meta_json's object of lists, detect/alert.h)
+ * back into a's pairs, copied into pool (freed by the caller); what is
+ * not that form gives a value of its JSON text, invalid JSON none. */
+static void meta_pairs(sqlite3 *db, const char *text, struct alert *a, char **pool, int *n_pool)
+{
+	sqlite3_stmt *m = NULL, *v = NULL;
+
+	if (!text || sqlite3_prepare_v2(db, "SELECT key, type, value FROM json_each(?1)"
+					" WHERE json_type(?1) = 'object'", -1, &m, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM json_each(?1)", -1, &v, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(m, 1, text, -1, SQLITE_STATIC);
+	while (a->n_meta < ALERT_MAX_META && sqlite3_step(m) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(m, 1);
+		char *key = strdup((const char *)sqlite3_column_text(m, 0));
+		int list = type && strcmp(type, "array") == 0;
+
+		if (!key)
+			break;
+		int before = a->n_meta;
+		pool[(*n_pool)++] = key;
+		sqlite3_reset(v);
+		sqlite3_bind_text(v, 1, (const char *)sqlite3_column_text(m, 2), -1, SQLITE_TRANSIENT);
+		while (a->n_meta < ALERT_MAX_META) {
+			const char *val;
+			if (list) {
+				if (sqlite3_step(v) != SQLITE_ROW)
+					break;
+				val = (const char *)sqlite3_column_text(v, 0);
+			} else {
+				val = (const char *)sqlite3_column_text(m, 2);
+			}
+			char *copy = strdup(val ? val : "");
+			if (!copy)
+				break;
+			pool[(*n_pool)++] = copy;
+			a->meta[a->n_meta].key = key;
+			a->meta[a->n_meta++].value = copy;
+			if (!list)
+				break;
+		}
+		if (a->n_meta == before)    /* an empty list: no pair holds the key */
+			free(pool[--(*n_pool)]);
+	}
+out:
+	sqlite3_finalize(m);
+	sqlite3_finalize(v);
+}
+
+/* An aggregated alert (its latest occurrence) in eve.c's layout (docs/
+ * eve.md: nothing in alert{} that Suricata's schema does not have), with
+ * the indicator and the aggregation added under "vigil". The row is read
+ * by column name. */
 static void export_eve_row(struct export *x)
 {
+	static const char *const engines[] = { "signature", "ioc", "detector" };
 	struct json *j = &x->out;
 	sqlite3_stmt *st = x->st;
-	char ts[JSON_TS_LEN], pb[8];
+	char ts[JSON_TS_LEN], *pool[2 * ALERT_MAX_META];
+	int n_pool = 0;
+	int64_t id = 0, count = 0, first = 0, last = 0;
+	const char *status = NULL, *meta = NULL;
+	struct alert a;
 
-	json_obj_begin(j);
-	json_format_ts(ts, (uint64_t)sqlite3_column_int64(st, 21));
-	json_kstr(j, "timestamp", ts);
-	if (sqlite3_column_type(st, 24) != SQLITE_NULL)
-		json_ku64(j, "flow_id", (uint64_t)sqlite3_column_int64(st, 24));
-	json_kstr(j, "event_type", "alert");
-	json_kstr(j, "src_ip", col_text(st, 13));
-	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
-		json_ku64(j, "src_port", (uint64_t)sqlite3_column_int64(st, 16));
-	json_kstr(j, "dest_ip", col_text(st, 14));
-	if (sqlite3_column_type(st, 17) != SQLITE_NULL)
-		json_ku64(j, "dest_port", (uint64_t)sqlite3_column_int64(st, 17));
-	if (sqlite3_column_int(st, 15))
-		json_kstr(j, "proto", decode_proto_name((uint8_t)sqlite3_column_int(st, 15), pb));
-	json_kstr(j, "app_proto", col_text(st, 18));
-	json_key(j, "alert");
-	json_obj_begin(j);
-	json_kstr(j, "action", "allowed");
-	json_ku64(j, "gid", (uint64_t)sqlite3_column_int64(st, 2));
-	json_ku64(j, "signature_id", (uint64_t)sqlite3_column_int64(st, 3));
-	json_ku64(j, "rev", (uint64_t)sqlite3_column_int64(st, 4));
-	json_key(j, "signature");
-	json_str(j, (const char *)sqlite3_column_text(st, 5));
-	json_key(j, "category");
-	json_str(j, (const char *)sqlite3_column_text(st, 6));
-	json_ku64(j, "severity", (uint64_t)sqlite3_column_int64(st, 8));
-	if (col_text(st, 23)) {
-		json_key(j, "metadata");
-		web_emit_json_text(x->db, j, col_text(st, 23), 1);
+	memset(&a, 0, sizeof a);
+	for (int i = 0; i < sqlite3_column_count(st); i++) {
+		const char *name = sqlite3_column_name(st, i), *t = col_text(st, i);
+		int64_t v = sqlite3_column_int64(st, i);
+		int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+
+		if (strcmp(name, "id") == 0) id = v;
+		else if (strcmp(name, "engine") == 0) {
+			for (int k = 0; k < 3; k++)
+				if (t && strcmp(t, engines[k]) == 0)
+					a.engine = k;
+		}
+		else if (strcmp(name, "gid") == 0) a.gid = (uint32_t)v;
+		else if (strcmp(name, "sid") == 0) a.sid = (uint32_t)v;
+		else if (strcmp(name, "rev") == 0) a.rev = (uint32_t)v;
+		else if (strcmp(name, "signature") == 0) a.signature = t;
+		else if (strcmp(name, "category") == 0) a.category = t;
+		else if (strcmp(name, "classtype") == 0) a.classtype = t;
+		else if (strcmp(name, "severity") == 0) a.severity = (int)v;
+		else if (strcmp(name, "detector") == 0) a.detector = t;
+		else if (strcmp(name, "ioc_kind") == 0) a.ioc_kind = t;
+		else if (strcmp(name, "ioc_indicator") == 0) a.ioc_indicator = t;
+		else if (strcmp(name, "ioc_list") == 0) a.ioc_list = t;
+		else if (strcmp(name, "src_ip") == 0) snprintf(a.src_ip, sizeof a.src_ip, "%s", t ? t : "");
+		else if (strcmp(name, "dest_ip") == 0) snprintf(a.dest_ip, sizeof a.dest_ip, "%s", t ? t : "");
+		else if (strcmp(name, "proto") == 0) a.proto = (uint8_t)v;
+		else if (strcmp(name, "src_port") == 0) { a.src_port = (uint16_t)v; a.has_ports = !null; }
+		else if (strcmp(name, "dest_port") == 0) a.dest_port = (uint16_t)v;
+		else if (strcmp(name, "app_proto") == 0) a.app_proto = t;
+		else if (strcmp(name, "count") == 0) count = v;
+		else if (strcmp(name, "first_seen_us") == 0) first = v;
+		else if (strcmp(name, "last_seen_us") == 0) last = v;
+		else if (strcmp(name, "status") == 0) status = t;
+		else if (strcmp(name, "metadata") == 0) meta = t;
+		else if (strcmp(name, "flow_id") == 0 && !null) {
+			a.flow_ids[0] = (uint64_t)v;
+			a.n_flow_ids = 1;
+		}
 	}
-	json_obj_end(j);
-	json_key(j, "vigil");
-	json_obj_begin(j);
-	json_kstr(j, "engine", col_text(st, 1));
-	json_kstr(j, "detector", col_text(st, 9));
-	if (col_text(st, 10)) {
+	a.ts_us = (uint64_t)last;
+	meta_pairs(x->db, meta, &a, pool, &n_pool);
+
+	eve_alert_json(j, &a);   /* ends inside its "vigil" object */
+	if (a.ioc_kind) {
 		json_key(j, "ioc");
 		json_obj_begin(j);
-		json_kstr(j, "kind", col_text(st, 10));
-		json_kstr(j, "indicator", col_text(st, 11));
-		json_kstr(j, "list", col_text(st, 12));
+		json_kstr(j, "kind", a.ioc_kind);
+		json_kstr(j, "indicator", a.ioc_indicator);
+		json_kstr(j, "list", a.ioc_list);
 		json_obj_end(j);
 	}
-	json_ku64(j, "alert_id", (uint64_t)sqlite3_column_int64(st, 0));
-	json_ku64(j, "count", (uint64_t)sqlite3_column_int64(st, 19));
-	json_format_ts(ts, (uint64_t)sqlite3_column_int64(st, 20));
+	json_ku64(j, "alert_id", (uint64_t)id);
+	json_ku64(j, "count", (uint64_t)count);
+	json_format_ts(ts, (uint64_t)first);
 	json_kstr(j, "first_seen", ts);
-	json_format_ts(ts, (uint64_t)sqlite3_column_int64(st, 21));
+	json_format_ts(ts, (uint64_t)last);
 	json_kstr(j, "last_seen", ts);
-	json_kstr(j, "status", col_text(st, 22));
+	json_kstr(j, "status", status);
 	json_obj_end(j);
 	json_obj_end(j);
 	json_raw(j, "\n", 1);
+	while (n_pool > 0)
+		free(pool[--n_pool]);
 }
 
 static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
