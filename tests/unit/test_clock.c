@@ -1,8 +1,9 @@
 /*
  * test_clock.c - the program's clocks (clock.h): the monotonic clock in
- * seconds and milliseconds agree and never step back, the wall clock is
- * the system's, and sleep_s sleeps at least what it is asked (how much
- * longer depends on the machine, so only the lower bound is checked).
+ * seconds, milliseconds and microseconds agree and never step back, the
+ * wall clock is the system's, deadlines lie ahead by what was asked, and
+ * sleep_s sleeps at least what it is asked (how much longer depends on
+ * the machine, so only the lower bound is checked).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,34 @@ static void test_wall(void **state)
 	assert_true(us / US_PER_S <= (uint64_t)after);
 }
 
+/* t in seconds */
+static double secs(struct timespec t)
+{
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_microseconds_and_deadlines(void **state)
+{
+	uint64_t us0 = mono_us(), ms = mono_ms(), us1 = mono_us();
+	struct timespec before, after, d;
+
+	(void)state;
+	assert_true(us1 >= us0);
+	assert_true(ms * 1000 + 1000 >= us0 && ms * 1000 <= us1);
+	/* a deadline is what was asked ahead of a time read between the two
+	 * reads around it, on each clock, and normalized */
+	clock_gettime(CLOCK_REALTIME, &before);
+	d = timespec_in_ms(0, 1500);
+	clock_gettime(CLOCK_REALTIME, &after);
+	assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+	assert_true(secs(d) - 1.5 >= secs(before) - 1e-6 && secs(d) - 1.5 <= secs(after) + 1e-6);
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	d = timespec_in_ms(1, 999);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+	assert_true(secs(d) - 0.999 >= secs(before) - 1e-6 && secs(d) - 0.999 <= secs(after) + 1e-6);
+}
+
 static void test_sleep(void **state)
 {
 	double t0 = mono_s();
@@ -57,6 +86,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_monotonic),
 		cmocka_unit_test(test_wall),
+		cmocka_unit_test(test_microseconds_and_deadlines),
 		cmocka_unit_test(test_sleep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

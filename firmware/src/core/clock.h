@@ -12,15 +12,23 @@
 #define VIGIL_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 #define US_PER_S 1000000ULL
 
-/* CLOCK_MONOTONIC in seconds and in milliseconds: never steps back. */
+/* CLOCK_MONOTONIC in seconds, milliseconds and microseconds: never steps
+ * back. */
 double mono_s(void);
 uint64_t mono_ms(void);
+uint64_t mono_us(void);
 
 /* CLOCK_REALTIME in microseconds since the epoch. */
 uint64_t wall_us(void);
+
+/* ms milliseconds from now on the wall clock (monotonic 0: what
+ * pthread_cond_timedwait measures by default) or the monotonic clock (a
+ * condition variable set to CLOCK_MONOTONIC). */
+struct timespec timespec_in_ms(int monotonic, uint64_t ms);
 
 /* Sleep s seconds (nothing when s <= 0); a signal ends it early, so the
  * caller's loop can look at its flags. */

@@ -555,13 +555,7 @@ int pipeline_db_pause(struct pipeline *p, int timeout_ms)
 
 	if (!p->db_q)
 		return -1;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = timespec_in_ms(0, (uint64_t)timeout_ms);
 	pthread_mutex_lock(&p->gate_lock);
 	p->gate_want = 1;
 	while (!p->gate_paused && rc == 0)

@@ -18,6 +18,8 @@
  */
 #include "retention.h"
 
+#include "core/clock.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -33,7 +35,6 @@
 #define CHUNK 10000
 #define BUSY_TIMEOUT_MS 10000
 #define GATE_TIMEOUT_MS 3000
-#define US 1000000ULL
 
 struct retention {
 	sqlite3 *db;
@@ -137,13 +138,11 @@ static int64_t other_bytes(struct retention *r)
  * capture by at most that. */
 static void gate_hold(struct retention *r)
 {
-	struct timespec ts;
 	double now;
 
 	if (!r->gate.pause || r->gate_failed)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	now = mono_s();
 	if (r->paused && now - r->paused_since < 0.5)
 		return;
 	if (r->paused)
@@ -501,14 +500,14 @@ static int run_pass(struct retention *r, const struct retention_limits *lim, uin
 	r->write_failed = 0;
 	res->bytes_before = disk_bytes(r);
 	/* 1. ages; now_us 0: the daemon has no time yet, ages wait for one */
-	if (lim->flow_max_age_s && now_us > (uint64_t)lim->flow_max_age_s * US)
+	if (lim->flow_max_age_s && now_us > (uint64_t)lim->flow_max_age_s * US_PER_S)
 		res->flows_aged = delete_all(r, "DELETE FROM flows WHERE id IN (SELECT id FROM "
 					     "flows WHERE start_us < ?1 ORDER BY start_us LIMIT ?2)",
-					     (int64_t)(now_us - (uint64_t)lim->flow_max_age_s * US));
-	if (lim->alert_max_age_s && now_us > (uint64_t)lim->alert_max_age_s * US)
+					     (int64_t)(now_us - (uint64_t)lim->flow_max_age_s * US_PER_S));
+	if (lim->alert_max_age_s && now_us > (uint64_t)lim->alert_max_age_s * US_PER_S)
 		res->alerts_aged = delete_all(r, "DELETE FROM alerts WHERE id IN (SELECT id FROM "
 					      "alerts WHERE last_seen_us < ?1 LIMIT ?2)",
-					      (int64_t)(now_us - (uint64_t)lim->alert_max_age_s * US));
+					      (int64_t)(now_us - (uint64_t)lim->alert_max_age_s * US_PER_S));
 	/* 2. links, 3. the audit log */
 	res->links_removed = trim_links(r);
 	res->audit_removed = trim_audit(r, lim->max_bytes);
@@ -545,30 +544,23 @@ static void *retention_main(void *arg)
 	struct retention *r = arg;
 	struct retention_limits lim;
 	struct retention_result res;
-	struct timespec until, mono;
+	struct timespec until;
 	double last = 0, now_s;
 	int64_t used, over_at = -1;
 	uint64_t now;
 	int due;
 
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	last = (double)mono.tv_sec + mono.tv_nsec / 1e9;
+	last = mono_s();
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 250000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = timespec_in_ms(0, 250);
 		pthread_cond_timedwait(&r->wake, &r->lock, &until);
 		if (r->stop)
 			break;
 		lim = r->lim;
 		now = r->now_us;
 		pthread_mutex_unlock(&r->lock);
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		now_s = (double)mono.tv_sec + mono.tv_nsec / 1e9;
+		now_s = mono_s();
 		due = now_s - last >= (lim.interval_s ? lim.interval_s : 60);
 		if (!due && lim.max_bytes) {
 			used = used_bytes(r);

@@ -30,6 +30,7 @@
  * lasts.
  */
 #include "store.h"
+#include "core/clock.h"
 #include "core/json.h"
 
 #include <limits.h>
@@ -315,14 +316,6 @@ static int query_int64(struct store *s, const char *what, const char *sql,
 
 /* ---- failure episodes -------------------------------------------------------- */
 
-static uint64_t clock_us(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* A write failed: flows and alerts were lost (already counted in the
  * totals). The first failure after a good commit opens an episode. */
 static void note_failure(struct store *s, uint64_t flows, uint64_t alerts)
@@ -330,12 +323,12 @@ static void note_failure(struct store *s, uint64_t flows, uint64_t alerts)
 	if (!s->failing) {
 		s->failing = 1;
 		s->episodes++;
-		s->fail_since_us = clock_us(CLOCK_REALTIME);
+		s->fail_since_us = wall_us();
 		s->episode_flows = s->episode_alerts = 0;
 	}
 	s->episode_flows += flows;
 	s->episode_alerts += alerts;
-	s->last_fail_us = clock_us(CLOCK_MONOTONIC);
+	s->last_fail_us = mono_us();
 	s->retry_at_us = s->last_fail_us + STORE_RETRY_US;
 }
 
@@ -344,7 +337,7 @@ static void note_failure(struct store *s, uint64_t flows, uint64_t alerts)
 static void check_settled(struct store *s)
 {
 	if (s->failing && s->last_ok_us > s->last_fail_us &&
-	    clock_us(CLOCK_MONOTONIC) >= s->last_fail_us + s->settle_us)
+	    mono_us() >= s->last_fail_us + s->settle_us)
 		s->failing = 0;
 }
 
@@ -352,7 +345,7 @@ static void check_settled(struct store *s)
  * without touching the database. */
 static int backing_off(struct store *s)
 {
-	return s->failing && clock_us(CLOCK_MONOTONIC) < s->retry_at_us;
+	return s->failing && mono_us() < s->retry_at_us;
 }
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -410,7 +403,7 @@ static int commit_batch(struct store *s)
 	s->in_batch = 0;
 	s->batch_pending = 0;
 	s->batch_alerts = 0;
-	s->last_ok_us = clock_us(CLOCK_MONOTONIC);
+	s->last_ok_us = mono_us();
 	check_settled(s);
 	return 0;
 }

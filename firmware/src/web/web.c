@@ -82,8 +82,7 @@ static sqlite3 *pool_get(struct web *w)
 	struct timespec until;
 	sqlite3 *db = NULL;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
+	until = timespec_in_ms(0, 10000);
 	pthread_mutex_lock(&w->pool_lock);
 	for (;;) {
 		for (int i = 0; i < WEB_POOL; i++) {
@@ -809,7 +808,7 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 	w->env.status = status;
 	w->env.reload = reload;
 	w->env.ctx = ctx;
-	w->env.started_us = web_now_us();
+	w->env.started_us = wall_us();
 	w->env.throttle = throttle_new();
 	w->conns = web_conns_new(strncmp(cfg->listen, "unix:", 5) != 0);
 	if (!w->env.cfg.listen || !w->env.cfg.static_dir || !w->env.cfg.db_path ||

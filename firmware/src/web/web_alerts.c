@@ -4,6 +4,7 @@
  * many, and suppressing one.
  */
 #include "web_alerts.h"
+#include "core/clock.h"
 
 #include "core/log.h"
 #include "detect/suppress.h"
@@ -392,7 +393,7 @@ void alerts_h_notes(struct web_req *r)
 		web_db_error(r);
 		return;
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
 	sqlite3_bind_text(st, 2, r->sess.user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, r->id);
@@ -534,7 +535,7 @@ void alerts_h_suppress(struct web_req *r)
 	for (char *p = sig; *p; p++)      /* one comment line, whatever the text */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
-	json_format_ts(ts, web_now_us());
+	json_format_ts(ts, wall_us());
 	snprintf(comment, sizeof comment, "# alert %lld, by %s, %s: %s", (long long)r->id,
 		 r->sess.user, ts, sig);
 	rc = append_suppress(r, comment, line, path, sizeof path, err, sizeof err);

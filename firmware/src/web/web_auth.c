@@ -3,6 +3,7 @@
  * (see web_auth.h).
  */
 #include "web_auth.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "tls/tls_hash.h"
 
@@ -250,7 +251,7 @@ int auth_setup_init(sqlite3 *db, const char *state_dir, char *token, size_t tokl
 					-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)web_now_us());
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)wall_us());
 		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 	}
 	sqlite3_finalize(st);
@@ -287,7 +288,7 @@ static int valid_hex(const char *s, size_t n)
 int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
 {
 	sqlite3_stmt *st = NULL;
-	uint64_t now = web_now_us(), seen = 0;
+	uint64_t now = wall_us(), seen = 0;
 	int found = 0, disabled = 0;
 
 	memset(s, 0, sizeof *s);
@@ -341,7 +342,7 @@ static int session_create(sqlite3 *db, const char *user, const char *role, int m
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t raw[32], craw[32];
-	uint64_t now = web_now_us();
+	uint64_t now = wall_us();
 	int rc;
 
 	if (auth_random(raw, sizeof raw) != 0 || auth_random(craw, sizeof craw) != 0)
@@ -389,7 +390,7 @@ int auth_user_get(sqlite3 *db, const char *name, struct auth_user *u)
 			" (SELECT count(*) FROM sessions s WHERE s.username = u.username AND s.seen_us >= ?)"
 			" FROM users u WHERE username = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)(web_now_us() -
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(wall_us() -
 						  (uint64_t)AUTH_SESSION_IDLE_S * 1000000));
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -709,7 +710,7 @@ void auth_h_setup_post(struct web_req *r)
 	}
 	/* a token check counts like a password check of the address, before
 	 * it is made: 40 parallel guesses get 5 checks */
-	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
 	if (wait) {
 		r->retry_after = wait;
 		web_error(r, 429, "too many wrong setup tokens from %s; try again in %u s",
@@ -740,7 +741,7 @@ void auth_h_setup_post(struct web_req *r)
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)web_now_us());
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)wall_us());
 		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 	}
 	sqlite3_finalize(st);
@@ -784,7 +785,7 @@ void auth_h_login(struct web_req *r)
 	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
 		goto out;
 	/* counted before the slow hash: 40 requests at once get 5 checks */
-	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
 	if (wait) {
 		r->retry_after = wait;
 		web_error(r, 429, "too many failed logins from %s; try again in %u s", r->client, wait);
@@ -828,7 +829,7 @@ void auth_h_login(struct web_req *r)
 	set_cookie(r, cookie, 0);
 	if (sqlite3_prepare_v2(r->db, "UPDATE users SET last_login_us = ? WHERE username = ?",
 			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
 		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
 		sqlite3_step(st);
 	}
@@ -882,7 +883,7 @@ void auth_h_me_password(struct web_req *r)
 	int rc, found = 0, changed = 0, ended = 0;
 
 	old_hash[0] = hash[0] = '\0';
-	wait = throttle_blocked(r->env->throttle, r->client, web_now_us());
+	wait = throttle_blocked(r->env->throttle, r->client, wall_us());
 	if (wait) {
 		r->retry_after = wait;
 		web_error(r, 429, "too many failed password checks from %s; try again in %u s",
@@ -914,7 +915,7 @@ void auth_h_me_password(struct web_req *r)
 	}
 	/* checked and counted in one step before the slow hash: parallel
 	 * guesses cannot all pass the check before any of them is counted */
-	wait = throttle_attempt(r->env->throttle, r->client, web_now_us());
+	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
 	if (wait) {
 		r->retry_after = wait;
 		web_error(r, 429, "too many failed password checks from %s; try again in %u s",

@@ -179,12 +179,7 @@ static void *watchdog(void *arg)
 			log_warn("%s", msg);
 			pthread_mutex_lock(&t->lock);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = timespec_in_ms(1, WATCHDOG_TICK_MS);
 		pthread_cond_timedwait(&t->cond, &t->lock, &until);
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -3,6 +3,7 @@
  * list and its filters, and the top talkers.
  */
 #include "web_flows.h"
+#include "core/clock.h"
 
 #include "web_sql.h"
 
@@ -89,7 +90,7 @@ int flows_default_range(struct web_req *r, int64_t *from, int64_t *to)
 {
 	int has_from, has_to;
 	sqlite3_stmt *st = NULL;
-	int64_t now = (int64_t)web_now_us(), lo = now - WEB_DAY_US, hi = now;
+	int64_t now = (int64_t)wall_us(), lo = now - WEB_DAY_US, hi = now;
 
 	if (web_param_range(r, from, to, &has_from, &has_to) != 0)
 		return -1;

@@ -19,11 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t web_now_us(void)
-{
-	return wall_us();
-}
-
 /* ---- answers ----------------------------------------------------------------------- */
 
 void web_error(struct web_req *r, int status, const char *fmt, ...)
@@ -82,7 +77,7 @@ void web_audit(sqlite3 *db, const char *user, const char *action, const char *ta
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO audit (ts_us, username, action, target, detail)"
 			       " VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
 		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);

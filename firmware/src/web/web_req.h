@@ -147,7 +147,5 @@ int web_param_range(struct web_req *r, int64_t *from, int64_t *to, int *has_from
 void web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
 	       const char *detail);
 
-/* The wall clock (clock.h), for what requests record. */
-uint64_t web_now_us(void);
 
 #endif

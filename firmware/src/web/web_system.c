@@ -4,6 +4,7 @@
  * database and its limits, and the audit log.
  */
 #include "web_system.h"
+#include "core/clock.h"
 
 #include "web_sql.h"
 
@@ -90,7 +91,7 @@ void system_h_get(struct web_req *r)
 		sqlite3_stmt *st = NULL;
 
 		json_kstr(j, "version", VIGIL_VERSION);
-		json_ku64(j, "uptime_s", (web_now_us() - r->env->started_us) / 1000000);
+		json_ku64(j, "uptime_s", (wall_us() - r->env->started_us) / 1000000);
 		json_key(j, "capture");
 		json_arr_begin(j);
 		json_arr_end(j);

@@ -9,6 +9,7 @@
  * (yescrypt is slow on purpose; the write lock is not held meanwhile).
  */
 #include "web_users.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "web_auth.h"
 
@@ -147,7 +148,7 @@ void users_h_add(struct web_req *r)
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)web_now_us());
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)wall_us());
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT) {
@@ -218,7 +219,7 @@ static void user_action(struct web_req *r, enum user_action act, const char *rol
 		change = u.disabled_us == 0;
 		if (change && sqlite3_prepare_v2(r->db, "UPDATE users SET disabled_us = ?"
 						 " WHERE username = ?", -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)web_now_us());
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
 			sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
 		}
 		break;

@@ -28,6 +28,7 @@
 #include "capture.h"
 
 #include "core/str.h"
+#include "core/clock.h"
 
 #ifdef __linux__
 #include <linux/if_packet.h>
@@ -98,15 +99,6 @@ static struct tpacket_block_desc *afp_block(struct afp_src *s, unsigned i)
 	return (struct tpacket_block_desc *)(void *)(s->ring + (size_t)i * s->block_size);
 }
 
-/* Milliseconds on the monotonic clock, for poll deadlines. */
-static int64_t afp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Give block cur back to the kernel and move on to the next one. The
  * release store orders our reads of the block before the kernel may
  * overwrite it. */
@@ -140,11 +132,11 @@ static int afp_take_block(struct afp_src *s)
 static int afp_wait_block(struct afp_src *s)
 {
 	struct capture *c = &s->cap;
-	int64_t deadline = afp_now_ms() + s->timeout_ms;
+	int64_t deadline = (int64_t)mono_ms() + s->timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = s->fd, .events = POLLIN | POLLERR };
-		int64_t left = deadline - afp_now_ms();
+		int64_t left = deadline - (int64_t)mono_ms();
 		int rc;
 
 		if (left < 0)
