@@ -562,14 +562,22 @@ static int throttle_find(struct web_throttle *t, const char *addr, uint64_t now_
 	return -1;
 }
 
+/* Seconds until addr may try again, 0 when it may now (lock held). */
+static unsigned throttle_wait(struct web_throttle *t, const char *addr, uint64_t now_us)
+{
+	int i = throttle_find(t, addr, now_us);
+
+	if (i < 0 || t->e[i].fails < AUTH_THROTTLE_FAILS)
+		return 0;
+	return (unsigned)((t->e[i].first_us + window_us - now_us + 999999) / 1000000);
+}
+
 unsigned throttle_blocked(struct web_throttle *t, const char *addr, uint64_t now_us)
 {
-	unsigned wait = 0;
+	unsigned wait;
 
 	pthread_mutex_lock(&t->lock);
-	int i = throttle_find(t, addr, now_us);
-	if (i >= 0 && t->e[i].fails >= AUTH_THROTTLE_FAILS)
-		wait = (unsigned)((t->e[i].first_us + window_us - now_us + 999999) / 1000000);
+	wait = throttle_wait(t, addr, now_us);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
 }
@@ -606,13 +614,11 @@ void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us)
 
 unsigned throttle_attempt(struct web_throttle *t, const char *addr, uint64_t now_us)
 {
-	unsigned wait = 0;
+	unsigned wait;
 
 	pthread_mutex_lock(&t->lock);
-	int i = throttle_find(t, addr, now_us);
-	if (i >= 0 && t->e[i].fails >= AUTH_THROTTLE_FAILS)
-		wait = (unsigned)((t->e[i].first_us + window_us - now_us + 999999) / 1000000);
-	else
+	wait = throttle_wait(t, addr, now_us);
+	if (!wait)
 		throttle_count(t, addr, now_us);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
@@ -625,6 +631,30 @@ void throttle_reset(struct web_throttle *t, const char *addr)
 		if (t->e[i].fails && strcmp(t->e[i].addr, addr) == 0)
 			t->e[i].fails = 0;
 	pthread_mutex_unlock(&t->lock);
+}
+
+/* From r's address: may a check of what kind start now (count: counted
+ * now, throttle_attempt; else only asked, throttle_blocked)? 1 when not:
+ * 429 with Retry-After answered. */
+static int throttled(struct web_req *r, const char *what, int count)
+{
+	uint64_t now = wall_us();
+	unsigned wait = count ? throttle_attempt(r->env->throttle, r->client, now)
+			      : throttle_blocked(r->env->throttle, r->client, now);
+
+	if (!wait)
+		return 0;
+	r->retry_after = wait;
+	web_error(r, 429, "too many %s from %s; try again in %u s", what, r->client, wait);
+	return 1;
+}
+
+int auth_hash_answer(struct web_req *r, const char *pw, char *hash, size_t hashlen)
+{
+	if (auth_hash_password(pw, hash, hashlen) == 0)
+		return 0;
+	web_error(r, 500, "cannot hash the password");
+	return -1;
 }
 
 /* ---- handlers --------------------------------------------------------------------- */
@@ -684,7 +714,6 @@ void auth_h_setup_post(struct web_req *r)
 	char token[128], user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], hash[256];
 	sqlite3_stmt *st = NULL;
 	int64_t users = 0;
-	unsigned wait;
 	int rc;
 
 	if (web_body_object(r, keys) != 0 ||
@@ -710,23 +739,16 @@ void auth_h_setup_post(struct web_req *r)
 	}
 	/* a token check counts like a password check of the address, before
 	 * it is made: 40 parallel guesses get 5 checks */
-	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
-	if (wait) {
-		r->retry_after = wait;
-		web_error(r, 429, "too many wrong setup tokens from %s; try again in %u s",
-			  r->client, wait);
+	if (throttled(r, "wrong setup tokens", 1))
 		goto out;
-	}
 	if (!token_matches(r->db, token)) {
 		web_audit(r->db, user, "setup_failed", r->client, "wrong setup token");
 		log_info("web: wrong setup token from %s", r->client);
 		web_error(r, 403, "wrong setup token");
 		goto out;
 	}
-	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
-		web_error(r, 500, "cannot hash the password");
+	if (auth_hash_answer(r, pw, hash, sizeof hash) != 0)
 		goto out;
-	}
 	/* one transaction: the token is used once even when two requests race */
 	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && (count_users(r->db, &users) != 0 || users > 0 ||
@@ -777,7 +799,6 @@ void auth_h_login(struct web_req *r)
 	char user[AUTH_USER_BUF], pw[AUTH_PASSWORD_MAX + 1], hash[256], role[16], cookie[65];
 	struct web_session s;
 	sqlite3_stmt *st = NULL;
-	unsigned wait;
 	int found = 0, disabled = 0, must_change = 0, ok;
 
 	if (web_body_object(r, keys) != 0 ||
@@ -785,12 +806,8 @@ void auth_h_login(struct web_req *r)
 	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
 		goto out;
 	/* counted before the slow hash: 40 requests at once get 5 checks */
-	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
-	if (wait) {
-		r->retry_after = wait;
-		web_error(r, 429, "too many failed logins from %s; try again in %u s", r->client, wait);
+	if (throttled(r, "failed logins", 1))
 		goto out;
-	}
 	if (sqlite3_prepare_v2(r->db, "SELECT hash, role, disabled_us IS NOT NULL, must_change"
 			       " FROM users WHERE username = ?", -1, &st, NULL) != SQLITE_OK) {
 		web_error(r, 500, "database: %s", sqlite3_errmsg(r->db));
@@ -879,17 +896,11 @@ void auth_h_me_password(struct web_req *r)
 	char detail[64];
 	const char *problem;
 	sqlite3_stmt *st = NULL;
-	unsigned wait;
 	int rc, found = 0, changed = 0, ended = 0;
 
 	old_hash[0] = hash[0] = '\0';
-	wait = throttle_blocked(r->env->throttle, r->client, wall_us());
-	if (wait) {
-		r->retry_after = wait;
-		web_error(r, 429, "too many failed password checks from %s; try again in %u s",
-			  r->client, wait);
+	if (throttled(r, "failed password checks", 0))
 		return;
-	}
 	if (web_body_object(r, keys) != 0 ||
 	    web_body_str(r, "current", cur, sizeof cur, AUTH_PASSWORD_MAX, 1) != 1 ||
 	    web_body_str(r, "password", pw, sizeof pw, AUTH_PASSWORD_MAX, 1) != 1)
@@ -915,13 +926,8 @@ void auth_h_me_password(struct web_req *r)
 	}
 	/* checked and counted in one step before the slow hash: parallel
 	 * guesses cannot all pass the check before any of them is counted */
-	wait = throttle_attempt(r->env->throttle, r->client, wall_us());
-	if (wait) {
-		r->retry_after = wait;
-		web_error(r, 429, "too many failed password checks from %s; try again in %u s",
-			  r->client, wait);
+	if (throttled(r, "failed password checks", 1))
 		goto out;
-	}
 	if (!auth_verify_password(cur, old_hash)) {
 		web_audit(r->db, r->sess.user, "password_change_failed", r->sess.user,
 			  "wrong current password");
@@ -934,10 +940,8 @@ void auth_h_me_password(struct web_req *r)
 		web_error(r, 400, "password: the new password must differ from the current one");
 		goto out;
 	}
-	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
-		web_error(r, 500, "cannot hash the password");
+	if (auth_hash_answer(r, pw, hash, sizeof hash) != 0)
 		goto out;
-	}
 	/* Only if nothing changed since the check: the hash is still the one
 	 * verified (no admin reset meanwhile) and this session still exists
 	 * (not ended by a disable or a reset). */

@@ -38,6 +38,8 @@ int auth_equal(const char *a, const char *b); /* 1 when equal (time depends on l
 /* yescrypt ("$y$"): hash into out (>= 128 bytes), 0 or -1; verify: 1 match. */
 int auth_hash_password(const char *password, char *out, size_t outlen);
 int auth_verify_password(const char *password, const char *hash);
+/* A request's new password hashed into hash, or 500 answered (-1). */
+int auth_hash_answer(struct web_req *r, const char *pw, char *hash, size_t hashlen);
 /* Usernames: 1-64 of [A-Za-z0-9._@-], not "." or ".." (a username is a
  * path segment of /api/users/{name}/...). Roles: admin, analyst. */
 int auth_valid_username(const char *name);

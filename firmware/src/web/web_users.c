@@ -133,10 +133,8 @@ void users_h_add(struct web_req *r)
 		web_error(r, 400, "%s", problem);
 		goto out;
 	}
-	if (auth_hash_password(pw, hash, sizeof hash) != 0) {
-		web_error(r, 500, "cannot hash the password");
+	if (auth_hash_answer(r, pw, hash, sizeof hash) != 0)
 		goto out;
-	}
 	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(r->db, "INSERT INTO users (username, hash, role, created_us,"
