@@ -109,7 +109,7 @@ unsigned throttle_blocked(struct web_throttle *t, const char *addr, uint64_t now
 void throttle_failed(struct web_throttle *t, const char *addr, uint64_t now_us);
 void throttle_reset(struct web_throttle *t, const char *addr);
 
-/* Route handlers (web_api.c's table): setup, login, logout, me, and
+/* Route handlers (web_routes.c's table): setup, login, logout, me, and
  * changing one's own password. */
 void auth_h_setup_get(struct web_req *r);
 void auth_h_setup_post(struct web_req *r);

@@ -15,7 +15,7 @@
 
 #include "web_req.h"
 
-/* Route handlers (web_api.c's table, all WEB_ADMIN). */
+/* Route handlers (web_routes.c's table, all WEB_ADMIN). */
 void users_h_list(struct web_req *r);
 void users_h_add(struct web_req *r);
 void users_h_disable(struct web_req *r);
