@@ -210,18 +210,21 @@ demo: check-deps-build all
 	@echo "EVE events: $(BUILD)/demo.eve.json   SQLite: $(BUILD)/demo.sqlite"
 
 # ---- tests -----------------------------------------------------------------
+# The suites of make test, in this order; the corpus test joins them when
+# VIGIL_PCAP_CORPUS names a folder. Every suite runs even when one fails;
+# the last line counts them (and names the failed ones).
+TEST_SUITES := test-unit test-integration test-web test-daemon test-tools test-browser \
+               test-valgrind test-asan test-arm64 test-fuzz
+
 test: check-deps
-	$(MAKE) --no-print-directory test-unit test-integration test-web test-daemon
-	$(MAKE) --no-print-directory test-tools
-	$(MAKE) --no-print-directory test-browser
-	$(MAKE) --no-print-directory test-valgrind
-	$(MAKE) --no-print-directory test-asan
-	$(MAKE) --no-print-directory test-arm64
-	$(MAKE) --no-print-directory test-fuzz
-	@if [ -n "$$VIGIL_PCAP_CORPUS" ]; then $(MAKE) --no-print-directory test-corpus; \
-	 else echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; fi
-	@echo "test suites (unit, integration, web, daemon, tools, browser, valgrind, asan, arm64, fuzz$${VIGIL_PCAP_CORPUS:+, corpus}):"
-	@echo "suites: $$(( $${VIGIL_PCAP_CORPUS:+1} + 0 + 17 )) passed, 0 failed"
+	@pass=0; fail=0; failed=; \
+	[ -n "$$VIGIL_PCAP_CORPUS" ] || echo "corpus test skipped: VIGIL_PCAP_CORPUS is not set"; \
+	for s in $(TEST_SUITES) $${VIGIL_PCAP_CORPUS:+test-corpus}; do \
+	  if $(MAKE) --no-print-directory $$s; then pass=$$((pass + 1)); \
+	  else fail=$$((fail + 1)); failed="$$failed $${s#test-}"; fi; \
+	done; \
+	echo "suites: $$pass passed, $$fail failed$${failed:+ (failed:$$failed)}"; \
+	[ $$fail -eq 0 ]
 
 # unit tests, the fuzz inputs kept in tests/fuzz replayed through the
 # harnesses of this build (regressions and hand-written seeds), and the one
