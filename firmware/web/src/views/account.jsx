@@ -6,16 +6,25 @@ import { ErrorBox, Facts, PageTitle, Panel, toast } from '../components.jsx';
 
 export const MIN_PASSWORD = 10;
 
-// Current password, new password twice -> POST /api/me/password.
-// onChanged(session) gets the API's answer ({user, role, csrf, ...}).
-export function PasswordForm({ idPrefix = 'pw', onChanged, submitLabel = 'Change password', currentLabel = 'Current password' }) {
-	const blank = { current: '', password: '', confirm: '' };
+// The state of a form that takes a new password twice (blank: its empty
+// fields, with password and confirm): the fields and a setter per field,
+// the error and busy flags, and whether the two differ or the new one is
+// too short (both only once something is typed).
+export function useNewPasswordForm(blank) {
 	const [f, setF] = useState(blank);
 	const [error, setError] = useState(null);
 	const [busy, setBusy] = useState(false);
 	const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
 	const mismatch = f.confirm !== '' && f.password !== f.confirm;
 	const short = f.password !== '' && f.password.length < MIN_PASSWORD;
+	return { f, setF, error, setError, busy, setBusy, set, mismatch, short };
+}
+
+// Current password, new password twice -> POST /api/me/password.
+// onChanged(session) gets the API's answer ({user, role, csrf, ...}).
+export function PasswordForm({ idPrefix = 'pw', onChanged, submitLabel = 'Change password', currentLabel = 'Current password' }) {
+	const blank = { current: '', password: '', confirm: '' };
+	const { f, setF, error, setError, busy, setBusy, set, mismatch, short } = useNewPasswordForm(blank);
 
 	const submit = async (e) => {
 		e.preventDefault();

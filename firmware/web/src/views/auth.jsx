@@ -2,9 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorBox } from '../components.jsx';
-import { PasswordForm } from './account.jsx';
-
-const MIN_PASSWORD = 10;
+import { MIN_PASSWORD, PasswordForm, useNewPasswordForm } from './account.jsx';
 
 function AuthCard({ title, sub, children }) {
 	useEffect(() => { document.title = `${title} · vigil`; }, [title]);
@@ -24,12 +22,8 @@ function AuthCard({ title, sub, children }) {
 }
 
 export function SetupView({ onDone }) {
-	const [f, setF] = useState({ token: '', username: 'admin', password: '', confirm: '' });
-	const [error, setError] = useState(null);
-	const [busy, setBusy] = useState(false);
-	const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.value });
-	const mismatch = f.confirm !== '' && f.password !== f.confirm;
-	const short = f.password !== '' && f.password.length < MIN_PASSWORD;
+	const { f, error, setError, busy, setBusy, set, mismatch, short } =
+		useNewPasswordForm({ token: '', username: 'admin', password: '', confirm: '' });
 
 	const submit = async (e) => {
 		e.preventDefault();
