@@ -511,12 +511,7 @@ int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
 	if (p->eve) {
 		/* packet time; a run that read no packet (a failed replay) has
 		 * none, and its stats event is dated now, not 1970 */
-		uint64_t ts = st->last_ts_us;
-		if (!ts) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			ts = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
-		}
+		uint64_t ts = st->last_ts_us ? st->last_ts_us : wall_us();
 		if (eve_write_stats(p->eve, st, ts) < 0 || eve_close(p->eve) < 0) {
 			log_error("EVE output: write failed (disk full?)");
 			rc = 1;

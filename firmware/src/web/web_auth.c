@@ -326,7 +326,7 @@ int auth_session_get(sqlite3 *db, const char *cookie, struct web_session *s)
 		return 0;
 	}
 	/* idle expiry has minute resolution: reading pages writes little */
-	if (seen + 60 * 1000000ULL < now &&
+	if (seen + 60 * US_PER_S < now &&
 	    sqlite3_prepare_v2(db, "UPDATE sessions SET seen_us = ? WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 		sqlite3_bind_text(st, 2, s->id_hash, -1, SQLITE_STATIC);
