@@ -50,7 +50,7 @@ GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -fno-strict-aliasing -pthread \
-           -Ifirmware/src $(PKG_CFLAGS) \
+           -Ifirmware/src -I. $(PKG_CFLAGS) \
            -DVIGIL_VERSION='"$(VERSION)"' -DVIGIL_GITREV='"$(GITREV)"'
 LDLIBS  += $(PKG_LIBS) -pthread
 
@@ -68,11 +68,14 @@ endif
 
 # ---- sources ---------------------------------------------------------------
 # firmware/src by folder, lowest first (docs/architecture.md): each may
-# include its own and the folders before it, never one after it
+# include its own and the folders before it, never one after it. The
+# drivers/ folders sit at the top of the tree (what is opened before the
+# privilege drop), the others below firmware/src.
 SRC_DIRS  := core tls drivers/capture drivers/board decode flow classify detect output \
              web daemon cmd
+src_dir    = $(if $(filter drivers/%,$(1)),$(1),firmware/src/$(1))
 LIB_SRCS  := $(filter-out firmware/src/cmd/vigil.c, \
-             $(foreach d,$(SRC_DIRS),$(wildcard firmware/src/$(d)/*.c)))
+             $(foreach d,$(SRC_DIRS),$(wildcard $(call src_dir,$(d))/*.c)))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/firmware/src/cmd/vigil.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -15,6 +15,13 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 SRC = os.path.join(ROOT, 'firmware', 'src')
+DRIVERS = os.path.join(ROOT, 'drivers')
+
+
+def real(key):
+    """The file of a key: 'drivers/...' at the top of the tree (opened
+    before the privilege drop), every other folder below firmware/src."""
+    return os.path.join(ROOT if key.startswith('drivers/') else SRC, key)
 
 
 def folder_order():
@@ -29,12 +36,14 @@ def main():
     order = folder_order()
     rank = {d: i for i, d in enumerate(order)}
     problems = []
-    files = {}           # path below firmware/src -> its includes, resolved
-    for root, _, names in os.walk(SRC):
+    files = {}           # path below firmware/src (or drivers/...) -> its includes, resolved
+    walks = [(root, names, os.path.relpath(root, SRC)) for root, _, names in os.walk(SRC)]
+    walks += [(root, names, os.path.relpath(root, ROOT)) for root, _, names in os.walk(DRIVERS)]
+    for root, names, reldir in walks:
         for n in sorted(names):
             if not n.endswith(('.c', '.h')):
                 continue
-            rel = os.path.relpath(os.path.join(root, n), SRC)
+            rel = os.path.normpath(os.path.join(reldir, n))
             here = os.path.dirname(rel)
             if here not in rank:
                 problems.append(f'{rel}: folder {here or "."} is not in the Makefile\'s SRC_DIRS')
@@ -46,9 +55,9 @@ def main():
                     continue
                 name = m.group(1)
                 local = os.path.normpath(os.path.join(here, name))
-                if os.path.exists(os.path.join(SRC, local)):
+                if os.path.exists(real(local)):
                     target = local
-                elif os.path.exists(os.path.join(SRC, name)):
+                elif os.path.exists(real(os.path.normpath(name))):
                     target = os.path.normpath(name)
                 else:
                     problems.append(f'{rel}:{lineno}: "{name}" is not below firmware/src')
