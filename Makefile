@@ -164,12 +164,12 @@ DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd uti
 DEB_PKGS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
 
 deps:
-	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ)
+	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
 	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) \
-	 $(DEB_PKGS_FUZZ) || $(MAKE) --no-print-directory deps
+	 $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) || $(MAKE) --no-print-directory deps
 
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
@@ -217,7 +217,8 @@ demo: check-deps-build all
 # VIGIL_PCAP_CORPUS names a folder. Every suite runs even when one fails;
 # the last line counts them (and names the failed ones).
 TEST_SUITES := test-unit test-integration test-web test-daemon test-tools test-browser \
-               test-valgrind test-asan test-arm64 test-fuzz
+               test-valgrind test-asan test-arm64 test-fuzz \
+               test-deb test-image
 
 test: check-deps
 	@pass=0; fail=0; failed=; \
@@ -316,6 +317,53 @@ bench: check-deps-build all
 bench-api: all
 	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
 
+# ---- package and board images -----------------------------------------------
+# `make deb [ARCH=arm64]`: build/deb/vigil_<version>_<arch>.deb (tools/mkdeb);
+# its binary is built apart (build/deb-<arch>) with Debian's hardening flags.
+# `make image BOARD=<name>`: build/images/vigil-<board>-<version>.img.xz with
+# .sha256, .bmap and vigil-os-list.json (tools/mkimage, board/<name>/).
+# `make test-image BOARD=qemu-arm64`: build that image and boot it under
+# qemu-system-aarch64 (tests/image/).
+BOARD      ?= qemu-arm64
+DEB_ARCH   := $(or $(ARCH),$(shell dpkg --print-architecture 2>/dev/null))
+DEB_FILE   := build/deb/vigil_$(VERSION)_$(DEB_ARCH).deb
+DEB_FLAGS   = DEB_HOST_ARCH=$(DEB_ARCH) DEB_BUILD_MAINT_OPTIONS=hardening=+all
+IMAGE_DEB  := build/deb/vigil_$(VERSION)_arm64.deb
+# what building and boot-testing the images needs on the build machine
+DEB_PKGS_IMAGE := mmdebstrap qemu-user-static binfmt-support arch-test qemu-system-arm \
+            qemu-efi-aarch64 ipxe-qemu mtools dosfstools e2fsprogs fdisk bmap-tools \
+            lintian xz-utils zstd openssh-client openssl curl debian-archive-keyring
+
+.PHONY: deb image test-image test-deb test-preseed
+
+deb: web
+	@tools/deps.sh check $(DEB_PKGS_IMAGE) >/dev/null 2>&1 || tools/deps.sh install $(DEB_PKGS_IMAGE)
+	@CFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get CFLAGS) $$($(DEB_FLAGS) dpkg-buildflags --get CPPFLAGS)" \
+	 LDFLAGS="$$($(DEB_FLAGS) dpkg-buildflags --get LDFLAGS)" \
+	 $(MAKE) --no-print-directory BUILD=build/deb-$(DEB_ARCH) ARCH=$(ARCH) all
+	@echo "  DEB     $(DEB_FILE)"
+	$(Q)tools/mkdeb --arch $(DEB_ARCH) --binary build/deb-$(DEB_ARCH)/vigil --web $(WEB_OUT) \
+	  --version $(VERSION) --out build/deb >/dev/null
+
+image:
+	@test -d board/$(BOARD) || { echo "make image: no board/$(BOARD) (boards: $$(ls board | grep -v -e common -e deb -e README))"; exit 2; }
+	@$(MAKE) --no-print-directory deb ARCH=arm64
+	@tools/mkimage --board $(BOARD) --deb $(IMAGE_DEB) --version $(VERSION) --out build/images
+
+# the package's fields, files and lintian
+test-deb:
+	@$(MAKE) --no-print-directory deb
+	@tests/image/test-deb.sh $(DEB_FILE)
+
+# the appliance's boot-time scripts (preseed parser, first boot, setup token)
+test-preseed: $(BUILD)/vigil
+	@VIGIL=$(abspath $(BUILD)/vigil) tests/image/test_preseed.py
+
+test-image: test-preseed
+	@$(MAKE) --no-print-directory image BOARD=$(BOARD)
+	@tests/image/test-deb.sh $(IMAGE_DEB)
+	@tests/image/run.sh --board $(BOARD) --version $(VERSION)
+
 clean:
 	rm -rf build
 
@@ -326,8 +374,10 @@ help:
 	@echo "                the page on http://127.0.0.1:8080 (prints the setup token)"
 	@echo "  demo          replay the demo captures with the default rules, print a summary"
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
-	@echo "                for arm64 under qemu-user, a short fuzz pass per harness, and"
-	@echo "                the pcap corpus test when VIGIL_PCAP_CORPUS names a folder"
+	@echo "                for arm64 under qemu-user, a short fuzz pass per harness, the"
+	@echo "                package's checks and the qemu-arm64 image built and boot-tested"
+	@echo "                (test-deb, test-image), and the pcap corpus test when"
+	@echo "                VIGIL_PCAP_CORPUS names a folder"
 	@echo "  test-unit, test-integration, test-web, test-daemon, test-tools, test-browser,"
 	@echo "  test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz   individual suites"
 	@echo "  test-repeat N=5   the web, daemon and browser suites N times in a row,"
@@ -336,6 +386,11 @@ help:
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
 	@echo "                detection with 1M indicators, web API latency (bench-api alone)"
 	@echo "  cross ARCH=arm64|armhf   cross-build into build/<arch>/"
+	@echo "  deb [ARCH=arm64]          build/deb/vigil_<version>_<arch>.deb (test-deb: its checks)"
+	@echo "  image BOARD=<name>        build/images/vigil-<board>-<version>.img.xz, .sha256, .bmap,"
+	@echo "                vigil-os-list.json (boards: qemu-arm64, rpi-arm64, rock-pi-e)"
+	@echo "  test-image [BOARD=qemu-arm64]   build the image and boot-test it under QEMU"
+	@echo "  test-preseed  the image's boot-time scripts (preseed parser, first boot)"
 	@echo "  deps          install the Debian packages the build and tests need"
 	@echo "  fixtures      regenerate tests/fixtures/*.pcap with tools/gen_fixtures.py"
 	@echo "  clean         remove build/"
