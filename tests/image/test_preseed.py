@@ -316,6 +316,9 @@ def files(tmp):
     check("a matching key and certificate are installed for the page",
           b.read(b.data, "etc", "tls", "vigil.pem") == rd("a.key") + rd("a.crt")
           and "vigil-tls.pem installed: subject=CN = box-a" in out, out)
+    check("...and the private key leaves the boot partition (no .applied copy)",
+          not os.path.exists(os.path.join(b.boot, "vigil-tls.pem"))
+          and not os.path.exists(os.path.join(b.boot, "vigil-tls.pem.applied")))
 
     # uplink
     os.makedirs(os.path.join(b.boot, "vigil-uplink"))
@@ -328,6 +331,7 @@ def files(tmp):
     rc, out = b.preseed()
     check("vigil-uplink/ with certificates is installed",
           (b.read(b.data, "etc", "uplink", "ca.pem") or "").startswith("-----BEGIN CERTIFICATE"), out)
+    check("...and leaves the boot partition", not os.path.exists(os.path.join(b.boot, "vigil-uplink")))
 
 
 def setup_token(tmp):
