@@ -22,7 +22,8 @@ lighttpd listens on it; the root file system is read-only; the capture port
 has no address and is promiscuous; the preseeded vigil.conf is the one in
 force; the clock is not before the image's build; a jump of the clock (NTP
 arriving) breaks neither HTTPS nor the database.
-Boot 2 (preseed: a bad vigil.conf, a static network): the database and the
+Boot 2 (512 MB, as a Pi Zero 2 W; preseed: a bad vigil.conf, a static
+network): the box runs in that memory, the database and the
 admin are still there, the bad vigil.conf is refused with file:line on the
 boot partition and the console and the good one stays, the static address
 and host name are applied, the clock restarts from the saved time.
@@ -244,11 +245,11 @@ class VM:
         self.proc = None
         self.https = self.http = self.ssh = self.cap = 0
 
-    def start(self, rtc="2000-01-01T00:00:00"):
+    def start(self, rtc="2000-01-01T00:00:00", mem=1024):
         self.https, self.http, self.ssh, self.cap = free_port(), free_port(), free_port(), free_port()
         fwd = (f"hostfwd=tcp:127.0.0.1:{self.https}-:443,hostfwd=tcp:127.0.0.1:{self.http}-:80,"
                f"hostfwd=tcp:127.0.0.1:{self.ssh}-:22")
-        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", "1024",
+        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", str(mem),
                "-accel", "tcg,thread=multi",
                "-display", "none", "-monitor", "none", "-serial", f"file:{self.log}",
                "-kernel", self.kernel, "-initrd", self.initrd, "-append", self.cmdline,
@@ -403,9 +404,9 @@ def boot_tests(a, image, base, work, disk):
 
     log2 = os.path.join(work, "console-2.log")
     vm.log = log2
-    with Stage("boot 2 to HTTPS (reboot)"):
+    with Stage("boot 2 to HTTPS (reboot, 512 MB as on a Pi Zero 2 W)"):
         t = time.monotonic()
-        vm.start()
+        vm.start(mem=512)
         cert2 = wait_for("HTTPS", lambda: peer_cert(vm.https), a.boot_timeout, 3)
         R.check("HTTPS answers after the reboot", cert2 is not None,
                 "console tail: " + short(vm.console()[-1500:], 1500))
@@ -543,6 +544,9 @@ def check_first_boot(vm, fat, cert, work, build_epoch):
     R.check("the firewall opens 443 and 22 (SSH has a key) and nothing for cap0",
             re.search(r"elements = \{ (22, 443|443, 22) \}", vm.sh("nft list set inet vigil mgmt_tcp").stdout)
             and "cap0" not in p.stdout and "policy drop" in p.stdout, p.stdout)
+    sets = vm.sh("nft list set inet vigil clients4").stdout
+    R.check("the firewall counts connections per client (32 at most): the host's address is in its set",
+            re.search(r"10\.0\.2\.2 ct count over 32", sets) and "ct count over 32" in p.stdout, sets + p.stdout)
     p = vm.sh("journalctl -b -u vigil -o cat | grep -ci -e 'dropped privileges\\|as user vigil\\|user vigil' ;"
               "ps -o user= -C vigil; cat /sys/class/watchdog/watchdog0/state 2>&1")
     out = p.stdout.split()
@@ -632,6 +636,13 @@ def check_second_boot(vm, fat, work):
     R.check("the static address and host name are applied",
             p.stdout.startswith("sensor-2\n") and "10.0.2.15/24" in p.stdout and "dynamic" not in p.stdout
             and "Address=10.0.2.15/24" in p.stdout, p.stdout)
+    p = vm.sh("awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo; systemctl is-active vigil vigil-lighttpd; "
+              "ps -o rss= -C vigil")
+    out = p.stdout.split()
+    R.check("the box runs in 512 MB (vigil and lighttpd active)", len(out) >= 3 and int(out[0]) < 600
+            and out[1:3] == ["active", "active"], p.stdout)
+    if len(out) >= 4:
+        print(f"  512 MB box: MemTotal {out[0]} MB, vigil RSS {int(out[3]) // 1024} MB")
     p = vm.sh("date +%s")
     now = int(p.stdout.strip() or 0)
     R.check("the clock restarts from the time saved before the reboot (no RTC)",
