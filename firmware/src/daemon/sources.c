@@ -126,7 +126,7 @@ static void attach(struct sources *ss, struct source *s)
  * be opened again (after the privilege drop). */
 static void pcap_failed(struct sources *ss, struct source *s, const char *why)
 {
-	char msg[300];
+	char msg[400];          /* why (< 256) and the sentence below */
 
 	if (s->can_reopen) {
 		set_state(ss, s, if_nametoindex(s->name) ? ST_ERROR : ST_MISSING, why);
