@@ -22,8 +22,10 @@ lighttpd listens on it; the root file system is read-only; the capture port
 has no address and is promiscuous; the preseeded vigil.conf is the one in
 force; the clock is not before the image's build; a jump of the clock (NTP
 arriving) breaks neither HTTPS nor the database.
-Boot 2 (512 MB, as a Pi Zero 2 W; preseed: a bad vigil.conf, a static
-network): the box runs in that memory, the database and the
+Boot 2, after a reflash of the same image that keeps the data partition
+(board/README.md), in 512 MB as a Pi Zero 2 W, with a bad vigil.conf and a
+static network preseeded: the data partition grows back, the box runs in
+that memory, the database and the
 admin are still there, the bad vigil.conf is refused with file:line on the
 boot partition and the console and the good one stays, the static address
 and host name are applied, the clock restarts from the saved time.
@@ -47,6 +49,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PASSWORD = "image test password"
 DAY = 86400
+MiB = 1 << 20
 
 
 # ---- results and stages ----------------------------------------------------------
@@ -391,8 +394,17 @@ def boot_tests(a, image, base, work, disk):
         check_traffic(vm, work)
         check_clock_jump(vm)
 
-    with Stage("power off, preseed a bad vigil.conf and a static network"):
+    with Stage("power off, reflash keeping the data partition, preseed a bad vigil.conf and a static network"):
         R.check("the box powers off cleanly", vm.stop())
+        # board/README.md "Reflashing and keeping the data": only what lies
+        # before the data partition (2048 MiB) is written
+        p = subprocess.run(f"xz -dc '{image}' | head -c {2048 * MiB} | "
+                           f"dd of='{disk}' bs=4M conv=notrunc,fsync iflag=fullblock status=none",
+                           shell=True, capture_output=True, text=True)
+        parts = json.loads(run(["sfdisk", "-J", disk]).stdout)["partitiontable"]["partitions"]
+        R.check("the reflash wrote the image's partition table: the data partition is small again",
+                p.returncode == 0 and parts[2]["size"] * 512 == 128 * MiB, p.stderr + repr(parts[2]))
+        R.check("the reflash wrote a fresh boot partition", "vigil.conf.applied" not in fat.ls())
         with open(conf, "w") as f:
             f.write(BAD_CONF)
         fat.put(conf, "vigil.conf")
@@ -404,7 +416,7 @@ def boot_tests(a, image, base, work, disk):
 
     log2 = os.path.join(work, "console-2.log")
     vm.log = log2
-    with Stage("boot 2 to HTTPS (reboot, 512 MB as on a Pi Zero 2 W)"):
+    with Stage("boot 2 to HTTPS (after the reflash, 512 MB as on a Pi Zero 2 W)"):
         t = time.monotonic()
         vm.start(mem=512)
         cert2 = wait_for("HTTPS", lambda: peer_cert(vm.https), a.boot_timeout, 3)
@@ -552,6 +564,8 @@ def check_first_boot(vm, fat, cert, work, build_epoch):
     out = p.stdout.split()
     R.check("the daemon runs as user vigil", "vigil" in out, p.stdout)
     R.check("the hardware watchdog is armed by systemd", out[-1:] == ["active"], p.stdout)
+    p = vm.sh("journalctl -b -u vigil -o cat | grep -m 1 'hardware watchdog'")
+    R.check("the daemon reports the armed watchdog", "watchdog0" in p.stdout and "armed" in p.stdout, p.stdout)
     p = vm.sh("systemctl show -p MemoryCurrent --value vigil; journalctl -k -b | grep -ci 'out of memory'")
     print(f"  vigil memory after boot: {p.stdout.split()[0] if p.stdout.split() else '?'} bytes")
 
@@ -611,16 +625,20 @@ def check_clock_jump(vm):
 
 
 def check_second_boot(vm, fat, work):
+    p = vm.sh("lsblk -bdno SIZE /dev/vda3; lsblk -bdno SIZE /dev/vda; df -m --output=size /data | tail -n 1")
+    v = [int(x) for x in p.stdout.split()] if len(p.stdout.split()) == 3 else [0, 1, 0]
+    R.check("the data partition grew back to the end of the card, its file system intact",
+            v[1] - v[0] - 2048 * MiB <= MiB and v[2] > 1800, p.stdout)
     c = Client(vm.https)
     r = c.login("admin", PASSWORD)
-    R.check("the admin survives the reboot", r.status == 200, r)
+    R.check("the admin survives the reboot and reflash", r.status == 200, r)
     r = c.get("/api/setup")
     R.check("no setup after the reboot", r.status == 200 and r.json == {"setup_needed": False}, r)
     R.check("no setup token file after the reboot", "vigil-setup-token.txt" not in fat.ls())
     al = api_items(c, "/api/alerts?limit=500", "alerts")
-    R.check("the alerts survive the reboot", any(x.get("sid") == 100101 for x in al), len(al))
+    R.check("the alerts survive the reboot and reflash", any(x.get("sid") == 100101 for x in al), len(al))
     fl = c.get("/api/flows?limit=1").json or {}
-    R.check("the flows survive the reboot", fl.get("total", 0) >= 10, fl.get("total"))
+    R.check("the flows survive the reboot and reflash", fl.get("total", 0) >= 10, fl.get("total"))
     # the bad vigil.conf: refused, reported, the good one stays
     report = fat.read("vigil-preseed-report.txt") or ""
     R.check("vigil-preseed-report.txt names the bad line of vigil.conf",
