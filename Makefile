@@ -331,7 +331,7 @@ DEB_FLAGS   = DEB_HOST_ARCH=$(DEB_ARCH) DEB_BUILD_MAINT_OPTIONS=hardening=+all
 IMAGE_DEB  := build/deb/vigil_$(VERSION)_arm64.deb
 # what building and boot-testing the images needs on the build machine
 DEB_PKGS_IMAGE := mmdebstrap qemu-user-static binfmt-support arch-test qemu-system-arm \
-            mtools dosfstools e2fsprogs fdisk bmap-tools lintian file xz-utils \
+            mtools dosfstools e2fsprogs fdisk bmap-tools lintian file xz-utils zstd \
             openssh-client openssl systemd debian-archive-keyring
 
 .PHONY: deb image test-image test-deb test-preseed

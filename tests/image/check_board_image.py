@@ -119,7 +119,44 @@ def common(d, board):
     names |= {os.path.basename(l).split(".ko")[0].replace("-", "_") for l in builtin.split("\n") if l}
     missing = [m for m in mods if m.replace("-", "_") not in names]
     check(f"the board's initramfs modules exist in kernel {kver[:1]} (module or built in)", not missing, missing)
+    d.builtin = {os.path.basename(l).split(".ko")[0].replace("-", "_") for l in builtin.split("\n") if l}
     return disk_id
+
+
+def cpio_names(data):
+    """File names in a newc cpio archive (several may follow each other)."""
+    names, i = [], 0
+    while True:
+        i = data.find(b"070701", i)
+        if i < 0:
+            return names
+        h = data[i:i + 110]
+        try:
+            namesize, filesize = int(h[94:102], 16), int(h[54:62], 16)
+        except ValueError:
+            i += 6
+            continue
+        names.append(data[i + 110:i + 110 + namesize - 1].decode("utf-8", "replace"))
+        off = (i + 110 + namesize + 3) & ~3
+        i = (off + filesize + 3) & ~3
+
+
+def initramfs(d, board, name, builtin):
+    """The initramfs on the boot partition: zstd, the board's modules, the
+    data partition's growth script and its tools."""
+    raw = d.fat_read(name) or b""
+    check("the initramfs is zstd-compressed", raw[:4] == b"\x28\xb5\x2f\xfd", raw[:4])
+    p = subprocess.run(["zstd", "-dc"], input=raw, capture_output=True)
+    names = cpio_names(p.stdout)
+    kos = {os.path.basename(n)[:-3].replace("-", "_") for n in names if n.endswith(".ko")}
+    mods = [m for m in open(os.path.join(ROOT, "board", board, "modules")).read().split("\n")
+            if m and not m.startswith("#")]
+    missing = [m for m in mods if m.replace("-", "_") not in kos and m.replace("-", "_") not in builtin]
+    check(f"the initramfs has the board's modules ({len(mods)}) and ext4, vfat", not missing
+          and {"ext4", "vfat"} <= kos, missing)
+    check("the initramfs grows the data partition (vigil-growdata, sfdisk, blockdev)",
+          {"scripts/local-premount/vigil-growdata", "usr/sbin/sfdisk", "usr/sbin/blockdev"} <= set(names),
+          [n for n in names if "growdata" in n or "sfdisk" in n])
 
 
 def rpi(d, disk_id):
@@ -143,8 +180,8 @@ def rpi(d, disk_id):
     cmd = (d.fat_read("cmdline.txt") or b"").decode().strip()
     check("cmdline.txt: this image's root partition read-only, console on ttyS1 (GPIO 14/15)",
           f"root=PARTUUID={disk_id}-02 ro" in cmd and "console=ttyS1,115200" in cmd and "\n" not in cmd, cmd)
-    initrd = d.fat_read(i.group(1)) if i else b""
-    check("the initramfs is there (zstd)", initrd[:4] == b"\x28\xb5\x2f\xfd", initrd[:4])
+    if i:
+        initramfs(d, "rpi-arm64", i.group(1), d.builtin)
 
 
 def rock(d, disk_id):
@@ -160,6 +197,7 @@ def rock(d, disk_id):
     files = d.fat_ls()
     check("boot partition: kernel, initramfs, extlinux/, dtbs/",
           {"vmlinuz", "initrd.img", "extlinux", "dtbs"} <= set(files), files)
+    initramfs(d, "rock-pi-e", "initrd.img", d.builtin)
     ext = (d.fat_read("extlinux/extlinux.conf") or b"").decode()
     fdt = re.search(r"^\s*fdt (\S+)$", ext, re.M)
     check("extlinux.conf: kernel, initrd, this board's device tree, read-only root of this image",
@@ -178,6 +216,7 @@ def qemu(d, disk_id):
     check("boot partition: vmlinuz, initrd.img, cmdline.txt", {"vmlinuz", "initrd.img", "cmdline.txt"} <= set(files))
     cmd = (d.fat_read("cmdline.txt") or b"").decode()
     check("cmdline.txt: this image's root partition read-only", f"root=PARTUUID={disk_id}-02 ro" in cmd, cmd)
+    initramfs(d, "qemu-arm64", "initrd.img", d.builtin)
 
 
 def main():
