@@ -184,6 +184,27 @@ def rpi(d, disk_id):
         initramfs(d, "rpi-arm64", i.group(1), d.builtin)
 
 
+# The Rockchip boot ROM's header is RC4-encrypted with this published key
+# (U-Boot's tools/rkcommon.c); its first word is 0x0ff0aa55.
+RK_KEY = bytes.fromhex("7c4e0304550509072d2c7b38170d1711")
+
+
+def rc4(key, data):
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) % 256
+        s[i], s[j] = s[j], s[i]
+    i = j = 0
+    out = bytearray()
+    for b in data:
+        i = (i + 1) % 256
+        j = (j + s[i]) % 256
+        s[i], s[j] = s[j], s[i]
+        out.append(b ^ s[(s[i] + s[j]) % 256])
+    return bytes(out)
+
+
 def rock(d, disk_id):
     ub = "/usr/lib/u-boot/rock-pi-e-rk3328"
     idb = d.root_cat(f"{ub}/idbloader.img")
@@ -193,7 +214,8 @@ def rock(d, disk_id):
         check("idbloader.img at sector 64, byte for byte", d.read(64 * 512, len(idb)) == idb)
         check("u-boot.itb at sector 16384 (8 MiB), byte for byte", d.read(16384 * 512, len(itb)) == itb)
         check("U-Boot ends before partition 1", 16384 * 512 + len(itb) <= d.parts[0]["start"] * 512)
-        check("the idbloader carries the Rockchip boot header", d.read(64 * 512, 4) == b"RK33")
+        check("the loader at sector 64 carries the Rockchip boot header (RC4, magic 0x0ff0aa55)",
+              rc4(RK_KEY, d.read(64 * 512, 512))[:4] == b"\x55\xaa\xf0\x0f")
     files = d.fat_ls()
     check("boot partition: kernel, initramfs, extlinux/, dtbs/",
           {"vmlinuz", "initrd.img", "extlinux", "dtbs"} <= set(files), files)
