@@ -332,9 +332,9 @@ IMAGE_DEB  := build/deb/vigil_$(VERSION)_arm64.deb
 # what building and boot-testing the images needs on the build machine
 DEB_PKGS_IMAGE := mmdebstrap qemu-user-static binfmt-support arch-test qemu-system-arm \
             mtools dosfstools e2fsprogs fdisk bmap-tools lintian file xz-utils zstd \
-            openssh-client openssl systemd debian-archive-keyring
+            openssh-client openssl systemd debian-archive-keyring libarchive-tools
 
-.PHONY: deb image test-image test-deb test-preseed
+.PHONY: deb image test-image test-deb test-preseed test-imgxz
 
 deb: web
 	@tools/deps.sh check $(DEB_PKGS_IMAGE) >/dev/null 2>&1 || tools/deps.sh install $(DEB_PKGS_IMAGE)
@@ -359,7 +359,11 @@ test-deb:
 test-preseed: $(BUILD)/vigil
 	@VIGIL=$(abspath $(BUILD)/vigil) tests/image/test_preseed.py
 
-test-image: test-preseed
+# tools/imgxz: its .xz read back by xz, lzma, bmaptool, libarchive; its block cache
+test-imgxz:
+	@tests/image/test_imgxz.py
+
+test-image: test-preseed test-imgxz
 	@$(MAKE) --no-print-directory image BOARD=$(BOARD)
 	@tests/image/test-deb.sh $(IMAGE_DEB)
 	@tests/image/run.sh --board $(BOARD) --version $(VERSION)
@@ -391,6 +395,7 @@ help:
 	@echo "                vigil-os-list.json (boards: qemu-arm64, rpi-arm64, rock-pi-e)"
 	@echo "  test-image [BOARD=qemu-arm64]   build the image and boot-test it under QEMU"
 	@echo "  test-preseed  the image's boot-time scripts (preseed parser, first boot)"
+	@echo "  test-imgxz    the image compressor (tools/imgxz) and its block cache"
 	@echo "  deps          install the Debian packages the build and tests need"
 	@echo "  fixtures      regenerate tests/fixtures/*.pcap with tools/gen_fixtures.py"
 	@echo "  clean         remove build/"
