@@ -153,7 +153,7 @@ run_scenario() {
 	INJECT_CMD="'$VIGIL' replay -q --rules rules/default --db '$TMP/$name.sqlite' tests/detect/behav_beacon.pcap" \
 	BASE_URL="$base" SETUP_TOKEN="$token" NAME="$name" ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
 		timeout 600 node "$HERE/scenario.mjs" >"$out" 2>&1
-	grep -E '^(not )?ok - ' "$out"
+	grep -E '^(not )?ok - |^# ' "$out"
 	local p f
 	p=$(grep -c '^ok - ' "$out")
 	f=$(grep -c '^not ok - ' "$out")

@@ -456,7 +456,9 @@ try {
 			await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
 			await page.locator(what).first().waitFor();
 			await page.waitForLoadState('networkidle');
-			assert(await page.locator('.error').count() === 0, `error shown: ${await page.locator('.error').first().innerText().catch(() => '')}`);
+			// the error messages shown now (allInnerTexts does not wait for one)
+			const errors = await page.locator('.error').allInnerTexts();
+			assert(errors.length === 0, `error shown: ${errors.join(' | ')}`);
 			await screenshot(page, route);
 			await axe(page, route);
 		});
