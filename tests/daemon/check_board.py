@@ -429,7 +429,7 @@ def test_privdrop(tmp):
 # ---- the names the sandbox and the boot-time reset must know ----------------------------
 
 def test_names_in_step(tmp):
-    src = open(os.path.join(ROOT, "firmware", "src", "drivers", "board", "board_led.c")).read()
+    src = open(os.path.join(ROOT, "drivers", "board", "board_led.c")).read()
     table = src[src.index("board_leds[] = {"):src.index("};", src.index("board_leds[] = {"))]
     table = re.sub(r"/\*.*?\*/", "", table, flags=re.S)
     names = set(re.findall(r'"([^"]+)"', re.sub(r'\{ "[^"]+", \{', "{", table)))
