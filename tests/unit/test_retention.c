@@ -23,42 +23,15 @@
 #include "output/retention.h"
 #include "output/store.h"
 
+#include "unit_tmpdir.h"
+
 #define MiB (1024 * 1024)
 #define T0 1700000000000000ULL
-
-struct fixture {
-	char dir[64];
-	char db[128];
-};
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* Each test gets its own directory and a database path in it. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-retention-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/vigil.sqlite", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return tmpdir_setup(state, "retention", "vigil.sqlite");
 }
 
 /* Flow n: starts n seconds after T0, from one of 200 hosts. */

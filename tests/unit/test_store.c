@@ -20,41 +20,12 @@
 #include "output/report.h"
 #include "output/store.h"
 
-struct fixture {
-	char dir[64];
-	char db[128];
-};
+#include "unit_tmpdir.h"
 
-/* Remove one file or directory of the fixture tree (nftw callback). */
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Give each test its own temporary directory and a database path in it. */
+/* Each test gets its own directory and a database path in it. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/vigil-test-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/flows.sqlite", f->dir);
-	*state = f;
-	return 0;
-}
-
-/* Delete the test's directory with everything in it. */
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return tmpdir_setup(state, "store", "flows.sqlite");
 }
 
 /* A plausible finished TLS flow; n varies the id, ports and times. */
