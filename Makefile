@@ -39,8 +39,9 @@ endif
 
 PKGS      := libpcap sqlite3 libpcre2-8 libmicrohttpd libsystemd libcap libcrypt
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
-# mbedTLS (tls_*.c only) has no pkg-config file in Debian 12
-MBEDTLS_LIBS := -lmbedcrypto
+# mbedTLS (tls_*.c only) has no pkg-config file in Debian 12: SHA-256, and
+# the uplink's TLS client (tls_client.c)
+MBEDTLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS) $(MBEDTLS_LIBS)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -104,7 +105,7 @@ endif
 
 
 .PHONY: bench-api demo fuzz fuzz-build test-fuzz
-.PHONY: all run web test test-unit test-integration test-web test-daemon test-tools test-browser \
+.PHONY: all run web test test-unit test-integration test-web test-daemon test-uplink test-tools test-browser \
         test-asan test-arm64 test-corpus test-repeat \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
@@ -157,6 +158,10 @@ DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 
 # the web page's end-to-end tests: HTTPS front end and a real browser
 DEB_PKGS_WEB := lighttpd lighttpd-mod-mbedtls chromium nodejs iproute2
 
+# the uplink's peers in its tests: rsyslog (imrelp over TLS, imtcp with
+# gtls), an HTTP CONNECT proxy, certificates made with openssl
+DEB_PKGS_UPLINK := rsyslog rsyslog-relp rsyslog-gnutls tinyproxy openssl
+
 # tools/flash and its tests: write, verify and preseed a card image
 DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd util-linux
 
@@ -164,12 +169,13 @@ DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd uti
 DEB_PKGS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
 
 deps:
-	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE)
+	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) \
+	 $(DEB_PKGS_UPLINK)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
 	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) \
-	 $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) || $(MAKE) --no-print-directory deps
+	 $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) $(DEB_PKGS_UPLINK) || $(MAKE) --no-print-directory deps
 
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
@@ -216,7 +222,7 @@ demo: check-deps-build all
 # The suites of make test, in this order; the corpus test joins them when
 # VIGIL_PCAP_CORPUS names a folder. Every suite runs even when one fails;
 # the last line counts them (and names the failed ones).
-TEST_SUITES := test-unit test-integration test-web test-daemon test-tools test-browser \
+TEST_SUITES := test-unit test-integration test-web test-daemon test-uplink test-tools test-browser \
                test-valgrind test-asan test-arm64 test-fuzz \
                test-deb test-image
 
@@ -250,6 +256,12 @@ test-web: $(BUILD)/vigil
 test-daemon: $(BUILD)/vigil
 	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/daemon/run.sh
 
+# the uplink against real peers: rsyslog (RELP over TLS, syslog over TLS),
+# tinyproxy, test-made certificates; faults (peer restarts, kill -9, limits)
+test-uplink: $(BUILD)/vigil
+	@tools/deps.sh check $(DEB_PKGS_UPLINK) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_UPLINK)
+	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/uplink/run.sh
+
 # tools/flash: write, verify, refuse, preseed on a file and (root) loop devices
 test-tools:
 	@tests/tools/run.sh
@@ -266,12 +278,12 @@ test-repeat: $(BUILD)/vigil web
 
 # The whole suite (unit + integration) under AddressSanitizer and UBSan.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon test-uplink
 
 # The arm64 build, unit + integration tests under qemu-user.
 test-arm64:
 	@tools/deps.sh check $(DEB_PKGS_ARM64) 2>/dev/null || tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
-	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web test-daemon
+	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web test-daemon test-uplink
 
 # Real public captures (ndpiReader 4.2 agreement), under sanitizers.
 test-corpus:
@@ -312,6 +324,8 @@ fixtures:
 bench: check-deps-build all
 	@tools/bench.sh $(BUILD)/vigil
 	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
+	@tools/deps.sh check $(DEB_PKGS_UPLINK) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_UPLINK)
+	@python3 tools/bench_uplink.py --vigil $(BUILD)/vigil
 
 # the web API's latency alone (1M flows, 100k alerts)
 bench-api: all
@@ -382,13 +396,15 @@ help:
 	@echo "                package's checks and the qemu-arm64 image built and boot-tested"
 	@echo "                (test-deb, test-image), and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"
-	@echo "  test-unit, test-integration, test-web, test-daemon, test-tools, test-browser,"
-	@echo "  test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz   individual suites"
+	@echo "  test-unit, test-integration, test-web, test-daemon, test-uplink, test-tools,"
+	@echo "  test-browser, test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz"
+	@echo "                individual suites"
 	@echo "  test-repeat N=5   the web, daemon and browser suites N times in a row,"
 	@echo "                a line per run (build/test-repeat/)"
 	@echo "  web           build the web page (npm, Vite) into build/web"
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
-	@echo "                detection with 1M indicators, web API latency (bench-api alone)"
+	@echo "                detection with 1M indicators, web API latency (bench-api alone),"
+	@echo "                the uplink's events/s, CPU and bytes per event (RELP, syslog over TLS)"
 	@echo "  cross ARCH=arm64|armhf   cross-build into build/<arch>/"
 	@echo "  deb [ARCH=arm64]          build/deb/vigil_<version>_<arch>.deb (test-deb: its checks)"
 	@echo "  image BOARD=<name>        build/images/vigil-<board>-<version>.img.xz, .sha256, .bmap,"

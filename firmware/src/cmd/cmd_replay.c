@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "drivers/capture/capture.h"
 #include "decode/decode.h"
@@ -23,6 +24,7 @@
 #include "output/pipeline.h"
 #include "detect/ruleset.h"
 #include "output/stats.h"
+#include "output/uplink.h"
 
 /* Push one capture file through the pipeline. Returns 0, or 1 on a read
  * error (what was read before the error is kept). */
@@ -70,10 +72,21 @@ static void usage(FILE *out)
 		"  --active-timeout S  interim record for flows older than S seconds\n"
 		"                      (default 1800, 0 = never)\n"
 		"  --rules DIR         load a rule set directory (repeatable; merged)\n"
+		"  --uplink URL        send the alerts and the summaries to relp+tls://HOST:PORT\n"
+		"                      or syslog+tls://HOST[:PORT] (see vigil.conf(5) [uplink])\n"
+		"  --uplink-ca FILE    CA bundle the server must chain to (required with --uplink)\n"
+		"  --uplink-cert FILE, --uplink-key FILE   client certificate and key (mutual TLS)\n"
+		"  --uplink-proxy HOST:PORT   through an HTTP CONNECT proxy\n"
+		"  --uplink-send LIST  what to send: alerts, summaries, flows (default\n"
+		"                      alerts,summaries)\n"
+		"  --uplink-timeout S  give up after S seconds (default 60); exit 3 if not all\n"
+		"                      was delivered by then\n"
+		"  --summary-interval S  one summary per S seconds of packet time (default 300)\n"
 		"  -q, --quiet         print errors only\n"
 		"  -v, --verbose       more messages (twice: debug)\n"
 		"  -h, --help          this help\n"
-		"Exit status: 0 success, 1 input/output error, 2 usage error.\n");
+		"Exit status: 0 success, 1 input/output error, 2 usage error,\n"
+		"3 events left undelivered to the uplink (the reason is printed).\n");
 }
 
 /* Parse a positive integer option; exits 2 with a message on bad input. */
@@ -90,6 +103,74 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t
 	return v;
 }
 
+static void replay_problem(void *ctx, int line, const char *msg)
+{
+	(void)ctx;
+	(void)line;
+	fprintf(stderr, "vigil replay: --uplink: %s\n", msg);
+}
+
+/* The uplink of --uplink: one [uplink] from the options. Its outbox is a
+ * temporary file (its name in tmp) removed at the end. NULL after printing
+ * why. */
+static struct uplink_set *replay_uplink(const char *url, const char *ca, const char *cert,
+					const char *key, const char *proxy, const char *send,
+					int timeout_s, uint32_t summary_s,
+					const struct homenet *hn, char tmp[64])
+{
+	static struct uplinks_conf uc;   /* one replay per process */
+	static struct homenet home;
+	char why[1400], iv[32], t[32];
+	struct uplink_set *u;
+	int bad = 0;
+
+	uplinks_conf_defaults(&uc);
+	uplinks_conf_section(&uc, "uplink", 0, why, sizeof why);
+	/* a few attempts fit in the timeout, so its reason is the last error */
+	int ct = timeout_s / 3 < 1 ? 1 : timeout_s / 3 > 10 ? 10 : timeout_s / 3;
+	snprintf(t, sizeof t, "%ds", ct);
+	snprintf(iv, sizeof iv, "%us", summary_s);
+	const char *kv[][2] = {
+		{ "url", url }, { "ca", ca }, { "cert", cert }, { "key", key }, { "proxy", proxy },
+		{ "connect_timeout", t }, { "summary_interval", iv }, { "send", send },
+	};
+	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+		if (kv[i][1][0] && uplinks_conf_set(&uc, kv[i][0], kv[i][1], 0, why, sizeof why) < 0) {
+			fprintf(stderr, "vigil replay: --uplink%s%s: %s\n", i ? "-" : "", i ? kv[i][0] : "",
+				why);
+			bad++;
+		}
+	snprintf(t, sizeof t, "%ds", timeout_s / 2 < 1 ? 1 : timeout_s / 2 > 30 ? 30 : timeout_s / 2);
+	uplinks_conf_set(&uc, "timeout", t, 0, why, sizeof why);
+	if (!ca[0]) {
+		fprintf(stderr, "vigil replay: --uplink needs --uplink-ca FILE (the CA that signed "
+			"the server's certificate)\n");
+		bad++;
+	}
+	if (bad || uplinks_conf_check(&uc, 1, replay_problem, NULL))
+		return NULL;
+	{
+		const char *dir = getenv("TMPDIR");
+		snprintf(tmp, 64, "%.40s/vigil-outbox-XXXXXX", dir && *dir ? dir : "/tmp");
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "vigil replay: cannot create a temporary outbox in %s\n",
+				dir && *dir ? dir : "/tmp");
+			tmp[0] = '\0';
+			return NULL;
+		}
+		close(fd);
+	}
+	home = *hn;
+	if (!(u = uplink_start(&uc, tmp, &home, why, sizeof why))) {
+		fprintf(stderr, "vigil replay: %s\n", why);
+		if (tmp[0])
+			unlink(tmp);
+		return NULL;
+	}
+	return u;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,6 +180,14 @@ int cmd_replay(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "active-timeout", required_argument, NULL, 'a' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "uplink", required_argument, NULL, 'U' },
+		{ "uplink-ca", required_argument, NULL, 'A' },
+		{ "uplink-cert", required_argument, NULL, 'C' },
+		{ "uplink-key", required_argument, NULL, 'K' },
+		{ "uplink-proxy", required_argument, NULL, 'P' },
+		{ "uplink-timeout", required_argument, NULL, 'T' },
+		{ "uplink-send", required_argument, NULL, 'W' },
+		{ "summary-interval", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,6 +204,9 @@ int cmd_replay(int argc, char **argv)
 	struct homenet hn;
 	const char *rule_dirs[32];
 	int n_rule_dirs = 0;
+	const char *up_url = NULL, *up_ca = "", *up_cert = "", *up_key = "", *up_proxy = "";
+	const char *up_send = "alerts,summaries";
+	uint64_t up_timeout = 60, summary_s = 300;
 
 	flow_config_defaults(&fcfg);
 	opterr = 0;
@@ -133,6 +225,14 @@ int cmd_replay(int argc, char **argv)
 			}
 			rule_dirs[n_rule_dirs++] = optarg;
 			break;
+		case 'U': up_url = optarg; break;
+		case 'A': up_ca = optarg; break;
+		case 'C': up_cert = optarg; break;
+		case 'K': up_key = optarg; break;
+		case 'P': up_proxy = optarg; break;
+		case 'W': up_send = optarg; break;
+		case 'T': up_timeout = parse_num("--uplink-timeout", optarg, 1, 86400); break;
+		case 'S': summary_s = parse_num("--summary-interval", optarg, 10, 86400); break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -177,6 +277,20 @@ int cmd_replay(int argc, char **argv)
 	pl = pipeline_new(&pcfg, rules, err, sizeof err);
 	if (!pl)
 		fatal(1, "%s", err);
+	struct uplink_set *up = NULL;
+	char outbox_tmp[64] = "";
+	if (up_url) {
+		up = replay_uplink(up_url, up_ca, up_cert, up_key, up_proxy, up_send, (int)up_timeout,
+				   (uint32_t)summary_s, &hn, outbox_tmp);
+		if (!up) {
+			pipeline_drain(pl);
+			pipeline_stats(pl, &st);
+			pipeline_close_sinks(pl, &st, "", home);
+			pipeline_free(pl);
+			return 2;
+		}
+		pipeline_set_uplink(pl, up);
+	}
 
 	double t0 = mono_s();
 	for (int i = optind; i < argc; i++)
@@ -196,6 +310,27 @@ int cmd_replay(int argc, char **argv)
 		off += (size_t)snprintf(sources + off, sizeof sources - off, "%s%s",
 					i > optind ? " " : "", argv[i]);
 	rc |= pipeline_close_sinks(pl, &st, sources, home);
+	/* the last summary, then wait for the centre */
+	if (up) {
+		char why[2048];
+		uplink_final_summary(up, st.last_ts_us, &st);
+		if (uplink_wait_delivered(up, (int)up_timeout, why, sizeof why) < 0) {
+			fprintf(stderr, "vigil replay: uplink: %s\n", why);
+			rc = rc ? rc : 3;
+		} else if (!quiet) {
+			fprintf(stderr, "vigil: uplink: every event delivered to %s\n", up_url);
+		}
+		uplink_stop(up);
+		if (outbox_tmp[0]) {
+			char p[80];
+			unlink(outbox_tmp);
+			snprintf(p, sizeof p, "%s-wal", outbox_tmp);
+			unlink(p);
+			snprintf(p, sizeof p, "%s-shm", outbox_tmp);
+			unlink(p);
+		}
+	}
+
 	if (!quiet)
 		fprintf(stderr,
 			"vigil: %llu packets in %u file(s), %llu flows, %llu decode errors, "

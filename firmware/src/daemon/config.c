@@ -39,6 +39,7 @@ struct parse {
 	const char *path;
 	int problems;
 	int section_ok;     /* the current section is known (no repeat reports) */
+	int in_uplink;      /* it is [uplink] or [uplink.NAME]: uplink_conf.c's keys */
 	int seen[64];       /* line each key of keys[] was set on, 0 = not set */
 };
 
@@ -539,6 +540,14 @@ static void handle(void *ctx, const struct conf_item *it)
 	char why[1400];
 
 	if (!it->key) {
+		int up = uplinks_conf_section(&p->c->uplinks, it->section, it->line, why, sizeof why);
+		p->in_uplink = up != 0;
+		if (up) {
+			p->section_ok = up > 0;
+			if (up < 0)
+				problem(p, it->line, "%s", why);
+			return;
+		}
 		p->section_ok = known_section(it->section);
 		if (!p->section_ok)
 			problem(p, it->line, "unknown section [%s]", it->section);
@@ -546,6 +555,11 @@ static void handle(void *ctx, const struct conf_item *it)
 	}
 	if (!p->section_ok)
 		return; /* reported at the section header */
+	if (p->in_uplink) {
+		if (uplinks_conf_set(&p->c->uplinks, it->key, it->value, it->line, why, sizeof why) < 0)
+			problem(p, it->line, "%s", why);
+		return;
+	}
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcasecmp(keys[i].section, it->section) || strcasecmp(keys[i].name, it->key))
 			continue;
@@ -573,6 +587,11 @@ static int line_of(const struct parse *p, const char *name)
 	return 0;
 }
 
+static void uplink_problem(void *ctx, int line, const char *msg)
+{
+	problem(ctx, line, "%s", msg);
+}
+
 /* Checks that involve several settings. */
 static void check_whole(struct parse *p)
 {
@@ -594,6 +613,10 @@ static void check_whole(struct parse *p)
 	if (c->replay_loop && c->exit_when_done)
 		problem(p, line_of(p, "exit_when_done"),
 			"exit_when_done: a looping replay is never done");
+	uplinks_conf_check(&c->uplinks, 1, uplink_problem, p);
+	if (c->uplinks.n && !c->database[0])
+		problem(p, c->uplinks.u[0].line, "[uplink]: the outbox lives beside the database "
+			"(outbox.sqlite in its folder); set database in [store]");
 }
 
 void config_defaults(struct vigil_config *c)
@@ -617,6 +640,7 @@ void config_defaults(struct vigil_config *c)
 	c->log_level = 2; /* info */
 	c->stats_interval_s = 60;
 	snprintf(c->board_led, sizeof c->board_led, "auto");
+	uplinks_conf_defaults(&c->uplinks);
 }
 
 int config_load(struct vigil_config *c, const char *path, FILE *report)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/homenet.h"
+#include "output/uplink_conf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
 #define CONFIG_MAX_IFACES 8
@@ -60,6 +61,9 @@ struct vigil_config {
 
 	/* [board] */
 	char board_led[64];        /* led = auto | none | NAME (/sys/class/leds/NAME) */
+
+	/* [uplink], [uplink.NAME] (output/uplink_conf.h) */
+	struct uplinks_conf uplinks;
 
 	char path[1024];           /* the file this came from */
 };

@@ -15,6 +15,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -39,6 +40,7 @@
 #include "output/pipeline.h"
 #include "output/retention.h"
 #include "output/stats.h"
+#include "output/uplink.h"
 #include "sources.h"
 #include "web/web.h"
 
@@ -56,6 +58,8 @@ struct daemon {
 	uint64_t prev_player_packets;
 	struct player *player;          /* capture files, or NULL */
 	struct pipeline *pl;
+	struct uplink_set *uplink;      /* reports to the centre, or NULL */
+	struct homenet uplink_home;     /* the summaries' home_net (reloads keep it) */
 	struct retention *ret;
 	struct web *web;
 	struct daemon_board *board;     /* status LED, watchdog report */
@@ -195,6 +199,11 @@ static void warn_restart_needed(const struct vigil_config *a, const struct vigil
 	    strcmp(a->user, b->user) || strcmp(a->state_dir, b->state_dir))
 		log_warn("reload: capture, store, web and daemon settings other than "
 			 "log_level and stats_interval take effect at the next restart");
+	/* the uplinks' settings (cur is the reader's position, not a setting) */
+	struct uplinks_conf ua = a->uplinks, ub = b->uplinks;
+	ua.cur = ub.cur = -1;
+	if (memcmp(&ua, &ub, sizeof ua))
+		log_warn("reload: [uplink] settings take effect at the next restart");
 }
 
 /* SIGHUP, on the reload thread: read vigil.conf and the rule sets again
@@ -526,6 +535,7 @@ static void report_stats(struct daemon *d, double dt)
 	}
 	report_drops(d, &st);
 	pipeline_stats_event(d->pl, &st, d->now_us);
+	uplink_tick(d->uplink, d->now_us, &st);
 	snprintf(status, sizeof status, "STATUS=%llu packets, %.0f pps, %llu drops, %llu flows, "
 		 "%llu alerts%s", (unsigned long long)st.packets, pps,
 		 (unsigned long long)st.kernel_drops, (unsigned long long)st.flows,
@@ -552,6 +562,7 @@ static void tick(struct daemon *d, double now)
 	if (d->now_us)
 		pipeline_expire(d->pl, d->now_us);
 	pipeline_flush_sinks(d->pl);
+	uplink_tick(d->uplink, d->now_us, NULL);
 	sources_tick(d->src, now);
 	update_status(d, dt);
 	if (d->ret && d->now_us)
@@ -672,6 +683,19 @@ static int start_stages(struct daemon *d)
 		log_error("%s", err);
 		return -1;
 	}
+	if (c->uplinks.n) {
+		char outbox[1100], dir[1024];
+		snprintf(dir, sizeof dir, "%s", c->database);
+		snprintf(outbox, sizeof outbox, "%s/outbox.sqlite", dirname(dir));
+		d->uplink_home = c->home;
+		if (!(d->uplink = uplink_start(&c->uplinks, outbox, &d->uplink_home, err,
+					       sizeof err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		status_set_uplink(d->status, d->uplink);
+		pipeline_set_uplink(d->pl, d->uplink);
+	}
 	struct retention_gate gate = { .pause = gate_pause, .resume = gate_resume, .ctx = d->pl };
 	struct retention_limits lim = {
 		.max_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
@@ -740,6 +764,13 @@ static int shutdown_daemon(struct daemon *d)
 			 (unsigned long long)st.flows_ended, (unsigned long long)st.alerts);
 		if (pipeline_close_sinks(d->pl, &st, sources, d->cfg.home_net) != 0)
 			rc = 1;
+		/* the last, partial summary interval (its figures include the
+		 * flows ended now); what is not delivered yet stays in the
+		 * outbox for the next start */
+		uplink_final_summary(d->uplink, d->now_us, &st);
+		status_set_uplink(d->status, NULL);
+		uplink_stop(d->uplink);
+		d->uplink = NULL;
 	}
 	sources_close(d->src);
 	d->src = NULL;
@@ -759,6 +790,11 @@ static int shutdown_daemon(struct daemon *d)
 		d->have_reloader = 0;
 	}
 	pipeline_free(d->pl);
+	if (d->uplink) {            /* the pipeline never started */
+		status_set_uplink(d->status, NULL);
+		uplink_stop(d->uplink);
+		d->uplink = NULL;
+	}
 	log_info("vigil stopped");
 	return rc;
 }

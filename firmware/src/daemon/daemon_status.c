@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "decode/decode.h"
+#include "output/uplink.h"
 
 #define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
 
@@ -32,6 +33,7 @@ struct daemon_status {
 	int have_db, have_eve;
 	struct store_health db;
 	uint64_t db_alerts_lost, eve_alerts_lost;
+	struct uplink_set *uplink;      /* its own lock; NULL when none or stopped */
 };
 
 struct daemon_status *status_new(void)
@@ -211,5 +213,14 @@ void status_json(struct daemon_status *s, struct json *j)
 		json_null(j);
 	}
 	status_writers_json(s, j);
+	json_key(j, "uplinks");
+	uplink_status_json(s->uplink, j);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void status_set_uplink(struct daemon_status *s, struct uplink_set *u)
+{
+	pthread_mutex_lock(&s->lock);
+	s->uplink = u;
 	pthread_mutex_unlock(&s->lock);
 }

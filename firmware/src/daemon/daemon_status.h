@@ -48,6 +48,11 @@ void status_set_rules(struct daemon_status *s, struct rules_build *b);
 /* The outcome of a reload, at the wall-clock time now. */
 void status_set_reload(struct daemon_status *s, int ok, const char *msg);
 
+/* The uplinks /api/system shows (output/uplink.h), or NULL before one is
+ * stopped: a web thread never reads a set being freed. */
+struct uplink_set;
+void status_set_uplink(struct daemon_status *s, struct uplink_set *u);
+
 /* The members into the open JSON object j (web_status_fn; a web thread). */
 void status_json(struct daemon_status *s, struct json *j);
 

@@ -218,19 +218,23 @@ static void eve_ndpi(struct json *j, const struct flow_record *r)
 	json_obj_end(j);
 }
 
-int eve_write_flow(struct eve *e, const struct flow_record *r)
+/* Suricata's flow event, left open (see eve.h). */
+void eve_flow_json(struct json *j, const struct flow_record *r)
 {
-	struct json *j = &e->j;
-
-	if (r->app_event)
-		return eve_write_app(e, r);
-	json_reset(j);
 	eve_header(j, "flow", r->end_us, r);
 	json_kstr(j, "app_proto", eve_app_proto(r->app_proto));
 	eve_flow_block(j, r, 0);
 	eve_ndpi(j, r);
 	eve_app_objects(j, r);
-	json_obj_end(j);
+}
+
+int eve_write_flow(struct eve *e, const struct flow_record *r)
+{
+	if (r->app_event)
+		return eve_write_app(e, r);
+	json_reset(&e->j);
+	eve_flow_json(&e->j, r);
+	json_obj_end(&e->j);
 	return eve_emit(e);
 }
 

@@ -34,6 +34,10 @@ int eve_write_alert(struct eve *e, const struct alert *a);
  * left open, so that a caller may add members of its own there (the
  * export adds the aggregation) before it closes both with json_obj_end. */
 void eve_alert_json(struct json *j, const struct alert *a);
+/* The layout of a flow event (a record without app_event), for this sink
+ * and the uplink: r's event into j, left open for the caller's members
+ * (the uplink adds its ids) before it closes it with json_obj_end. */
+void eve_flow_json(struct json *j, const struct flow_record *r);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
 /* Flush and close; returns -1 if any write failed (disk full, ...). */
 int eve_close(struct eve *e);

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "sink_queue.h"
 #include "store.h"
+#include "uplink.h"
 
 struct pipeline {
 	struct classifier *cls;
@@ -33,6 +34,7 @@ struct pipeline {
 	struct decoder *dec;
 	struct sink_queue *eve_q;   /* one writer thread per sink: the packet */
 	struct sink_queue *db_q;    /* thread never waits on a disk */
+	struct uplink_set *uplink;  /* the caller's; its own writer thread */
 	struct ruleset *rules;
 	struct detect *detect;
 	struct detect_counters detect_before; /* of rule sets swapped out */
@@ -205,6 +207,7 @@ static void on_alert(void *ctx, const struct alert *a)
 		alert_lost(p, "EVE");
 	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
 		alert_lost(p, "the database");
+	uplink_alert(p->uplink, a);
 }
 
 /* The flow's protocol events (dns, tls, http, ...) go to EVE once, as
@@ -267,6 +270,7 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 		sinkq_push(p->eve_q, rec);
 	if (p->db_q)
 		sinkq_push(p->db_q, rec);
+	uplink_flow(p->uplink, rec);
 	if (final)
 		classify_release(p->cls, slot);
 }
@@ -571,6 +575,11 @@ void pipeline_db_resume(struct pipeline *p)
 	p->gate_want = 0;
 	pthread_cond_broadcast(&p->gate_cv);
 	pthread_mutex_unlock(&p->gate_lock);
+}
+
+void pipeline_set_uplink(struct pipeline *p, struct uplink_set *u)
+{
+	p->uplink = u;
 }
 
 int pipeline_sink_failed(const struct pipeline *p)

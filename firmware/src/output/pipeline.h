@@ -28,6 +28,7 @@ struct pipeline_config {
 };
 
 struct pipeline;
+struct uplink_set;
 
 /* Build the stages and start the writer threads. rules (may be NULL: no
  * detection) becomes the pipeline's. NULL and err filled on failure. */
@@ -79,6 +80,11 @@ int pipeline_close_sinks(struct pipeline *p, const struct vigil_stats *st,
  * and at the once-a-second flush) or there is no database. Any thread. */
 int pipeline_db_pause(struct pipeline *p, int timeout_ms);
 void pipeline_db_resume(struct pipeline *p);
+
+/* Hand alerts and flow records to u as well (uplink.h; the caller owns it
+ * and starts it after pipeline_new, so the store creates the database).
+ * Before the first packet. */
+void pipeline_set_uplink(struct pipeline *p, struct uplink_set *u);
 
 /* 1 once a sink write failed (logged once per sink). */
 int pipeline_sink_failed(const struct pipeline *p);

@@ -107,6 +107,9 @@ void system_h_get(struct web_req *r)
 		json_arr_end(j);
 		json_key(j, "last_reload");
 		json_null(j);
+		json_key(j, "uplinks");   /* the daemon's senders; none here */
+		json_arr_begin(j);
+		json_arr_end(j);
 	}
 	json_key(j, "database");
 	json_obj_begin(j);
