@@ -320,13 +320,15 @@ fi
 
 # ---- 3. the System page of a running daemon --------------------------------
 # `vigil run` on lo and an interface that does not exist: the page shows
-# both with their states. Live capture needs root (CAP_NET_RAW).
+# both with their states, and an uplink to a port nobody listens on with
+# its reason. Live capture needs root (CAP_NET_RAW).
 if [ "${VIGIL_MOCK:-0}" = 1 ]; then
 	echo "# skipped: the System page of vigil run (VIGIL_MOCK=1)"
 elif [ "$(id -u)" -ne 0 ]; then
 	echo "# skipped: the System page of vigil run (live capture needs root)"
 else
 	DPORT=$(free_port)
+	UPORT=$(free_port)
 	mkdir -p "$TMP/daemon-state"
 	cat >"$TMP/daemon.conf" <<EOF
 [capture]
@@ -338,6 +340,9 @@ listen = 127.0.0.1:$DPORT
 static_dir = $OUT
 [daemon]
 state_dir = $TMP/daemon-state
+[uplink]
+url = relp+tls://127.0.0.1:$UPORT
+ca = $TMP/tls/cert.pem
 EOF
 	"$VIGIL" run -c "$TMP/daemon.conf" >"$TMP/daemon-serve.log" 2>&1 &
 	DPID=$!
@@ -346,7 +351,7 @@ EOF
 	if wait_http "http://127.0.0.1:$DPORT/api/setup" && TOKEN=$(setup_token daemon); then
 		out="$TMP/daemon-system.log"
 		BASE_URL="http://127.0.0.1:$DPORT" SETUP_TOKEN="$TOKEN" NAME=daemon ARTIFACTS="$ART" \
-			CHROMIUM="$CHROMIUM" UP_IF=lo MISSING_IF=vglmissing0 \
+			CHROMIUM="$CHROMIUM" UP_IF=lo MISSING_IF=vglmissing0 UPLINK_URL="relp+tls://127.0.0.1:$UPORT" \
 			timeout 300 node "$HERE/system.mjs" >"$out" 2>&1
 		grep -E '^(not )?ok - ' "$out"
 		PASSED=$((PASSED + $(grep -c '^ok - ' "$out")))

@@ -80,6 +80,25 @@ try {
 		await page.screenshot({ path: join(ART, `${NAME}-system.png`), fullPage: true });
 	});
 
+	if (process.env.UPLINK_URL) {
+		await check('the System page shows the uplink not connected, with the reason', async () => {
+			const table = page.locator('table', { has: page.locator('caption', { hasText: 'Uplinks to the centre' }) });
+			const row = table.locator('tbody tr', { hasText: process.env.UPLINK_URL });
+			await row.waitFor();
+			// the sender's first attempt fails within a second; the page refreshes every 10 s
+			let t = '';
+			for (let i = 0; i < 40 && !/Connection refused/.test(t); i++) {
+				await page.reload();
+				await row.waitFor();
+				t = await row.innerText();
+				if (!/Connection refused/.test(t)) await page.waitForTimeout(500);
+			}
+			assert(/not connected/i.test(t) && /Connection refused/.test(t), `uplink row: ${t}`);
+			assert(await row.evaluate((tr) => tr.classList.contains('warn-row')), 'the uplink row is not marked');
+			await page.screenshot({ path: join(ART, `${NAME}-system-uplink.png`), fullPage: true });
+		});
+	}
+
 	await check('the System page has no serious accessibility violation (axe-core)', async () => {
 		await page.evaluate(AXE);
 		const bad = await page.evaluate(() => window.axe.run(document, {

@@ -1,5 +1,6 @@
-// System: capture interfaces (with their state), rule sets, last reload,
-// database (and whether it is being written), version.
+// System: capture interfaces (with their state), uplinks to the centre,
+// rule sets, last reload, database (and whether it is being written),
+// version.
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
 import { fmtBytes, fmtDuration, fmtNum, fmtRate, fmtTime, fmtAgo } from '../format.js';
@@ -10,6 +11,17 @@ const FAILING = { down: 'link down', missing: 'missing', error: 'error' };
 function CaptureState({ c }) {
 	if (!FAILING[c.state]) return <span class="ok">{c.state || ''}</span>;
 	return <><span class="pill pill-alert">{FAILING[c.state]}</span>{c.error ? <span class="muted"> {c.error}</span> : null}</>;
+}
+
+// One uplink: connected, or why not (its last error in words).
+function UplinkState({ u }) {
+	if (u.connected) return <span class="ok">connected</span>;
+	return <><span class="pill pill-alert">not connected</span>{u.last_error ? <span class="muted"> {u.last_error}</span> : null}</>;
+}
+
+function dropsOf(u) {
+	const d = u.dropped || {};
+	return (d.alerts || 0) + (d.summaries || 0) + (d.flows || 0);
 }
 
 export function SystemView() {
@@ -24,6 +36,7 @@ export function SystemView() {
 	const db = s.database || {};
 	const capture = s.capture || [];
 	const rulesets = s.rulesets || [];
+	const uplinks = s.uplinks || [];
 	const reloadInfo = s.last_reload;
 	const errors = Object.entries(s.decode_errors || {}).filter(([, n]) => n > 0);
 	const drops = Object.entries(s.drops || {}).filter(([, n]) => n > 0);
@@ -106,6 +119,30 @@ export function SystemView() {
 						<summary>Dropped by full tables ({drops.length} kinds)</summary>
 						<Facts items={drops.map(([k, n]) => [k.replace(/_/g, ' '), fmtNum(n)])} />
 					</details>
+				)}
+			</Panel>
+
+			<Panel title="Uplinks to the centre" id="uplinks">
+				{uplinks.length === 0 ? <p class="muted">No uplink configured ([uplink] in vigil.conf): alerts stay on this sensor.</p> : (
+					<div class="table-wrap">
+						<table class="table cards">
+							<caption class="sr-only">Uplinks to the centre</caption>
+							<thead><tr><th scope="col">Uplink</th><th scope="col">State</th><th scope="col">Last delivery</th><th scope="col" class="num">Delivered</th><th scope="col" class="num" title="Events waiting in the outbox">Queued</th><th scope="col">Oldest queued</th><th scope="col" class="num" title="Events the outbox bounds dropped (flows and summaries first)">Dropped</th></tr></thead>
+							<tbody>
+								{uplinks.map((u) => (
+									<tr key={u.name} class={!u.connected || dropsOf(u) > 0 ? 'warn-row' : ''}>
+										<td data-label="Uplink"><span class="mono">{u.name}</span> <span class="muted mono">{u.url}</span></td>
+										<td data-label="State"><UplinkState u={u} /></td>
+										<td data-label="Last delivery">{u.last_success_us ? <span title={fmtAgo(u.last_success_us)}>{fmtTime(u.last_success_us)}</span> : <span class="muted">never</span>}</td>
+										<td data-label="Delivered" class="num">{fmtNum(u.delivered)}</td>
+										<td data-label="Queued" class="num">{fmtNum(u.queued)}{u.queued_bytes ? <span class="muted"> ({fmtBytes(u.queued_bytes)})</span> : null}</td>
+										<td data-label="Oldest queued">{u.oldest_queued_us ? <span title={fmtAgo(u.oldest_queued_us)}>{fmtTime(u.oldest_queued_us)}</span> : ''}</td>
+										<td data-label="Dropped" class="num">{fmtNum(dropsOf(u))}</td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					</div>
 				)}
 			</Panel>
 
