@@ -131,18 +131,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 # test_flow makes calloc fail on purpose (a flow that cannot be allocated)
 $(BUILD)/tests/test_flow: LDFLAGS += -Wl,--wrap=calloc
 
-$(BUILD)/harness/fuzz_util.o: tests/fuzz/fuzz_util.c tests/fuzz/fuzz.h
+# each harness source its own object with its header dependencies (.d)
+FUZZ_COMMON := $(BUILD)/harness/obj/fuzz_util.o $(FUZZ_MAIN:tests/fuzz/%.c=$(BUILD)/harness/obj/%.o)
+.SECONDARY: $(FUZZ_HARNESSES:%=$(BUILD)/harness/obj/fuzz_%.o) $(FUZZ_COMMON)
+$(BUILD)/harness/obj/fuzz_util.o: FUZZ_OBJ_CFLAGS := $(FUZZ_UTIL_CFLAGS)
+$(BUILD)/harness/obj/%.o: tests/fuzz/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(FUZZ_UTIL_CFLAGS) -Itests/fuzz -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(FUZZ_OBJ_CFLAGS) -DVIGIL_FUZZ_SRCDIR='"$(CURDIR)"' -MMD -MP -Itests/fuzz \
+	  -c $< -o $@
 
-$(BUILD)/harness/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/harness/fuzz_util.o $(FUZZ_MAIN) \
-                         $(BUILD)/libvigil.a
-	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -DVIGIL_FUZZ_SRCDIR='"$(CURDIR)"' -Itests/fuzz $(LDFLAGS) $(FUZZ_LINK) -o $@ \
-	  $< $(BUILD)/harness/fuzz_util.o $(FUZZ_MAIN) $(BUILD)/libvigil.a $(LDLIBS)
+$(BUILD)/harness/fuzz_%: $(BUILD)/harness/obj/fuzz_%.o $(FUZZ_COMMON) $(BUILD)/libvigil.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(LDLIBS)
 
--include $(DEPS) $(UNIT_BINS:=.d)
+-include $(DEPS) $(UNIT_BINS:=.d) $(wildcard $(BUILD)/harness/obj/*.d)
 
 # ---- dependencies ----------------------------------------------------------
 # Debian packages the build, tests and benchmarks need.
