@@ -7,7 +7,10 @@
 //    than the 256 connections the front allowed before; lighttpd queues
 //    new connections once server.max-connections are open);
 //  - the idle connection is closed by server.max-read-idle (10 s): not
-//    before 10 s, and within the suite's patience (VIGIL_TIMEOUT, at least
+//    before 9 s (lighttpd keeps time in whole seconds, read once per turn
+//    of its event loop before it waits up to a second for events, so the
+//    connection's start can be counted up to a second early: 9.68 s was
+//    seen on a loaded machine), and within the suite's patience (VIGIL_TIMEOUT, at least
 //    10 s) after that: lighttpd checks once a second, and how late it is
 //    on a loaded machine is the machine's speed, not the verdict.
 // lighttpd has no fixed deadline for headers and no per-address limit
@@ -78,8 +81,8 @@ check(r.status === 200 && r.body.includes('setup_needed'),
 	`${r.status} ${r.body.slice(0, 200)}`);
 while (idle.closed === null && Date.now() - idle.t0 < (IDLE_S + LATE_S + 5) * 1000) await sleep(100);
 const w = idle.closed === null ? null : (idle.closed - idle.t0) / 1000;
-check(w !== null && w >= IDLE_S - 0.05 && w <= IDLE_S + LATE_S,
-	`an idle connection closed by server.max-read-idle ${IDLE_S} to ${IDLE_S + LATE_S} s after it opened`
+check(w !== null && w >= IDLE_S - 1 && w <= IDLE_S + LATE_S,
+	`an idle connection closed by server.max-read-idle ${IDLE_S - 1} to ${IDLE_S + LATE_S} s after it opened`
 	+ (w !== null ? ` (${w.toFixed(1)} s)` : ''), w === null ? 'still open' : `${w} s`);
 clearInterval(timer);
 for (const c of slow) c.sock.destroy();
