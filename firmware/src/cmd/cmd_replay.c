@@ -21,6 +21,8 @@
 #include "core/homenet.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/conf.h"
+#include "output/evidence.h"
 #include "output/pipeline.h"
 #include "detect/ruleset.h"
 #include "output/stats.h"
@@ -82,6 +84,14 @@ static void usage(FILE *out)
 		"  --uplink-timeout S  give up after S seconds (default 60); exit 3 if not all\n"
 		"                      was delivered by then\n"
 		"  --summary-interval S  one summary per S seconds of packet time (default 300)\n"
+		"  --evidence DIR      write the packets of every flow that alerts to DIR as\n"
+		"                      pcap files (EVE alerts name them; needs --rules)\n"
+		"  --evidence-hold-packets N, --evidence-hold-bytes SIZE   packets each flow\n"
+		"                      holds until decided (default 16, 32K)\n"
+		"  --evidence-pool SIZE      all held packets (default 16M)\n"
+		"  --evidence-per-flow-cap SIZE   per alerting flow (default 1M)\n"
+		"  --evidence-max-size SIZE, --evidence-max-age DURATION   rotation of DIR\n"
+		"                      (default 1G or a quarter of its file system, 30d)\n"
 		"  -q, --quiet         print errors only\n"
 		"  -v, --verbose       more messages (twice: debug)\n"
 		"  -h, --help          this help\n"
@@ -101,6 +111,24 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t
 		fatal(2, "%s: expected a number from %llu to %llu, got '%s'", opt,
 		      (unsigned long long)min, (unsigned long long)max, s);
 	return v;
+}
+
+/* A size ("32K", "16M") or a duration ("30d") option; exits 2 on bad input. */
+static uint64_t parse_size(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+	if (conf_parse_size(s, &v) < 0 || v < min || v > max)
+		fatal(2, "%s: expected a size from %llu to %llu bytes (K, M, G), got '%s'", opt,
+		      (unsigned long long)min, (unsigned long long)max, s);
+	return v;
+}
+
+static uint32_t parse_duration(const char *opt, const char *s)
+{
+	uint64_t ms;
+	if (conf_parse_duration_ms(s, &ms) < 0 || ms < 1000 || ms / 1000 > 3650 * 86400ULL)
+		fatal(2, "%s: expected a duration from 1s to 3650d, got '%s'", opt, s);
+	return (uint32_t)(ms / 1000);
 }
 
 static void replay_problem(void *ctx, int line, const char *msg)
@@ -188,6 +216,13 @@ int cmd_replay(int argc, char **argv)
 		{ "uplink-timeout", required_argument, NULL, 'T' },
 		{ "uplink-send", required_argument, NULL, 'W' },
 		{ "summary-interval", required_argument, NULL, 'S' },
+		{ "evidence", required_argument, NULL, 'E' },
+		{ "evidence-hold-packets", required_argument, NULL, 1001 },
+		{ "evidence-hold-bytes", required_argument, NULL, 1002 },
+		{ "evidence-pool", required_argument, NULL, 1003 },
+		{ "evidence-per-flow-cap", required_argument, NULL, 1004 },
+		{ "evidence-max-size", required_argument, NULL, 1005 },
+		{ "evidence-max-age", required_argument, NULL, 1006 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +242,10 @@ int cmd_replay(int argc, char **argv)
 	const char *up_url = NULL, *up_ca = "", *up_cert = "", *up_key = "", *up_proxy = "";
 	const char *up_send = "alerts,summaries";
 	uint64_t up_timeout = 60, summary_s = 300;
+	static struct evidence_config ev;   /* one replay per process */
+
+	evidence_config_defaults(&ev);
+	ev.enabled = 0;
 
 	flow_config_defaults(&fcfg);
 	opterr = 0;
@@ -233,6 +272,19 @@ int cmd_replay(int argc, char **argv)
 		case 'W': up_send = optarg; break;
 		case 'T': up_timeout = parse_num("--uplink-timeout", optarg, 1, 86400); break;
 		case 'S': summary_s = parse_num("--summary-interval", optarg, 10, 86400); break;
+		case 'E':
+			if (snprintf(ev.dir, sizeof ev.dir, "%s", optarg) >= (int)sizeof ev.dir)
+				fatal(2, "--evidence: directory name too long");
+			ev.enabled = 1;
+			break;
+		case 1001: ev.hold.hold_pkts = (uint32_t)parse_num("--evidence-hold-packets", optarg, 1, 1024); break;
+		case 1002: ev.hold.hold_bytes = (uint32_t)parse_size("--evidence-hold-bytes", optarg, 1024, 16 << 20); break;
+		case 1003: ev.hold.pool_bytes = parse_size("--evidence-pool", optarg, 1 << 16, 1ULL << 32); break;
+		case 1004: ev.hold.per_flow_cap = parse_size("--evidence-per-flow-cap", optarg, 4096, 1ULL << 30); break;
+		case 1005: ev.max_bytes = parse_size("--evidence-max-size", optarg, 1 << 16, 1ULL << 50);
+			ev.max_bytes_auto = 0;
+			break;
+		case 1006: ev.max_age_s = parse_duration("--evidence-max-age", optarg); break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -274,6 +326,9 @@ int cmd_replay(int argc, char **argv)
 	/* Replays are re-runnable: large transactions (fewer WAL rewrites of
 	 * the same index pages) are worth more than a short loss window. */
 	pcfg.db_batch = 10000;
+	if (ev.enabled && !rules)
+		fatal(2, "--evidence: evidence is kept for alerts; give --rules DIR");
+	pcfg.evidence = ev.enabled ? &ev : NULL;
 	pl = pipeline_new(&pcfg, rules, err, sizeof err);
 	if (!pl)
 		fatal(1, "%s", err);

@@ -484,6 +484,61 @@ static int set_board_led(struct parse *p, const char *v, char *why, size_t whyle
 	return set_str(p->c->board_led, sizeof p->c->board_led, v, why, whylen);
 }
 
+static int set_ev_enabled(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	return parse_bool(v, &p->c->evidence.enabled, why, whylen);
+}
+
+static int set_ev_dir(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	if (*v != '/') {
+		snprintf(why, whylen, "an absolute directory is needed, got '%s'", v);
+		return -1;
+	}
+	return set_str(p->c->evidence.dir, sizeof p->c->evidence.dir, v, why, whylen);
+}
+
+static int set_ev_max_size(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	p->c->evidence.max_bytes_auto = 0;
+	return size_in(v, 1ULL << 20, 1ULL << 50, &p->c->evidence.max_bytes, why, whylen);
+}
+
+static int set_ev_max_age(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	return duration_in(v, 3600, 3650 * 86400ULL, &p->c->evidence.max_age_s, why, whylen);
+}
+
+static int set_ev_per_flow_cap(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	return size_in(v, 4096, 1ULL << 30, &p->c->evidence.hold.per_flow_cap, why, whylen);
+}
+
+static int set_ev_pool_size(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	return size_in(v, 1ULL << 20, 1ULL << 32, &p->c->evidence.hold.pool_bytes, why, whylen);
+}
+
+static int set_ev_hold_packets(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 1, 1024, &n, why, whylen) < 0)
+		return -1;
+	p->c->evidence.hold.hold_pkts = (uint32_t)n;
+	return 0;
+}
+
+static int set_ev_hold_bytes(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	uint64_t n;
+
+	if (size_in(v, 1024, 16ULL << 20, &n, why, whylen) < 0)
+		return -1;
+	p->c->evidence.hold.hold_bytes = (uint32_t)n;
+	return 0;
+}
+
 static const struct key keys[] = {
 	{ "capture", "interface", set_interface, 1 },
 	{ "capture", "source", set_source, 1 },
@@ -510,11 +565,19 @@ static const struct key keys[] = {
 	{ "daemon", "log_level", set_log_level, 0 },
 	{ "daemon", "stats_interval", set_stats_interval, 0 },
 	{ "board", "led", set_board_led, 0 },
+	{ "evidence", "enabled", set_ev_enabled, 0 },
+	{ "evidence", "dir", set_ev_dir, 0 },
+	{ "evidence", "max_size", set_ev_max_size, 0 },
+	{ "evidence", "max_age", set_ev_max_age, 0 },
+	{ "evidence", "per_flow_cap", set_ev_per_flow_cap, 0 },
+	{ "evidence", "pool_size", set_ev_pool_size, 0 },
+	{ "evidence", "hold_packets", set_ev_hold_packets, 0 },
+	{ "evidence", "hold_bytes", set_ev_hold_bytes, 0 },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
 static const char *const sections[] = { "capture", "detect", "store", "web", "daemon",
-					 "board" };
+					 "board", "evidence" };
 
 static int known_section(const char *s)
 {
@@ -640,6 +703,7 @@ void config_defaults(struct vigil_config *c)
 	c->log_level = 2; /* info */
 	c->stats_interval_s = 60;
 	snprintf(c->board_led, sizeof c->board_led, "auto");
+	evidence_config_defaults(&c->evidence);
 	uplinks_conf_defaults(&c->uplinks);
 }
 

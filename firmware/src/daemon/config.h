@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/homenet.h"
+#include "output/evidence.h"
 #include "output/uplink_conf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
@@ -61,6 +62,10 @@ struct vigil_config {
 
 	/* [board] */
 	char board_led[64];        /* led = auto | none | NAME (/sys/class/leds/NAME) */
+
+	/* [evidence] (output/evidence.h): enabled, dir, max_size, max_age,
+	 * per_flow_cap, pool_size, hold_packets, hold_bytes */
+	struct evidence_config evidence;
 
 	/* [uplink], [uplink.NAME] (output/uplink_conf.h) */
 	struct uplinks_conf uplinks;

@@ -678,6 +678,7 @@ static int start_stages(struct daemon *d)
 	pc.eve_path = c->eve[0] ? c->eve : NULL;
 	pc.eve_append = 1;
 	pc.db_path = c->database;
+	pc.evidence = c->evidence.enabled ? &c->evidence : NULL;
 	d->pl = pipeline_new(&pc, b.rs, err, sizeof err);
 	if (!d->pl) {
 		log_error("%s", err);

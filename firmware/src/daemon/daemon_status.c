@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "decode/decode.h"
+#include "output/eve.h"
 #include "output/uplink.h"
 
 #define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
@@ -104,6 +105,8 @@ static void drops_json(const struct vigil_stats *st, struct json *j)
 	json_ku64(j, "flow_alloc_failed", st->flow_alloc_failed);
 	json_ku64(j, "threshold_evicted", st->threshold_evicted);
 	json_ku64(j, "detector_dropped", st->detector_dropped);
+	json_ku64(j, "evidence_pool", st->ev_pressure_pkts);
+	json_ku64(j, "evidence_queue", st->ev_queue_drops);
 	json_obj_end(j);
 }
 
@@ -180,6 +183,10 @@ void status_json(struct daemon_status *s, struct json *j)
 	json_obj_end(j);
 	json_key(j, "drops");
 	drops_json(&s->st, j);
+	if (s->st.evidence_on) {
+		json_key(j, "evidence");
+		eve_evidence_stats(j, &s->st);
+	}
 	json_key(j, "rulesets");
 	json_arr_begin(j);
 	for (int i = 0; i < s->n_dirs; i++) {

@@ -58,6 +58,8 @@ struct alert {
 	const char *app_proto;       /* NULL when not about one flow */
 	uint64_t flow_ids[ALERT_MAX_FLOWS]; /* flows the alert is about */
 	int n_flow_ids;
+	uint16_t evidence;           /* bit i: flow_ids[i]'s packets are recorded
+	                                (output/evidence.h; set by the pipeline) */
 	/* the flow as it was when the alert was raised (a detector: the flow
 	 * that tipped the count), for the alert's flow{} and protocol objects;
 	 * NULL when there is none */

@@ -58,6 +58,7 @@ struct flow {
 	struct flow *prev, *next;      /* class list (by last activity) */
 	struct flow *aprev, *anext;    /* active-timeout list (by last record) */
 	void *cls;                     /* classifier's slot */
+	void *ev;                      /* held packets (flow_evidence.h) */
 	uint64_t flow_id;
 	uint64_t first_us, last_us, report_us;
 	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; since the start */
@@ -538,6 +539,16 @@ void flow_table_counters(const struct flow_table *t, struct flow_counters *c)
 void **flow_classifier_slot(struct flow *f)
 {
 	return &f->cls;
+}
+
+void **flow_evidence_slot(struct flow *f)
+{
+	return &f->ev;
+}
+
+uint64_t flow_get_id(const struct flow *f)
+{
+	return f->flow_id;
 }
 
 uint64_t flow_table_seed(const struct flow_table *t)

@@ -72,6 +72,13 @@ void flow_table_counters(const struct flow_table *t, struct flow_counters *c);
 /* One pointer per flow for the classifier's own state. */
 void **flow_classifier_slot(struct flow *f);
 
+/* One pointer per flow for its held packets (flow_evidence.h); the table
+ * never looks at it, the pipeline releases it at the final record. */
+void **flow_evidence_slot(struct flow *f);
+
+/* The flow's id (flow_record.flow_id). */
+uint64_t flow_get_id(const struct flow *f);
+
 /* Fill rec with the flow as it is now (a mid-flow view for detection;
  * reason NULL, counters since the last record). */
 void flow_table_snapshot(struct flow_table *t, struct flow *f, struct flow_record *rec);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "evidence.h"
 #include "decode/decode.h"
 #include "eve_app.h"
 #include "core/json.h"
@@ -275,6 +276,19 @@ static void eve_alert_vigil(struct json *j, const struct alert *a)
 			json_u64(j, a->flow_ids[i]);
 		json_arr_end(j);
 	}
+	if (a->evidence) {
+		/* the files of its flows' packets, in the evidence directory */
+		char name[64];
+		json_key(j, "evidence");
+		json_arr_begin(j);
+		for (int i = 0; i < a->n_flow_ids && i < 16; i++) {
+			if (!(a->evidence & (1u << i)))
+				continue;
+			evidence_file_name(name, sizeof name, a->flow_ids[i]);
+			json_str(j, name);
+		}
+		json_arr_end(j);
+	}
 }
 
 /* Suricata's alert event: the flow's 5-tuple and community_id, alert{},
@@ -334,6 +348,27 @@ int eve_write_alert(struct eve *e, const struct alert *a)
 	json_obj_end(&e->j);     /* vigil */
 	json_obj_end(&e->j);
 	return eve_emit(e);
+}
+
+/* The evidence counters (docs/eve.md), also GET /api/system's "evidence". */
+void eve_evidence_stats(struct json *j, const struct vigil_stats *st)
+{
+	json_obj_begin(j);
+	json_ku64(j, "held", st->ev_held);
+	json_ku64(j, "pool_used", st->ev_pool_used);
+	json_ku64(j, "pool_peak", st->ev_pool_peak);
+	json_ku64(j, "pool_limit", st->ev_pool_limit);
+	json_ku64(j, "pressure_dropped_packets", st->ev_pressure_pkts);
+	json_ku64(j, "pressure_dropped_flows", st->ev_pressure_flows);
+	json_ku64(j, "flows", st->ev_flows);
+	json_ku64(j, "cap_reached", st->ev_cap_reached);
+	json_ku64(j, "packets", st->ev_packets);
+	json_ku64(j, "queue_dropped", st->ev_queue_drops);
+	json_ku64(j, "write_errors", st->ev_write_errors);
+	json_ku64(j, "files", st->ev_files);
+	json_ku64(j, "rotated", st->ev_rotated);
+	json_ku64(j, "bytes", st->ev_dir_bytes);
+	json_obj_end(j);
 }
 
 /* Suricata's stats layout for the counters Suricata has; vigil's own
@@ -433,6 +468,11 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "db_failures", st->db_failures);
 	json_ku64(j, "eve_alerts_lost", st->eve_alerts_lost);
 	json_obj_end(j);
+
+	if (st->evidence_on) {
+		json_key(j, "evidence");
+		eve_evidence_stats(j, st);
+	}
 
 	json_key(j, "capture");
 	json_obj_begin(j);

@@ -39,6 +39,10 @@ void eve_alert_json(struct json *j, const struct alert *a);
  * (the uplink adds its ids) before it closes it with json_obj_end. */
 void eve_flow_json(struct json *j, const struct flow_record *r);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
+
+/* The packet evidence counters as one JSON object value (the stats
+ * event's vigil.evidence, GET /api/system's "evidence"). */
+void eve_evidence_stats(struct json *j, const struct vigil_stats *st);
 /* Flush and close; returns -1 if any write failed (disk full, ...). */
 int eve_close(struct eve *e);
 

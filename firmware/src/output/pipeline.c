@@ -20,6 +20,8 @@
 #include "decode/decode.h"
 #include "detect/detect.h"
 #include "eve.h"
+#include "evidence.h"
+#include "flow/flow_evidence.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "sink_queue.h"
@@ -35,6 +37,10 @@ struct pipeline {
 	struct sink_queue *eve_q;   /* one writer thread per sink: the packet */
 	struct sink_queue *db_q;    /* thread never waits on a disk */
 	struct uplink_set *uplink;  /* the caller's; its own writer thread */
+	struct evid_pool *evpool;   /* held packets (packet thread) */
+	struct evidence *evw;       /* their writer thread, for alerting flows */
+	struct evidence_counters ev_final; /* the writer's, once closed */
+	uint64_t ev_pool_limit;
 	struct ruleset *rules;
 	struct detect *detect;
 	struct detect_counters detect_before; /* of rule sets swapped out */
@@ -198,10 +204,23 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 	db_watch(p, rc);
 }
 
-/* Detection's alerts go to the writer threads like flow records. */
-static void on_alert(void *ctx, const struct alert *a)
+/* Detection's alerts go to the writer threads like flow records; the
+ * packets of their flows, as far as still held, to the evidence writer
+ * (the alert says which flows have them). */
+static void on_alert(void *ctx, const struct alert *orig)
 {
 	struct pipeline *p = ctx;
+	struct alert ev;
+	const struct alert *a = orig;
+
+	if (p->evpool) {
+		ev = *orig;
+		ev.evidence = 0;
+		for (int i = 0; i < ev.n_flow_ids && i < 16; i++)
+			if (evid_alerted(p->evpool, ev.flow_ids[i]))
+				ev.evidence |= (uint16_t)(1u << i);
+		a = &ev;
+	}
 	p->st.alerts++;
 	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
 		alert_lost(p, "EVE");
@@ -271,8 +290,13 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 	if (p->db_q)
 		sinkq_push(p->db_q, rec);
 	uplink_flow(p->uplink, rec);
-	if (final)
+	if (final) {
 		classify_release(p->cls, slot);
+		/* rules and detectors have decided: held packets go, or the
+		 * flow's evidence is complete */
+		if (p->evpool)
+			evid_release(p->evpool, flow_evidence_slot(f));
+	}
 }
 
 /* Per-packet statistics of a decoded packet. */
@@ -335,6 +359,17 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 		snprintf(err, errlen, "database: %s", why);
 		goto fail;
 	}
+	if (cfg->evidence) {
+		if (!(p->evw = evidence_open(cfg->evidence, why, sizeof why))) {
+			snprintf(err, errlen, "evidence: %s", why);
+			goto fail;
+		}
+		p->ev_pool_limit = cfg->evidence->hold.pool_bytes;
+		if (!(p->evpool = evid_pool_new(&cfg->evidence->hold, evidence_push, p->evw))) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
 	if (!(p->flows = flow_table_new(&cfg->flow, on_flow_record, p))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -384,6 +419,10 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 	}
 	count_decoded(st, &d);
 	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
+	/* held before it is classified: the packet that decides is evidence */
+	if (f && p->evpool && p->detect)
+		evid_packet(p->evpool, flow_evidence_slot(f), flow_get_id(f), linktype,
+			    pkt->data, pkt->caplen, pkt->wirelen, pkt->ts_us);
 	if (f && classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
 		decided_now(p, f, pkt->ts_us);
 	return DECODE_OK;
@@ -400,6 +439,8 @@ void pipeline_flush_sinks(struct pipeline *p)
 		sinkq_push_flush(p->eve_q);
 	if (p->db_q)
 		sinkq_push_flush(p->db_q);
+	if (p->evw)
+		evidence_tick(p->evw, p->st.last_ts_us);
 }
 
 /* The detect stage is rebuilt on the new set; its counters carry over. */
@@ -478,6 +519,28 @@ void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct st
 			     (p->db_q ? sinkq_alerts_lost(p->db_q) : p->db_alerts_unqueued);
 	st->db_failures = h->episodes;
 	st->eve_alerts_lost = p->eve_q ? sinkq_alerts_lost(p->eve_q) : p->eve_alerts_unqueued;
+	if (p->evpool) {
+		struct evid_counters pc;
+		struct evidence_counters wc = p->ev_final;
+		evid_get_counters(p->evpool, &pc);
+		if (p->evw)
+			evidence_get_counters(p->evw, &wc);
+		st->evidence_on = 1;
+		st->ev_held = pc.held;
+		st->ev_pool_used = pc.pool_used;
+		st->ev_pool_peak = pc.pool_peak;
+		st->ev_pool_limit = p->ev_pool_limit;
+		st->ev_pressure_pkts = pc.pressure_pkts;
+		st->ev_pressure_flows = pc.pressure_flows;
+		st->ev_flows = pc.flows_recorded;
+		st->ev_cap_reached = pc.cap_reached;
+		st->ev_packets = wc.packets;
+		st->ev_queue_drops = wc.queue_drops;
+		st->ev_write_errors = wc.write_errors;
+		st->ev_files = wc.files;
+		st->ev_rotated = wc.rotated;
+		st->ev_dir_bytes = wc.dir_bytes;
+	}
 }
 
 void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint64_t ts_us)
@@ -504,6 +567,10 @@ uint64_t pipeline_drain(struct pipeline *p)
 		p->db_alerts_unqueued = sinkq_alerts_lost(p->db_q);
 	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
 	p->eve_q = p->db_q = NULL;
+	if (p->evw) {
+		evidence_close(p->evw, &p->ev_final);
+		p->evw = NULL;
+	}
 	return waits;
 }
 
@@ -592,6 +659,8 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	flow_table_free(p->flows);
+	evid_pool_free(p->evpool);
+	evidence_close(p->evw, NULL);
 	detect_free(p->detect);
 	ruleset_free(p->rules);
 	classifier_free(p->cls);

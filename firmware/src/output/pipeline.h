@@ -25,10 +25,12 @@ struct pipeline_config {
 	int eve_append;           /* append to the file instead of truncating */
 	const char *db_path;      /* NULL: no database */
 	int db_batch;             /* rows per transaction (0: the store's default) */
+	const struct evidence_config *evidence; /* NULL: no packet evidence */
 };
 
 struct pipeline;
 struct uplink_set;
+struct evidence_config;
 
 /* Build the stages and start the writer threads. rules (may be NULL: no
  * detection) becomes the pipeline's. NULL and err filled on failure. */
@@ -42,7 +44,8 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 /* Let time move to now_us without a packet: flows idle since then end. */
 void pipeline_expire(struct pipeline *p, uint64_t now_us);
 
-/* Ask both writers to commit / flush what they have (about once a second). */
+/* Ask both writers to commit / flush what they have (about once a second);
+ * the evidence writer also rotates its directory when due. */
 void pipeline_flush_sinks(struct pipeline *p);
 
 /* Put rules in force from the next packet on; the previous set is freed.

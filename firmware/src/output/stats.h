@@ -48,6 +48,18 @@ struct vigil_stats {
 	uint64_t db_alerts_lost;                /* alerts it could not store or never got */
 	uint64_t db_failures;                   /* episodes of failing database writes */
 	uint64_t eve_alerts_lost;               /* alerts never queued for EVE (memory) */
+	/* packet evidence (flow/flow_evidence.h, output/evidence.h); all 0 when off */
+	int evidence_on;
+	uint64_t ev_held;                       /* packets taken into the pool */
+	uint64_t ev_pool_used, ev_pool_peak, ev_pool_limit; /* bytes */
+	uint64_t ev_pressure_pkts, ev_pressure_flows; /* dropped: pool full, oldest first */
+	uint64_t ev_flows;                      /* alerting flows recorded */
+	uint64_t ev_cap_reached;                /* of them cut at per_flow_cap */
+	uint64_t ev_packets;                    /* packets written to evidence files */
+	uint64_t ev_queue_drops;                /* dropped: the writer's queue was full */
+	uint64_t ev_write_errors;               /* could not be written (disk, no room) */
+	uint64_t ev_files, ev_rotated;          /* files created, deleted by rotation */
+	uint64_t ev_dir_bytes;                  /* evidence on disk */
 	uint64_t first_ts_us, last_ts_us;       /* packet time covered */
 	uint32_t files;                         /* capture files read */
 	struct vigil_iface_stats ifaces[VIGIL_STATS_IFACES]; /* live interfaces */
