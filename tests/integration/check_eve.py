@@ -124,7 +124,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vigil-eve-") as tmp:
         for i, (title, args) in enumerate(runs):
             eve = os.path.join(tmp, "%d.json" % i)
-            r = replay(args, eve)
+            # with evidence: alerts carry vigil.evidence, stats vigil.evidence
+            r = replay(["--evidence", os.path.join(tmp, "%d.evidence" % i)] + args, eve)
             if r.returncode != 0 or not os.path.exists(eve):
                 res.check("%s: replay" % title, ["exit %s: %s" % (r.returncode, vt.short(r.stderr))])
                 continue

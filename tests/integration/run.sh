@@ -58,6 +58,8 @@ if [ $# -eq 0 ]; then
 	run_check check_detect tests/integration/check_detect.py
 	# EVE against Suricata's schemas, community_id, protocol events
 	run_check check_eve tests/integration/check_eve.py
+	# packet evidence per alert: pcap files, limits, rotation (tcpdump, tshark)
+	run_check check_evidence tests/integration/check_evidence.py
 	# rule set and configuration files that are not regular files or too large
 	run_check check_files tests/integration/check_files.py
 fi
