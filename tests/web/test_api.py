@@ -30,6 +30,7 @@ import signal
 import socket
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ ROUTES = [
     ("GET", "/api/alerts/export.eve"), ("POST", "/api/alerts/ack"),
     ("GET", "/api/alerts/{id}"), ("POST", "/api/alerts/{id}/status"),
     ("POST", "/api/alerts/{id}/notes"), ("POST", "/api/alerts/{id}/suppress"),
+    ("GET", "/api/alerts/{id}/pcap"), ("GET", "/api/flows/{id}/pcap"),
     ("GET", "/api/audit"), ("GET", "/api/flows"),
     ("GET", "/api/flows/top-talkers"), ("GET", "/api/dashboard"),
     ("GET", "/api/system"), ("GET", "/api/users"), ("POST", "/api/users"),
@@ -979,6 +981,94 @@ def suite_system(c, db):
             d.get("oldest_flow_us")) == cnt and 0 < d.get("size_bytes", 0) <= size + 65536, d)
     R.check("system database: retention settings (none in serve)", d.get("max_bytes") is None and
             "flow_max_age_s" in d and "alert_max_age_s" in d, d)
+
+
+def pcap_packets(data):
+    """[(ts_us, bytes)] of a classic little-endian microsecond pcap."""
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        return None
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack("<IIII", data[off:off + 16])
+        out.append((sec * 1000000 + usec, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return out
+
+
+def suite_evidence(c, db, evdir, tmp):
+    """The pcap downloads: an alert's (its flows' files merged by time) and
+    a flow's (its file as written), authenticated, audited, 404 with the
+    reason once rotation deleted the files."""
+    files = sorted(os.listdir(evdir)) if os.path.isdir(evdir) else []
+    R.check("the replay wrote evidence files", files, evdir)
+    aid = None
+    for (i,) in dbq(db, "SELECT id FROM alerts ORDER BY id"):
+        d = c.get(f"/api/alerts/{i}").json or {}
+        if d.get("pcap"):
+            aid, kept = i, d["pcap"]
+            break
+    if not R.check("an alert detail lists the flows whose packets are kept", aid is not None):
+        return
+    links = {f for (f,) in dbq(db, "SELECT flow_id FROM alert_flows WHERE alert_id = ?", (aid,))}
+    R.check("... each of them one of its flows, with its file",
+            set(kept) <= links and all(f"flow-{f}.pcap" in files for f in kept), (kept, links))
+    anon = Client(c.where, c.timeout)
+    for path in (f"/api/alerts/{aid}/pcap", f"/api/flows/{kept[0]}/pcap"):
+        r = anon.get(path)
+        R.check(f"GET {path} without a session: 401", r.status == 401 and r.error(), r)
+    before = len(audit_rows(db, "download"))
+    r = c.get(f"/api/alerts/{aid}/pcap")
+    R.check(f"GET /api/alerts/{aid}/pcap: 200, application/vnd.tcpdump.pcap, vigil-alert-{aid}.pcap",
+            r.status == 200 and r.headers.get("content-type") == "application/vnd.tcpdump.pcap"
+            and r.headers.get("content-disposition") == f'attachment; filename="vigil-alert-{aid}.pcap"',
+            (r.status, r.headers))
+    got = pcap_packets(r.body) or []
+    want = []
+    for f in kept:
+        want += pcap_packets(open(os.path.join(evdir, f"flow-{f}.pcap"), "rb").read()) or []
+    R.check("... its packets: every kept flow's, in time order", got and
+            sorted(got, key=lambda p: p[0]) == got and sorted(got) == sorted(want),
+            f"{len(got)} packets, files {len(want)}")
+    out = os.path.join(tmp, "download.pcap")
+    with open(out, "wb") as f:
+        f.write(r.body)
+    td = subprocess.run(["tcpdump", "-nn", "-r", out], capture_output=True, text=True)
+    R.check("... tcpdump reads it", td.returncode == 0 and
+            len([x for x in td.stdout.splitlines() if x.strip()]) == len(got), td.stderr)
+    rows = audit_rows(db, "download")
+    R.check("... the download is in the audit log", len(rows) == before + 1 and
+            rows[-1][:2] == ("admin", f"alert {aid}"), rows[-2:])
+    r = c.get(f"/api/flows/{kept[0]}/pcap")
+    R.check(f"GET /api/flows/{kept[0]}/pcap: the flow's file as written, vigil-flow-{kept[0]}.pcap",
+            r.status == 200 and r.body == open(os.path.join(evdir, f"flow-{kept[0]}.pcap"), "rb").read()
+            and r.headers.get("content-type") == "application/vnd.tcpdump.pcap" and
+            r.headers.get("content-disposition") == f'attachment; filename="vigil-flow-{kept[0]}.pcap"',
+            (r.status, r.headers))
+    rows = audit_rows(db, "download")
+    R.check("... audited", rows and rows[-1][:2] == ("admin", f"flow {kept[0]}"), rows[-1:])
+    r = c.get(f"/api/alerts/{aid}/pcap", {"x": "1"})
+    R.check("an unknown parameter: 400", r.status == 400, r)
+    r = c.get("/api/alerts/999999/pcap")
+    R.check("no such alert: 404", r.status == 404 and r.error(), r)
+    r = c.get("/api/flows/12345/pcap")
+    R.check("a flow without evidence: 404 with the reason",
+            r.status == 404 and r.error() and "rotated" in r.json["error"], r)
+    # rotation: the files' flows ended long ago (packet time); a later
+    # replay into the same directory with max_age 1h deletes them
+    for f in files:
+        os.utime(os.path.join(evdir, f), (1000000, 1000000))
+    rp = subprocess.run(vigil_cmd() + ["replay", "-q", "--rules", "rules/default", "--evidence", evdir,
+                                       "--evidence-max-age", "1h", "tests/detect/benign_office.pcap"],
+                        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    R.check("a replay with --evidence-max-age 1h rotates the old files away",
+            rp.returncode == 0 and not any(f in os.listdir(evdir) for f in files), rp.stderr)
+    r = c.get(f"/api/alerts/{aid}/pcap")
+    R.check("after rotation: the alert's download is 404 with the reason",
+            r.status == 404 and r.error() and "rotated" in r.json["error"], r)
+    r = c.get(f"/api/flows/{kept[0]}/pcap")
+    R.check("after rotation: the flow's download is 404", r.status == 404 and r.error(), r)
+    R.check("after rotation: the detail lists no pcap",
+            (c.get(f"/api/alerts/{aid}").json or {}).get("pcap") == [])
 
 
 def audit_rows(db, action):
@@ -1956,7 +2046,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vigil-web-")
     try:
         base = os.path.join(tmp, "replay.sqlite")
-        rp = subprocess.run(vigil_cmd() + ["replay", "-q", "--rules", "rules/default", "--db", base]
+        evdir = os.path.join(tmp, "evidence")
+        rp = subprocess.run(vigil_cmd() + ["replay", "-q", "--rules", "rules/default", "--db", base,
+                                           "--evidence", evdir]
                             + CAPTURES, cwd=ROOT, capture_output=True, text=True,
                             timeout=max(600, timeout))
         if not R.check("vigil replay makes the database", rp.returncode == 0, rp.stderr):
@@ -1971,7 +2063,8 @@ def main():
         port = free_port()
         R.prefix = "tcp: "
         srv, c, state, ok = run_server(tmp, "tcp", db, f"127.0.0.1:{port}",
-                                       ("tcp", "127.0.0.1", port), static, timeout)
+                                       ("tcp", "127.0.0.1", port), static, timeout,
+                                       ["--evidence", evdir])
         if ok:
             suite_setup(c, srv, db, state)
             aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
@@ -2017,6 +2110,7 @@ def main():
                 sig, det = suite_detail(c, db, state)
                 suite_changes(c, db, state, sig, det)
                 suite_exports(c, db)
+                suite_evidence(c, db, evdir, tmp)
                 suite_flows(c, db)
                 suite_dashboard(c, db)
                 suite_system(c, db)
@@ -2060,6 +2154,10 @@ def main():
                 R.check("login with a text/plain body over the socket: 415", r.status == 415, r)
                 r = c.get(f"/api/alerts/{aid}")
                 R.check("alert detail over the socket", r.status == 200 and r.json["id"] == aid, r)
+                R.check("no evidence directory: the detail lists no pcap", r.json.get("pcap") == [], r)
+                r = c.get(f"/api/alerts/{aid}/pcap")
+                R.check("no evidence directory: the pcap download is 404 with the reason",
+                        r.status == 404 and r.error() and "not kept" in r.json["error"], r)
                 r = c.get("/api/alerts/export.csv")
                 R.check("export over the socket", r.status == 200 and
                         len(r.body.decode().splitlines()) == 1 + dbq(db, "SELECT count(*) FROM alerts")[0][0], r)

@@ -20,12 +20,14 @@ static void serve_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vigil serve --db FILE --listen ADDR --state-dir DIR [--static DIR]\n"
-		"                   [--secure-cookies] [-q|-v]\n"
+		"                   [--secure-cookies] [--evidence DIR] [-q|-v]\n"
 		"Serve the web page and API for an existing database, without capture.\n"
 		"  --listen ADDR      127.0.0.1:8080, [::1]:8080 or unix:/run/vigil/web.sock\n"
 		"  --state-dir DIR    setup token, managed rules/suppress.conf\n"
 		"  --static DIR       the page's files (index.html, assets/)\n"
-		"  --secure-cookies   mark the session cookie Secure (served behind HTTPS)\n");
+		"  --secure-cookies   mark the session cookie Secure (served behind HTTPS)\n"
+		"  --evidence DIR     the packet evidence (vigil replay --evidence DIR), for the\n"
+		"                     pcap downloads\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -36,6 +38,7 @@ int cmd_serve(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "static", required_argument, NULL, 'S' },
 		{ "secure-cookies", no_argument, NULL, 'c' },
+		{ "evidence", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,6 +58,7 @@ int cmd_serve(int argc, char **argv)
 		case 's': cfg.state_dir = optarg; break;
 		case 'S': cfg.static_dir = optarg; break;
 		case 'c': cfg.secure_cookies = 1; break;
+		case 'E': cfg.evidence_dir = optarg; break;
 		case 'q': verbosity--; break;
 		case 'v': verbosity++; break;
 		case 'h':

@@ -715,6 +715,7 @@ static int start_stages(struct daemon *d)
 			.state_dir = c->state_dir, .secure_cookies = c->secure_cookies,
 			.max_db_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
 			.alert_max_age_s = c->alert_max_age_s, .home_net = d->web_home_net,
+			.evidence_dir = c->evidence.enabled ? c->evidence.dir : "",
 		};
 		d->web = web_start(&wc, web_status, web_reload, d, err, sizeof err);
 		if (!d->web) {

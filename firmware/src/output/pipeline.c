@@ -568,6 +568,7 @@ uint64_t pipeline_drain(struct pipeline *p)
 	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
 	p->eve_q = p->db_q = NULL;
 	if (p->evw) {
+		evidence_tick(p->evw, p->st.last_ts_us); /* ages: the run's last packet time */
 		evidence_close(p->evw, &p->ev_final);
 		p->evw = NULL;
 	}

@@ -748,6 +748,7 @@ static void free_env(struct web_env *e)
 	free((char *)e->cfg.static_dir);
 	free((char *)e->cfg.db_path);
 	free((char *)e->cfg.state_dir);
+	free((char *)e->cfg.evidence_dir);
 	free((char *)e->cfg.home_net);
 	throttle_free(e->throttle);
 }
@@ -804,6 +805,7 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 	w->env.cfg.static_dir = dup_or_empty(cfg->static_dir);
 	w->env.cfg.db_path = dup_or_empty(cfg->db_path);
 	w->env.cfg.state_dir = dup_or_empty(cfg->state_dir);
+	w->env.cfg.evidence_dir = dup_or_empty(cfg->evidence_dir);
 	w->env.cfg.home_net = dup_or_empty(cfg->home_net);
 	w->env.status = status;
 	w->env.reload = reload;
@@ -812,7 +814,7 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 	w->env.throttle = throttle_new();
 	w->conns = web_conns_new(strncmp(cfg->listen, "unix:", 5) != 0);
 	if (!w->env.cfg.listen || !w->env.cfg.static_dir || !w->env.cfg.db_path ||
-	    !w->env.cfg.state_dir || !w->env.cfg.home_net || !w->env.throttle || !w->conns) {
+	    !w->env.cfg.state_dir || !w->env.cfg.evidence_dir || !w->env.cfg.home_net || !w->env.throttle || !w->conns) {
 		snprintf(err, errlen, "web: out of memory");
 		goto fail;
 	}

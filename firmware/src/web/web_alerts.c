@@ -4,6 +4,7 @@
  * many, and suppressing one.
  */
 #include "web_alerts.h"
+#include "web_evidence.h"
 #include "core/clock.h"
 
 #include "core/log.h"
@@ -228,6 +229,32 @@ static int emit_notes(struct web_req *r, int64_t id)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* "pcap": the flows of the alert whose packets are kept (web_evidence.h),
+ * the newest first: what GET /api/alerts/{id}/pcap gives and what the
+ * page's download button waits for. */
+static int alert_pcap(struct web_req *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	json_key(&r->out, "pcap");
+	json_arr_begin(&r->out);
+	if (sqlite3_prepare_v2(r->db, "SELECT flow_id FROM alert_flows WHERE alert_id = ?"
+			       " ORDER BY ts_us DESC LIMIT 1000", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < WEB_EVIDENCE_MERGE_FILES) {
+		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+		if (web_evidence_kept(r, id)) {
+			json_u64(&r->out, id);
+			n++;
+		}
+	}
+	sqlite3_finalize(st);
+	json_arr_end(&r->out);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 void alerts_h_get(struct web_req *r)
 {
 	static const char *const none[] = { NULL };
@@ -309,6 +336,8 @@ void alerts_h_get(struct web_req *r)
 	if (web_emit_rows(&r->out, st, 2) != 0)
 		goto fail;
 	json_arr_end(&r->out);
+	if (alert_pcap(r) != 0)
+		goto fail;
 	json_obj_end(&r->out);
 	return;
 fail:

@@ -19,6 +19,7 @@ struct web_config {
 	const char *static_dir;   /* the built page (index.html, assets/) */
 	const char *db_path;      /* the store */
 	const char *state_dir;    /* setup-token, rules/suppress.conf (managed) */
+	const char *evidence_dir; /* packet evidence (output/evidence.h); NULL or "": off */
 	int secure_cookies;       /* set Secure on cookies (behind HTTPS) */
 	/* GET /api/system "database" (the retention settings, 0 = not set)
 	 * and the home flag of top talkers (NULL: the latest run's

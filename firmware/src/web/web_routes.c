@@ -7,6 +7,7 @@
 #include "web_alerts.h"
 #include "web_auth.h"
 #include "web_dashboard.h"
+#include "web_evidence.h"
 #include "web_export.h"
 #include "web_flows.h"
 #include "web_system.h"
@@ -56,9 +57,11 @@ const struct web_route web_routes[] = {
 	{ "POST", "/api/alerts/{id}/status",    alerts_h_status,   0 },
 	{ "POST", "/api/alerts/{id}/notes",     alerts_h_notes,    0 },
 	{ "POST", "/api/alerts/{id}/suppress",  alerts_h_suppress, 0 },
+	{ "GET",  "/api/alerts/{id}/pcap",      evidence_h_alert,  0 },
 	{ "GET",  "/api/audit",                 system_h_audit,    0 },
 	{ "GET",  "/api/flows",                 flows_h_list,      0 },
 	{ "GET",  "/api/flows/top-talkers",     flows_h_top_talkers, 0 },
+	{ "GET",  "/api/flows/{id}/pcap",       evidence_h_flow,   0 },
 	{ "GET",  "/api/dashboard",             dashboard_h_get,   0 },
 	{ "GET",  "/api/system",                system_h_get,      0 },
 	{ "GET",  "/api/users",                 users_h_list,      WEB_ADMIN },

@@ -1,7 +1,7 @@
 // One alert: what fired, on which flows, the hosts' other alerts, the
 // occurrences, status, notes and suppression.
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, apiUrl } from '../api.js';
 import { href } from '../router.js';
 import { ENGINES, STATUSES, fmtAgo, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
 import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
@@ -124,8 +124,11 @@ function AlertDetail({ a, reload, error }) {
 				)}
 			</Panel>
 
-			<Panel title={`Flows (${(a.flows || []).length})`} id="flows">
-				{(a.flows || []).length ? <FlowTable flows={a.flows} caption="Flows this alert was raised on" />
+			<Panel title={`Flows (${(a.flows || []).length})`} id="flows" actions={(a.pcap || []).length
+				? <a class="btn btn-small" id="download-pcap" href={apiUrl(`alerts/${a.id}/pcap`)} download={`vigil-alert-${a.id}.pcap`}
+					title={`The packets of ${a.pcap.length} flow${a.pcap.length === 1 ? '' : 's'} of this alert, for Wireshark or tcpdump`}>Download packets (pcap)</a>
+				: <span class="muted small" title="Packets are kept for flows that alert until the evidence directory is rotated">No packets kept</span>}>
+				{(a.flows || []).length ? <FlowTable flows={a.flows} pcap={a.pcap || []} caption="Flows this alert was raised on" />
 					: <p class="muted">No flow is linked to this alert (the flows may have been removed by the retention limit).</p>}
 			</Panel>
 

@@ -1,6 +1,6 @@
 // Flows: search the recorded connections; top talkers.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, apiUrl } from '../api.js';
 import { href, navigate } from '../router.js';
 import { fmtAgo, fmtBytes, fmtNum, fmtTime, hostPort, protoName, rangeParams, riskList } from '../format.js';
 import { Empty, ErrorBox, Loading, PageTitle, Pager, Panel, useAsync } from '../components.jsx';
@@ -23,7 +23,10 @@ function findings(f) {
 	].filter((x) => x[1]);
 }
 
-export function FlowTable({ flows, caption }) {
+// pcap: the flow ids whose packets are known to be kept (an alert's
+// detail says); without it, every alerted flow offers its download, which
+// answers 404 once rotation deleted the packets.
+export function FlowTable({ flows, caption, pcap }) {
 	return (
 		<div class="table-wrap">
 			<table class="table cards flows-table">
@@ -51,7 +54,8 @@ export function FlowTable({ flows, caption }) {
 									<a href={href('flows', { host: f.src_ip })}>{hostPort(f.src_ip, f.src_port)}</a>
 									{' '}<span class="arrow" aria-label="to">→</span>{' '}
 									<a href={href('flows', { host: f.dest_ip })}>{hostPort(f.dest_ip, f.dest_port)}</a>
-									<div class="sub">{protoName(f.proto)}{f.alerted ? <span class="pill pill-alert" title="An alert was raised on this flow">alerted</span> : null}</div>
+									<div class="sub">{protoName(f.proto)}{f.alerted ? <span class="pill pill-alert" title="An alert was raised on this flow">alerted</span> : null}
+										{f.alerted && (!pcap || pcap.includes(f.flow_id)) ? <>{' '}<a class="small flow-pcap" href={apiUrl(`flows/${f.flow_id}/pcap`)} download={`vigil-flow-${f.flow_id}.pcap`} title="This flow's packets (pcap)">pcap</a></> : null}</div>
 								</td>
 								<td data-label="Application">
 									<span class="app">{f.ndpi_protocol || f.app_proto || 'Unknown'}</span>
