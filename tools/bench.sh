@@ -89,15 +89,24 @@ rm -f "$work"/rules.sqlite*
 run rules "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rules.json" --db "$work/rules.sqlite" "$big"
 alerts=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alerts"])')
 
+# packet evidence: the same run with [evidence] on (vigil replay
+# --evidence): every flow holds its first packets until decided, alerting
+# flows are written as pcap files. Its rate against the run above.
+rm -rf "$work/evidence" "$work"/evid.sqlite*
+run evid "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/evid.json" --db "$work/evid.sqlite" \
+	--evidence "$work/evidence" "$big"
+evstats=$(tail -1 "$work/evid.json" | python3 -c 'import json,sys; e=json.load(sys.stdin)["vigil"]["evidence"]; print(e["pool_peak"], e["pool_limit"], e["held"], e["pressure_dropped_packets"], e["pressure_dropped_flows"], e["flows"], e["packets"], e["files"], e["bytes"], e["queue_dropped"], e["cap_reached"])')
+
 peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
 flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["total"])')
 
 python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \
 	"$mem_rss" "$membase_rss" "$mem_peak" "$rcheck_wall" "$rcheck_rss" "$rload_wall" \
-	"$rules_wall" "$rules_rss" "$alerts" "$bare_wall" <<'PY'
+	"$rules_wall" "$rules_rss" "$alerts" "$bare_wall" "$evid_wall" "$evid_rss" "$evstats" <<'PY'
 import sys
 (pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak,
- cw, cr, lw, rw, rr, alerts, bw) = sys.argv[1:]
+ cw, cr, lw, rw, rr, alerts, bw, ew, er, evs) = sys.argv[1:]
+ew, er = float(ew), int(er)
 bw = max(float(bw), 0.001)
 cw, lw, rw = float(cw), float(lw), float(rw)
 cr, rr, alerts = int(cr), int(rr), int(alerts)
@@ -124,5 +133,14 @@ print("bench: rules: default set + 1,000,000 indicators: rules check %.2f s, pea
 print("bench: vigil replay with rules: %.2f s (%.2f s of it loading), %.0f pkt/s without the load,"
       " %d alerts, peak RSS %.1f MiB" % (rw, lw, pkts / rw_net, alerts, rr / 1024))
 print("bench: rules/no-rules packet rate ratio: %.2f (target >= 0.8)" % (vw / rw_net))
+ew_net = max(ew - lw, 0.001)
+(pp, pl, held, pdp, pdf, evf, evp, evfiles, evbytes, qd, capr) = (int(x) for x in evs.split())
+print("bench: with packet evidence: %.2f s, %.0f pkt/s without the load, peak RSS %.1f MiB "
+      "(%+.1f MiB against the same run without)" % (ew, pkts / ew_net, er / 1024, (er - rr) / 1024))
+print("bench: evidence on/off packet rate ratio: %.2f; pool peak %.1f of %.1f MiB, %d packets held, "
+      "%d packets of %d flows dropped under pressure" % (rw_net / ew_net, pp / 1048576, pl / 1048576,
+                                                          held, pdp, pdf))
+print("bench: evidence written: %d alerting flows, %d packets, %d files, %.1f MiB; %d dropped by the "
+      "queue, %d flows cut at the per-flow cap" % (evf, evp, evfiles, evbytes / 1048576, qd, capr))
 print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
 PY

@@ -10,6 +10,7 @@
 #           shows both with their states (root only: live capture)
 #   diskfull  as root, the System page of `vigil run` whose disk is full
 #           (diskfull.mjs)
+#   evidence  `vigil serve --evidence`: the pcap download buttons (evidence.mjs)
 # Screenshots: build/test-artifacts/browser/{direct,https}-NN-step.png
 #
 # env: VIGIL          the vigil binary (default build/vigil)
@@ -112,7 +113,7 @@ DEMO="$TMP/demo.sqlite"
 if [ "${VIGIL_MOCK:-0}" = 1 ] && [ ! -x "$VIGIL" ]; then
 	die "the mock needs a database made by $VIGIL replay"
 fi
-"$VIGIL" replay -q --rules rules/default --db "$DEMO" \
+"$VIGIL" replay -q --rules rules/default --db "$DEMO" --evidence "$TMP/evidence" \
 	tests/fixtures/demo.pcap tests/detect/sig_header.pcap \
 	tests/detect/behav_portscan.pcap tests/detect/behav_bruteforce.pcap \
 	|| die "vigil replay could not make the demo database"
@@ -223,6 +224,26 @@ else
 	show_log "vigil serve" "$TMP/direct-serve.log"
 fi
 kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null
+
+# ---- 1b. packet evidence: the pcap downloads (evidence.mjs) -----------------
+if [ "${VIGIL_MOCK:-0}" != 1 ]; then
+	PORT=$(free_port)
+	start_serve evidence "127.0.0.1:$PORT" --evidence "$TMP/evidence"
+	if wait_http "http://127.0.0.1:$PORT/api/setup" && TOKEN=$(setup_token evidence); then
+		# rotation: the files' flows ended long ago; a replay with max_age 1h deletes them
+		ROTATE_CMD="touch -d 2000-01-01 '$TMP'/evidence/*.pcap && '$VIGIL' replay -q --rules rules/default --evidence '$TMP/evidence' --evidence-max-age 1h tests/detect/benign_office.pcap" \
+		BASE_URL="http://127.0.0.1:$PORT" SETUP_TOKEN="$TOKEN" NAME=evidence ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
+			timeout 300 node "$HERE/evidence.mjs" >"$TMP/evidence.log" 2>&1
+		grep -E '^(not )?ok - ' "$TMP/evidence.log"
+		PASSED=$((PASSED + $(grep -c '^ok - ' "$TMP/evidence.log")))
+		FAILED=$((FAILED + $(grep -c '^not ok - ' "$TMP/evidence.log")))
+		grep -q '^evidence evidence: ' "$TMP/evidence.log" || { fail "evidence: evidence.mjs stopped early"; tail -5 "$TMP/evidence.log" | sed 's/^/# /'; }
+	else
+		fail "evidence: vigil serve --evidence does not answer on 127.0.0.1:$PORT"
+		show_log "vigil serve" "$TMP/evidence-serve.log"
+	fi
+	kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null
+fi
 
 # ---- 2. through lighttpd over HTTPS ----------------------------------------
 LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)

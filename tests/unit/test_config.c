@@ -157,6 +157,51 @@ static void test_capture_files(void **state)
 	assert_problem(2, "source: capture file /no/such/file.pcap: No such file or directory");
 }
 
+/* [evidence]: the defaults and every key, and its mistakes. */
+static void test_evidence(void **state)
+{
+	(void)state;
+	assert_int_equal(load("[capture]\ninterface = eth0\n"), 0);
+	assert_int_equal(cfg.evidence.enabled, 1);
+	assert_string_equal(cfg.evidence.dir, "/var/lib/vigil/evidence");
+	assert_true(cfg.evidence.max_bytes == 1ULL << 30);
+	assert_int_equal(cfg.evidence.max_bytes_auto, 1);
+	assert_int_equal(cfg.evidence.max_age_s, 30 * 86400);
+	assert_int_equal(cfg.evidence.hold.hold_pkts, 16);
+	assert_int_equal(cfg.evidence.hold.hold_bytes, 32768);
+	assert_true(cfg.evidence.hold.pool_bytes == 16ULL << 20);
+	assert_true(cfg.evidence.hold.per_flow_cap == 1ULL << 20);
+	assert_int_equal(load("[capture]\ninterface = eth0\n"
+			      "[evidence]\n"
+			      "enabled = no\n"
+			      "dir = /data/evidence\n"
+			      "max_size = 4G\n"
+			      "max_age = 7d\n"
+			      "per_flow_cap = 256K\n"
+			      "pool_size = 8M\n"
+			      "hold_packets = 8\n"
+			      "hold_bytes = 16K\n"), 0);
+	assert_int_equal(cfg.evidence.enabled, 0);
+	assert_string_equal(cfg.evidence.dir, "/data/evidence");
+	assert_true(cfg.evidence.max_bytes == 4ULL << 30);
+	assert_int_equal(cfg.evidence.max_bytes_auto, 0);
+	assert_int_equal(cfg.evidence.max_age_s, 7 * 86400);
+	assert_true(cfg.evidence.hold.per_flow_cap == 256 << 10);
+	assert_true(cfg.evidence.hold.pool_bytes == 8 << 20);
+	assert_int_equal(cfg.evidence.hold.hold_pkts, 8);
+	assert_int_equal(cfg.evidence.hold.hold_bytes, 16384);
+	assert_int_equal(load("[capture]\ninterface = eth0\n"
+			      "[evidence]\n"
+			      "dir = evidence\n"          /* 4 */
+			      "pool_size = 100K\n"        /* 5 */
+			      "hold_packets = 0\n"        /* 6 */
+			      "colour = red\n"), 4);      /* 7 */
+	assert_problem(4, "dir: an absolute directory is needed, got 'evidence'");
+	assert_problem(5, "pool_size: ");
+	assert_problem(6, "hold_packets: ");
+	assert_problem(7, "unknown setting 'colour' in [evidence]");
+}
+
 static void test_mistakes(void **state)
 {
 	(void)state;
@@ -233,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_section),
 		cmocka_unit_test(test_capture_files),
+		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_mistakes),
 		cmocka_unit_test(test_whole_file),
 		cmocka_unit_test(test_unreadable),
