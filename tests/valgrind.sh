@@ -17,14 +17,15 @@ for f in demo.pcap malformed.pcap gre.pcap pppoe_pfc.pcap ipv4_frag.pcap tcp_tim
 	fi
 	rm -f "$tmp"/d.sqlite*
 done
-# detection: every engine, with the test rule sets and the default set
+# detection: every engine, with the test rule sets and the default set,
+# and the packet evidence of their alerts
 for spec in "sig_header.pcap rules/default" "ioc_plain.pcap tests/detect/rulesets/ioc" \
 	    "behav_portscan.pcap tests/detect/rulesets/behav" "suppress.pcap tests/detect/rulesets/suppress_rules"; do
 	set -- $spec
 	[ -f "tests/detect/$1" ] && [ -d "$2" ] || continue
 	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		--show-leak-kinds=definite "$vigil" replay -q --rules "$2" --eve "$tmp/e.json" \
-		--db "$tmp/d.sqlite" "tests/detect/$1" 2> "$tmp/log"; then
+		--db "$tmp/d.sqlite" --evidence "$tmp/evidence" "tests/detect/$1" 2> "$tmp/log"; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1)); echo "valgrind: $1 with $2:"; cat "$tmp/log"
