@@ -238,7 +238,6 @@ uint64_t evidence_rotate(const char *dir, uint64_t max_bytes, uint32_t max_age_s
 		int kept = 0;
 
 		if (sscanf(de->d_name, "flow-%llu.pcap%7s", &id, tail) != 1 ||
-		    strlen(de->d_name) >= sizeof v->name ||
 		    fstatat(dirfd(dh), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		char want[48];
@@ -258,7 +257,7 @@ uint64_t evidence_rotate(const char *dir, uint64_t max_bytes, uint32_t max_age_s
 			v = nvp;
 			cap = nc;
 		}
-		snprintf(v[nv].name, sizeof v[nv].name, "%s", de->d_name);
+		evidence_file_name(v[nv].name, sizeof v[nv].name, id); /* == d_name */
 		v[nv].size = (uint64_t)st.st_size;
 		v[nv].mtime_us = (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
 		nv++;
