@@ -406,6 +406,8 @@ database = $fs/vigil.sqlite
 eve =
 max_size = 2M
 retention_interval = 1s
+[evidence]
+dir = $TMP/diskfull-evidence
 [daemon]
 state_dir = $TMP/diskfull-state
 log_level = info

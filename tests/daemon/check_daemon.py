@@ -642,6 +642,9 @@ def test_disk_full(tmp):
         # retention keeps the database small, so only the filler fills the disk
         sec["store"].update({"database": os.path.join(fs.path, "vigil.sqlite"), "eve": "",
                              "max_size": "2M", "retention_interval": "1s"})
+        # the packet evidence outside the small file system: this test is
+        # about the database's episodes (evidence gives way to it anyway)
+        sec["evidence"] = {"dir": os.path.join(w, "evidence")}
         sec["web"] = {"listen": "127.0.0.1:%d" % port}
         d = Daemon(w, sec)
         t_start = time.time()

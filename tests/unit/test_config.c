@@ -171,6 +171,9 @@ static void test_evidence(void **state)
 	assert_int_equal(cfg.evidence.hold.hold_bytes, 32768);
 	assert_true(cfg.evidence.hold.pool_bytes == 16ULL << 20);
 	assert_true(cfg.evidence.hold.per_flow_cap == 1ULL << 20);
+	/* beside the database when not set */
+	assert_int_equal(load("[capture]\ninterface = eth0\n[store]\ndatabase = /data/v.sqlite\n"), 0);
+	assert_string_equal(cfg.evidence.dir, "/data/evidence");
 	assert_int_equal(load("[capture]\ninterface = eth0\n"
 			      "[evidence]\n"
 			      "enabled = no\n"

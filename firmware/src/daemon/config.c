@@ -704,6 +704,7 @@ void config_defaults(struct vigil_config *c)
 	c->stats_interval_s = 60;
 	snprintf(c->board_led, sizeof c->board_led, "auto");
 	evidence_config_defaults(&c->evidence);
+	c->evidence.dir[0] = '\0'; /* config_load: beside the database */
 	uplinks_conf_defaults(&c->uplinks);
 }
 
@@ -718,5 +719,17 @@ int config_load(struct vigil_config *c, const char *path, FILE *report)
 	snprintf(c->path, sizeof c->path, "%s", path);
 	conf_ini_read(path, CONF_MAX_CONFIG, handle, reader_problem, &p);
 	check_whole(&p);
+	if (!c->evidence.dir[0]) {
+		/* evidence/ beside the database: on the data partition with it */
+		const char *slash = strrchr(c->database, '/');
+		char dir[1100];
+		int n = snprintf(dir, sizeof dir, "%.*s/evidence",
+				 slash ? (int)(slash - c->database) : 1, slash ? c->database : ".");
+		if (n > 0 && (size_t)n < sizeof c->evidence.dir)
+			memcpy(c->evidence.dir, dir, (size_t)n + 1);
+		else if (c->evidence.enabled)
+			problem(&p, 0, "[evidence]: the database's directory name is too long for dir; "
+				"set dir in [evidence]");
+	}
 	return p.problems;
 }

@@ -60,6 +60,7 @@ struct daemon {
 	struct pipeline *pl;
 	struct uplink_set *uplink;      /* reports to the centre, or NULL */
 	struct homenet uplink_home;     /* the summaries' home_net (reloads keep it) */
+	int evidence_on;                /* [evidence] in force (its directory usable) */
 	struct retention *ret;
 	struct web *web;
 	struct daemon_board *board;     /* status LED, watchdog report */
@@ -679,6 +680,12 @@ static int start_stages(struct daemon *d)
 	pc.eve_append = 1;
 	pc.db_path = c->database;
 	pc.evidence = c->evidence.enabled ? &c->evidence : NULL;
+	/* the box keeps working without evidence rather than not at all */
+	if (pc.evidence && evidence_dir_prepare(c->evidence.dir, err, sizeof err) < 0) {
+		log_error("evidence: %s; running without packet evidence", err);
+		pc.evidence = NULL;
+	}
+	d->evidence_on = pc.evidence != NULL;
 	d->pl = pipeline_new(&pc, b.rs, err, sizeof err);
 	if (!d->pl) {
 		log_error("%s", err);
@@ -715,7 +722,7 @@ static int start_stages(struct daemon *d)
 			.state_dir = c->state_dir, .secure_cookies = c->secure_cookies,
 			.max_db_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
 			.alert_max_age_s = c->alert_max_age_s, .home_net = d->web_home_net,
-			.evidence_dir = c->evidence.enabled ? c->evidence.dir : "",
+			.evidence_dir = d->evidence_on ? c->evidence.dir : "",
 		};
 		d->web = web_start(&wc, web_status, web_reload, d, err, sizeof err);
 		if (!d->web) {

@@ -352,6 +352,19 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+int evidence_dir_prepare(const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct evidence *evidence_open(const struct evidence_config *c, char *err, size_t errlen)
 {
 	struct evidence *e = calloc(1, sizeof *e);
@@ -362,13 +375,7 @@ struct evidence *evidence_open(const struct evidence_config *c, char *err, size_
 		return NULL;
 	}
 	e->cfg = *c;
-	if (mkdir(c->dir, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", c->dir, strerror(errno));
-		free(e);
-		return NULL;
-	}
-	if (access(c->dir, W_OK | X_OK) < 0) {
-		snprintf(err, errlen, "%s: %s", c->dir, strerror(errno));
+	if (evidence_dir_prepare(c->dir, err, errlen) < 0) {
 		free(e);
 		return NULL;
 	}

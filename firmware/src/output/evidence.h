@@ -36,7 +36,7 @@
 
 struct evidence_config {
 	int enabled;                /* [evidence] enabled = yes */
-	char dir[1024];             /* dir = /var/lib/vigil/evidence */
+	char dir[1024];             /* dir = (evidence/ beside the database) */
 	uint64_t max_bytes;         /* max_size = 1G */
 	int max_bytes_auto;         /* max_size not set: at most a quarter of
 	                               the directory's file system */
@@ -57,6 +57,10 @@ struct evidence_counters {
 };
 
 struct evidence;
+
+/* Create dir (0750) if needed; 0 if it is a directory we may write, else
+ * -1 with the reason in err. */
+int evidence_dir_prepare(const char *dir, char *err, size_t errlen);
 
 /* Create dir if needed, take stock of it, start the writer thread. */
 struct evidence *evidence_open(const struct evidence_config *c, char *err, size_t errlen);
