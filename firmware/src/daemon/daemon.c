@@ -502,6 +502,12 @@ static void report_drops(struct daemon *d, const struct vigil_stats *st)
 			 (unsigned long long)(st->flow_alloc_failed - o->flow_alloc_failed),
 			 (unsigned long long)(st->threshold_evicted - o->threshold_evicted),
 			 (unsigned long long)(st->detector_dropped - o->detector_dropped));
+	if (st->ev_pressure_flows > o->ev_pressure_flows || st->ev_queue_drops > o->ev_queue_drops)
+		log_warn("evidence: since the last report %llu flows lost their held packets (pool "
+			 "full: pool_size in [evidence]) and %llu packets were dropped on the way to "
+			 "the disk (writer's queue full)",
+			 (unsigned long long)(st->ev_pressure_flows - o->ev_pressure_flows),
+			 (unsigned long long)(st->ev_queue_drops - o->ev_queue_drops));
 	d->drops_reported = *st;
 }
 
