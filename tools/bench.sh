@@ -74,7 +74,7 @@ run bare "$vigil" replay -q "$big"
 [ -s "$work/flows200k.pcap" ] || python3 tools/gen_flows.py 200000 "$work/flows200k.pcap"
 run mem "$vigil" replay -q --eve "$work/mem.json" "$work/flows200k.pcap"
 run membase "$vigil" replay -q --eve "$work/base.json" "$work/empty.pcap"
-mem_peak=$(tail -1 "$work/mem.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
+mem_peak=$(tail -1 "$work/mem.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vigil"]["flow"]["peak"])')
 
 # detection: the default rule set plus 1M indicators, against no rules.
 # Loading is timed on its own (rules check, and a replay of an empty
@@ -87,7 +87,7 @@ run rcheck "$vigil" rules check rules/default "$work/ioc1m"
 run rload "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rload.json" "$work/empty.pcap"
 rm -f "$work"/rules.sqlite*
 run rules "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rules.json" --db "$work/rules.sqlite" "$big"
-alerts=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alerts"])')
+alerts=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alert"])')
 
 # packet evidence: the same run with [evidence] on (vigil replay
 # --evidence): every flow holds its first packets until decided, alerting
@@ -97,7 +97,7 @@ run evid "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$
 	--evidence "$work/evidence" "$big"
 evstats=$(tail -1 "$work/evid.json" | python3 -c 'import json,sys; e=json.load(sys.stdin)["vigil"]["evidence"]; print(e["pool_peak"], e["pool_limit"], e["held"], e["pressure_dropped_packets"], e["pressure_dropped_flows"], e["flows"], e["packets"], e["files"], e["bytes"], e["queue_dropped"], e["cap_reached"])')
 
-peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["peak"])')
+peak=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["vigil"]["flow"]["peak"])')
 flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["flow"]["total"])')
 
 python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \

@@ -262,7 +262,8 @@ uint64_t evidence_rotate(const char *dir, uint64_t max_bytes, uint32_t max_age_s
 		v[nv].mtime_us = (int64_t)st.st_mtim.tv_sec * 1000000 + st.st_mtim.tv_nsec / 1000;
 		nv++;
 	}
-	qsort(v, nv, sizeof *v, by_mtime);
+	if (nv)
+		qsort(v, nv, sizeof *v, by_mtime);
 	/* a pass that deletes for size aims at 31/32 of the limit */
 	target = max_bytes && total > max_bytes ? max_bytes - max_bytes / 32 : max_bytes;
 	shortby = reserve_short(dir);
