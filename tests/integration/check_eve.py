@@ -3,7 +3,8 @@
 
 Replays every capture the project ships (tests/fixtures, tests/detect) with
 the default rules, and the detection captures with their own rule sets
-(truth.json) so indicator and detector alerts appear too, then:
+(truth.json) so indicator and detector alerts appear too, all with packet
+evidence on (alerts carry vigil.evidence, stats vigil.evidence), then:
   - validates every EVE line against Suricata 8.0's and 7.0's own schema
     (etc/schema.json; tests/eve/eve_schema.py says what is set aside) and
     prints the number of events validated per event_type; a failing event
