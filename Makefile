@@ -203,15 +203,24 @@ DEMO_PCAP := tests/fixtures/demo.pcap tests/detect/sig_header.pcap tests/detect/
              tests/detect/behav_dns_tunnel.pcap tests/detect/sig_app.pcap
 
 # The appliance on this machine: `vigil run` with the development
-# configuration (demo captures replayed in a loop at recorded speed, rules
-# from rules/default, database and state in build/dev, the page on
-# http://127.0.0.1:8080). Ctrl-C stops it cleanly.
+# configuration (the demo captures read once at full speed, so the page
+# has its alerts within seconds, then replayed in a loop at recorded speed;
+# rules from rules/default, database and state in build/dev, the page on
+# http://127.0.0.1:$(PORT), 8080 unless `make run PORT=N`). Ctrl-C stops it
+# cleanly.
+PORT ?= 8080
 run: check-deps-build all web
 	@mkdir -p build/dev
-	@echo "vigil: starting; the page will be on http://127.0.0.1:8080 (loopback only)."
+	@case "$(PORT)" in ''|*[!0-9]*) echo "make run: PORT must be a port number (1-65535), got '$(PORT)'" >&2; exit 2;; esac; \
+	 if [ "$(PORT)" -lt 1 ] || [ "$(PORT)" -gt 65535 ]; then echo "make run: PORT must be 1-65535, got $(PORT)" >&2; exit 2; fi; \
+	 if bash -c 'exec 3<>/dev/tcp/127.0.0.1/$(PORT)' 2>/dev/null; then \
+	   echo "make run: port $(PORT) on 127.0.0.1 is already in use (another make run, or another server):" >&2; \
+	   echo "  stop it, or pick another port: make run PORT=$$(( $(PORT) == 65535 ? 8081 : $(PORT) + 1 ))" >&2; exit 1; fi
+	@sed 's/^listen = 127\.0\.0\.1:8080$$/listen = 127.0.0.1:$(PORT)/' firmware/etc/vigil-dev.conf > build/dev/vigil-run.conf
+	@echo "vigil: starting; the page will be on http://127.0.0.1:$(PORT) (loopback only)."
 	@if [ -f build/dev/vigil.sqlite ] && [ ! -e build/dev/setup-token ]; then \
 	 echo "vigil: the admin password was set earlier (rm -rf build/dev to start over)"; fi
-	$(BUILD)/vigil run -c firmware/etc/vigil-dev.conf
+	$(BUILD)/vigil run -c build/dev/vigil-run.conf
 
 # The demo captures through `vigil replay` and a printed summary, no daemon.
 demo: check-deps-build all

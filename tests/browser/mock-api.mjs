@@ -205,6 +205,10 @@ route('GET', /^\/api\/dashboard$/, (req, b, ctx, p) => {
 	for (const x of sql(`SELECT severity, count(*) AS c FROM alerts WHERE last_seen_us BETWEEN ${from} AND ${to} GROUP BY 1`)) sev[x.severity] = x.c;
 	return [200, { buckets: out, apps, top_alerting_hosts: hosts, severity: sev }];
 });
+route('GET', /^\/api\/clock$/, () => {
+	const x = sql('SELECT max(coalesce((SELECT max(start_us) FROM flows), 0), coalesce((SELECT max(last_seen_us) FROM alerts), 0)) AS n')[0].n;
+	return [200, { now_us: Date.now() * 1000, newest_us: x || null, live: false }];
+});
 route('GET', /^\/api\/system$/, () => {
 	const c = sql('SELECT (SELECT count(*) FROM flows) AS flows, (SELECT count(*) FROM alerts) AS alerts, (SELECT min(start_us) FROM flows) AS oldest')[0];
 	return [200, {

@@ -208,6 +208,24 @@ try {
 		await page.getByRole('link', { name: FTP }).first().waitFor();
 	});
 
+	await check('time presets count back from the newest data of a served database, and say so', async () => {
+		// the captures are from 2024: counted from the wall clock "last 24 hours" would be empty
+		const clk = await (await context.request.get(BASE + '/api/clock')).json();
+		assert(clk.live === false && clk.newest_us > 0, `clock: ${JSON.stringify(clk)}`);
+		const asked = page.waitForRequest((r) => /\/api\/alerts\?.*from=/.test(r.url()));
+		await page.getByLabel('Last seen').selectOption('24h');
+		const from = Number(new URL((await asked).url()).searchParams.get('from'));
+		assert(Math.abs(from - (clk.newest_us - 86400e6)) < 60e6, `from=${from}, newest ${clk.newest_us}`);
+		const note = page.locator('.preset-note');
+		await note.waitFor();
+		assert(/newest data \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(await note.innerText()), `note: ${await note.innerText()}`);
+		await until(async () => await page.locator('.alerts-table tbody tr').count() > 0, 'no alert in the last 24 hours of the data');
+		await screenshot(page, 'preset-from-data');
+		await page.goto(BASE + '/#/alerts');
+		await page.getByRole('link', { name: FTP }).first().waitFor();
+		assert(await page.locator('.preset-note').count() === 0, 'the note shows without a preset');
+	});
+
 	let detailUrl = '';
 	await check('the detail shows the rule text, references and the flows nDPI classified', async () => {
 		await page.getByRole('link', { name: FTP }).first().click();

@@ -409,6 +409,90 @@ def test_recorded_files(tmp):
             "shifted to follow the first (%.1f s)" % took, problems)
 
 
+# ---- 1c. make run's demo: the first pass fast, then recorded ------------------
+
+def test_first_fast(tmp):
+    """replay_speed = first_fast, loop = yes (firmware/etc/vigil-dev.conf):
+    the first pass is read at once, so the alerts of `vigil replay` of the
+    same files are on the page without waiting for the captures' time; the
+    second pass is paced: by the time the daemon stops, its packet time
+    cannot have run further than the wall time since the daemon started.
+    /api/clock says the data is not live and names the newest data."""
+    w = os.path.join(tmp, "first_fast")
+    os.makedirs(w)
+    files = [DEMO, os.path.join(DETECT, "sig_header.pcap"),
+             os.path.join(DETECT, "behav_portscan.pcap")]
+    port = free_port()
+    sec = base_sections(w, source="pcap:" + ", ".join(files), replay_speed="first_fast",
+                        loop="yes")
+    sec["detect"] = {"rules": os.path.join(ROOT, "rules", "default")}
+    sec["web"] = {"listen": "127.0.0.1:%d" % port}
+    title = ("replay_speed = first_fast, loop: the first pass's alerts at once (as vigil "
+             "replay's), the second pass paced; /api/clock: not live, the newest data")
+    ref = os.path.join(w, "replay.sqlite")
+    r = vt.run_vigil(["replay", "--rules", os.path.join(ROOT, "rules", "default"), "--db", ref,
+                      "-q"] + files)
+    want = sorted(db_rows(ref, "SELECT DISTINCT engine, sid, coalesce(detector, '') FROM alerts"))
+    t0 = time.time()
+    d = Daemon(w, sec)
+    problems = []
+    db = os.path.join(w, "vigil.sqlite")
+    if r.returncode != 0 or not want:
+        problems.append("vigil replay: exit %s, %d alert kinds" % (r.returncode, len(want)))
+    # the first pass: read without pacing (its captures span about 11 min)
+    if not d.wait_log(r"first pass read; the next ones at recorded speed"):
+        d.stop()
+        return R.check(title, problems + ["no 'first pass read' in the log:\n" + tail(d)])
+    # its alerts: those of vigil replay (flows still open end as packet time
+    # moves on; a hang only would take PATIENCE)
+    got = []
+    end = time.time() + PATIENCE
+    while time.time() < end:
+        try:
+            got = sorted(db_rows(db, "SELECT DISTINCT engine, sid, coalesce(detector, '')"
+                                 " FROM alerts"))
+        except sqlite3.Error:
+            got = []
+        if set(want) <= set(got):
+            break
+        time.sleep(0.1)
+    if not set(want) <= set(got):
+        problems.append("alerts after the first pass %s, vigil replay has %s" % (got, want))
+    try:
+        api = signed_in_api(d, w, port)
+        st, clk = api.req("GET", "/api/clock")
+        newest = max(db_rows(db, "SELECT coalesce(max(start_us), 0) FROM flows")[0][0],
+                     db_rows(db, "SELECT coalesce(max(last_seen_us), 0) FROM alerts")[0][0])
+        if st != 200 or clk.get("live") is not False or not isinstance(clk.get("newest_us"), int) \
+                or clk["newest_us"] > newest or clk["newest_us"] < newest - 3600 * 10**6 \
+                or abs(clk.get("now_us", 0) / 1e6 - time.time()) > 60:
+            problems.append("GET /api/clock: %s %s (newest data now %d)" % (st, clk, newest))
+    except (OSError, RuntimeError, ValueError, http.client.HTTPException) as e:
+        problems.append("web API: %s" % e)
+    rc = d.stop()
+    ran = time.time() - t0
+    # pass 1 as one timeline: each file 1 s after the previous one ended
+    last, pass1 = None, []
+    for f in files:
+        t = pcap_times(f)
+        off = 0 if last is None else last + 1000000 - t[0]
+        pass1.append((t[0] + off, t[-1] + off))
+        last = t[-1] + off
+    pass2_start = last + 1000000
+    newest = db_rows(db, "SELECT coalesce(max(start_us), 0) FROM flows")[0][0]
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if newest < pass2_start:
+        problems.append("no flow of the second pass (newest start %d, pass 2 from %d)"
+                        % (newest, pass2_start))
+    elif newest > pass2_start + ran * 1e6:
+        problems.append("the second pass ran %.1f s of packet time in %.1f s: not paced"
+                        % ((newest - pass2_start) / 1e6, ran))
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title, problems)
+
+
 # ---- 4. SIGTERM mid-way loses nothing --------------------------------------
 
 def test_sigterm_recorded(tmp):
@@ -1045,6 +1129,92 @@ def test_web(tmp):
     R.check(title, problems)
 
 
+# ---- 9b. recurrence: a triaged alert that fires again -------------------------
+
+def test_recur(tmp):
+    """[store] recur (default acknowledged): an acknowledged alert that fires
+    again is new again, with an audit row by (sensor); a false positive
+    stays closed; the alert's detail shows the recurrence. A bad value is
+    file:line: reason."""
+    w = os.path.join(tmp, "recur")
+    os.makedirs(w)
+    title = ("recur: an acknowledged alert that fires again is new (audited, in its "
+             "history); a false positive stays closed; a bad value is file:line")
+    problems = []
+    bad = base_sections(w, source="pcap:" + os.path.join(DETECT, "sig_header.pcap"))
+    bad["store"]["recur"] = "acknowledged, sometimes"
+    conf = os.path.join(w, "bad.conf")
+    with open(conf, "w") as f:
+        f.write(conf_text(bad))
+    r = vt.run_vigil(["run", "-n", "-c", conf])
+    line = conf_text(bad).splitlines().index("recur = acknowledged, sometimes") + 1
+    if r.returncode == 0 or ("bad.conf:%d:" % line) not in vt.text(r.stderr) or \
+            "sometimes" not in vt.text(r.stderr):
+        problems.append("recur = acknowledged, sometimes: exit %s, %s"
+                        % (r.returncode, vt.short(r.stderr)))
+    port = free_port()
+    sec = base_sections(w, source="pcap:" + os.path.join(DETECT, "sig_header.pcap"),
+                        replay_speed="fast", loop="yes")
+    sec["detect"] = {"rules": os.path.join(DETECT, "rulesets", "sig")}
+    sec["web"] = {"listen": "127.0.0.1:%d" % port}
+    d = Daemon(w, sec)
+    db = os.path.join(w, "vigil.sqlite")
+    try:
+        end = time.time() + PATIENCE
+        ids = []
+        while time.time() < end and d.alive() and len(ids) < 2:
+            try:
+                ids = [x[0] for x in db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 2")]
+            except sqlite3.Error:
+                ids = []
+            time.sleep(0.1)
+        if len(ids) < 2:
+            raise RuntimeError("fewer than 2 alerts; log:\n" + tail(d))
+        api = signed_in_api(d, w, port)
+        a, b = ids
+        st1, _ = api.req("POST", "/api/alerts/%d/status" % a, {"status": "acknowledged"})
+        st2, _ = api.req("POST", "/api/alerts/%d/status" % b, {"status": "false_positive"})
+        if st1 != 200 or st2 != 200:
+            raise RuntimeError("status changes: %s %s" % (st1, st2))
+        acked = db_rows(db, "SELECT max(id) FROM audit WHERE action = 'status'")[0][0]
+        count_b = db_rows(db, "SELECT count FROM alerts WHERE id = ?", (b,))[0][0]
+        # both fire again on the next passes of the loop
+        end = time.time() + PATIENCE
+        while time.time() < end:
+            rows = dict(db_rows(db, "SELECT id, count FROM alerts WHERE id IN (?, ?)", (a, b)))
+            rec = db_rows(db, "SELECT count(*) FROM audit WHERE action = 'recurred' AND target = ?"
+                          " AND id > ?", (str(a), acked))[0][0]
+            if rec and rows.get(b, 0) > count_b + 1:
+                break
+            time.sleep(0.1)
+        st, da = api.req("GET", "/api/alerts/%d" % a)
+        st2, dbb = api.req("GET", "/api/alerts/%d" % b)
+        audit = db_rows(db, "SELECT username, target, detail FROM audit WHERE action = 'recurred'")
+        if st != 200 or da.get("status") != "new":
+            problems.append("the acknowledged alert after it fired again: %s %s"
+                            % (st, (da or {}).get("status")))
+        if (a and ("(sensor)", str(a), "acknowledged -> new: fired again") not in audit):
+            problems.append("no audit row for the recurrence of %d: %s" % (a, audit[:3]))
+        if any(t == str(b) for _, t, _ in audit):
+            problems.append("the false positive recurred: %s" % audit)
+        if st2 != 200 or dbb.get("status") != "false_positive" or dbb.get("count", 0) <= count_b:
+            problems.append("the false positive: %s count %s (was %d)"
+                            % ((dbb or {}).get("status"), (dbb or {}).get("count"), count_b))
+        hist = (da or {}).get("history") or []
+        if not hist or hist[0].get("action") != "recurred" or hist[0].get("user") != "(sensor)" or \
+                not any(h.get("action") == "status" and h.get("user") == "admin" for h in hist):
+            problems.append("the alert's history: %s" % hist[:3])
+    except (OSError, RuntimeError, ValueError, IndexError, sqlite3.Error,
+            http.client.HTTPException) as e:
+        problems.append("%s" % e)
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title, problems)
+
+
 # ---- 2. live capture -----------------------------------------------------------
 
 def live_sections(w, method, **extra):
@@ -1413,6 +1583,9 @@ def test_interface_comes_and_goes(tmp):
             problems.append("/api/system %s at the start: %s" % (HOST_IF, a))
         if b.get("state") != "missing" or "no such interface" not in (b.get("error") or ""):
             problems.append("/api/system %s at the start: %s" % (LATE_IF, b))
+        st, clk = api.req("GET", "/api/clock")
+        if st != 200 or clk.get("live") is not True:
+            problems.append("GET /api/clock with live interfaces: %s %s" % (st, clk))
 
         late_pair_up()
         # retried with a backoff of at most 30 s
@@ -1560,12 +1733,14 @@ def main():
         test_check_mode(tmp)
         test_replay_fast(tmp)
         test_recorded_files(tmp)
+        test_first_fast(tmp)
         test_sigterm_recorded(tmp)
         test_notify(tmp)
         test_retention(tmp)
         test_disk_full(tmp)
         test_disk_full_counts(tmp)
         test_web(tmp)
+        test_recur(tmp)
         if os.geteuid() != 0:
             print("skip  live capture, reloads and privilege drop: they need root "
                   "(network namespace, raw sockets)")

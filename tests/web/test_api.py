@@ -49,15 +49,15 @@ ANALYST_PW2 = "ana's own password"
 ROUTES = [
     ("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login"),
     ("POST", "/api/logout"), ("GET", "/api/me"), ("GET", "/api/routes"),
-    ("GET", "/api/alerts"), ("GET", "/api/alerts/export.csv"),
+    ("GET", "/api/alerts"), ("GET", "/api/alerts/groups"), ("GET", "/api/alerts/export.csv"),
     ("GET", "/api/alerts/export.eve"), ("POST", "/api/alerts/ack"),
-    ("GET", "/api/alerts/{id}"), ("POST", "/api/alerts/{id}/status"),
+    ("GET", "/api/alerts/{id}"), ("GET", "/api/alerts/{id}/flows"), ("POST", "/api/alerts/{id}/status"),
     ("POST", "/api/alerts/{id}/notes"), ("POST", "/api/alerts/{id}/suppress"),
     ("GET", "/api/alerts/{id}/pcap"), ("GET", "/api/flows/{id}/pcap"),
     ("GET", "/api/audit"), ("GET", "/api/flows"),
     ("GET", "/api/flows/top-talkers"), ("GET", "/api/dashboard"),
     ("GET", "/api/system"), ("GET", "/api/users"), ("POST", "/api/users"),
-    ("POST", "/api/me/password"), ("POST", "/api/users/{name}/disable"),
+    ("GET", "/api/clock"), ("POST", "/api/me/password"), ("POST", "/api/users/{name}/disable"),
     ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
     ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
 ]
@@ -679,6 +679,158 @@ def suite_alerts(c, db):
     R.check("offset past the end: empty list", r.status == 200 and r.json["alerts"] == [], r)
 
 
+# The orders of GET /api/alerts and /api/alerts/groups (web_alerts.c):
+# "desc" (the default) the worst, most or newest first.
+ALERT_ORDERS = {
+    ("last_seen", "desc"): "last_seen_us DESC, id DESC", ("last_seen", "asc"): "last_seen_us, id",
+    ("first_seen", "desc"): "first_seen_us DESC, id DESC", ("first_seen", "asc"): "first_seen_us, id",
+    ("severity", "desc"): "severity, last_seen_us DESC, id DESC",
+    ("severity", "asc"): "severity DESC, last_seen_us DESC, id DESC",
+    ("count", "desc"): "count DESC, last_seen_us DESC, id DESC",
+    ("count", "asc"): "count, last_seen_us DESC, id DESC",
+}
+GROUP_KEYS = ["gid", "sid", "engine", "signature", "category", "detector", "severity", "alerts",
+              "new", "sources", "destinations", "count", "first_seen_us", "last_seen_us"]
+GROUP_SQL = ("SELECT gid, sid, max(engine), max(signature), max(category), max(detector),"
+             " min(severity) AS sev, count(*), sum(status = 'new'), count(DISTINCT src_ip),"
+             " count(DISTINCT nullif(dest_ip, '')), sum(count) AS cnt, min(first_seen_us) AS fs,"
+             " max(last_seen_us) AS ls FROM alerts WHERE {where} GROUP BY gid, sid")
+GROUP_ORDERS = {
+    ("last_seen", "desc"): "ls DESC, gid, sid", ("last_seen", "asc"): "ls, gid, sid",
+    ("first_seen", "desc"): "fs DESC, gid, sid", ("first_seen", "asc"): "fs, gid, sid",
+    ("severity", "desc"): "sev, ls DESC, gid, sid", ("severity", "asc"): "sev DESC, ls DESC, gid, sid",
+    ("count", "desc"): "cnt DESC, ls DESC, gid, sid", ("count", "asc"): "cnt, ls DESC, gid, sid",
+}
+
+
+def suite_alerts_sorted(c, db):
+    """sort and order, gid, and the groups by signature, against the database."""
+    n = dbq(db, "SELECT count(*) FROM alerts")[0][0]
+    for (sort, order), sql in ALERT_ORDERS.items():
+        want = [x[0] for x in dbq(db, f"SELECT id FROM alerts ORDER BY {sql}")]
+        params = {"sort": sort, "limit": "500"}
+        if order == "asc":
+            params["order"] = "asc"
+        r = c.get("/api/alerts", params)
+        R.check(f"GET /api/alerts sort={sort} order={order}: the database's order",
+                r.status == 200 and r.json["total"] == n and [a["id"] for a in r.json["alerts"]] == want,
+                f"api {[a['id'] for a in (r.json or {}).get('alerts', [])]} db {want}")
+        pages = []
+        for off in range(0, n + 3, 3):
+            rp = c.get("/api/alerts", dict(params, limit="3", offset=str(off)))
+            pages += [a["id"] for a in (rp.json or {}).get("alerts", [])]
+        R.check(f"sort={sort} order={order}: pages of 3 make the whole list", pages == want, pages)
+    worst = dbq(db, "SELECT id FROM alerts ORDER BY count DESC, last_seen_us DESC, id DESC LIMIT 1")[0][0]
+    r = c.get("/api/alerts", {"sort": "count", "severity": "2", "limit": "1"})
+    want = dbq(db, "SELECT id FROM alerts WHERE severity <= 2 ORDER BY count DESC, last_seen_us DESC,"
+               " id DESC LIMIT 1")
+    R.check("sort=count with a filter: the most frequent matching alert first",
+            r.status == 200 and [a["id"] for a in r.json["alerts"]] == [x[0] for x in want], r)
+    del worst
+    # gid: detectors' and signatures' sids are counted apart
+    for gid, sid in dbq(db, "SELECT DISTINCT gid, sid FROM alerts"):
+        want = [x[0] for x in dbq(db, "SELECT id FROM alerts WHERE gid = ? AND sid = ?"
+                                  " ORDER BY last_seen_us DESC, id DESC", (gid, sid))]
+        r = c.get("/api/alerts", {"gid": str(gid), "sid": str(sid), "limit": "500"})
+        R.check(f"GET /api/alerts gid={gid} sid={sid}", r.status == 200 and
+                [a["id"] for a in r.json["alerts"]] == want, r)
+
+    def groups(params, where="1", args=()):
+        sort, order = params.get("sort", "last_seen"), params.get("order", "desc")
+        want = [list(x) for x in dbq(db, GROUP_SQL.format(where=where) +
+                                     f" ORDER BY {GROUP_ORDERS[(sort, order)]}", args)]
+        want = [[None if v == "" else v for v in x] for x in want]
+        r = c.get("/api/alerts/groups", dict(params, limit="500"))
+        got = [[g.get(k) for k in GROUP_KEYS] for g in (r.json or {}).get("groups", [])]
+        R.check(f"GET /api/alerts/groups {params}: {len(want)} signature(s) as in the database",
+                r.status == 200 and r.json["total"] == len(want) and got == want and
+                all(list(g) == GROUP_KEYS for g in r.json["groups"]), f"api {got} db {want}")
+        return r
+
+    for sort, order in GROUP_ORDERS:
+        groups({"sort": sort, "order": order} if order == "asc" else {"sort": sort})
+    groups({"severity": "2"}, "severity <= 2")
+    groups({"engine": "detector"}, "engine = 'detector'")
+    groups({"status": "new", "sort": "count"}, "status = 'new'")
+    host = dbq(db, "SELECT src_ip FROM alerts GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    groups({"host": host}, "src_ip = ? OR dest_ip = ?", (host, host))
+    # the groups add up to the list
+    r = c.get("/api/alerts/groups", {"limit": "500"})
+    R.check("groups: alerts add up to the list's total, occurrences to the sum of counts",
+            sum(g["alerts"] for g in r.json["groups"]) == n and
+            sum(g["count"] for g in r.json["groups"]) == dbq(db, "SELECT sum(count) FROM alerts")[0][0],
+            r.json["groups"])
+    total = r.json["total"]
+    pages = []
+    for off in range(0, total + 2, 2):
+        rp = c.get("/api/alerts/groups", {"limit": "2", "offset": str(off), "sort": "severity"})
+        pages += [(g["gid"], g["sid"]) for g in rp.json["groups"]]
+    want = [(x[0], x[1]) for x in dbq(db, GROUP_SQL.format(where="1") + " ORDER BY " +
+                                      GROUP_ORDERS[("severity", "desc")])]
+    R.check("groups: pages of 2 make the whole list", pages == want, pages)
+    # bad values
+    for path in ("/api/alerts", "/api/alerts/groups"):
+        for v in ["bogus", "", "LAST_SEEN", "last_seen_us", "id"] + SQLI:
+            bad_get(c, path, {"sort": v}, f"sort={v!r}")
+        for v in ["up", "", "DESC", "ascending"] + SQLI:
+            bad_get(c, path, {"order": v}, f"order={v!r}")
+        for v in ["x", "-1", "4294967296", ""]:
+            bad_get(c, path, {"gid": v}, f"gid={v!r}")
+        bad_get(c, path, {"limit": "501"}, "limit above 500")
+    bad_get(c, "/api/alerts/groups", {"since_id": "1"}, "since_id (live updates are for the list)")
+    for path in ("/api/alerts/export.csv", "/api/alerts/export.eve"):
+        bad_get(c, path, {"sort": "count"}, "sort (exports have none)")
+    r = c.get("/api/alerts/export.csv", {"gid": "9200"})
+    R.check("export.csv gid=9200: the detectors' alerts", r.status == 200 and
+            len(r.body.decode().splitlines()) == 1 + dbq(db, "SELECT count(*) FROM alerts WHERE gid = 9200")[0][0], r)
+
+
+def suite_alert_flows(c, db):
+    """GET /api/alerts/{id}/flows: every stored linked flow, a page at a time,
+    the numbers it gives (linked, stored, per decision) against the database."""
+    for aid, engine in dbq(db, "SELECT id, engine FROM alerts ORDER BY id"):
+        linked = dbq(db, "SELECT count(*) FROM alert_flows WHERE alert_id = ?", (aid,))[0][0]
+        stored = [x[0] for x in dbq(db, "SELECT id FROM flows WHERE flow_id IN (SELECT flow_id FROM"
+                                    " alert_flows WHERE alert_id = ?) ORDER BY start_us DESC, id DESC",
+                                    (aid,))]
+        r = c.get(f"/api/alerts/{aid}/flows", {"limit": "500"})
+        d = r.json or {}
+        R.check(f"alert {aid} ({engine}): flows = the stored linked flows, newest first; linked counted",
+                r.status == 200 and d.get("total") == len(stored) and d.get("linked") == linked and
+                d.get("per_decision_max") == 16 and [f["id"] for f in d.get("flows", [])] == stored and
+                all(list(f) == FLOW_KEYS for f in d.get("flows", [])),
+                f"api {d.get('total')}/{d.get('linked')} {[f['id'] for f in d.get('flows', [])]} db {stored}/{linked}")
+        if len(stored) > 2:
+            pages = []
+            for off in range(0, len(stored) + 2, 2):
+                rp = c.get(f"/api/alerts/{aid}/flows", {"limit": "2", "offset": str(off)})
+                pages += [f["id"] for f in rp.json["flows"]]
+            R.check(f"alert {aid}: pages of 2 make the whole list", pages == stored, pages)
+        det = c.get(f"/api/alerts/{aid}").json
+        R.check(f"alert {aid}: the detail's flows are the first page of 100",
+                [f["id"] for f in det["flows"]] == stored[:100], det["flows"][:2])
+    r = c.get("/api/alerts/flows")
+    R.check("GET /api/alerts/flows (no id): 404", r.status == 404, r)
+    r = c.get("/api/alerts/999999999/flows")
+    R.check("flows of an unknown alert: 404", r.status == 404 and r.error(), r)
+    aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
+    for p, v in (("limit", "0"), ("limit", "501"), ("limit", "x"), ("offset", "-1"),
+                 ("offset", "10000001"), ("bogus", "1"), ("since_id", "1")):
+        bad_get(c, f"/api/alerts/{aid}/flows", {p: v}, f"{p}={v!r}")
+    # a linked flow removed (as retention does): stored drops, linked stays
+    fid, flow_row = dbq(db, "SELECT f.flow_id, f.id FROM alert_flows a JOIN flows f USING (flow_id)"
+                        " WHERE a.alert_id = ? LIMIT 1", (aid,))[0]
+    before = c.get(f"/api/alerts/{aid}/flows").json
+    saved = dbq(db, "SELECT * FROM flows WHERE id = ?", (flow_row,))[0]
+    dbx(db, "DELETE FROM flows WHERE id = ?", (flow_row,))
+    after = c.get(f"/api/alerts/{aid}/flows").json
+    R.check("a linked flow removed: total one less, linked the same",
+            after["total"] == before["total"] - 1 and after["linked"] == before["linked"] and
+            flow_row not in [f["id"] for f in after["flows"]], (before["total"], after["total"]))
+    dbx(db, "INSERT INTO flows VALUES (%s)" % ",".join("?" * len(saved)), saved)
+    del fid
+
+
 def suite_detail(c, db, state):
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
@@ -954,6 +1106,12 @@ def suite_dashboard(c, db):
                        " GROUP BY 1", (f, t)))
         R.check(f"dashboard {params}: severity counts", all(d["severity"][str(s)] == sev.get(s, 0)
                                                            for s in range(1, 5)), d["severity"])
+        sev_new = dict(dbq(db, "SELECT severity, count(*) FROM alerts WHERE last_seen_us BETWEEN ? AND ?"
+                           " AND status = 'new' GROUP BY 1", (f, t)))
+        R.check(f"dashboard {params}: new alerts by severity (the rest triaged)",
+                sorted(d.get("severity_new", {})) == ["1", "2", "3", "4"] and
+                all(d["severity_new"][str(s)] == sev_new.get(s, 0) for s in range(1, 5)),
+                d.get("severity_new"))
         apps = dbq(db, "SELECT app_proto, count(*), sum(bytes_toserver + bytes_toclient) FROM flows"
                    " WHERE start_us BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", (f, t))
         R.check(f"dashboard {params}: apps", [(a["app"], a["flows"], a["bytes"]) for a in d["apps"]]
@@ -981,6 +1139,15 @@ def suite_system(c, db):
             d.get("oldest_flow_us")) == cnt and 0 < d.get("size_bytes", 0) <= size + 65536, d)
     R.check("system database: retention settings (none in serve)", d.get("max_bytes") is None and
             "flow_max_age_s" in d and "alert_max_age_s" in d, d)
+    # the time presets' reference: vigil serve shows a database, not a live link
+    newest = dbq(db, "SELECT max(coalesce((SELECT max(start_us) FROM flows), 0),"
+                 " coalesce((SELECT max(last_seen_us) FROM alerts), 0))")[0][0]
+    r = c.get("/api/clock")
+    R.check("GET /api/clock: not live, newest_us the newest flow or alert, now_us the wall clock",
+            r.status == 200 and r.json.get("live") is False and r.json.get("newest_us") == newest
+            and abs(r.json.get("now_us", 0) / 1e6 - time.time()) < 60 and
+            sorted(r.json) == ["live", "newest_us", "now_us"], r)
+    bad_get(c, "/api/clock", {"from": "1"}, "with a parameter")
 
 
 def pcap_packets(data):
@@ -2107,6 +2274,8 @@ def main():
                 suite_routes(c, aid)
                 suite_bad_input(c, db, aid)
                 suite_alerts(c, db)
+                suite_alerts_sorted(c, db)
+                suite_alert_flows(c, db)
                 sig, det = suite_detail(c, db, state)
                 suite_changes(c, db, state, sig, det)
                 suite_exports(c, db)

@@ -8,6 +8,8 @@
  * "file:line: reason" for every problem.
  */
 #include "config.h"
+#include "daemon_player.h"
+#include "output/store.h"
 
 #include "drivers/capture/capture.h"
 #include "core/conf.h"
@@ -245,14 +247,44 @@ static int set_source(struct parse *p, const char *v, char *why, size_t whylen)
 	return each_item(p, v + 5, "file name", add_pcap, why, whylen);
 }
 
+/* recur = acknowledged, escalated | none: the statuses an alert leaves
+ * when it fires again (store_set_recur) */
+static int add_recur(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	static const struct { const char *name; unsigned bit; } st[] = {
+		{ "acknowledged", STORE_RECUR_ACKNOWLEDGED },
+		{ "false_positive", STORE_RECUR_FALSE_POSITIVE },
+		{ "escalated", STORE_RECUR_ESCALATED },
+	};
+
+	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+		if (strcmp(v, st[i].name) == 0) {
+			p->c->store_recur |= st[i].bit;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "expected acknowledged, false_positive, escalated or none, got '%s'", v);
+	return -1;
+}
+
+static int set_recur(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	p->c->store_recur = 0;
+	if (strcmp(v, "none") == 0)
+		return 0;
+	return each_item(p, v, "status", add_recur, why, whylen);
+}
+
 static int set_replay_speed(struct parse *p, const char *v, char *why, size_t whylen)
 {
 	if (strcmp(v, "fast") == 0)
 		p->c->replay_fast = 1;
 	else if (strcmp(v, "recorded") == 0)
 		p->c->replay_fast = 0;
+	else if (strcmp(v, "first_fast") == 0)
+		p->c->replay_fast = PLAYER_FAST_FIRST;
 	else {
-		snprintf(why, whylen, "expected fast or recorded, got '%s'", v);
+		snprintf(why, whylen, "expected fast, recorded or first_fast, got '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -557,6 +589,7 @@ static const struct key keys[] = {
 	{ "store", "flow_max_age", set_flow_max_age, 0 },
 	{ "store", "alert_max_age", set_alert_max_age, 0 },
 	{ "store", "retention_interval", set_retention_interval, 0 },
+	{ "store", "recur", set_recur, 0 },
 	{ "web", "listen", set_listen, 0 },
 	{ "web", "static_dir", set_static_dir, 0 },
 	{ "web", "secure_cookies", set_secure_cookies, 0 },
@@ -698,6 +731,7 @@ void config_defaults(struct vigil_config *c)
 	c->flow_max_age_s = 30 * 86400;
 	c->alert_max_age_s = 365 * 86400;
 	c->retention_interval_s = 60;
+	c->store_recur = STORE_RECUR_ACKNOWLEDGED;
 	snprintf(c->static_dir, sizeof c->static_dir, "/usr/share/vigil/web");
 	snprintf(c->state_dir, sizeof c->state_dir, "/var/lib/vigil");
 	c->log_level = 2; /* info */

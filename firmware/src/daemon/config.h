@@ -28,7 +28,7 @@ struct vigil_config {
 	char pcap_files[CONFIG_MAX_PCAP_FILES][1024]; /* the same list, split */
 	int n_pcap_files;
 	int exit_when_done;        /* exit_when_done = yes: stop once the files are read */
-	int replay_fast;           /* replay_speed = fast|recorded (default recorded) */
+	int replay_fast;           /* replay_speed = recorded (0, default), fast (1), first_fast (PLAYER_FAST_FIRST) */
 	int replay_loop;           /* loop = yes|no: replay the file again and again */
 	int method;                /* method = auto|pcap|afpacket (enum capture_method) */
 	int snaplen;               /* snaplen = 65535 */
@@ -48,6 +48,7 @@ struct vigil_config {
 	uint32_t flow_max_age_s;   /* flow_max_age = 30d */
 	uint32_t alert_max_age_s;  /* alert_max_age = 365d */
 	uint32_t retention_interval_s; /* retention_interval = 60s */
+	unsigned store_recur;      /* recur = acknowledged (STORE_RECUR_*; none = 0) */
 
 	/* [web] */
 	char listen[1024];         /* listen = unix:/run/vigil/web.sock | 127.0.0.1:8080 | "" (off) */

@@ -197,7 +197,8 @@ static void warn_restart_needed(const struct vigil_config *a, const struct vigil
 	    a->max_flows != b->max_flows || strcmp(a->database, b->database) ||
 	    strcmp(a->eve, b->eve) || strcmp(a->listen, b->listen) ||
 	    strcmp(a->static_dir, b->static_dir) || a->secure_cookies != b->secure_cookies ||
-	    strcmp(a->user, b->user) || strcmp(a->state_dir, b->state_dir))
+	    strcmp(a->user, b->user) || strcmp(a->state_dir, b->state_dir) ||
+	    a->store_recur != b->store_recur)
 		log_warn("reload: capture, store, web and daemon settings other than "
 			 "log_level and stats_interval take effect at the next restart");
 	/* the uplinks' settings (cur is the reader's position, not a setting) */
@@ -692,6 +693,7 @@ static int start_stages(struct daemon *d)
 		pc.evidence = NULL;
 	}
 	d->evidence_on = pc.evidence != NULL;
+	pc.db_recur = c->store_recur;
 	d->pl = pipeline_new(&pc, b.rs, err, sizeof err);
 	if (!d->pl) {
 		log_error("%s", err);
@@ -729,10 +731,11 @@ static int start_stages(struct daemon *d)
 			.max_db_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
 			.alert_max_age_s = c->alert_max_age_s, .home_net = d->web_home_net,
 			.evidence_dir = d->evidence_on ? c->evidence.dir : "",
+			.live = c->n_interfaces > 0,
 		};
 		d->web = web_start(&wc, web_status, web_reload, d, err, sizeof err);
 		if (!d->web) {
-			log_error("web: %s", err);
+			log_error("%s", err);       /* "web: ..." already */
 			return -1;
 		}
 	}

@@ -20,6 +20,7 @@ struct player {
 	char (*files)[1024];
 	int n, idx;
 	int fast, loop;
+	int fast_first;         /* the first pass fast, the later ones at recorded speed */
 	struct capture *cap;
 	int64_t offset_us;      /* added to the packet times of this file */
 	int file_packets;       /* packets read from the open file */
@@ -45,7 +46,8 @@ struct player *player_new(char (*files)[1024], int n, int fast, int loop)
 		return NULL;
 	pl->files = files;
 	pl->n = n;
-	pl->fast = fast;
+	pl->fast = fast != 0;
+	pl->fast_first = fast == PLAYER_FAST_FIRST;
 	pl->loop = loop;
 	return pl;
 }
@@ -76,6 +78,10 @@ static void player_next_file(struct player *pl)
 	if (!pl->loop || pl->pass_packets == 0)
 		pl->done = 1;
 	pl->pass_packets = 0;
+	if (pl->fast_first && pl->fast) {
+		pl->fast = 0;
+		log_info("replay: first pass read; the next ones at recorded speed");
+	}
 }
 
 /* A packet read from the file: shifted, counted. */

@@ -9,7 +9,9 @@
  * table, which lives on across files and passes, times flows out, and
  * recorded speed never waits for the days between two captures. Fast and
  * once, packet times stay as recorded: the same flows as `vigil replay` of
- * the same files.
+ * the same files. "First pass fast" (make run's demo) reads the files once
+ * as fast as the pipeline goes, so the page has its alerts at once, then
+ * loops at recorded speed like a live link.
  */
 #ifndef VIGIL_DAEMON_PLAYER_H
 #define VIGIL_DAEMON_PLAYER_H
@@ -20,7 +22,10 @@
 
 struct player;
 
-/* files (n of them) stay the caller's. NULL when out of memory. */
+/* fast: 0 recorded speed, 1 fast, PLAYER_FAST_FIRST the first pass fast
+ * and the later passes (loop) at recorded speed.
+ * files (n of them) stay the caller's. NULL when out of memory. */
+#define PLAYER_FAST_FIRST 2
 struct player *player_new(char (*files)[1024], int n, int fast, int loop);
 void player_free(struct player *pl);
 

@@ -370,6 +370,10 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 			goto fail;
 		}
 	}
+	if (p->store && cfg->db_recur && store_set_recur(p->store, cfg->db_recur) != 0) {
+		snprintf(err, errlen, "database: %s", store_error(p->store));
+		goto fail;
+	}
 	if (!(p->flows = flow_table_new(&cfg->flow, on_flow_record, p))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

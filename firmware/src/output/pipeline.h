@@ -26,6 +26,7 @@ struct pipeline_config {
 	const char *db_path;      /* NULL: no database */
 	int db_batch;             /* rows per transaction (0: the store's default) */
 	const struct evidence_config *evidence; /* NULL: no packet evidence */
+	unsigned db_recur;        /* statuses that recur (store_set_recur; 0: none) */
 };
 
 struct pipeline;

@@ -52,6 +52,8 @@ struct store {
 	sqlite3_stmt *insert_run;
 	sqlite3_stmt *upsert_alert;
 	sqlite3_stmt *link_alert;
+	sqlite3_stmt *recur_audit;  /* store_set_recur: prepared then */
+	unsigned recur;             /* STORE_RECUR_* */
 	int batch_rows;             /* rows per transaction */
 	int in_batch;               /* a transaction is open */
 	int batch_pending;          /* rows inserted in the open transaction */
@@ -221,6 +223,10 @@ static const char insert_flow_sql[] =
 	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc, alerted)"
 	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
 
+/* An alert's status as a bit of STORE_RECUR_* */
+#define STATUS_BIT "(CASE status WHEN 'acknowledged' THEN 1 WHEN 'false_positive' THEN 2" \
+	" WHEN 'escalated' THEN 4 ELSE 0 END)"
+
 static const char upsert_alert_sql[] =
 	"INSERT INTO alerts (engine, gid, sid, rev, signature, classtype, category,"
 	" severity, detector, ioc_kind, ioc_indicator, ioc_list, ioc_description,"
@@ -233,8 +239,18 @@ static const char upsert_alert_sql[] =
 	" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
 	" rev = excluded.rev, signature = excluded.signature,"
 	" severity = min(severity, excluded.severity),"
-	" metadata = excluded.metadata"
+	" metadata = excluded.metadata,"
+	/* recurrence (store_set_recur): a triaged status in the mask ?25 is new again */
+	" status = CASE WHEN ?25 & " STATUS_BIT " THEN 'new' ELSE status END"
 	" RETURNING id";
+
+/* The audit row of a recurrence, before the upsert changes the status:
+ * ?1 wall clock, ?2 the statuses that recur, ?3-?7 the alert's key. */
+static const char recur_audit_sql[] =
+	"INSERT INTO audit (ts_us, username, action, target, detail)"
+	" SELECT ?1, '(sensor)', 'recurred', CAST(id AS TEXT), status || ' -> new: fired again'"
+	" FROM alerts WHERE gid = ?3 AND sid = ?4 AND src_ip = ?5 AND dest_ip = ?6"
+	" AND ioc_indicator = ?7 AND ?2 & " STATUS_BIT;
 
 static const char link_alert_sql[] =
 	"INSERT OR IGNORE INTO alert_flows (alert_id, flow_id, ts_us) VALUES (?,?,?)";
@@ -776,6 +792,45 @@ static const char *alert_meta_text(const struct alert *a, struct json *j)
 /* Store one alert in the open batch: a new row, or one more occurrence of
  * the row with the same rule, hosts (and indicator), plus a link to each
  * flow it was raised on. */
+/* The audit rows of the alert a is an occurrence of when its status
+ * recurs: before the upsert sets it to new. An SQLite result code. */
+static int recur_audit(struct store *s, const struct alert *a)
+{
+	sqlite3_stmt *st = s->recur_audit;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
+	sqlite3_bind_int64(st, 2, s->recur);
+	sqlite3_bind_int64(st, 3, a->gid);
+	sqlite3_bind_int64(st, 4, a->sid);
+	sqlite3_bind_text(st, 5, a->src_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, a->dest_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->ioc_indicator ? a->ioc_indicator : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		set_db_err(s, "audit a recurrence", rc);
+		return rc;
+	}
+	return SQLITE_OK;
+}
+
+int store_set_recur(struct store *s, unsigned statuses)
+{
+	int rc;
+
+	if (!s->recur_audit) {
+		rc = sqlite3_prepare_v3(s->db, recur_audit_sql, -1, SQLITE_PREPARE_PERSISTENT,
+					&s->recur_audit, NULL);
+		if (rc != SQLITE_OK) {
+			set_db_err(s, "prepare recurrence", rc);
+			return -1;
+		}
+	}
+	s->recur = statuses & STORE_RECUR_ALL;
+	return 0;
+}
+
 int store_add_alert(struct store *s, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
@@ -842,6 +897,10 @@ int store_add_alert(struct store *s, const struct alert *a)
 	bind_text(&b, alert_meta_text(a, &meta), SIZE_MAX);
 	bind_text(&b, a->rule_text, SIZE_MAX);
 	bind_text(&b, refs, sizeof refs);
+	if (b.rc == SQLITE_OK)
+		b.rc = sqlite3_bind_int64(b.st, 25, s->recur);
+	if (b.rc == SQLITE_OK && s->recur)
+		b.rc = recur_audit(s, a);
 
 	if (b.rc != SQLITE_OK) {
 		rc = b.rc;
@@ -1059,6 +1118,7 @@ int store_close(struct store *s)
 	sqlite3_finalize(s->insert_run);
 	sqlite3_finalize(s->upsert_alert);
 	sqlite3_finalize(s->link_alert);
+	sqlite3_finalize(s->recur_audit);
 	if (exec_sql(s, "checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)") != 0)
 		rc = -1;
 	if (sqlite3_close(s->db) != SQLITE_OK)

@@ -25,6 +25,15 @@ int store_add_flow(struct store *s, const struct flow_record *rec);
 /* Store an alert (aggregated with earlier ones of the same rule, hosts and
  * indicator) and link it to its flows. */
 int store_add_alert(struct store *s, const struct alert *a);
+/* Recurrence: an alert whose status is one of statuses (STORE_RECUR_*)
+ * and that fires again is new again, and the audit log says so (user
+ * "(sensor)", action "recurred", detail "acknowledged -> new: fired
+ * again"). 0 (the default) keeps every status. 0, or -1 (store_error). */
+#define STORE_RECUR_ACKNOWLEDGED 1u
+#define STORE_RECUR_FALSE_POSITIVE 2u
+#define STORE_RECUR_ESCALATED 4u
+#define STORE_RECUR_ALL 7u
+int store_set_recur(struct store *s, unsigned statuses);
 /* Record one run's statistics, its capture sources and --home-net (also
  * commits the pending batch). */
 int store_add_run(struct store *s, const struct vigil_stats *st,

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 
 #include "core/log.h"
+#include "detect/alert.h"
 #include "detect/suppress.h"
 #include "web_flows.h"
 #include "web_sql.h"
@@ -27,20 +28,62 @@
 static const char *const alert_statuses[] = { "new", "acknowledged", "false_positive", "escalated",
 					      NULL };
 static const char *const alert_engines[] = { "signature", "ioc", "detector", NULL };
+static const char *const alert_sorts[] = { "last_seen", "first_seen", "severity", "count", NULL };
+static const char *const alert_orders[] = { "desc", "asc", NULL };
+
+/* The orders of the lists, by sort and order: "desc" puts the worst,
+ * the most or the newest first. Ties by last seen, then id (alerts) or
+ * gid:sid (groups), so pages never overlap. */
+struct alert_order {
+	const char *sort, *list_desc, *list_asc, *group_desc, *group_asc;
+};
+static const struct alert_order alert_orders_sql[] = {
+	{ "last_seen", " ORDER BY last_seen_us DESC, id DESC", " ORDER BY last_seen_us, id",
+	  " ORDER BY last_seen_us DESC, gid, sid", " ORDER BY last_seen_us, gid, sid" },
+	{ "first_seen", " ORDER BY first_seen_us DESC, id DESC", " ORDER BY first_seen_us, id",
+	  " ORDER BY first_seen_us DESC, gid, sid", " ORDER BY first_seen_us, gid, sid" },
+	{ "severity", " ORDER BY severity, last_seen_us DESC, id DESC",
+	  " ORDER BY severity DESC, last_seen_us DESC, id DESC",
+	  " ORDER BY severity, last_seen_us DESC, gid, sid",
+	  " ORDER BY severity DESC, last_seen_us DESC, gid, sid" },
+	{ "count", " ORDER BY count DESC, last_seen_us DESC, id DESC",
+	  " ORDER BY count, last_seen_us DESC, id DESC",
+	  " ORDER BY count DESC, last_seen_us DESC, gid, sid",
+	  " ORDER BY count, last_seen_us DESC, gid, sid" },
+};
+
+/* The ORDER BY of the filter's sort and order (constants of this file). */
+static const char *alert_order_sql(const struct alert_filter *f, int groups)
+{
+	int asc = strcmp(f->order, "asc") == 0;
+
+	for (size_t i = 0; i < sizeof alert_orders_sql / sizeof alert_orders_sql[0]; i++) {
+		const struct alert_order *o = &alert_orders_sql[i];
+		if (strcmp(f->sort, o->sort) == 0)
+			return groups ? (asc ? o->group_asc : o->group_desc)
+				      : (asc ? o->list_asc : o->list_desc);
+	}
+	return groups ? alert_orders_sql[0].group_desc : alert_orders_sql[0].list_desc;
+}
 
 /* The filters of GET /api/alerts and its exports. list: limit and offset
  * are allowed too. 0, or -1 answered. */
 int alerts_filter_parse(struct web_req *r, struct alert_filter *f, int list)
 {
-	static const char *const list_params[] = { "from", "to", "severity", "engine", "sid", "host",
-		"status", "q", "since_id", "limit", "offset", NULL };
-	static const char *const export_params[] = { "from", "to", "severity", "engine", "sid",
-		"host", "status", "q", "since_id", NULL };
+	static const char *const list_params[] = { "from", "to", "severity", "engine", "gid", "sid",
+		"host", "status", "q", "since_id", "sort", "order", "limit", "offset", NULL };
+	static const char *const export_params[] = { "from", "to", "severity", "engine", "gid",
+		"sid", "host", "status", "q", "since_id", NULL };
 	int rc;
 
 	memset(f, 0, sizeof *f);
 	f->limit = WEB_LIST_DEFAULT;
+	snprintf(f->sort, sizeof f->sort, "last_seen");
+	snprintf(f->order, sizeof f->order, "desc");
 	if (web_params_check(r, list ? list_params : export_params) != 0 ||
+	    (f->has_gid = web_param_i64(r, "gid", 0, UINT32_MAX, &f->gid)) < 0 ||
+	    web_param_choice(r, "sort", alert_sorts, f->sort, sizeof f->sort) < 0 ||
+	    web_param_choice(r, "order", alert_orders, f->order, sizeof f->order) < 0 ||
 	    web_param_range(r, &f->from, &f->to, &f->has_from, &f->has_to) != 0 ||
 	    (f->has_sev = web_param_i64(r, "severity", 1, 4, &f->severity)) < 0 ||
 	    (f->has_sid = web_param_i64(r, "sid", 0, UINT32_MAX, &f->sid)) < 0 ||
@@ -84,6 +127,8 @@ void alerts_where(struct qb *q, const struct alert_filter *f)
 		qb_and_int(q, " AND severity <= ?", f->severity);
 	if (f->engine[0])
 		qb_and_text(q, " AND engine = ?", f->engine);
+	if (f->has_gid)
+		qb_and_int(q, " AND gid = ?", f->gid);
 	if (f->has_sid)
 		qb_and_int(q, " AND sid = ?", f->sid);
 	if (f->host[0]) {
@@ -106,7 +151,7 @@ void alerts_where(struct qb *q, const struct alert_filter *f)
 		qb_sql(q, " AND (id > ? OR last_seen_us > (SELECT coalesce(max(first_seen_us),"
 		       " 9223372036854775807) FROM alerts WHERE id = ?)"
 		       " OR id IN (SELECT CAST(target AS INTEGER) FROM audit WHERE action IN"
-		       " ('status', 'ack') AND ts_us > (SELECT coalesce(max(first_seen_us),"
+		       " ('status', 'ack', 'recurred') AND ts_us > (SELECT coalesce(max(first_seen_us),"
 		       " 9223372036854775807) FROM alerts WHERE id = ?)))");
 		qb_int(q, f->since_id);
 		qb_int(q, f->since_id);
@@ -163,14 +208,72 @@ void alerts_h_list(struct web_req *r)
 	qb_init(&q);
 	qb_sql(&q, "SELECT " ALERT_COLS " FROM alerts WHERE id IN (SELECT id FROM alerts");
 	alerts_where(&q, &f);
-	qb_sql(&q, " ORDER BY last_seen_us DESC, id DESC LIMIT ? OFFSET ?)"
-	       " ORDER BY last_seen_us DESC, id DESC");
+	qb_sql(&q, alert_order_sql(&f, 0));
+	qb_sql(&q, " LIMIT ? OFFSET ?)");
+	qb_sql(&q, alert_order_sql(&f, 0));
 	qb_int(&q, f.limit);
 	qb_int(&q, f.offset);
 	web_answer_page(r, &q, total, "alerts", ALERT_NCOLS);
 }
 
+/* ---- GET /api/alerts/groups --------------------------------------------------------------------- */
+
+/* One row per signature (gid:sid) of the filtered alerts: how many
+ * alerts (source/destination pairs), how many of them new, how many
+ * distinct sources and destinations, the occurrences, the worst severity
+ * and the first and last time seen. */
+#define GROUP_COLS "gid, sid, max(engine) AS engine, max(signature) AS signature," \
+	" max(category) AS category, max(detector) AS detector, min(severity) AS severity," \
+	" count(*) AS alerts, sum(status = 'new') AS new, count(DISTINCT src_ip) AS sources," \
+	" count(DISTINCT nullif(dest_ip, '')) AS destinations, sum(count) AS count," \
+	" min(first_seen_us) AS first_seen_us, max(last_seen_us) AS last_seen_us"
+#define GROUP_NCOLS 14
+
+void alerts_h_groups(struct web_req *r)
+{
+	struct alert_filter f;
+	struct qb q;
+	int64_t total = 0;
+
+	if (alerts_filter_parse(r, &f, 1) != 0)
+		return;
+	if (f.has_since) {
+		web_error(r, 400, "parameter 'since_id': not for groups (ask /api/alerts)");
+		return;
+	}
+	qb_init(&q);
+	qb_sql(&q, "SELECT count(*) FROM (SELECT 1 FROM alerts");
+	alerts_where(&q, &f);
+	qb_sql(&q, " GROUP BY gid, sid)");
+	if (web_count_query(r, &q, &total) != 0) {
+		web_db_error(r);
+		return;
+	}
+	qb_init(&q);
+	qb_sql(&q, "SELECT " GROUP_COLS " FROM alerts");
+	alerts_where(&q, &f);
+	qb_sql(&q, " GROUP BY gid, sid");
+	qb_sql(&q, alert_order_sql(&f, 1));
+	qb_sql(&q, " LIMIT ? OFFSET ?");
+	qb_int(&q, f.limit);
+	qb_int(&q, f.offset);
+	web_answer_page(r, &q, total, "groups", GROUP_NCOLS);
+}
+
 /* ---- GET /api/alerts/{id} ------------------------------------------------------------------------- */
+
+/* The flows linked to alert ?1 (alert_flows) that are still stored:
+ * alerted flows through the partial index on flow_id; flows written
+ * before the alert (detectors decide after the fact) through the host
+ * indexes around the alert's time (?2 its source, ?3 and ?4 a day before
+ * its first sighting to its last). */
+#define LINKED_FLOWS \
+	" SELECT " FLOW_COLS " FROM flows WHERE alerted = 1 AND flow_id IN" \
+	"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1)" \
+	" UNION" \
+	" SELECT " FLOW_COLS " FROM flows WHERE (src_ip = ?2 OR dest_ip = ?2)" \
+	"  AND start_us BETWEEN ?3 AND ?4 AND alerted = 0 AND flow_id IN" \
+	"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1)"
 
 /* The ALERT members of alert id into the open object; 1 found, 0 not, -1 error. */
 static int emit_alert_by_id(struct web_req *r, int64_t id, int detail)
@@ -290,15 +393,8 @@ void alerts_h_get(struct web_req *r)
 	 * fact) through the host indexes around the alert's time */
 	json_key(&r->out, "flows");
 	json_arr_begin(&r->out);
-	if (sqlite3_prepare_v2(r->db,
-		"SELECT * FROM ("
-		" SELECT " FLOW_COLS " FROM flows WHERE alerted = 1 AND flow_id IN"
-		"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1)"
-		" UNION"
-		" SELECT " FLOW_COLS " FROM flows WHERE (src_ip = ?2 OR dest_ip = ?2)"
-		"  AND start_us BETWEEN ?3 AND ?4 AND alerted = 0 AND flow_id IN"
-		"  (SELECT flow_id FROM alert_flows WHERE alert_id = ?1))"
-		" ORDER BY start_us DESC, id DESC LIMIT 100", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db, "SELECT * FROM (" LINKED_FLOWS ")"
+			       " ORDER BY start_us DESC, id DESC LIMIT 100", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
@@ -325,6 +421,20 @@ void alerts_h_get(struct web_req *r)
 		goto fail;
 	json_arr_end(&r->out);
 
+	/* its triage: status changes and recurrences (the audit log), newest
+	 * first; the audit log has no index by target, so this reads it whole
+	 * (one query per alert shown) */
+	json_key(&r->out, "history");
+	json_arr_begin(&r->out);
+	if (sqlite3_prepare_v2(r->db, "SELECT ts_us, username AS user, action, detail FROM audit"
+			       " WHERE target = CAST(?1 AS TEXT) AND action IN ('status', 'ack', 'recurred')"
+			       " ORDER BY id DESC LIMIT 20", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, r->id);
+	if (web_emit_rows(&r->out, st, 4) != 0)
+		goto fail;
+	json_arr_end(&r->out);
+
 	/* occurrences: the newest 1000, oldest first */
 	json_key(&r->out, "timeline");
 	json_arr_begin(&r->out);
@@ -342,6 +452,75 @@ void alerts_h_get(struct web_req *r)
 	return;
 fail:
 	web_db_error(r);
+}
+
+/* ---- GET /api/alerts/{id}/flows ------------------------------------------------------------------ */
+
+/* A page of the alert's linked flows, newest first: how many are linked
+ * (alert_flows), how many of those are still stored (retention removes
+ * flows before alerts) and how many one decision links at most. */
+void alerts_h_flows(struct web_req *r)
+{
+	static const char *const params[] = { "limit", "offset", NULL };
+	sqlite3_stmt *st = NULL;
+	char src[64] = "";
+	int64_t first = 0, last = 0, limit = 20, offset = 0, linked = 0, stored = 0;
+	int rc;
+
+	if (web_params_check(r, params) != 0 || web_param_i64(r, "limit", 1, WEB_LIST_MAX, &limit) < 0 ||
+	    web_param_i64(r, "offset", 0, WEB_OFFSET_MAX, &offset) < 0)
+		return;
+	if (!(st = alert_step(r, "SELECT src_ip, first_seen_us, last_seen_us, (SELECT count(*)"
+			      " FROM alert_flows WHERE alert_id = alerts.id) FROM alerts WHERE id = ?", &rc)))
+		return;
+	if (rc == SQLITE_ROW) {
+		snprintf(src, sizeof src, "%s", (const char *)sqlite3_column_text(st, 0));
+		first = sqlite3_column_int64(st, 1);
+		last = sqlite3_column_int64(st, 2);
+		linked = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		alert_missing(r, rc);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (sqlite3_prepare_v2(r->db, pass == 0 ? "SELECT count(*) FROM (" LINKED_FLOWS ")"
+				       : "SELECT * FROM (" LINKED_FLOWS ") ORDER BY start_us DESC, id DESC"
+					 " LIMIT ?5 OFFSET ?6", -1, &st, NULL) != SQLITE_OK) {
+			web_db_error(r);
+			return;
+		}
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, first - WEB_DAY_US);
+		sqlite3_bind_int64(st, 4, last);
+		if (pass == 0) {
+			if (sqlite3_step(st) != SQLITE_ROW) {
+				sqlite3_finalize(st);
+				web_db_error(r);
+				return;
+			}
+			stored = sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+	}
+	sqlite3_bind_int64(st, 5, limit);
+	sqlite3_bind_int64(st, 6, offset);
+	web_ok_begin(r, 200);
+	json_key(&r->out, "total");
+	json_i64(&r->out, stored);
+	json_key(&r->out, "linked");
+	json_i64(&r->out, linked);
+	json_key(&r->out, "per_decision_max");
+	json_i64(&r->out, ALERT_MAX_FLOWS);
+	json_key(&r->out, "flows");
+	json_arr_begin(&r->out);
+	rc = web_emit_rows(&r->out, st, FLOW_NCOLS);
+	json_arr_end(&r->out);
+	json_obj_end(&r->out);
+	if (rc != 0)
+		web_db_error(r);
 }
 
 /* ---- POST /api/alerts/{id}/status, notes, ack ----------------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
  * web_alerts.h - the alert routes of the web API (docs/api.md, "Alerts"):
- * the list, one alert, its status and notes, acknowledging many at once,
+ * the list (sorted, or grouped by signature), one alert, its status and notes, acknowledging many at once,
  * suppressing one (a line in the managed suppress.conf, then a reload).
  *
  * Owns: the alert filters (shared with the exports, web_export.h) and the
@@ -19,11 +19,12 @@
 
 #define Q_MAX_CHARS 200
 
-/* The filters of GET /api/alerts and of the exports. */
+/* The filters of GET /api/alerts and of the exports; sort and order
+ * (the lists only) pick one of the fixed orders of web_alerts.c. */
 struct alert_filter {
-	int has_from, has_to, has_sev, has_sid, has_since;
-	int64_t from, to, severity, sid, since_id, limit, offset;
-	char engine[16], status[24], host[64];
+	int has_from, has_to, has_sev, has_sid, has_since, has_gid;
+	int64_t from, to, severity, sid, since_id, limit, offset, gid;
+	char engine[16], status[24], host[64], sort[16], order[8];
 	char q[Q_MAX_CHARS * 2 + 8];   /* LIKE pattern */
 };
 
@@ -35,7 +36,9 @@ void alerts_where(struct qb *q, const struct alert_filter *f);
 
 /* Route handlers (web_routes.c's table). */
 void alerts_h_list(struct web_req *r);
+void alerts_h_groups(struct web_req *r);
 void alerts_h_get(struct web_req *r);
+void alerts_h_flows(struct web_req *r);
 void alerts_h_status(struct web_req *r);
 void alerts_h_notes(struct web_req *r);
 void alerts_h_ack(struct web_req *r);

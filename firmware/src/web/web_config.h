@@ -28,6 +28,9 @@ struct web_config {
 	uint32_t flow_max_age_s;
 	uint32_t alert_max_age_s;
 	const char *home_net;
+	/* GET /api/clock "live": packets come from live interfaces (0: capture
+	 * files are replayed, or vigil serve shows a database) */
+	int live;
 };
 
 /* The daemon's part of GET /api/system: write the members "version",

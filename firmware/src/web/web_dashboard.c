@@ -45,7 +45,7 @@ void dashboard_h_get(struct web_req *r)
 {
 	static const char *const params[] = { "from", "to", NULL };
 	int64_t from, to, width, nb;
-	int64_t flows[DASH_BUCKETS], bytes[DASH_BUCKETS], alerts[DASH_BUCKETS], sev[5];
+	int64_t flows[DASH_BUCKETS], bytes[DASH_BUCKETS], alerts[DASH_BUCKETS], sev[5], sev_new[5];
 	sqlite3_stmt *st = NULL;
 	char key[12];
 	int rc;
@@ -59,6 +59,7 @@ void dashboard_h_get(struct web_req *r)
 	memset(bytes, 0, sizeof bytes);
 	memset(alerts, 0, sizeof alerts);
 	memset(sev, 0, sizeof sev);
+	memset(sev_new, 0, sizeof sev_new);
 
 	if (fill_buckets(r->db, "SELECT (start_us - ?1) / ?3, count(*),"
 			 " sum(bytes_toserver + bytes_toclient) FROM flows"
@@ -101,7 +102,7 @@ void dashboard_h_get(struct web_req *r)
 				" ORDER BY 2 DESC, 1 LIMIT 10", from, to, 2) != 0)
 		goto fail;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT severity, count(*) FROM alerts"
+	if (sqlite3_prepare_v2(r->db, "SELECT severity, count(*), sum(status = 'new') FROM alerts"
 			       " WHERE last_seen_us BETWEEN ?1 AND ?2 GROUP BY severity", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto fail;
@@ -109,8 +110,10 @@ void dashboard_h_get(struct web_req *r)
 	sqlite3_bind_int64(st, 2, to);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int s = sqlite3_column_int(st, 0);
-		if (s >= 1 && s <= 4)
+		if (s >= 1 && s <= 4) {
 			sev[s] = sqlite3_column_int64(st, 1);
+			sev_new[s] = sqlite3_column_int64(st, 2);
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -121,6 +124,15 @@ void dashboard_h_get(struct web_req *r)
 		snprintf(key, sizeof key, "%d", s);
 		json_key(&r->out, key);
 		json_i64(&r->out, sev[s]);
+	}
+	json_obj_end(&r->out);
+	/* of those, the new ones (nobody triaged them yet) */
+	json_key(&r->out, "severity_new");
+	json_obj_begin(&r->out);
+	for (int s = 1; s <= 4; s++) {
+		snprintf(key, sizeof key, "%d", s);
+		json_key(&r->out, key);
+		json_i64(&r->out, sev_new[s]);
 	}
 	json_obj_end(&r->out);
 	json_obj_end(&r->out);

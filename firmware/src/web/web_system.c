@@ -53,6 +53,42 @@ void system_h_audit(struct web_req *r)
 		web_db_error(r);
 }
 
+/* ---- GET /api/clock ---------------------------------------------------------------------------------- */
+
+/* The clocks the page's time presets count back from: the wall clock,
+ * the newest data, and whether packets come from a live link. */
+void system_h_clock(struct web_req *r)
+{
+	static const char *const none[] = { NULL };
+	sqlite3_stmt *st = NULL;
+	int has_newest = 0;
+	int64_t newest = 0;
+
+	if (web_params_check(r, none) != 0)
+		return;
+	/* max() of an indexed column is one index seek each */
+	if (sqlite3_prepare_v2(r->db, "SELECT max(coalesce((SELECT max(start_us) FROM flows), 0),"
+			       " coalesce((SELECT max(last_seen_us) FROM alerts), 0))",
+			       -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		web_db_error(r);
+		return;
+	}
+	newest = sqlite3_column_int64(st, 0);
+	has_newest = newest > 0;
+	sqlite3_finalize(st);
+	web_ok_begin(r, 200);
+	json_key(&r->out, "now_us");
+	json_u64(&r->out, wall_us());
+	json_key(&r->out, "newest_us");
+	if (has_newest)
+		json_i64(&r->out, newest);
+	else
+		json_null(&r->out);
+	json_kbool(&r->out, "live", r->env->cfg.live != 0);
+	json_obj_end(&r->out);
+}
+
 /* ---- GET /api/system --------------------------------------------------------------------------------- */
 
 static int64_t query_i64(sqlite3 *db, const char *sql, int *is_null)

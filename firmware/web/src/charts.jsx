@@ -2,7 +2,7 @@
 // occurrence strip as plain SVG/HTML.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { fmtBytes, fmtNum, fmtTime } from './format.js';
+import { fmtAxisTimes, fmtBytes, fmtNum, fmtTime, timeZone, tzName } from './format.js';
 
 // series: [{label, values, color, kind: 'bars'|'line', scale, fmt}]; x: seconds
 export function TimeSeries({ x, series, height = 220, label }) {
@@ -15,7 +15,12 @@ export function TimeSeries({ x, series, height = 220, label }) {
 		const bars = uPlot.paths.bars({ size: [0.8, 40] });
 		const steps = uPlot.paths.stepped({ align: 1 });
 		const scales = {};
-		const axes = [{ stroke: '#56606e', grid: { stroke: '#e6e9ee' }, ticks: { stroke: '#e6e9ee' } }];
+		// the x axis in the page's zone, 24-hour (format.js), ticks far
+		// enough apart for "MM-DD HH:MM"
+		const axes = [{
+			stroke: '#56606e', grid: { stroke: '#e6e9ee' }, ticks: { stroke: '#e6e9ee' }, space: 80,
+			values: (u, splits, ai, space, incr) => fmtAxisTimes(splits, incr),
+		}];
 		series.forEach((s, i) => {
 			const sc = s.scale || `y${i}`;
 			if (!scales[sc]) {
@@ -28,13 +33,20 @@ export function TimeSeries({ x, series, height = 220, label }) {
 				});
 			}
 		});
+		// the legend: values at the cursor; away from the plot, the totals
+		// of the range shown
+		const totals = series.map((s) => s.values.reduce((a, v) => a + (Number(v) || 0), 0));
 		const opts = {
 			width, height,
+			tzDate: (ts) => (timeZone.mode === 'utc' ? uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') : new Date(ts * 1e3)),
 			scales: { x: { time: true }, ...scales },
 			legend: { live: true },
 			cursor: { drag: { x: false, y: false } },
 			series: [
-				{ label: 'Time', value: (u, v) => (v == null ? '' : fmtTime(v * 1e6, false)) },
+				{
+					label: `Time (${tzName()})`,
+					value: (u, v, si, idx) => (idx == null || v == null ? 'all of the range' : fmtTime(v * 1e6, false)),
+				},
 				...series.map((s, i) => ({
 					label: s.label,
 					scale: s.scale || `y${i}`,
@@ -43,7 +55,8 @@ export function TimeSeries({ x, series, height = 220, label }) {
 					fill: s.kind === 'bars' ? s.color : s.fill,
 					paths: s.kind === 'bars' ? bars : steps,
 					points: { show: false },
-					value: (u, v) => (v == null ? '' : s.fmt ? s.fmt(v) : fmtNum(v)),
+					value: (u, v, si, idx) => (idx == null ? `${s.fmt ? s.fmt(totals[i]) : fmtNum(totals[i])} in all`
+						: v == null ? '' : s.fmt ? s.fmt(v) : fmtNum(v)),
 				})),
 			],
 			axes,

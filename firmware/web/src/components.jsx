@@ -78,7 +78,7 @@ export function Loading({ what = 'Loading' }) {
 	return <p class="loading" aria-busy="true">{what}…</p>;
 }
 
-export function Pager({ total, limit, offset, onPage, label = 'items' }) {
+export function Pager({ total, limit, offset, onPage, label = 'items', prevLabel = '‹ Newer', nextLabel = 'Older ›' }) {
 	if (!total) return null;
 	const page = Math.floor(offset / limit) + 1;
 	const pages = Math.max(1, Math.ceil(total / limit));
@@ -88,9 +88,9 @@ export function Pager({ total, limit, offset, onPage, label = 'items' }) {
 			<span class="muted">{first}–{last} of {total.toLocaleString('en-US')} {label}</span>
 			<span class="pager-buttons">
 				<button type="button" class="btn btn-small" disabled={page <= 1} onClick={() => onPage(0)} aria-label="First page">«</button>
-				<button type="button" class="btn btn-small" disabled={page <= 1} onClick={() => onPage(offset - limit)}>‹ Newer</button>
+				<button type="button" class="btn btn-small" disabled={page <= 1} onClick={() => onPage(offset - limit)}>{prevLabel}</button>
 				<span class="pager-page">Page {page} / {pages}</span>
-				<button type="button" class="btn btn-small" disabled={page >= pages} onClick={() => onPage(offset + limit)}>Older ›</button>
+				<button type="button" class="btn btn-small" disabled={page >= pages} onClick={() => onPage(offset + limit)}>{nextLabel}</button>
 			</span>
 		</nav>
 	);

@@ -30,12 +30,62 @@ export function protoName(p) {
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 
-// Microseconds since the epoch -> "2024-01-02 00:00:41" in the browser's time zone.
+// One clock for every time on the page: UTC (the default) or the
+// browser's local time, chosen in the top bar and remembered per user in
+// this browser. Times read "2024-01-02 00:00:41", 24-hour.
+const TZ_KEY = 'vigil.timezone';
+export const timeZone = { mode: 'utc', user: '' };
+export function loadTimeZone(user) {
+	timeZone.user = user || '';
+	let v = '';
+	try { v = localStorage.getItem(`${TZ_KEY}.${timeZone.user}`) || ''; } catch { /* private mode */ }
+	timeZone.mode = v === 'local' ? 'local' : 'utc';
+	return timeZone.mode;
+}
+export function setTimeZoneMode(mode) {
+	timeZone.mode = mode === 'local' ? 'local' : 'utc';
+	try { localStorage.setItem(`${TZ_KEY}.${timeZone.user}`, timeZone.mode); } catch { /* private mode */ }
+}
+export function localZoneName() {
+	try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time'; } catch { return 'local time'; }
+}
+// "UTC" or the browser's zone ("Europe/Berlin")
+export function tzName() {
+	return timeZone.mode === 'utc' ? 'UTC' : localZoneName();
+}
+// the fields of a Date in the chosen zone
+export function dateParts(d) {
+	const u = timeZone.mode === 'utc';
+	return {
+		y: u ? d.getUTCFullYear() : d.getFullYear(), mo: (u ? d.getUTCMonth() : d.getMonth()) + 1,
+		d: u ? d.getUTCDate() : d.getDate(), h: u ? d.getUTCHours() : d.getHours(),
+		mi: u ? d.getUTCMinutes() : d.getMinutes(), s: u ? d.getUTCSeconds() : d.getSeconds(),
+	};
+}
+
+// Microseconds since the epoch -> "2024-01-02 00:00:41" in the chosen zone.
 export function fmtTime(us, withSeconds = true) {
 	if (us === null || us === undefined || us === '' || Number(us) <= 0) return '';
-	const d = new Date(Number(us) / 1000);
-	const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-	return withSeconds ? `${s}:${pad(d.getSeconds())}` : s;
+	const p = dateParts(new Date(Number(us) / 1000));
+	const s = `${p.y}-${pad(p.mo)}-${pad(p.d)} ${pad(p.h)}:${pad(p.mi)}`;
+	return withSeconds ? `${s}:${pad(p.s)}` : s;
+}
+
+// Chart axis labels (seconds) for ticks spaced `step` seconds apart:
+// 24-hour, the date only where it changes or when ticks are days apart.
+export function fmtAxisTimes(secs, step) {
+	let lastDay = '';
+	return secs.map((t) => {
+		const p = dateParts(new Date(t * 1000));
+		const day = `${pad(p.mo)}-${pad(p.d)}`;
+		const hm = step < 60 ? `${pad(p.h)}:${pad(p.mi)}:${pad(p.s)}` : `${pad(p.h)}:${pad(p.mi)}`;
+		let out;
+		if (step >= 86400) out = `${p.y}-${day}`;
+		else if (day !== lastDay) out = `${day} ${hm}`;
+		else out = hm;
+		lastDay = day;
+		return out;
+	});
 }
 
 export function fmtIso(us) {
@@ -110,15 +160,15 @@ export function referenceLink(ref) {
 	return { label: kind && kind !== 'url' ? `${kind.toUpperCase()} ${val}` : val, href };
 }
 
-// datetime-local value <-> microseconds
+// datetime-local value <-> microseconds, in the chosen zone
 export function toLocalInput(us) {
 	if (!us) return '';
-	const d = new Date(Number(us) / 1000);
-	return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+	const p = dateParts(new Date(Number(us) / 1000));
+	return `${p.y}-${pad(p.mo)}-${pad(p.d)}T${pad(p.h)}:${pad(p.mi)}`;
 }
 export function fromLocalInput(v) {
 	if (!v) return '';
-	const t = new Date(v).getTime();
+	const t = new Date(timeZone.mode === 'utc' ? `${v}Z` : v).getTime();
 	return Number.isFinite(t) ? String(t * 1000) : '';
 }
 
@@ -133,10 +183,28 @@ export const RANGES = [
 ];
 const RANGE_SECONDS = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 };
 
+// What the presets count back from (GET /api/clock, refreshed by the
+// shell): the wall clock on a live sensor; the newest data while the
+// sensor replays capture files or `vigil serve` shows a database, whose
+// packet times are those of the recording (make run's demo is from 2024).
+export const clock = { live: true, newest_us: 0 };
+export function setClock(c) {
+	if (!c) return;
+	clock.live = !!c.live;
+	clock.newest_us = Number(c.newest_us) || 0;
+}
+// true when the presets count back from the newest data, not from now
+export function presetsFromData() {
+	return !clock.live && clock.newest_us > 0;
+}
+export function presetEndUs() {
+	return presetsFromData() ? clock.newest_us : Date.now() * 1000;
+}
+
 // {range, from, to} from the hash -> {from, to} in microseconds for the API.
 export function rangeParams(f) {
 	if (f.range && RANGE_SECONDS[f.range]) {
-		return { from: String((Date.now() - RANGE_SECONDS[f.range] * 1000) * 1000), to: '' };
+		return { from: String(presetEndUs() - RANGE_SECONDS[f.range] * 1e6), to: '' };
 	}
 	if (f.range === 'custom') return { from: f.from || '', to: f.to || '' };
 	return { from: '', to: '' };

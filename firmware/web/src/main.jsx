@@ -5,6 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, setCsrf, setUnauthorizedHandler } from './api.js';
 import { navigate, useRoute } from './router.js';
+import { loadTimeZone, localZoneName, setClock, setTimeZoneMode } from './format.js';
 import { Loading, Toasts, ErrorBox } from './components.jsx';
 import { SetupView, LoginView, PasswordChangeView } from './views/auth.jsx';
 import { AccountView } from './views/account.jsx';
@@ -136,10 +137,26 @@ const SESSION_CHECK_MS = 15000;
 function Shell({ me, route, onLogout, onSession }) {
 	const [menuOpen, setMenuOpen] = useState(false);
 	const section = route.path[0] || 'alerts';
+	// the time presets' reference (format.js): asked before the first page
+	// shows, then with every session check
+	const [clockRead, setClockRead] = useState(false);
+	// every time on the page in UTC or the browser's zone (format.js), per user
+	const [tz, setTz] = useState(() => loadTimeZone(me.user));
+	const switchTz = () => {
+		const next = tz === 'utc' ? 'local' : 'utc';
+		setTimeZoneMode(next);
+		setTz(next);
+	};
+	useEffect(() => {
+		api.get('clock').then(setClock, () => {}).finally(() => setClockRead(true));
+	}, []);
 	useEffect(() => { setMenuOpen(false); }, [route]);
 	useEffect(() => {
 		// a 401 reaches the sign-in page through api.js's handler
-		const check = () => { api.get('me').then(onSession, () => {}); };
+		const check = () => {
+			api.get('me').then(onSession, () => {});
+			api.get('clock').then(setClock, () => {});
+		};
 		const onVisible = () => { if (document.visibilityState === 'visible') check(); };
 		const t = setInterval(check, SESSION_CHECK_MS);
 		document.addEventListener('visibilitychange', onVisible);
@@ -155,7 +172,8 @@ function Shell({ me, route, onLogout, onSession }) {
 
 	let view;
 	const p = route.params;
-	switch (section) {
+	if (!clockRead) view = <Loading what="Loading" />;
+	else switch (section) {
 		case 'dashboard': view = <DashboardView params={p} />; break;
 		case 'alerts':
 			view = route.path[1] ? <AlertDetailView id={route.path[1]} me={me} /> : <AlertsView params={p} me={me} />;
@@ -185,6 +203,11 @@ function Shell({ me, route, onLogout, onSession }) {
 						))}
 					</ul>
 					<div class="userbox">
+						<button type="button" class="btn btn-small btn-ghost tz-btn" onClick={switchTz}
+							aria-label={tz === 'utc' ? `Times are in UTC; show them in local time (${localZoneName()})` : `Times are in local time (${localZoneName()}); show them in UTC`}
+							title="The time zone of every time on the page; click to switch (remembered in this browser)">
+							Times: {tz === 'utc' ? 'UTC' : localZoneName()}
+						</button>
 						<span class="user" title={`Signed in as ${me.user} (${me.role})`}>
 							<span class="user-name">{me.user}</span> <span class="user-role">{me.role}</span>
 						</span>
@@ -193,7 +216,7 @@ function Shell({ me, route, onLogout, onSession }) {
 					</div>
 				</nav>
 			</header>
-			<main id="main" tabIndex={-1}>{view}</main>
+			<main id="main" tabIndex={-1} key={tz}>{view}</main>
 			<Toasts />
 		</>
 	);

@@ -3,8 +3,8 @@
 import { useState } from 'preact/hooks';
 import { api, apiUrl } from '../api.js';
 import { href } from '../router.js';
-import { ENGINES, STATUSES, fmtAgo, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
-import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
+import { ENGINES, STATUSES, fmtAgo, fmtNum, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
+import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Pager, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
 import { FlowTable } from './flows.jsx';
 import { Timeline } from '../charts.jsx';
 
@@ -66,10 +66,12 @@ function AlertDetail({ a, reload, error }) {
 			<div class="grid2">
 				<Panel title="What happened" id="facts">
 					<Facts items={[
-						['Source', <HostLink ip={a.src_ip} port={a.src_port} />],
-						['Destination', a.dest_ip ? <HostLink ip={a.dest_ip} port={a.dest_port} /> : ''],
+						['Source', <HostLink ip={a.src_ip} port={a.src_port} a={a} />],
+						['Destination', a.dest_ip ? <HostLink ip={a.dest_ip} port={a.dest_port} a={a} /> : ''],
 						['Protocol', [protoName(a.proto), a.app_proto && a.app_proto !== 'unknown' ? a.app_proto : ''].filter(Boolean).join(' / ')],
-						['Count', Number(a.count || 0).toLocaleString('en-US'), 'How often this rule fired for the same source and destination'],
+						['Raised', `${fmtNum(a.count || 0)} time${a.count === 1 ? '' : 's'}`, a.engine === 'detector'
+							? 'How often the detector decided for this source and destination (one decision counts many flows)'
+							: 'How often this rule fired for the same source and destination (the Count of the alerts list)'],
 						['First seen', <span title={fmtAgo(a.first_seen_us)}>{fmtTime(a.first_seen_us)}</span>],
 						['Last seen', <span title={fmtAgo(a.last_seen_us)}>{fmtTime(a.last_seen_us)}</span>],
 						['Engine', eng ? eng.name : a.engine, eng && eng.help],
@@ -92,11 +94,13 @@ function AlertDetail({ a, reload, error }) {
 							))}
 						</div>
 					</Panel>
+					<History a={a} />
 					<Panel title="Occurrences" id="timeline">
 						<Timeline points={(a.timeline || []).map((t) => t.ts_us)} from={a.first_seen_us} to={a.last_seen_us} />
 						<p class="muted small">
-							{(a.timeline || []).length} occurrence{(a.timeline || []).length === 1 ? '' : 's'} recorded
-							{a.first_seen_us !== a.last_seen_us ? ` between ${fmtTime(a.first_seen_us)} and ${fmtTime(a.last_seen_us)}` : ` at ${fmtTime(a.first_seen_us)}`}.
+							{fmtNum((a.timeline || []).length)} linked flow{(a.timeline || []).length === 1 ? '' : 's'}{(a.timeline || []).length >= 1000 ? ' (the newest 1,000)' : ''}, each at the time it was linked,
+							{a.first_seen_us !== a.last_seen_us ? ` between ${fmtTime(a.first_seen_us)} and ${fmtTime(a.last_seen_us)}` : ` at ${fmtTime(a.first_seen_us)}`};
+							raised {fmtNum(a.count || 0)} time{a.count === 1 ? '' : 's'} in all.
 						</p>
 					</Panel>
 				</div>
@@ -124,17 +128,11 @@ function AlertDetail({ a, reload, error }) {
 				)}
 			</Panel>
 
-			<Panel title={`Flows (${(a.flows || []).length})`} id="flows" actions={(a.pcap || []).length
-				? <a class="btn btn-small" id="download-pcap" href={apiUrl(`alerts/${a.id}/pcap`)} download={`vigil-alert-${a.id}.pcap`}
-					title={`The packets of ${a.pcap.length} flow${a.pcap.length === 1 ? '' : 's'} of this alert, for Wireshark or tcpdump`}>Download packets (pcap)</a>
-				: <span class="muted small" title="Packets are kept for flows that alert until the evidence directory is rotated">No packets kept</span>}>
-				{(a.flows || []).length ? <FlowTable flows={a.flows} pcap={a.pcap || []} caption="Flows this alert was raised on" />
-					: <p class="muted">No flow is linked to this alert (the flows may have been removed by the retention limit).</p>}
-			</Panel>
-
 			<Panel title="Notes" id="notes">
 				<Notes a={a} reload={reload} />
 			</Panel>
+
+			<LinkedFlows a={a} />
 
 			<Panel title="Other alerts of these hosts" id="related">
 				<RelatedAlerts list={a.related || []} />
@@ -147,13 +145,86 @@ function AlertDetail({ a, reload, error }) {
 	);
 }
 
-function HostLink({ ip, port }) {
+// The alert's time window for the hosts' links: an hour before it was
+// first seen (a detector decides after the flows it counts) to an hour
+// after it was last seen.
+const WINDOW_US = 3600e6;
+export function alertWindow(a) {
+	return { range: 'custom', from: String(a.first_seen_us - WINDOW_US), to: String(a.last_seen_us + WINDOW_US) };
+}
+
+// Who triaged it and when it came back: an alert that fires again after
+// it was triaged comes back as new (vigil.conf [store] recur).
+function History({ a }) {
+	const h = a.history || [];
+	if (!h.length) return null;
+	const last = h[0];
+	const recurred = last.action === 'recurred';
+	const triage = h.find((x) => x.action !== 'recurred');
+	return (
+		<Panel title="Triage history" id="history">
+			{recurred && (
+				<p class="recurred" role="note">
+					<strong>Recurred</strong> at {fmtTime(last.ts_us)}: it fired again after it was {triage ? `set to ${(triage.detail || '').split(' -> ').pop().replace('_', ' ')} by ${triage.user} at ${fmtTime(triage.ts_us)}` : 'triaged'}, so it is new again.
+					{' '}Last seen {fmtTime(a.last_seen_us)}.
+				</p>
+			)}
+			<ul class="history">
+				{h.map((x, i) => (
+					<li key={i}>
+						<span class="time">{fmtTime(x.ts_us)}</span>{' '}
+						<strong>{x.user}</strong>{' '}
+						{x.action === 'recurred' ? 'the alert fired again: ' : ''}{x.detail}
+					</li>
+				))}
+			</ul>
+		</Panel>
+	);
+}
+
+function HostLink({ ip, port, a }) {
+	const w = alertWindow(a);
+	const title = `from ${fmtTime(w.from)} to ${fmtTime(w.to)}: an hour around the alert`;
 	return (
 		<span class="hostlink">
 			<span class="mono">{hostPort(ip, port)}</span>{' '}
-			<a class="small" href={href('alerts', { host: ip })}>alerts</a>{' · '}
-			<a class="small" href={href('flows', { host: ip })}>flows</a>
+			<a class="small" href={href('alerts', { host: ip, ...w })} title={`The alerts of ${ip} ${title}`}>alerts</a>{' · '}
+			<a class="small" href={href('flows', { host: ip, ...w })} title={`The flows of ${ip} ${title}`}>flows</a>
 		</span>
+	);
+}
+
+// The flows linked to the alert, a page at a time, with what the numbers
+// count: linked flows (each occurrence links its flow; a detector's
+// decision links at most per_decision_max of the flows it counted), and
+// of those the ones still stored (retention removes flows first).
+const FLOW_PAGE = 20;
+function LinkedFlows({ a }) {
+	const [offset, setOffset] = useState(0);
+	const { data, error, loading } = useAsync(() => api.get(`alerts/${a.id}/flows`, { limit: FLOW_PAGE, offset }), [a.id, offset]);
+	const total = data ? data.total : 0;
+	const linked = data ? data.linked : 0;
+	return (
+		<Panel title={data ? `Flows (${fmtNum(total)}${linked !== total ? ` of ${fmtNum(linked)} linked` : ''})` : 'Flows'} id="flows" actions={(a.pcap || []).length
+			? <a class="btn btn-small" id="download-pcap" href={apiUrl(`alerts/${a.id}/pcap`)} download={`vigil-alert-${a.id}.pcap`}
+				title={`The packets of ${a.pcap.length} flow${a.pcap.length === 1 ? '' : 's'} of this alert, for Wireshark or tcpdump`}>Download packets (pcap)</a>
+			: <span class="muted small" title="Packets are kept for flows that alert until the evidence directory is rotated">No packets kept</span>}>
+			<ErrorBox error={error} />
+			{!data && loading && <Loading what="Loading the flows" />}
+			{data && (
+				<>
+					<p class="muted small flows-explained">
+						{fmtNum(linked)} flow{linked === 1 ? ' is' : 's are'} linked to this alert
+						{linked !== total ? `; ${fmtNum(linked - total)} of them ${linked - total === 1 ? 'is' : 'are'} no longer stored (the retention limit removed ${linked - total === 1 ? 'it' : 'them'})` : ''}.
+						{a.engine === 'detector' ? ` A detector's decision links at most ${data.per_decision_max} of the flows it counted, so the figures in the title may be larger.` : ''}
+						{total > FLOW_PAGE ? ` Newest first, ${FLOW_PAGE} a page.` : ''}
+					</p>
+					{data.flows.length ? <FlowTable flows={data.flows} pcap={a.pcap || []} caption="Flows this alert was raised on" />
+						: <p class="muted">No linked flow is stored.</p>}
+					<Pager total={total} limit={FLOW_PAGE} offset={offset} label="flows" onPage={(o) => setOffset(Math.max(0, o))} />
+				</>
+			)}
+		</Panel>
 	);
 }
 

@@ -6,7 +6,7 @@ import { href, navigate } from '../router.js';
 import { SEVERITY, fmtBytes, fmtNum, rangeParams } from '../format.js';
 import { Empty, ErrorBox, Loading, PageTitle, Panel, useAsync } from '../components.jsx';
 import { BarList, TimeSeries } from '../charts.jsx';
-import { RangeFields } from './filters.jsx';
+import { PresetNote, RangeFields } from './filters.jsx';
 
 export function DashboardView({ params }) {
 	const f = { range: params.range || '', from: params.from || '', to: params.to || '' };
@@ -24,6 +24,7 @@ export function DashboardView({ params }) {
 	], [data]); // eslint-disable-line react-hooks/exhaustive-deps
 
 	const sev = (data && data.severity) || {};
+	const sevNew = (data && data.severity_new) || {};
 	const apps = ((data && data.apps) || []).slice().sort((x, y) => (y.bytes || 0) - (x.bytes || 0));
 	const hosts = (data && data.top_alerting_hosts) || [];
 	const empty = data && buckets.every((b) => !b.flows && !b.alerts && !b.bytes);
@@ -35,18 +36,29 @@ export function DashboardView({ params }) {
 				<RangeFields idPrefix="df" value={f} label="Time range"
 					onChange={(p) => { const n = { ...f, ...p }; if (n.range !== 'custom') { n.from = ''; n.to = ''; } navigate('dashboard', n, true); }} />
 			}>Dashboard</PageTitle>
+			<PresetNote range={f.range} />
 			<ErrorBox error={error} />
 			{loading && !data && <Loading what="Loading the dashboard" />}
 			{data && (
 				<>
-					<div class="sevcards" role="list" aria-label="Alerts by severity">
-						{[1, 2, 3, 4].map((s) => (
-							<a role="listitem" key={s} class={`sevcard sevcard-${s}`} href={href('alerts', { ...rangeQ, severity: s === 4 ? '' : s })}
-								title={`${SEVERITY[s].help} Click for the alerts of this severity or higher.`}>
-								<span class="sevcard-n">{fmtNum(sev[s] || sev[String(s)] || 0)}</span>
-								<span class="sevcard-l">{SEVERITY[s].name}</span>
-							</a>
-						))}
+					<div class="sevcards" role="list" aria-label="Alerts by severity: new and triaged">
+						{[1, 2, 3, 4].map((s) => {
+							const all = sev[s] || sev[String(s)] || 0;
+							const fresh = sevNew[s] || sevNew[String(s)] || 0;
+							return (
+								<div role="listitem" key={s} class={`sevcard sevcard-${s}`} title={SEVERITY[s].help}>
+									<a class="sevcard-main" href={href('alerts', { ...rangeQ, severity: s === 4 ? '' : s, status: 'new', sort: 'severity' })}
+										title={`${fmtNum(fresh)} new ${SEVERITY[s].name} alerts${s === 4 ? '' : ' (the list shows this severity and higher)'}`}>
+										<span class="sevcard-n">{fmtNum(fresh)}</span>
+										<span class="sevcard-l">{SEVERITY[s].name} · new</span>
+									</a>
+									<a class="sevcard-sub" href={href('alerts', { ...rangeQ, severity: s === 4 ? '' : s, sort: 'severity' })}
+										title="Every status: new, acknowledged, false positive, escalated">
+										{fmtNum(all - fresh)} triaged · {fmtNum(all)} in all
+									</a>
+								</div>
+							);
+						})}
 					</div>
 					{empty && <Empty title="No traffic in this time range.">Choose a longer range, or check the capture on the System page.</Empty>}
 					<div class="grid2">

@@ -1,5 +1,15 @@
 // The time range control shared by the alerts, flows and dashboard filters.
-import { RANGES, fromLocalInput, toLocalInput } from '../format.js';
+import { RANGES, clock, fmtTime, fromLocalInput, presetsFromData, toLocalInput } from '../format.js';
+
+// Said beside the presets while they count back from the newest data.
+export function PresetNote({ range }) {
+	if (!range || range === 'custom' || !presetsFromData()) return null;
+	return (
+		<p class="preset-note" role="note">
+			Counting back from the newest data ({fmtTime(clock.newest_us)}), not from now: the sensor replays capture files.
+		</p>
+	);
+}
 
 // value: {range, from, to}; onChange(partial)
 export function RangeFields({ idPrefix, value, onChange, label = 'Time range', help }) {

@@ -5,7 +5,7 @@ import { href, navigate } from '../router.js';
 import { fmtAgo, fmtBytes, fmtNum, fmtTime, hostPort, protoName, rangeParams, riskList } from '../format.js';
 import { Empty, ErrorBox, Loading, PageTitle, Pager, Panel, useAsync } from '../components.jsx';
 import { BarList } from '../charts.jsx';
-import { RangeFields } from './filters.jsx';
+import { PresetNote, RangeFields } from './filters.jsx';
 
 // shorter pages on phones, where every row is a tall card
 const LIMIT = window.matchMedia && window.matchMedia('(max-width: 700px)').matches ? 20 : 50;
@@ -134,6 +134,7 @@ export function FlowsView({ params }) {
 					{active && <a class="btn btn-ghost" href="#/flows">Clear</a>}
 				</div>
 			</form>
+			<PresetNote range={filters.range} />
 
 			<Panel title="Top talkers" id="talkers" actions={<span class="muted small legend"><span class="key key-home" aria-hidden="true" /> home network <span class="key key-ext" aria-hidden="true" /> outside</span>}>
 				<ErrorBox error={talkers.error} />
