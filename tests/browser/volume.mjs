@@ -175,6 +175,23 @@ try {
 		await page.waitForURL(/status=new/);
 	});
 
+	await check('flows: search by port and protocol, sort by bytes: the API\'s rows, the biggest first', async () => {
+		await page.goto(`${BASE}/#/flows`);
+		await page.locator('table tbody tr').first().waitFor();
+		if (!(await page.locator('#ff-port').isVisible())) await page.getByRole('button', { name: /^Search/ }).click();
+		await page.getByLabel('Port').fill('443');
+		await page.getByLabel('Protocol').selectOption('TCP');
+		await page.getByRole('button', { name: 'Search', exact: true }).click();
+		await page.waitForURL(/port=443/);
+		await page.getByLabel('Sort by').selectOption('bytes');
+		await page.waitForURL(/sort=bytes/);
+		const d = await api('flows?port=443&proto=TCP&sort=bytes&limit=5');
+		assert(d.total > 0 && d.flows[0].bytes_toserver + d.flows[0].bytes_toclient >= d.flows[4].bytes_toserver + d.flows[4].bytes_toclient, 'API order');
+		await page.getByText(`${d.total.toLocaleString('en-US')} flows match, by bytes`).waitFor();
+		const first = await page.locator('.flows-table tbody tr').first().innerText();
+		assert(first.includes(`:${d.flows[0].dest_port}`) && first.includes(d.flows[0].src_ip), `first row: ${first.slice(0, 120)}`);
+	});
+
 	// "2025-01-07 12:34:56" of microseconds, in UTC or UTC+05:30
 	const iso = (us, offsetMin = 0) => new Date(us / 1000 + offsetMin * 60000).toISOString().replace('T', ' ').slice(0, 19);
 	await check('times: UTC by default, shown in the top bar; local time on request, remembered after a reload', async () => {

@@ -1060,6 +1060,47 @@ def suite_flows(c, db):
     want = [i for (i,) in dbq(db, "SELECT id FROM flows ORDER BY start_us DESC, id DESC LIMIT 30")]
     R.check("flow pages", pages == want, pages)
 
+    # search by port, protocol, domain, JA3, bytes; sort by bytes, packets, duration, start
+    def searched(params, where, args=(), order="start_us DESC, id DESC"):
+        want = [i for (i,) in dbq(db, f"SELECT id FROM flows WHERE {where} ORDER BY {order}", args)]
+        r = c.get("/api/flows", dict(params, limit="500"))
+        got = [f["id"] for f in (r.json or {}).get("flows", [])]
+        R.check(f"GET /api/flows {params}: {len(want)} flow(s) in the database's order",
+                r.status == 200 and r.json["total"] == len(want) and r.json.get("total_exact") is True
+                and got == want[:500], f"api {got[:10]} db {want[:10]}")
+
+    port = dbq(db, "SELECT dest_port FROM flows WHERE dest_port > 0 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    searched({"port": str(port)}, "src_port = ? OR dest_port = ?", (port, port))
+    searched({"proto": "udp"}, "proto = 17")
+    searched({"proto": "ICMP"}, "proto = 1")
+    searched({"proto": "6"}, "proto = 6")
+    sni = dbq(db, "SELECT tls_sni FROM flows WHERE tls_sni IS NOT NULL AND tls_sni <> '' LIMIT 1")
+    dns = dbq(db, "SELECT dns_rrname FROM flows WHERE dns_rrname IS NOT NULL AND dns_rrname <> '' LIMIT 1")
+    for (name,) in sni + dns:
+        part = name[1:-1].upper() if len(name) > 3 else name
+        searched({"domain": part}, "tls_sni LIKE ? OR dns_rrname LIKE ? OR http_host LIKE ?",
+                 (f"%{part}%",) * 3)
+    R.check("the database has an SNI and a DNS name to search for", sni and dns, (sni, dns))
+    ja3 = dbq(db, "SELECT ja3 FROM flows WHERE ja3 IS NOT NULL AND ja3 <> '' LIMIT 1")
+    if ja3:
+        searched({"ja3": ja3[0][0].upper()}, "ja3 = ? OR ja3s = ?", (ja3[0][0], ja3[0][0]))
+    big = dbq(db, "SELECT bytes_toserver + bytes_toclient FROM flows ORDER BY 1 DESC LIMIT 1 OFFSET 5")[0][0]
+    searched({"min_bytes": str(big)}, "bytes_toserver + bytes_toclient >= ?", (big,))
+    for sort, expr in (("bytes", "bytes_toserver + bytes_toclient"), ("packets", "pkts_toserver + pkts_toclient"),
+                       ("duration", "end_us - start_us")):
+        searched({"sort": sort}, "1", order=f"{expr} DESC, start_us DESC, id DESC")
+        searched({"sort": sort, "order": "asc"}, "1", order=f"{expr}, start_us DESC, id DESC")
+    searched({"sort": "start", "order": "asc"}, "1", order="start_us, id")
+    searched({"port": str(port), "proto": "tcp", "sort": "bytes", "host": host},
+             "(src_port = ? OR dest_port = ?) AND proto = 6 AND (src_ip = ? OR dest_ip = ?)",
+             (port, port, host, host), order="bytes_toserver + bytes_toclient DESC, start_us DESC, id DESC")
+    for p, v in (("port", "65536"), ("port", "-1"), ("port", "https"), ("proto", "tcpx"), ("proto", "256"),
+                 ("proto", ""), ("domain", ""), ("domain", "a b"), ("domain", "x" * 254), ("domain", "%"),
+                 ("domain", "' OR 1=1 --"), ("ja3", "abc"), ("ja3", "g" * 32), ("ja3", "a" * 33),
+                 ("min_bytes", "10M"), ("min_bytes", "-1"), ("sort", "size"), ("sort", ""),
+                 ("order", "up")):
+        bad_get(c, "/api/flows", {p: v}, f"{p}={v!r}")
+
     # top talkers over the whole database (no range)
     agg = {}
     for src, dst, ts, tc in dbq(db, "SELECT src_ip, dest_ip, bytes_toserver, bytes_toclient FROM flows"):

@@ -8,48 +8,132 @@
 #include "web_sql.h"
 
 #include <ctype.h>
+#include <stdint.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
 /* ---- GET /api/flows ---------------------------------------------------------------------------------- */
 
-static void flow_where(struct qb *q, const char *host, const char *app, const char *app_top,
-		       int has_from, int64_t from, int has_to, int64_t to)
+/* The filters of GET /api/flows. */
+struct flow_filter {
+	char host[64], app[72], app_top[72];
+	char domain[2 * 253 + 8];       /* LIKE pattern: %text% */
+	char ja3[33];
+	int has_from, has_to, has_port, has_proto, has_min_bytes;
+	int64_t from, to, port, proto, min_bytes;
+	char sort[12], order[8];
+};
+
+static void flow_where(struct qb *q, const struct flow_filter *f)
 {
 	qb_sql(q, " WHERE 1");
-	if (host[0]) {
+	if (f->host[0]) {
 		qb_sql(q, " AND (src_ip = ? OR dest_ip = ?)");
-		qb_text(q, host);
-		qb_text(q, host);
+		qb_text(q, f->host);
+		qb_text(q, f->host);
 	}
-	if (app[0]) {
+	if (f->app[0]) {
 		/* app_proto (any case) or exactly nDPI's name; app_proto is the
 		 * lower-case first part of nDPI's name, so both go through the
 		 * app_proto index */
 		qb_sql(q, " AND (app_proto = lower(?) OR (app_proto = ? AND ndpi_protocol = ?))");
-		qb_text(q, app);
-		qb_text(q, app_top);
-		qb_text(q, app);
+		qb_text(q, f->app);
+		qb_text(q, f->app_top);
+		qb_text(q, f->app);
 	}
-	if (has_from)
-		qb_and_int(q, " AND start_us >= ?", from);
-	if (has_to)
-		qb_and_int(q, " AND start_us <= ?", to);
+	if (f->has_from)
+		qb_and_int(q, " AND start_us >= ?", f->from);
+	if (f->has_to)
+		qb_and_int(q, " AND start_us <= ?", f->to);
+	/* the rest has no index: they narrow what the indexes above (or the
+	 * start time order) deliver */
+	if (f->has_port) {
+		qb_sql(q, " AND (src_port = ? OR dest_port = ?)");
+		qb_int(q, f->port);
+		qb_int(q, f->port);
+	}
+	if (f->has_proto)
+		qb_and_int(q, " AND proto = ?", f->proto);
+	if (f->domain[0]) {
+		qb_sql(q, " AND (tls_sni LIKE ? ESCAPE '\\' OR dns_rrname LIKE ? ESCAPE '\\'"
+		       " OR http_host LIKE ? ESCAPE '\\')");
+		for (int i = 0; i < 3; i++)
+			qb_text(q, f->domain);
+	}
+	if (f->ja3[0]) {
+		qb_sql(q, " AND (ja3 = ? OR ja3s = ?)");
+		qb_text(q, f->ja3);
+		qb_text(q, f->ja3);
+	}
+	if (f->has_min_bytes)
+		qb_and_int(q, " AND bytes_toserver + bytes_toclient >= ?", f->min_bytes);
 }
 
-void flows_h_list(struct web_req *r)
+/* The orders of the list ("desc": the biggest, longest or newest first). */
+static const char *flow_order_sql(const struct flow_filter *f)
 {
-	static const char *const params[] = { "host", "app", "from", "to", "limit", "offset", NULL };
-	char host[64] = "", app[72] = "", app_top[72];
-	int64_t from = 0, to = 0, limit = WEB_LIST_DEFAULT, offset = 0, total = 0;
-	int has_from, has_to;
-	struct qb q;
+	static const struct { const char *sort, *desc, *asc; } o[] = {
+		{ "start", " ORDER BY start_us DESC, id DESC", " ORDER BY start_us, id" },
+		{ "bytes", " ORDER BY bytes_toserver + bytes_toclient DESC, start_us DESC, id DESC",
+		  " ORDER BY bytes_toserver + bytes_toclient, start_us DESC, id DESC" },
+		{ "packets", " ORDER BY pkts_toserver + pkts_toclient DESC, start_us DESC, id DESC",
+		  " ORDER BY pkts_toserver + pkts_toclient, start_us DESC, id DESC" },
+		{ "duration", " ORDER BY end_us - start_us DESC, start_us DESC, id DESC",
+		  " ORDER BY end_us - start_us, start_us DESC, id DESC" },
+	};
+	int asc = strcmp(f->order, "asc") == 0;
 
-	if (web_params_check(r, params) != 0 || web_param_host(r, "host", host, sizeof host) < 0 ||
-	    web_param_range(r, &from, &to, &has_from, &has_to) != 0 ||
-	    web_param_i64(r, "limit", 1, WEB_LIST_MAX, &limit) < 0 ||
-	    web_param_i64(r, "offset", 0, WEB_OFFSET_MAX, &offset) < 0)
-		return;
+	for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+		if (strcmp(f->sort, o[i].sort) == 0)
+			return asc ? o[i].asc : o[i].desc;
+	return o[0].desc;
+}
+
+/* A protocol by Suricata's name (any case) or number. 0, or -1 answered. */
+static int param_proto(struct web_req *r, struct flow_filter *f)
+{
+	static const struct { const char *name; int n; } names[] = {
+		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "ipv6-icmp", 58 }, { "icmpv6", 58 },
+		{ "sctp", 132 }, { "gre", 47 }, { "esp", 50 },
+	};
+	const char *v = web_param(r, "proto");
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcasecmp(v, names[i].name) == 0) {
+			f->has_proto = 1;
+			f->proto = names[i].n;
+			return 0;
+		}
+	}
+	if ((f->has_proto = web_param_i64(r, "proto", 0, 255, &f->proto)) < 0)
+		return -1;
+	return 0;
+}
+
+static int flow_filter_parse(struct web_req *r, struct flow_filter *f, int64_t *limit,
+			     int64_t *offset)
+{
+	static const char *const params[] = { "host", "app", "from", "to", "port", "proto",
+		"domain", "ja3", "min_bytes", "sort", "order", "limit", "offset", NULL };
+	static const char *const sorts[] = { "start", "bytes", "packets", "duration", NULL };
+	static const char *const orders[] = { "desc", "asc", NULL };
+
+	memset(f, 0, sizeof *f);
+	snprintf(f->sort, sizeof f->sort, "start");
+	snprintf(f->order, sizeof f->order, "desc");
+	if (web_params_check(r, params) != 0 || web_param_host(r, "host", f->host, sizeof f->host) < 0 ||
+	    web_param_range(r, &f->from, &f->to, &f->has_from, &f->has_to) != 0 ||
+	    web_param_i64(r, "limit", 1, WEB_LIST_MAX, limit) < 0 ||
+	    web_param_i64(r, "offset", 0, WEB_OFFSET_MAX, offset) < 0 ||
+	    (f->has_port = web_param_i64(r, "port", 0, 65535, &f->port)) < 0 ||
+	    (f->has_min_bytes = web_param_i64(r, "min_bytes", 0, INT64_MAX, &f->min_bytes)) < 0 ||
+	    param_proto(r, f) != 0 ||
+	    web_param_choice(r, "sort", sorts, f->sort, sizeof f->sort) < 0 ||
+	    web_param_choice(r, "order", orders, f->order, sizeof f->order) < 0)
+		return -1;
 	const char *a = web_param(r, "app");
 	if (a) {
 		size_t n = strlen(a);
@@ -58,29 +142,99 @@ void flows_h_list(struct web_req *r)
 			ok = isalnum((unsigned char)a[i]) || strchr("._-", a[i]);
 		if (!ok) {
 			web_error(r, 400, "parameter 'app': 1 to 64 letters, digits or ._-");
-			return;
+			return -1;
 		}
-		snprintf(app, sizeof app, "%s", a);
+		snprintf(f->app, sizeof f->app, "%s", a);
 	}
-	snprintf(app_top, sizeof app_top, "%s", app);
-	app_top[strcspn(app_top, ".")] = '\0';
-	for (char *p = app_top; *p; p++)
+	snprintf(f->app_top, sizeof f->app_top, "%s", f->app);
+	f->app_top[strcspn(f->app_top, ".")] = '\0';
+	for (char *p = f->app_top; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
+	const char *d = web_param(r, "domain");
+	if (d) {
+		/* a name or part of one: letters, digits, "-", "_", "." (a substring
+		 * of the SNI, DNS query or HTTP host, any case) */
+		size_t n = strlen(d), k = 0;
+		int ok = n >= 1 && n <= 253;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)d[i]) || strchr(".-_", d[i]);
+		if (!ok) {
+			web_error(r, 400, "parameter 'domain': 1 to 253 letters, digits or .-_");
+			return -1;
+		}
+		f->domain[k++] = '%';
+		for (size_t i = 0; i < n; i++) {
+			if (d[i] == '_')
+				f->domain[k++] = '\\';
+			f->domain[k++] = d[i];
+		}
+		f->domain[k++] = '%';
+		f->domain[k] = '\0';
+	}
+	const char *j = web_param(r, "ja3");
+	if (j) {
+		size_t n = strlen(j);
+		int ok = n == 32;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isxdigit((unsigned char)j[i]);
+		if (!ok) {
+			web_error(r, 400, "parameter 'ja3': an MD5 of 32 hex digits (JA3 or JA3S)");
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			f->ja3[i] = (char)tolower((unsigned char)j[i]);
+		f->ja3[n] = '\0';
+	}
+	return 0;
+}
 
+/* total counts at most this many matches (a search on columns without an
+ * index reads until then); "total_exact" says whether it stopped there */
+#define FLOW_COUNT_CAP 100000
+
+void flows_h_list(struct web_req *r)
+{
+	struct flow_filter f;
+	int64_t limit = WEB_LIST_DEFAULT, offset = 0, total = 0;
+	struct qb q;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (flow_filter_parse(r, &f, &limit, &offset) != 0)
+		return;
 	qb_init(&q);
-	qb_sql(&q, "SELECT count(*) FROM flows");
-	flow_where(&q, host, app, app_top, has_from, from, has_to, to);
+	qb_sql(&q, "SELECT count(*) FROM (SELECT 1 FROM flows");
+	flow_where(&q, &f);
+	qb_sql(&q, " LIMIT ?)");
+	qb_int(&q, FLOW_COUNT_CAP + 1);
 	if (web_count_query(r, &q, &total) != 0) {
 		web_db_error(r);
 		return;
 	}
 	qb_init(&q);
 	qb_sql(&q, "SELECT " FLOW_COLS " FROM flows");
-	flow_where(&q, host, app, app_top, has_from, from, has_to, to);
-	qb_sql(&q, " ORDER BY start_us DESC, id DESC LIMIT ? OFFSET ?");
+	flow_where(&q, &f);
+	qb_sql(&q, flow_order_sql(&f));
+	qb_sql(&q, " LIMIT ? OFFSET ?");
 	qb_int(&q, limit);
 	qb_int(&q, offset);
-	web_answer_page(r, &q, total, "flows", FLOW_NCOLS);
+	if (qb_prepare(&q, r->db, &st) != 0) {
+		web_db_error(r);
+		return;
+	}
+	web_ok_begin(r, 200);
+	json_key(&r->out, "total");
+	json_i64(&r->out, total > FLOW_COUNT_CAP ? FLOW_COUNT_CAP : total);
+	json_kbool(&r->out, "total_exact", total <= FLOW_COUNT_CAP);
+	json_key(&r->out, "flows");
+	json_arr_begin(&r->out);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		web_emit_row(&r->out, st, 0, FLOW_NCOLS);
+	json_arr_end(&r->out);
+	json_obj_end(&r->out);
+	if (rc != SQLITE_DONE)
+		web_db_error(r);
+	sqlite3_finalize(st);
 }
 
 /* from/to of the dashboard and top talkers: as given; a missing "to" is

@@ -9,7 +9,17 @@ import { PresetNote, RangeFields } from './filters.jsx';
 
 // shorter pages on phones, where every row is a tall card
 const LIMIT = window.matchMedia && window.matchMedia('(max-width: 700px)').matches ? 20 : 50;
-const KEYS = ['host', 'app', 'range', 'from', 'to'];
+const KEYS = ['host', 'app', 'port', 'proto', 'domain', 'ja3', 'min_bytes', 'range', 'from', 'to', 'sort', 'order'];
+const SEARCH_KEYS = ['host', 'app', 'port', 'proto', 'domain', 'ja3', 'min_bytes'];
+const FLOW_SORTS = { start: 'Start', bytes: 'Bytes', packets: 'Packets', duration: 'Duration' };
+const PROTOS = ['TCP', 'UDP', 'ICMP', 'IPv6-ICMP', 'SCTP', 'GRE'];
+// "10M" -> 10000000 (min_bytes accepts plain numbers with a unit)
+function parseBytes(v) {
+	const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*$/i.exec(v || '');
+	if (!m) return '';
+	const mul = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2].toLowerCase()];
+	return String(Math.round(Number(m[1]) * mul));
+}
 
 // Everything nDPI found in a flow, as label/value pairs.
 function findings(f) {
@@ -49,7 +59,7 @@ export function FlowTable({ flows, caption, pcap }) {
 						const dur = f.end_us && f.start_us ? (f.end_us - f.start_us) / 1e6 : 0;
 						return (
 							<tr key={f.id || f.flow_id} class={f.alerted ? 'alerted' : ''}>
-								<td data-label="Start" class="time" title={`${fmtAgo(f.start_us)}; lasted ${dur.toFixed(dur < 10 ? 2 : 0)} s`}>{fmtTime(f.start_us)}</td>
+								<td data-label="Start" class="time" title={fmtAgo(f.start_us)}>{fmtTime(f.start_us)}<div class="sub">lasted {dur.toFixed(dur < 10 ? 2 : 0)} s</div></td>
 								<td data-label="Client → server" class="col-hosts">
 									<a href={href('flows', { host: f.src_ip })}>{hostPort(f.src_ip, f.src_port)}</a>
 									{' '}<span class="arrow" aria-label="to">→</span>{' '}
@@ -95,15 +105,19 @@ export function FlowsView({ params }) {
 	useEffect(() => setDraft(filters), [key]); // eslint-disable-line react-hooks/exhaustive-deps
 
 	const range = rangeParams(filters);
-	const flows = useAsync(() => api.get('flows', { host: filters.host, app: filters.app, ...range, limit: LIMIT, offset }), [key]);
+	const search = Object.fromEntries(SEARCH_KEYS.map((k) => [k, filters[k]]));
+	const flows = useAsync(() => api.get('flows', { ...search, ...range, sort: filters.sort, order: filters.order, limit: LIMIT, offset }), [key]);
 	const talkers = useAsync(() => api.get('flows/top-talkers', { ...range, limit: 10 }), [filters.range, filters.from, filters.to]);
 
 	const apply = (next) => {
 		const p = { ...next };
 		if (p.range !== 'custom') { p.from = ''; p.to = ''; }
+		if (p.min_bytes) p.min_bytes = parseBytes(p.min_bytes) || p.min_bytes;
 		navigate('flows', p);
 	};
-	const active = filters.host || filters.app || filters.range;
+	const active = SEARCH_KEYS.some((k) => filters[k]) || filters.range;
+	const setSort = (partial) => navigate('flows', { ...filters, ...partial, offset: '' });
+	const sortName = FLOW_SORTS[filters.sort] || 'Start';
 	const list = (flows.data && flows.data.flows) || [];
 	const total = (flows.data && flows.data.total) || 0;
 	const hosts = (talkers.data && talkers.data.hosts) || [];
@@ -126,6 +140,33 @@ export function FlowsView({ params }) {
 					<label for="ff-app">Application</label>
 					<input id="ff-app" value={draft.app} placeholder="e.g. tls, DNS, TLS.YouTube" spellcheck={false}
 						title="nDPI's application name (app_proto or the full protocol)" onInput={(e) => setDraft({ ...draft, app: e.currentTarget.value.trim() })} />
+				</div>
+				<div class="field field-narrow">
+					<label for="ff-port">Port</label>
+					<input id="ff-port" inputMode="numeric" value={draft.port} placeholder="e.g. 443" title="Client or server port"
+						onInput={(e) => setDraft({ ...draft, port: e.currentTarget.value.trim() })} />
+				</div>
+				<div class="field field-narrow">
+					<label for="ff-proto">Protocol</label>
+					<select id="ff-proto" value={draft.proto} onChange={(e) => setDraft({ ...draft, proto: e.currentTarget.value })}>
+						<option value="">Any</option>
+						{PROTOS.map((p) => <option key={p} value={p}>{p}</option>)}
+					</select>
+				</div>
+				<div class="field">
+					<label for="ff-domain">SNI or domain</label>
+					<input id="ff-domain" value={draft.domain} placeholder="e.g. example.org" spellcheck={false}
+						title="Part of the TLS server name, DNS query or HTTP host" onInput={(e) => setDraft({ ...draft, domain: e.currentTarget.value.trim() })} />
+				</div>
+				<div class="field">
+					<label for="ff-ja3">JA3 / JA3S</label>
+					<input id="ff-ja3" value={draft.ja3} placeholder="32 hex digits" spellcheck={false}
+						title="TLS client (JA3) or server (JA3S) fingerprint" onInput={(e) => setDraft({ ...draft, ja3: e.currentTarget.value.trim() })} />
+				</div>
+				<div class="field field-narrow">
+					<label for="ff-bytes">At least</label>
+					<input id="ff-bytes" value={draft.min_bytes} placeholder="e.g. 10M" spellcheck={false}
+						title="Bytes in both directions: a number, or with k, M, G" onInput={(e) => setDraft({ ...draft, min_bytes: e.currentTarget.value.trim() })} />
 				</div>
 				<RangeFields idPrefix="ff" value={draft} label="Started"
 					onChange={(p) => { const n = { ...draft, ...p }; setDraft(n); if ('range' in p && p.range !== 'custom') apply(n); }} />
@@ -159,15 +200,32 @@ export function FlowsView({ params }) {
 			<ErrorBox error={flows.error} />
 			{flows.loading && !flows.data && <Loading what="Loading flows" />}
 			{flows.data && list.length === 0 && (
-				<Empty title="No flow matches.">{active ? 'Try another host or application, or a longer time range.' : 'Flows appear when the capture has seen traffic.'}</Empty>
+				<Empty title="No flow matches.">{active ? 'Try other search terms, or a longer time range.' : 'Flows appear when the capture has seen traffic.'}</Empty>
 			)}
 			{list.length > 0 && (
 				<>
-					<p class="muted">{fmtNum(total)} flow{total === 1 ? '' : 's'}{active ? ' match' : ''}, newest first.</p>
+					<div class="toolbar">
+						<div class="toolbar-left">
+							<span class="muted">{fmtNum(total)}{flows.data.total_exact === false ? '+' : ''} flow{total === 1 ? '' : 's'}{active ? ' match' : ''}, by {sortName.toLowerCase()}{filters.order === 'asc' ? ' (reversed)' : ''}.</span>
+						</div>
+						<div class="toolbar-right">
+							<span class="inline-field">
+								<label for="ff-sort">Sort by</label>
+								<select id="ff-sort" class="select-small" value={filters.sort || 'start'}
+									onChange={(e) => setSort({ sort: e.currentTarget.value === 'start' ? '' : e.currentTarget.value })}>
+									{Object.entries(FLOW_SORTS).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+								</select>
+							</span>
+							<button type="button" class="btn btn-small btn-ghost" aria-pressed={filters.order === 'asc'}
+								title={filters.order === 'asc' ? 'Reversed: the smallest, shortest or oldest first' : 'The biggest, longest or newest first; click to reverse'}
+								onClick={() => setSort({ order: filters.order === 'asc' ? '' : 'asc' })}>{filters.order === 'asc' ? '↑ Reversed' : '↓ Largest first'}</button>
+						</div>
+					</div>
 					<FlowTable flows={list} caption="Flows" />
 				</>
 			)}
 			<Pager total={total} limit={LIMIT} offset={offset} label="flows"
+				prevLabel={filters.sort || filters.order ? '‹ Previous' : '‹ Newer'} nextLabel={filters.sort || filters.order ? 'Next ›' : 'Older ›'}
 				onPage={(o) => navigate('flows', { ...filters, offset: o > 0 ? o : '' })} />
 		</div>
 	);
