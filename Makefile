@@ -401,7 +401,7 @@ help:
 	@echo "vigil $(VERSION) - make targets:"
 	@echo "  all           build build/vigil (default)"
 	@echo "  run           the appliance here: vigil run with the development configuration,"
-	@echo "                the page on http://127.0.0.1:8080 (prints the setup token)"
+	@echo "                the page on http://127.0.0.1:8080, or PORT=N (prints the setup token)"
 	@echo "  demo          replay the demo captures with the default rules, print a summary"
 	@echo "  test          unit + integration tests, again under ASan+UBSan, again"
 	@echo "                for arm64 under qemu-user, a short fuzz pass per harness, the"

@@ -204,8 +204,8 @@ function Shell({ me, route, onLogout, onSession }) {
 					</ul>
 					<div class="userbox">
 						<button type="button" class="btn btn-small btn-ghost tz-btn" onClick={switchTz}
-							aria-label={tz === 'utc' ? `Times are in UTC; show them in local time (${localZoneName()})` : `Times are in local time (${localZoneName()}); show them in UTC`}
-							title="The time zone of every time on the page; click to switch (remembered in this browser)">
+							title={tz === 'utc' ? `Every time on the page is in UTC; click for your local time (${localZoneName()}), remembered in this browser`
+								: `Every time on the page is in your local time (${localZoneName()}); click for UTC`}>
 							Times: {tz === 'utc' ? 'UTC' : localZoneName()}
 						</button>
 						<span class="user" title={`Signed in as ${me.user} (${me.role})`}>
