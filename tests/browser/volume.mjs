@@ -188,8 +188,10 @@ try {
 		const d = await api('flows?port=443&proto=TCP&sort=bytes&limit=5');
 		assert(d.total > 0 && d.flows[0].bytes_toserver + d.flows[0].bytes_toclient >= d.flows[4].bytes_toserver + d.flows[4].bytes_toclient, 'API order');
 		await page.getByText(`${d.total.toLocaleString('en-US')} flows match, by bytes`).waitFor();
-		const first = await page.locator('.flows-table tbody tr').first().innerText();
-		assert(first.includes(`:${d.flows[0].dest_port}`) && first.includes(d.flows[0].src_ip), `first row: ${first.slice(0, 120)}`);
+		// the list follows once its request is answered
+		const row = page.locator('.flows-table tbody tr').first();
+		const want = `${d.flows[0].src_ip}:${d.flows[0].src_port}`;
+		await until(async () => (await row.innerText()).includes(want), `first row is not ${want}: ${(await row.innerText()).slice(0, 120)}`);
 	});
 
 	// "2025-01-07 12:34:56" of microseconds, in UTC or UTC+05:30
