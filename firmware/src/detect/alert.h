@@ -18,7 +18,7 @@ enum alert_engine { ALERT_SIGNATURE = 0, ALERT_IOC, ALERT_DETECTOR };
 /* Generator ids of the alerts that are not signatures, so that
  * suppress.conf can name them like any rule (sid = the kind / detector). */
 #define GID_SIGNATURE 1
-#define GID_IOC 9100       /* sid: enum ioc_kind (detect_ioc.h) */
+#define GID_IOC 9100       /* sid: ioc_list_sid() of the list and kind (detect_ioc.h) */
 #define GID_DETECTOR 9200  /* sid: enum behav_detector (detect_behav.h) */
 
 #define ALERT_MAX_META 16

@@ -580,6 +580,11 @@ const char *behav_detector_name(int det)
 	return det > 0 && det < BEHAV__COUNT ? det_names[det] : NULL;
 }
 
+const char *behav_signature(int det)
+{
+	return det > 0 && det < BEHAV__COUNT ? det_class[det].sig : NULL;
+}
+
 void behav_expire(struct behav *b, uint64_t now_us)
 {
 	if (!b)

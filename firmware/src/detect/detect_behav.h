@@ -47,6 +47,9 @@ int behav_enabled(const struct behav *b);
 
 /* "portscan", "hostsweep", ... for an enum behav_detector; NULL otherwise. */
 const char *behav_detector_name(int det);
+/* The signature text of detector det's alerts (the same for all of them),
+ * NULL if det is none. */
+const char *behav_signature(int det);
 
 /* Feed one flow record (final or interim). Alerts go to cb; their
  * strings live until cb returns. Event time is rec->end_us (else

@@ -1522,6 +1522,25 @@ enum { TB_IP = 1, TB_DOM, TB_HASH };
 
 static const char *const kind_names[] = { "", "ip", "domain", "ja3", "ja3s", "cert_sha1" };
 
+int ioc_kind_of(const char *name)
+{
+	for (int k = IOC_IP; name && k <= IOC_CERT_SHA1; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return 0;
+}
+
+void ioc_signature(char *out, size_t outlen, int kind, const char *list)
+{
+	static const char *const kind_text[] = {
+		"", "ip address", "domain", "JA3 fingerprint", "JA3S fingerprint",
+		"certificate SHA1",
+	};
+
+	snprintf(out, outlen, "vigil IOC: %s on list %s",
+		 kind >= IOC_IP && kind <= IOC_CERT_SHA1 ? kind_text[kind] : "indicator", list);
+}
+
 /* The fields every IOC alert of the flow shares. */
 static void fill_alert(struct alert *a, const struct flow_record *rec, uint64_t now_us)
 {
@@ -1552,10 +1571,6 @@ static void emit(struct mctx *m, int kind, int table, uint32_t idx)
 	const struct ioc_db *db = m->db;
 	uint64_t key = (uint64_t)table << 32 | idx;
 	char text[64], sig[640];
-	static const char *const kind_text[] = {
-		"", "ip address", "domain", "JA3 fingerprint", "JA3S fingerprint",
-		"certificate SHA1",
-	};
 	const char *ind;
 	uint32_t desc;
 	uint16_t list;
@@ -1584,7 +1599,7 @@ static void emit(struct mctx *m, int kind, int table, uint32_t idx)
 		desc = db->hs[idx].desc;
 		list = db->hs[idx].list;
 	}
-	snprintf(sig, sizeof sig, "vigil IOC: %s on list %s", kind_text[kind], db->lists[list]);
+	ioc_signature(sig, sizeof sig, kind, db->lists[list]);
 	m->a.sid = ioc_list_sid(db->lists[list], kind);
 	m->a.signature = sig;
 	m->a.ioc_kind = kind_names[kind];

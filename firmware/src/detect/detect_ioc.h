@@ -58,6 +58,12 @@ void ioc_get_counts(const struct ioc_db *db, struct ioc_counts *out);
  * sensor and after every reload. Two lists whose names give the same sid
  * are refused when loaded ("rename one"). */
 uint32_t ioc_list_sid(const char *list, int kind);
+/* The signature text of those alerts: "vigil IOC: domain on list
+ * misp.csv" (the indicator itself is in the metadata). */
+void ioc_signature(char *out, size_t outlen, int kind, const char *list);
+/* The kind (IOC_IP ...) of a kind's name in alerts ("ip", "domain",
+ * "ja3", "ja3s", "cert_sha1"); 0 for anything else. */
+int ioc_kind_of(const char *name);
 
 /* Check a flow's addresses, names (DNS query, TLS SNI, HTTP host), JA3,
  * JA3S and certificate fingerprint. One alert per matching indicator

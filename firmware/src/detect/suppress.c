@@ -219,12 +219,21 @@ int suppress_load(struct suppress *s, const char *path, conf_problem_fn problem_
 
 /* ---- the decision ------------------------------------------------------------- */
 
+/* Before one sid per list (issue 10), indicator alerts had gid 9100 and
+ * sid = their kind (1 ip, 2 domain, 3 ja3, 4 ja3s, 5 cert_sha1); now
+ * their sid is kind * 1000000 + the list's hash. An entry written for an
+ * old sid keeps meaning what it meant: that kind on every list. */
+static int old_ioc_sid(const struct suppress_entry *e, const struct alert *a)
+{
+	return e->gid == GID_IOC && e->sid >= 1 && e->sid <= 5 && a->sid / 1000000 == e->sid;
+}
+
 int suppress_match(const struct suppress *s, const struct alert *a)
 {
 	for (int i = 0; i < s->n; i++) {
 		const struct suppress_entry *e = &s->e[i];
 		uint8_t addr[16];
-		if (e->gid != a->gid || e->sid != a->sid)
+		if (e->gid != a->gid || (e->sid != a->sid && !old_ioc_sid(e, a)))
 			continue;
 		if (e->track == SUPPRESS_ALL)
 			return 1;
