@@ -142,7 +142,7 @@ static void test_schema(void **state)
 	 * whether the password must be changed */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE"
 				   " name IN ('disabled_us', 'last_login_us', 'must_change')"), 3);
-	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "4");
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "5");
 	/* alerted flows are indexed by flow_id (partial index) */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
 				   " type = 'index' AND name = 'flows_alerted'"), 1);
@@ -219,7 +219,9 @@ static void test_values(void **state)
 	assert_query_text(db, "SELECT ja3 || ja3s FROM flows WHERE id = 1", "aaaabbbb");
 	assert_query_text(db, "SELECT http_user_agent FROM flows WHERE id = 1", "curl/8.0");
 
-	assert_query_text(db, "SELECT src_ip FROM flows WHERE id = 2", "2001:db8::1");
+	/* IPv6 in full, as EVE writes it */
+	assert_query_text(db, "SELECT src_ip FROM flows WHERE id = 2",
+			  "2001:0db8:0000:0000:0000:0000:0000:0001");
 	assert_int_equal(query_int(db, "SELECT ipver * 100 + proto FROM flows WHERE id = 2"), 617);
 	assert_query_text(db, "SELECT app_proto FROM flows WHERE id = 2", NULL);
 	assert_query_text(db, "SELECT ndpi_protocol FROM flows WHERE id = 2", NULL);
@@ -360,9 +362,19 @@ static void test_migrate_from_v3(void **state)
 	assert_non_null(s);
 	assert_int_equal(store_close(s), 0);
 	/* back to schema 3: the users table as it was, without
-	 * the three columns (DROP COLUMN needs SQLite >= 3.35) */
+	 * the three columns, and without schema 5's (DROP COLUMN needs
+	 * SQLite >= 3.35) */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+		"ALTER TABLE flows DROP COLUMN ndpi_app_proto;"
+		"ALTER TABLE flows DROP COLUMN community_id;"
+		"ALTER TABLE flows DROP COLUMN icmp_type;"
+		"ALTER TABLE flows DROP COLUMN icmp_code;"
+		"ALTER TABLE flows DROP COLUMN response_icmp_type;"
+		"ALTER TABLE flows DROP COLUMN response_icmp_code;"
+		"ALTER TABLE alerts DROP COLUMN ndpi_app_proto;"
+		"ALTER TABLE alerts DROP COLUMN community_id;"
+		"DELETE FROM meta WHERE key = 'migration_5_at';"
 		"ALTER TABLE users DROP COLUMN disabled_us;"
 		"ALTER TABLE users DROP COLUMN last_login_us;"
 		"ALTER TABLE users DROP COLUMN must_change;"

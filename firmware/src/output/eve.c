@@ -86,14 +86,14 @@ static int has_ports(uint8_t proto)
 
 /* Suricata writes IPv6 addresses with every group in full
  * ("2001:0db8:0000:..."), so string joins with its data need the same. */
-static const char *eve_ip(const char *ip, char out[46])
+const char *eve_ip_text(const char *ip, char out[EVE_IP_LEN])
 {
 	uint8_t a[16];
 
 	if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, a) != 1)
 		return ip;
 	for (int i = 0; i < 8; i++)
-		snprintf(out + 5 * i, 46 - 5 * (size_t)i, "%02x%02x%s", a[2 * i], a[2 * i + 1],
+		snprintf(out + 5 * i, EVE_IP_LEN - 5 * (size_t)i, "%02x%02x%s", a[2 * i], a[2 * i + 1],
 			 i < 7 ? ":" : "");
 	return out;
 }
@@ -129,16 +129,22 @@ static void eve_icmp(struct json *j, const struct flow_record *r)
 
 /* The flow's Community ID (seed 0): ICMP by the type and code of the
  * flow's first packet, as Suricata does. */
-static void eve_community_id(struct json *j, const struct flow_record *r)
+void eve_community_id_text(const struct flow_record *r, char out[COMMUNITY_ID_LEN])
 {
-	char id[COMMUNITY_ID_LEN];
 	uint16_t sp = r->src_port, dp = r->dest_port;
 
 	if (r->proto == IPPROTO_ICMP || r->proto == IPPROTO_ICMPV6) {
 		sp = r->icmp_seen & 1 ? r->icmp[0] : r->icmp[2];
 		dp = r->icmp_seen & 1 ? r->icmp[1] : r->icmp[3];
 	}
-	community_id_v1(id, 0, r->ipver, r->src_addr, r->dest_addr, r->proto, sp, dp);
+	community_id_v1(out, 0, r->ipver, r->src_addr, r->dest_addr, r->proto, sp, dp);
+}
+
+static void eve_community_id(struct json *j, const struct flow_record *r)
+{
+	char id[COMMUNITY_ID_LEN];
+
+	eve_community_id_text(r, id);
 	json_kstr(j, "community_id", id);
 }
 
@@ -163,10 +169,10 @@ static void eve_header(struct json *j, const char *type, uint64_t ts_us,
 		json_u64(j, r->vlan);
 		json_arr_end(j);
 	}
-	json_kstr(j, "src_ip", eve_ip(r->src_ip, ip));
+	json_kstr(j, "src_ip", eve_ip_text(r->src_ip, ip));
 	if (has_ports(r->proto))
 		json_ku64(j, "src_port", r->src_port);
-	json_kstr(j, "dest_ip", eve_ip(r->dest_ip, ip));
+	json_kstr(j, "dest_ip", eve_ip_text(r->dest_ip, ip));
 	if (has_ports(r->proto))
 		json_ku64(j, "dest_port", r->dest_port);
 	json_kstr(j, "proto", decode_proto_name(r->proto, pb));
@@ -308,10 +314,10 @@ void eve_alert_json(struct json *j, const struct alert *a)
 		if (a->n_flow_ids > 0)
 			json_ku64(j, "flow_id", a->flow_ids[a->n_flow_ids - 1]);
 		json_kstr(j, "event_type", "alert");
-		json_kstr(j, "src_ip", eve_ip(a->src_ip, ip));
+		json_kstr(j, "src_ip", eve_ip_text(a->src_ip, ip));
 		if (a->has_ports)
 			json_ku64(j, "src_port", a->src_port);
-		json_kstr(j, "dest_ip", eve_ip(a->dest_ip, ip));
+		json_kstr(j, "dest_ip", eve_ip_text(a->dest_ip, ip));
 		if (a->has_ports)
 			json_ku64(j, "dest_port", a->dest_port);
 		if (a->proto)

@@ -11,6 +11,7 @@
 #define VIGIL_EVE_H
 
 #include <stdint.h>
+#include "community_id.h"
 #include "core/json.h"
 #include "detect/alert.h"
 #include "flow/flow_record.h"
@@ -38,6 +39,15 @@ void eve_alert_json(struct json *j, const struct alert *a);
  * and the uplink: r's event into j, left open for the caller's members
  * (the uplink adds its ids) before it closes it with json_obj_end. */
 void eve_flow_json(struct json *j, const struct flow_record *r);
+/* An address as EVE writes it: IPv4 as it is, IPv6 with every group in
+ * full ("2001:0db8:0000:0000:0000:0000:0000:0001", Suricata's form); the
+ * store keeps the same text. Returns ip itself when it is not IPv6 text,
+ * else out. */
+#define EVE_IP_LEN 46
+/* The flow's Community ID as its EVE events carry it (seed 0; ICMP by the
+ * type and code of the flow's first packet). */
+void eve_community_id_text(const struct flow_record *r, char out[COMMUNITY_ID_LEN]);
+const char *eve_ip_text(const char *ip, char out[EVE_IP_LEN]);
 int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us);
 
 /* The packet evidence counters as one JSON object value (the stats

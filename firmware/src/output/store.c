@@ -2,9 +2,14 @@
  * store.c - the SQLite sink: flows and run statistics on disk (see store.h).
  *
  * Schema: versioned with PRAGMA user_version. migrations[i] takes a database
- * from version i to i + 1; each step runs in its own transaction together
- * with the user_version bump, so a crash leaves the database at a whole
- * version. A database newer than STORE_SCHEMA_VERSION is refused untouched.
+ * from version i to i + 1; all the steps an open needs run in one
+ * transaction together with the user_version bump, so a crash leaves the
+ * database as it was. A database newer than STORE_SCHEMA_VERSION is refused
+ * untouched. Names and forms are EVE's (docs/eve.md): app_proto in
+ * Suricata's names (nDPI's in ndpi_app_proto), IPv6 addresses in full, the
+ * alert identities eve.c writes; schema 5 converts what older versions
+ * wrote (store_sql_functions: the conversions, from the modules that own
+ * them).
  *
  * Writes: one prepared INSERT reused for every flow. The first row of a
  * batch opens a transaction, which is committed after batch_rows rows or by
@@ -32,8 +37,14 @@
 #include "store.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/log.h"
+#include "detect/detect_behav.h"
+#include "detect/detect_ioc.h"
+#include "eve.h"
+#include "eve_app.h"
 
 #include <limits.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,6 +201,71 @@ static const char schema_v4[] =
 	"ALTER TABLE users ADD COLUMN last_login_us INTEGER;"
 	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 4 -> 5: EVE's names and forms (issue 10). New columns: nDPI's
+ * own lowercase name beside app_proto, which now holds Suricata's name
+ * (NULL when nothing was recognised), the Community ID, ICMP type and code
+ * each way. Then the rows written before are converted in place:
+ * - flows and alerts: app_proto to Suricata's name (nDPI's kept in
+ *   ndpi_app_proto), IPv6 addresses written in full. Only the flows that
+ *   change are written (a big table is not rewritten whole on an SD
+ *   card): an old flow whose two names are the same keeps ndpi_app_proto
+ *   NULL, which readers take as app_proto (coalesce);
+ * - indicator alerts (gid 9100, sid = kind 1..5, the indicator in the
+ *   text): the sid and text of their list and kind, the indicator, kind,
+ *   list and description in the metadata, as detect_ioc.c raises them;
+ * - detector alerts: the detector's one text; the 5-tuple of the flow that
+ *   tipped the latest occurrence when it is still stored (its end is the
+ *   alert's time), else no source port instead of 0.
+ * Rows, ids, statuses, notes and links stay: only these columns change.
+ * An alert whose new identity (gid, sid, hosts, indicator) another row
+ * already has - a database written by a development build between the
+ * EVE change and this schema - keeps its old one (UPDATE OR IGNORE).
+ * Community IDs and ICMP codes are not known for old flows (NULL). */
+static const char schema_v5[] =
+	"ALTER TABLE flows ADD COLUMN ndpi_app_proto TEXT;"
+	"ALTER TABLE flows ADD COLUMN community_id TEXT;"
+	"ALTER TABLE flows ADD COLUMN icmp_type INTEGER;"
+	"ALTER TABLE flows ADD COLUMN icmp_code INTEGER;"
+	"ALTER TABLE flows ADD COLUMN response_icmp_type INTEGER;"
+	"ALTER TABLE flows ADD COLUMN response_icmp_code INTEGER;"
+	"ALTER TABLE alerts ADD COLUMN ndpi_app_proto TEXT;"
+	"ALTER TABLE alerts ADD COLUMN community_id TEXT;"
+	"UPDATE flows SET ndpi_app_proto = app_proto, app_proto = vigil_app_proto(app_proto),"
+	" src_ip = vigil_ip(src_ip), dest_ip = vigil_ip(dest_ip)"
+	" WHERE vigil_app_proto(app_proto) IS NOT app_proto"
+	" OR src_ip LIKE '%:%' OR dest_ip LIKE '%:%';"
+	"UPDATE alerts SET ndpi_app_proto = app_proto, app_proto = vigil_app_proto(app_proto);"
+	"UPDATE OR IGNORE alerts SET src_ip = vigil_ip(src_ip), dest_ip = vigil_ip(dest_ip)"
+	" WHERE src_ip LIKE '%:%' OR dest_ip LIKE '%:%';"
+	/* detectors: the tipping flow's tuple, then the one text */
+	"UPDATE OR IGNORE alerts SET (dest_ip, proto, src_port, dest_port, ndpi_app_proto, app_proto) ="
+	" (SELECT CASE WHEN alerts.dest_ip = '' THEN f.dest_ip ELSE alerts.dest_ip END, f.proto,"
+	"  CASE WHEN f.proto IN (6, 17, 132) THEN f.src_port END,"
+	"  CASE WHEN f.proto IN (6, 17, 132) THEN f.dest_port END,"
+	"  coalesce(f.ndpi_app_proto, f.app_proto), f.app_proto"
+	"  FROM flows f WHERE f.src_ip = alerts.src_ip AND f.end_us = alerts.last_seen_us"
+	"  AND f.flow_id IN (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id)"
+	"  ORDER BY f.interim, f.id DESC LIMIT 1)"
+	" WHERE gid = 9200 AND signature IS NOT vigil_detector_signature(detector)"
+	" AND EXISTS (SELECT 1 FROM flows f WHERE f.src_ip = alerts.src_ip"
+	"  AND f.end_us = alerts.last_seen_us"
+	"  AND f.flow_id IN (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id));"
+	"UPDATE alerts SET src_port = NULL WHERE gid = 9200 AND src_port = 0"
+	" AND signature IS NOT vigil_detector_signature(detector);"
+	"UPDATE alerts SET signature = vigil_detector_signature(detector)"
+	" WHERE gid = 9200 AND vigil_detector_signature(detector) IS NOT NULL"
+	" AND signature IS NOT vigil_detector_signature(detector);"
+	/* indicators: the list's sid and text, the variable parts in metadata */
+	"UPDATE OR IGNORE alerts SET sid = vigil_ioc_sid(ioc_list, ioc_kind),"
+	" signature = vigil_ioc_signature(ioc_kind, ioc_list),"
+	" metadata = CASE WHEN ioc_description IS NULL OR ioc_description = ''"
+	"  THEN json_object('indicator', json_array(ioc_indicator),"
+	"   'indicator_kind', json_array(ioc_kind), 'indicator_list', json_array(ioc_list))"
+	"  ELSE json_object('indicator', json_array(ioc_indicator),"
+	"   'indicator_kind', json_array(ioc_kind), 'indicator_list', json_array(ioc_list),"
+	"   'indicator_description', json_array(ioc_description)) END"
+	" WHERE gid = 9100 AND sid BETWEEN 1 AND 5 AND vigil_ioc_sid(ioc_list, ioc_kind) IS NOT NULL;";
+
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
  * heals on the next open). */
@@ -202,12 +278,20 @@ static const char *const flow_indexes[] = {
 
 static int ensure_flow_indexes(struct store *s);
 
-/* migrations[i] takes the database from user_version i to i + 1. */
-static const char *const migrations[] = {
-	schema_v1,
-	schema_v2,
-	schema_v3,
-	schema_v4,
+/* migrations[i] takes the database from user_version i to i + 1; rows:
+ * how many rows of the existing data the step converted (for the log),
+ * NULL for a step that converts none. */
+static const struct {
+	const char *sql, *rows;
+} migrations[] = {
+	{ schema_v1, NULL },
+	{ schema_v2, NULL },
+	{ schema_v3, NULL },
+	{ schema_v4, NULL },
+	/* every alert row; the flows that changed (the others keep
+	 * ndpi_app_proto NULL) */
+	{ schema_v5, "SELECT (SELECT count(*) FROM flows WHERE ndpi_app_proto IS NOT NULL)"
+		     " + (SELECT count(*) FROM alerts)" },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -220,8 +304,11 @@ static const char insert_flow_sql[] =
 	" state, reason, interim, tunnel,"
 	" app_proto, ndpi_protocol, ndpi_category, ndpi_confidence, guessed, risks,"
 	" tls_sni, ja3, ja3s, dns_rrname, http_host, http_user_agent,"
-	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc, alerted)"
-	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)";
+	" dns_rrtype, tls_cert_sha1, tcp_flags_ts, tcp_flags_tc, alerted,"
+	" ndpi_app_proto, community_id, icmp_type, icmp_code, response_icmp_type,"
+	" response_icmp_code)"
+	" VALUES (?,?,?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,"
+	" ?,?,?,?,?,?)";
 
 /* An alert's status as a bit of STORE_RECUR_* */
 #define STATUS_BIT "(CASE status WHEN 'acknowledged' THEN 1 WHEN 'false_positive' THEN 2" \
@@ -231,8 +318,8 @@ static const char upsert_alert_sql[] =
 	"INSERT INTO alerts (engine, gid, sid, rev, signature, classtype, category,"
 	" severity, detector, ioc_kind, ioc_indicator, ioc_list, ioc_description,"
 	" src_ip, dest_ip, proto, src_port, dest_port, app_proto,"
-	" first_seen_us, last_seen_us, metadata, rule_text, refs)"
-	" VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?)"
+	" first_seen_us, last_seen_us, metadata, rule_text, refs, ndpi_app_proto, community_id)"
+	" VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?, ?,?,?,?,?,?,?)"
 	" ON CONFLICT (gid, sid, src_ip, dest_ip, ioc_indicator) DO UPDATE SET"
 	" count = count + 1,"
 	" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
@@ -240,8 +327,12 @@ static const char upsert_alert_sql[] =
 	" rev = excluded.rev, signature = excluded.signature,"
 	" severity = min(severity, excluded.severity),"
 	" metadata = excluded.metadata,"
-	/* recurrence (store_set_recur): a triaged status in the mask ?25 is new again */
-	" status = CASE WHEN ?25 & " STATUS_BIT " THEN 'new' ELSE status END"
+	/* the tuple is the latest occurrence's flow (a detector's changes) */
+	" proto = excluded.proto, src_port = excluded.src_port, dest_port = excluded.dest_port,"
+	" app_proto = excluded.app_proto, ndpi_app_proto = excluded.ndpi_app_proto,"
+	" community_id = excluded.community_id,"
+	/* recurrence (store_set_recur): a triaged status in the mask ?27 is new again */
+	" status = CASE WHEN ?27 & " STATUS_BIT " THEN 'new' ELSE status END"
 	" RETURNING id";
 
 /* The audit row of a recurrence, before the upsert changes the status:
@@ -539,14 +630,119 @@ static int enable_wal(struct store *s)
 	return 0;
 }
 
-/* Apply one migration step (version -> version + 1) in one transaction with
- * the user_version bump and a meta note. Returns 1 if a step was applied, 0
- * if the schema is current, -1 on failure (the step is rolled back). The
- * version is re-read inside the write transaction, so two processes opening
- * a new file at once cannot both run the same step. */
-static int migrate_one(struct store *s)
+/* ---- the conversions schema 5 runs in SQL ------------------------------------ */
+
+static const char *arg_text(sqlite3_value *v)
 {
-	sqlite3_int64 version = 0;
+	return sqlite3_value_type(v) == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(v);
+}
+
+static void result_text(sqlite3_context *c, const char *t)
+{
+	if (t)
+		sqlite3_result_text(c, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
+/* vigil_app_proto(ndpi_name): Suricata's name (eve_app_proto). */
+static void fn_app_proto(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)n;
+	result_text(c, eve_app_proto(arg_text(v[0])));
+}
+
+/* vigil_ip(text): the address as EVE writes it (IPv6 in full). */
+static void fn_ip(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *ip = arg_text(v[0]);
+	char buf[EVE_IP_LEN];
+
+	(void)n;
+	result_text(c, ip ? eve_ip_text(ip, buf) : NULL);
+}
+
+/* vigil_ioc_sid(list, kind_name): the sid of the list's indicators of that
+ * kind; NULL for a kind that is none. */
+static void fn_ioc_sid(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *list = arg_text(v[0]);
+	int kind = ioc_kind_of(arg_text(v[1]));
+
+	(void)n;
+	if (list && kind)
+		sqlite3_result_int64(c, ioc_list_sid(list, kind));
+	else
+		sqlite3_result_null(c);
+}
+
+/* vigil_ioc_signature(kind_name, list): their signature text. */
+static void fn_ioc_signature(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *list = arg_text(v[1]);
+	int kind = ioc_kind_of(arg_text(v[0]));
+	char sig[640];
+
+	(void)n;
+	if (!list || !kind) {
+		sqlite3_result_null(c);
+		return;
+	}
+	ioc_signature(sig, sizeof sig, kind, list);
+	result_text(c, sig);
+}
+
+/* vigil_detector_signature(name): the detector's text; NULL for a name
+ * that is none. */
+static void fn_detector_signature(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *name = arg_text(v[0]);
+
+	(void)n;
+	for (int det = 1; name && behav_detector_name(det); det++)
+		if (strcmp(behav_detector_name(det), name) == 0) {
+			result_text(c, behav_signature(det));
+			return;
+		}
+	sqlite3_result_null(c);
+}
+
+/* The functions the migrations call, on this connection only. */
+static int store_sql_functions(struct store *s)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {
+		{ "vigil_app_proto", 1, fn_app_proto },
+		{ "vigil_ip", 1, fn_ip },
+		{ "vigil_ioc_sid", 2, fn_ioc_sid },
+		{ "vigil_ioc_signature", 2, fn_ioc_signature },
+		{ "vigil_detector_signature", 1, fn_detector_signature },
+	};
+
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		int rc = sqlite3_create_function(s->db, fns[i].name, fns[i].nargs,
+						 SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+						 fns[i].fn, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			set_db_err(s, "register SQL function", rc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Bring the schema up to STORE_SCHEMA_VERSION: every step the database
+ * needs, the user_version bump and a meta note per step in one
+ * transaction, so a failure or a crash leaves it as it was. The version is
+ * re-read inside the write transaction, so two processes opening a file at
+ * once cannot both run a step. An existing database (not a new one) that
+ * was migrated is logged once, with the rows its conversions changed. */
+static int migrate(struct store *s)
+{
+	sqlite3_int64 version = 0, from, changes = 0;  /* rows the steps converted */
 	char sql[256];
 	time_t now = time(NULL);
 
@@ -554,38 +750,46 @@ static int migrate_one(struct store *s)
 		return -1;
 	if (query_int64(s, "read schema version", "PRAGMA user_version", &version) != 0)
 		goto fail;
-	if (version >= STORE_SCHEMA_VERSION) {
-		if (exec_sql(s, "end migration", "COMMIT") != 0)
-			goto fail;
-		return 0;
+	if (version >= STORE_SCHEMA_VERSION)
+		return exec_sql(s, "end migration", "COMMIT") != 0 ? -1 : 0;
+	if (version < 0) {
+		set_err(s, "invalid schema version %lld", (long long)version);
+		goto fail;
 	}
-	if (exec_sql(s, "migrate schema", migrations[version]) != 0)
+	from = version;
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		sqlite3_int64 rows = 0;
+
+		if (exec_sql(s, "migrate schema", migrations[version].sql) != 0) {
+			append_err(s, " (schema %lld -> %lld)", (long long)version,
+				   (long long)version + 1);
+			goto fail;
+		}
+		if (migrations[version].rows &&
+		    query_int64(s, "count converted rows", migrations[version].rows, &rows) != 0)
+			goto fail;
+		changes += rows;
+		snprintf(sql, sizeof sql,
+			 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '%lld');"
+			 "INSERT OR REPLACE INTO meta(key, value) VALUES ('migration_%lld_at', '%lld');",
+			 (long long)version + 1, (long long)version + 1, (long long)now);
+		if (exec_sql(s, "record schema version", sql) != 0)
+			goto fail;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if (exec_sql(s, "record schema version", sql) != 0 ||
+	    exec_sql(s, "commit migration", "COMMIT") != 0)
 		goto fail;
-	snprintf(sql, sizeof sql,
-		 "PRAGMA user_version = %lld;"
-		 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '%lld');"
-		 "INSERT INTO meta(key, value) VALUES ('migration_%lld_at', '%lld');",
-		 (long long)version + 1, (long long)version + 1,
-		 (long long)version + 1, (long long)now);
-	if (exec_sql(s, "record schema version", sql) != 0)
-		goto fail;
-	if (exec_sql(s, "commit migration", "COMMIT") != 0)
-		goto fail;
-	return 1;
+	/* a change to the operator's data: shown at every command's default
+	 * level (warnings), once - the next open finds the schema current */
+	if (from > 0)
+		log_warn("store: migrated schema %lld -> %d, %lld rows", (long long)from,
+			 STORE_SCHEMA_VERSION, (long long)changes);
+	return 0;
 fail:
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
-}
-
-/* Bring the schema up to STORE_SCHEMA_VERSION, one step at a time. */
-static int migrate(struct store *s)
-{
-	int rc;
-
-	while ((rc = migrate_one(s)) == 1)
-		;
-	return rc;
 }
 
 /* Open (creating if needed) the database, set the connection up (busy
@@ -651,7 +855,7 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 		goto fail;
 	if (exec_sql(s, "set synchronous", "PRAGMA synchronous = NORMAL") != 0)
 		goto fail;
-	if (migrate(s) != 0)
+	if (store_sql_functions(s) != 0 || migrate(s) != 0)
 		goto fail;
 	if (ensure_flow_indexes(s) != 0)
 		goto fail;
@@ -694,8 +898,8 @@ fail:
 int store_add_flow(struct store *s, const struct flow_record *rec)
 {
 	struct binder b;
-	char risks[1024];
-	int rc;
+	char risks[1024], src[EVE_IP_LEN], dest[EVE_IP_LEN], cid[COMMUNITY_ID_LEN];
+	int rc, icmp = rec && (rec->proto == IPPROTO_ICMP || rec->proto == IPPROTO_ICMPV6);
 
 	if (!s)
 		return -1;
@@ -723,9 +927,9 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	bind_u64(&b, rec->ipver);
 	bind_u64(&b, rec->proto);
 	bind_u64(&b, rec->vlan);
-	bind_text(&b, rec->src_ip, sizeof rec->src_ip);
+	bind_text(&b, eve_ip_text(rec->src_ip, src), EVE_IP_LEN);
 	bind_u64(&b, rec->src_port);
-	bind_text(&b, rec->dest_ip, sizeof rec->dest_ip);
+	bind_text(&b, eve_ip_text(rec->dest_ip, dest), EVE_IP_LEN);
 	bind_u64(&b, rec->dest_port);
 	bind_u64(&b, rec->pkts_toserver);
 	bind_u64(&b, rec->pkts_toclient);
@@ -735,7 +939,7 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	bind_text(&b, rec->reason, SIZE_MAX);
 	bind_u64(&b, rec->interim ? 1 : 0);
 	bind_u64(&b, rec->tunnel);
-	bind_text(&b, rec->app_proto, SIZE_MAX);
+	bind_text(&b, eve_app_proto(rec->app_proto), SIZE_MAX);
 	bind_text(&b, rec->ndpi_protocol, SIZE_MAX);
 	bind_text(&b, rec->ndpi_category, SIZE_MAX);
 	bind_text(&b, rec->ndpi_confidence, SIZE_MAX);
@@ -755,6 +959,14 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	bind_u64(&b, rec->tcp_flags_ts);
 	bind_u64(&b, rec->tcp_flags_tc);
 	bind_u64(&b, rec->alerted ? 1 : 0);
+	bind_text(&b, rec->app_proto, SIZE_MAX);
+	eve_community_id_text(rec, cid);
+	bind_text(&b, cid, sizeof cid);
+	for (int i = 0; i < 4; i++)      /* type and code to the server, then back */
+		if (icmp && (rec->icmp_seen & (i < 2 ? 1 : 2)))
+			bind_u64(&b, rec->icmp[i]);
+		else
+			bind_text(&b, NULL, 0);
 
 	if (b.rc != SQLITE_OK) {
 		rc = b.rc;
@@ -797,14 +1009,16 @@ static const char *alert_meta_text(const struct alert *a, struct json *j)
 static int recur_audit(struct store *s, const struct alert *a)
 {
 	sqlite3_stmt *st = s->recur_audit;
+	char src[EVE_IP_LEN], dest[EVE_IP_LEN];
 	int rc;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)wall_us());
 	sqlite3_bind_int64(st, 2, s->recur);
 	sqlite3_bind_int64(st, 3, a->gid);
 	sqlite3_bind_int64(st, 4, a->sid);
-	sqlite3_bind_text(st, 5, a->src_ip, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, a->dest_ip, -1, SQLITE_STATIC);
+	/* the key as the upsert writes it (addresses in EVE's form) */
+	sqlite3_bind_text(st, 5, eve_ip_text(a->src_ip, src), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, eve_ip_text(a->dest_ip, dest), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, a->ioc_indicator ? a->ioc_indicator : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -834,7 +1048,7 @@ int store_set_recur(struct store *s, unsigned statuses)
 int store_add_alert(struct store *s, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
-	char refs[2048];
+	char refs[2048], src[EVE_IP_LEN], dest[EVE_IP_LEN], cid[COMMUNITY_ID_LEN];
 	struct json meta;
 	struct binder b;
 	sqlite3_int64 id = 0;
@@ -876,9 +1090,11 @@ int store_add_alert(struct store *s, const struct alert *a)
 	bind_text(&b, a->ioc_list, SIZE_MAX);
 	bind_text(&b, a->ioc_description, SIZE_MAX);
 	if (b.rc == SQLITE_OK)
-		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->src_ip, -1, SQLITE_STATIC);
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, eve_ip_text(a->src_ip, src), -1,
+					 SQLITE_STATIC);
 	if (b.rc == SQLITE_OK)
-		b.rc = sqlite3_bind_text(b.st, ++b.idx, a->dest_ip, -1, SQLITE_STATIC);
+		b.rc = sqlite3_bind_text(b.st, ++b.idx, eve_ip_text(a->dest_ip, dest), -1,
+					 SQLITE_STATIC);
 	bind_u64(&b, a->proto);
 	if (a->has_ports) {
 		bind_u64(&b, a->src_port);
@@ -890,15 +1106,19 @@ int store_add_alert(struct store *s, const struct alert *a)
 		else
 			bind_text(&b, NULL, 0);
 	}
-	bind_text(&b, a->app_proto, SIZE_MAX);
+	bind_text(&b, eve_app_proto(a->app_proto), SIZE_MAX);
 	bind_u64(&b, a->ts_us);
 	bind_u64(&b, a->ts_us);
 	json_init(&meta);
 	bind_text(&b, alert_meta_text(a, &meta), SIZE_MAX);
 	bind_text(&b, a->rule_text, SIZE_MAX);
 	bind_text(&b, refs, sizeof refs);
+	bind_text(&b, a->app_proto, SIZE_MAX);
+	if (a->flow)
+		eve_community_id_text(a->flow, cid);
+	bind_text(&b, a->flow ? cid : NULL, sizeof cid);
 	if (b.rc == SQLITE_OK)
-		b.rc = sqlite3_bind_int64(b.st, 25, s->recur);
+		b.rc = sqlite3_bind_int64(b.st, 27, s->recur);
 	if (b.rc == SQLITE_OK && s->recur)
 		b.rc = recur_audit(s, a);
 
