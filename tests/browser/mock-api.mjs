@@ -169,7 +169,7 @@ route('GET', /^\/api\/audit$/, (req, b, ctx, p) => [200, { total: audit.length, 
 route('GET', /^\/api\/flows$/, (req, b, ctx, p) => {
 	const w = ['1'];
 	if (p.host) w.push(`(src_ip = ${s(p.host)} OR dest_ip = ${s(p.host)})`);
-	if (p.app) w.push(`(app_proto = ${s(p.app)} OR ndpi_protocol = ${s(p.app)})`);
+	if (p.app) w.push(`(app_proto = lower(${s(p.app)}) OR ndpi_app_proto = lower(${s(p.app)}) OR ndpi_protocol = ${s(p.app)} OR (${s(p.app)} = 'unknown' AND app_proto IS NULL))`);
 	if (p.from) w.push(`start_us >= ${n(p.from)}`);
 	if (p.to) w.push(`start_us <= ${n(p.to)}`);
 	const where = w.join(' AND ');
@@ -199,7 +199,7 @@ route('GET', /^\/api\/dashboard$/, (req, b, ctx, p) => {
 		const a = al.find((x) => x.b === i) || {};
 		out.push({ t_us: from + i * step, flows: f.flows || 0, bytes: f.bytes || 0, alerts: a.alerts || 0 });
 	}
-	const apps = sql(`SELECT coalesce(ndpi_protocol, app_proto) AS app, count(*) AS flows, sum(bytes_toserver + bytes_toclient) AS bytes FROM flows WHERE start_us BETWEEN ${from} AND ${to} GROUP BY 1 ORDER BY 3 DESC LIMIT 20`);
+	const apps = sql(`SELECT coalesce(app_proto, 'unknown') AS app, count(*) AS flows, sum(bytes_toserver + bytes_toclient) AS bytes FROM flows WHERE start_us BETWEEN ${from} AND ${to} GROUP BY 1 ORDER BY 3 DESC LIMIT 20`);
 	const hosts = sql(`SELECT host, count(*) AS alerts FROM (SELECT src_ip AS host FROM alerts WHERE last_seen_us BETWEEN ${from} AND ${to} UNION ALL SELECT dest_ip FROM alerts WHERE dest_ip != '' AND last_seen_us BETWEEN ${from} AND ${to}) GROUP BY host ORDER BY 2 DESC LIMIT 10`);
 	const sev = { 1: 0, 2: 0, 3: 0, 4: 0 };
 	for (const x of sql(`SELECT severity, count(*) AS c FROM alerts WHERE last_seen_us BETWEEN ${from} AND ${to} GROUP BY 1`)) sev[x.severity] = x.c;

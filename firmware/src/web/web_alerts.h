@@ -14,8 +14,9 @@
 
 #define ALERT_COLS "id, engine, gid, sid, rev, signature, category, classtype, severity," \
 	" detector, ioc_kind, ioc_indicator, ioc_list, src_ip, dest_ip, proto, src_port," \
-	" dest_port, app_proto, count, first_seen_us, last_seen_us, status"
-#define ALERT_NCOLS 23
+	" dest_port, app_proto, count, first_seen_us, last_seen_us, status, ndpi_app_proto," \
+	" community_id"
+#define ALERT_NCOLS 25
 
 #define Q_MAX_CHARS 200
 

@@ -93,8 +93,10 @@ void dashboard_h_get(struct web_req *r)
 	}
 	json_arr_end(&r->out);
 
-	if (web_emit_range_rows(r, "apps", "SELECT app_proto AS app, count(*) AS flows,"
-				" sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
+	/* EVE's app_proto; flows nothing recognised (NULL) as "unknown", which
+	 * the flows' app filter takes */
+	if (web_emit_range_rows(r, "apps", "SELECT coalesce(app_proto, 'unknown') AS app,"
+				" count(*) AS flows, sum(bytes_toserver + bytes_toclient) AS bytes FROM flows"
 				" WHERE start_us BETWEEN ?1 AND ?2 GROUP BY app_proto"
 				" ORDER BY 2 DESC, 1 LIMIT 10", from, to, 3) != 0 ||
 	    web_emit_range_rows(r, "top_alerting_hosts", "SELECT src_ip AS host, count(*) AS alerts"

@@ -239,7 +239,8 @@ static ssize_t export_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (x->csv && !x->header_done) {
 			static const char header[] = "id,engine,gid,sid,rev,signature,category,classtype,"
 				"severity,detector,ioc_kind,ioc_indicator,ioc_list,src_ip,dest_ip,proto,"
-				"src_port,dest_port,app_proto,count,first_seen_us,last_seen_us,status\r\n";
+				"src_port,dest_port,app_proto,count,first_seen_us,last_seen_us,status,"
+				"ndpi_app_proto,community_id\r\n";
 			json_raw(&x->out, header, sizeof header - 1);
 			x->header_done = 1;
 			continue;

@@ -5,6 +5,7 @@
 #include "web_flows.h"
 #include "core/clock.h"
 
+#include "output/eve_app.h"
 #include "web_sql.h"
 
 #include <ctype.h>
@@ -17,7 +18,7 @@
 
 /* The filters of GET /api/flows. */
 struct flow_filter {
-	char host[64], app[72], app_top[72];
+	char host[64], app[72], app_lower[72], app_top[72];
 	char domain[2 * 253 + 8];       /* LIKE pattern: %text% */
 	char ja3[33];
 	int has_from, has_to, has_port, has_proto, has_min_bytes;
@@ -34,13 +35,28 @@ static void flow_where(struct qb *q, const struct flow_filter *f)
 		qb_text(q, f->host);
 	}
 	if (f->app[0]) {
-		/* app_proto (any case) or exactly nDPI's name; app_proto is the
-		 * lower-case first part of nDPI's name, so both go through the
-		 * app_proto index */
-		qb_sql(q, " AND (app_proto = lower(?) OR (app_proto = ? AND ndpi_protocol = ?))");
-		qb_text(q, f->app);
-		qb_text(q, f->app_top);
-		qb_text(q, f->app);
+		/* EVE's app_proto ("krb5"), nDPI's lowercase name ("kerberos":
+		 * the flows of that name among those EVE calls krb5), or exactly
+		 * nDPI's full name ("TLS.YouTube"); each through the app_proto
+		 * index. "unknown": the flows without app_proto. */
+		const char *mapped = eve_app_proto(f->app_lower), *top = eve_app_proto(f->app_top);
+
+		if (!mapped)
+			qb_sql(q, " AND ((app_proto IS NULL AND coalesce(ndpi_app_proto, 'unknown')"
+			       " = 'unknown')");
+		else if (strcmp(mapped, f->app_lower) == 0)
+			qb_and_text(q, " AND (app_proto = ?", mapped);
+		else {
+			qb_and_text(q, " AND ((app_proto = ?", mapped);
+			qb_and_text(q, " AND ndpi_app_proto = ?)", f->app_lower);
+		}
+		if (top) {
+			qb_and_text(q, " OR (app_proto = ?", top);
+			qb_and_text(q, " AND ndpi_protocol = ?)", f->app);
+		} else {
+			qb_and_text(q, " OR (app_proto IS NULL AND ndpi_protocol = ?)", f->app);
+		}
+		qb_sql(q, ")");
 	}
 	if (f->has_from)
 		qb_and_int(q, " AND start_us >= ?", f->from);
@@ -146,10 +162,11 @@ static int flow_filter_parse(struct web_req *r, struct flow_filter *f, int64_t *
 		}
 		snprintf(f->app, sizeof f->app, "%s", a);
 	}
-	snprintf(f->app_top, sizeof f->app_top, "%s", f->app);
-	f->app_top[strcspn(f->app_top, ".")] = '\0';
-	for (char *p = f->app_top; *p; p++)
+	snprintf(f->app_lower, sizeof f->app_lower, "%s", f->app);
+	for (char *p = f->app_lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
+	snprintf(f->app_top, sizeof f->app_top, "%s", f->app_lower);
+	f->app_top[strcspn(f->app_top, ".")] = '\0';
 	const char *d = web_param(r, "domain");
 	if (d) {
 		/* a name or part of one: letters, digits, "-", "_", "." (a substring

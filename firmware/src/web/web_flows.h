@@ -14,8 +14,10 @@
 #define FLOW_COLS "id, flow_id, start_us, end_us, src_ip, src_port, dest_ip, dest_port," \
 	" proto, app_proto, ndpi_protocol, ndpi_category, risks, tls_sni, ja3, ja3s," \
 	" dns_rrname, http_host, http_user_agent, pkts_toserver, pkts_toclient," \
-	" bytes_toserver, bytes_toclient, state, alerted"
-#define FLOW_NCOLS 25
+	" bytes_toserver, bytes_toclient, state, alerted," \
+	" coalesce(ndpi_app_proto, app_proto) AS ndpi_app_proto, community_id, icmp_type, icmp_code," \
+	" response_icmp_type, response_icmp_code"
+#define FLOW_NCOLS 31
 
 /* from/to as given; a missing "to" is now (or, when "from" is missing
  * too, the newest flow), a missing "from" the oldest flow: no range at all

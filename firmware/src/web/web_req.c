@@ -7,6 +7,7 @@
  * JSON writer.
  */
 #include "web_req.h"
+#include "output/eve.h"
 
 #include "core/clock.h"
 #include "core/utf8.h"
@@ -480,8 +481,12 @@ int web_param_host(struct web_req *r, const char *name, char *out, size_t outlen
 	if (strlen(v) < 64) {
 		if (inet_pton(AF_INET, v, a) == 1 && inet_ntop(AF_INET, a, out, (socklen_t)outlen))
 			return 1;
-		if (inet_pton(AF_INET6, v, a) == 1 && inet_ntop(AF_INET6, a, out, (socklen_t)outlen))
+		/* the store's form: IPv6 with every group in full, as EVE */
+		if (inet_pton(AF_INET6, v, a) == 1 && outlen >= EVE_IP_LEN) {
+			char full[EVE_IP_LEN];
+			snprintf(out, outlen, "%s", eve_ip_text(v, full));
 			return 1;
+		}
 	}
 	web_error(r, 400, "parameter '%s': expected an IPv4 or IPv6 address", name);
 	return -1;

@@ -140,6 +140,24 @@ export function hostPort(ip, port) {
 	return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
+// The application as EVE names it (Suricata's app_proto) and nDPI's own
+// name beside it when that says something else: "krb5 (nDPI: Kerberos)".
+// Nothing recognised: "unknown".
+export function appLabel(app, ndpi) {
+	const a = app || '';
+	const n = ndpi && ndpi.toLowerCase() !== a.toLowerCase() && ndpi.toLowerCase() !== 'unknown' ? ndpi : '';
+	if (!a) return n ? `unknown (nDPI: ${n})` : 'unknown';
+	return n ? `${a} (nDPI: ${n})` : a;
+}
+
+// ICMP's type and code each way, as EVE's icmp_type/icmp_code and
+// response_icmp_*: "type 8 code 0, reply type 0 code 0".
+export function icmpLabel(f) {
+	const part = (t, c) => (t === null || t === undefined ? '' : `type ${t} code ${c ?? 0}`);
+	return [part(f.icmp_type, f.icmp_code), part(f.response_icmp_type, f.response_icmp_code)]
+		.map((x, i) => (x && i ? `reply ${x}` : x)).filter(Boolean).join(', ');
+}
+
 // nDPI risks come as a list or a comma-separated string.
 export function riskList(r) {
 	if (!r) return [];

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, apiUrl } from '../api.js';
 import { href } from '../router.js';
-import { ENGINES, STATUSES, fmtAgo, fmtNum, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
+import { ENGINES, STATUSES, appLabel, fmtAgo, fmtNum, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
 import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Pager, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
 import { FlowTable } from './flows.jsx';
 import { Timeline } from '../charts.jsx';
@@ -68,7 +68,9 @@ function AlertDetail({ a, reload, error }) {
 					<Facts items={[
 						['Source', <HostLink ip={a.src_ip} port={a.src_port} a={a} />],
 						['Destination', a.dest_ip ? <HostLink ip={a.dest_ip} port={a.dest_port} a={a} /> : ''],
-						['Protocol', [protoName(a.proto), a.app_proto && a.app_proto !== 'unknown' ? a.app_proto : ''].filter(Boolean).join(' / ')],
+						['Protocol', [protoName(a.proto), a.app_proto || a.ndpi_app_proto ? appLabel(a.app_proto, a.ndpi_app_proto) : ''].filter(Boolean).join(' / '),
+							'IP protocol / app_proto as in the EVE alert (Suricata\'s name), with nDPI\'s name when it differs'],
+						['Community ID', a.community_id ? <span class="mono">{a.community_id}</span> : '', 'Community ID v1 of the flow the alert was raised on, as in the EVE alert: search Suricata, Zeek or a packet store with it'],
 						['Raised', `${fmtNum(a.count || 0)} time${a.count === 1 ? '' : 's'}`, a.engine === 'detector'
 							? 'How often the detector decided for this source and destination (one decision counts many flows)'
 							: 'How often this rule fired for the same source and destination (the Count of the alerts list)'],
@@ -76,7 +78,7 @@ function AlertDetail({ a, reload, error }) {
 						['Last seen', <span title={fmtAgo(a.last_seen_us)}>{fmtTime(a.last_seen_us)}</span>],
 						['Engine', eng ? eng.name : a.engine, eng && eng.help],
 						['Detector', a.detector],
-						['Rule', `${a.gid}:${a.sid}${a.rev ? ` rev ${a.rev}` : ''}`, 'gid:sid rev'],
+						['Rule', `${a.gid}:${a.sid}${a.rev ? ` rev ${a.rev}` : ''}`, 'gid:sid rev, as alert.gid and alert.signature_id in EVE'],
 						['Class type', a.classtype],
 						['Indicator', a.ioc_indicator ? `${a.ioc_indicator}${a.ioc_kind ? ` (${a.ioc_kind})` : ''}` : ''],
 						['Indicator list', a.ioc_list],

@@ -515,7 +515,7 @@ function AlertRow({ a, fresh, checked, onToggle, firstSeen }) {
 			<td data-label="Hosts" class="col-hosts">
 				<a class="host" href={href('alerts', { host: a.src_ip })} title={`Alerts of ${a.src_ip}`}>{hostPort(a.src_ip, a.src_port)}</a>
 				{a.dest_ip ? <> <span class="arrow" aria-label="to">→</span> <a class="host" href={href('alerts', { host: a.dest_ip })} title={`Alerts of ${a.dest_ip}`}>{hostPort(a.dest_ip, a.dest_port)}</a></> : null}
-				{a.app_proto && a.app_proto !== 'unknown' ? <span class="sub-inline">{a.app_proto}</span> : null}
+				{a.app_proto ? <span class="sub-inline">{a.app_proto}</span> : null}
 			</td>
 			<td data-label="Count" class="num">{Number(a.count || 0).toLocaleString('en-US')}</td>
 			<td data-label={firstSeen ? 'First seen' : 'Last seen'} class="time">

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, apiUrl } from '../api.js';
 import { href, navigate } from '../router.js';
-import { fmtAgo, fmtBytes, fmtNum, fmtTime, hostPort, protoName, rangeParams, riskList } from '../format.js';
+import { appLabel, fmtAgo, fmtBytes, fmtNum, fmtTime, hostPort, icmpLabel, protoName, rangeParams, riskList } from '../format.js';
 import { Empty, ErrorBox, Loading, PageTitle, Pager, Panel, useAsync } from '../components.jsx';
 import { BarList } from '../charts.jsx';
 import { PresetNote, RangeFields } from './filters.jsx';
@@ -30,6 +30,7 @@ function findings(f) {
 		['DNS', f.dns_rrname, 'DNS name queried'],
 		['HTTP host', f.http_host],
 		['User-Agent', f.http_user_agent],
+		['Community ID', f.community_id, 'Community ID v1 of the flow, as in its EVE events: the same value in Suricata, Zeek and packet stores'],
 	].filter((x) => x[1]);
 }
 
@@ -64,11 +65,11 @@ export function FlowTable({ flows, caption, pcap }) {
 									<a href={href('flows', { host: f.src_ip })}>{hostPort(f.src_ip, f.src_port)}</a>
 									{' '}<span class="arrow" aria-label="to">→</span>{' '}
 									<a href={href('flows', { host: f.dest_ip })}>{hostPort(f.dest_ip, f.dest_port)}</a>
-									<div class="sub">{protoName(f.proto)}{f.alerted ? <span class="pill pill-alert" title="An alert was raised on this flow">alerted</span> : null}
+									<div class="sub">{protoName(f.proto)}{icmpLabel(f) ? ` ${icmpLabel(f)}` : ''}{f.alerted ? <span class="pill pill-alert" title="An alert was raised on this flow">alerted</span> : null}
 										{f.alerted && (!pcap || pcap.includes(f.flow_id)) ? <>{' '}<a class="small flow-pcap" href={apiUrl(`flows/${f.flow_id}/pcap`)} download={`vigil-flow-${f.flow_id}.pcap`} title="This flow's packets (pcap)">pcap</a></> : null}</div>
 								</td>
 								<td data-label="Application">
-									<span class="app">{f.ndpi_protocol || f.app_proto || 'Unknown'}</span>
+									<span class="app" title="app_proto, as in EVE (Suricata's name), and nDPI's protocol">{appLabel(f.app_proto, f.ndpi_protocol || f.ndpi_app_proto)}</span>
 									{f.ndpi_category && <div class="sub">{f.ndpi_category}</div>}
 								</td>
 								<td data-label="nDPI found" class="findings">
@@ -138,8 +139,8 @@ export function FlowsView({ params }) {
 				</div>
 				<div class="field">
 					<label for="ff-app">Application</label>
-					<input id="ff-app" value={draft.app} placeholder="e.g. tls, DNS, TLS.YouTube" spellcheck={false}
-						title="nDPI's application name (app_proto or the full protocol)" onInput={(e) => setDraft({ ...draft, app: e.currentTarget.value.trim() })} />
+					<input id="ff-app" value={draft.app} placeholder="e.g. tls, krb5, kerberos, TLS.YouTube" spellcheck={false}
+						title="EVE's app_proto (Suricata's name: krb5, smb), nDPI's name (kerberos, smbv23) or nDPI's full protocol (TLS.YouTube); unknown: nothing recognised" onInput={(e) => setDraft({ ...draft, app: e.currentTarget.value.trim() })} />
 				</div>
 				<div class="field field-narrow">
 					<label for="ff-port">Port</label>
