@@ -239,6 +239,8 @@ try {
 		assert(await flows.count() >= 1, 'no flow listed');
 		const ft = await flows.first().innerText();
 		assert(/FTP/i.test(ft), `flow row does not name FTP: ${ft.slice(0, 120)}`);
+		// the application as EVE names it, with nDPI's name beside it
+		assert(/\bftp \(nDPI: FTP_CONTROL\)/.test(ft), `flow row without EVE's and nDPI's names: ${ft.slice(0, 160)}`);
 		await screenshot(page, 'detail');
 	});
 

@@ -73,13 +73,14 @@ ALERT_KEYS = ["id", "engine", "gid", "sid", "rev", "signature", "category",
               "classtype", "severity", "detector", "ioc_kind",
               "ioc_indicator", "ioc_list", "src_ip", "dest_ip", "proto",
               "src_port", "dest_port", "app_proto", "count", "first_seen_us",
-              "last_seen_us", "status"]
+              "last_seen_us", "status", "ndpi_app_proto", "community_id"]
 FLOW_KEYS = ["id", "flow_id", "start_us", "end_us", "src_ip", "src_port",
              "dest_ip", "dest_port", "proto", "app_proto", "ndpi_protocol",
              "ndpi_category", "risks", "tls_sni", "ja3", "ja3s",
              "dns_rrname", "http_host", "http_user_agent", "pkts_toserver",
              "pkts_toclient", "bytes_toserver", "bytes_toclient", "state",
-             "alerted"]
+             "alerted", "ndpi_app_proto", "community_id", "icmp_type", "icmp_code",
+             "response_icmp_type", "response_icmp_code"]
 SEC_HEADERS = {
     "content-security-policy": "default-src 'self'; img-src 'self' data:; "
                                "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
@@ -1045,6 +1046,7 @@ def suite_flows(c, db):
     flows({"app": "DNS"}, "app_proto = 'dns'")
     flows({"app": "TLS.YouTube"}, "ndpi_protocol = 'TLS.YouTube'")
     flows({"app": "nothing"}, "0")
+    flows({"app": "unknown"}, "app_proto IS NULL")
     lo, hi = dbq(db, "SELECT min(start_us), max(start_us) FROM flows")[0]
     mid = (lo + hi) // 2
     flows({"from": str(mid)}, "start_us >= ?", (mid,))
@@ -1153,8 +1155,10 @@ def suite_dashboard(c, db):
                 sorted(d.get("severity_new", {})) == ["1", "2", "3", "4"] and
                 all(d["severity_new"][str(s)] == sev_new.get(s, 0) for s in range(1, 5)),
                 d.get("severity_new"))
-        apps = dbq(db, "SELECT app_proto, count(*), sum(bytes_toserver + bytes_toclient) FROM flows"
-                   " WHERE start_us BETWEEN ? AND ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10", (f, t))
+        apps = dbq(db, "SELECT coalesce(app_proto, 'unknown'), count(*),"
+                   " sum(bytes_toserver + bytes_toclient) FROM flows"
+                   " WHERE start_us BETWEEN ? AND ? GROUP BY app_proto ORDER BY 2 DESC, 1 LIMIT 10",
+                   (f, t))
         R.check(f"dashboard {params}: apps", [(a["app"], a["flows"], a["bytes"]) for a in d["apps"]]
                 == [tuple(x) for x in apps], d.get("apps"))
         hosts = dbq(db, "SELECT src_ip, count(*) FROM alerts WHERE last_seen_us BETWEEN ? AND ?"
@@ -2230,6 +2234,220 @@ def make_static(tmp):
     return static
 
 
+# ---- a database of the release before schema 5 ----------------------------------------
+
+FIXTURE_V4 = os.path.join(ROOT, "tests", "fixtures", "store-v4", "store-v4.sql")
+IOC_KIND_TEXT = {"ip": (1, "ip address"), "domain": (2, "domain"), "ja3": (3, "JA3 fingerprint"),
+                 "ja3s": (4, "JA3S fingerprint"), "cert_sha1": (5, "certificate SHA1")}
+DETECTOR_TEXT = {  # docs/eve.md, rules/README.md
+    1: "vigil portscan: one source probed many ports of one host",
+    2: "vigil hostsweep: one source probed many hosts",
+    3: "vigil dns_tunnel: many unusual DNS queries under one domain",
+    4: "vigil beacon: connections to one server at a regular interval",
+    5: "vigil exfil: an inside host sent unusually many bytes out",
+    6: "vigil bruteforce: many short sessions to an authentication service"}
+
+
+def list_sid(name, kind):
+    """docs/eve.md: kind * 1000000 + FNV-1a(list file name) mod 1000000
+    (written here again, independently of detect_ioc.c)."""
+    h = 2166136261
+    for b in name.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return kind * 1000000 + h % 1000000
+
+
+def ip_full(ip):
+    """EVE's form: IPv6 with every group in full."""
+    if not ip or ":" not in ip:
+        return ip
+    return ":".join("%04x" % int.from_bytes(socket.inet_pton(socket.AF_INET6, ip)[i:i + 2], "big")
+                    for i in range(0, 16, 2))
+
+
+def eve_alerts(path):
+    with open(path) as f:
+        return [e for e in (json.loads(l) for l in f if l.strip()) if e.get("event_type") == "alert"]
+
+
+def suite_migrated(tmp, static, timeout):
+    """tests/fixtures/store-v4 (made by vigil at 4e2ea9f, before EVE's
+    names) opened by this vigil: converted in place once; new occurrences of
+    its alerts, raised by this vigil, land on the converted rows (the same
+    identity), with the EVE event's values; the page's API answers in EVE's
+    names and the analysts' statuses and notes stayed with their alerts."""
+    db = os.path.join(tmp, "v4.sqlite")
+    con = sqlite3.connect(db)
+    con.executescript(open(FIXTURE_V4).read())
+    con.close()
+    old = {r["id"]: dict(r) for r in alert_rows(db)}
+    old_notes = dbq(db, "SELECT alert_id, username, text FROM alert_notes ORDER BY id")
+    old_flows = dict(dbq(db, "SELECT id, app_proto FROM flows"))
+    R.check("v4 fixture: old indicator sids, variable detector texts",
+            sum(1 for a in old.values() if a["gid"] == 9100 and a["sid"] <= 5) >= 20 and
+            any("probed 20 ports" in (a["signature"] or "") for a in old.values()), len(old))
+
+    # this vigil raises the same alerts again into it, with EVE beside
+    runs = [("ioc", ["tests/detect/ioc_misp.pcap", "tests/detect/ioc_plain.pcap"]),
+            ("behav", ["tests/detect/behav_hostsweep.pcap"]),
+            ("behav", ["tests/detect/behav_beacon.pcap"])]
+    events, logs = [], []
+    for i, (rules, caps) in enumerate(runs):
+        eve = os.path.join(tmp, f"v4-{i}.eve.json")
+        rp = subprocess.run(vigil_cmd() + ["replay", "--rules", f"tests/detect/rulesets/{rules}",
+                                           "--home-net", "192.168.10.0/24,2001:db8:10::/48",
+                                           "--db", db, "--eve", eve] + caps,
+                            cwd=ROOT, capture_output=True, text=True, timeout=max(600, timeout))
+        R.check(f"replay {caps} into the v4 database: exit 0", rp.returncode == 0, rp.stderr)
+        logs.append(rp.stderr)
+        events += eve_alerts(eve) if os.path.exists(eve) else []
+    rows = sum(1 for _ in old.values()) + dbq(db, "SELECT count(*) FROM flows WHERE"
+                                              " ndpi_app_proto IS NOT NULL AND id <= ?",
+                                              (max(old_flows),))[0][0]
+    R.check("migrated once, logged once: 'store: migrated schema 4 -> 5, K rows'",
+            logs[0].count("store: migrated schema 4 -> 5, %d rows" % rows) == 1 and
+            not any("migrated" in x for x in logs[1:]), logs)
+    R.check("user_version 5", dbq(db, "PRAGMA user_version")[0][0] == 5)
+
+    # every new occurrence is one more of a converted row, with EVE's values
+    now = {r["id"]: dict(r) for r in alert_rows(db)}
+    R.check("the new occurrences add no alert row (the converted ones have their identity)",
+            set(now) == set(old) and len(events) >= 10, f"{len(now)} rows, {len(old)} before, "
+            f"{len(events)} EVE alerts")
+    bumped = {}
+    for e in events:
+        a = e["alert"]
+        ind = (a.get("metadata") or {}).get("indicator", [""])[0]
+        match = [r for r in now.values() if r["gid"] == a["gid"] and r["sid"] == a["signature_id"]
+                 and r["src_ip"] == e["src_ip"] and r["dest_ip"] == e["dest_ip"]
+                 and r["ioc_indicator"] == ind]
+        ok = len(match) == 1
+        if ok:
+            r = match[0]
+            bumped[r["id"]] = bumped.get(r["id"], 0) + 1
+            got = (r["signature"], r["src_port"], r["dest_port"], PROTO.get(r["proto"]),
+                   r["app_proto"], r["community_id"])
+            want = (a["signature"], e.get("src_port"), e.get("dest_port"), e["proto"],
+                    e.get("app_proto"), e["community_id"])
+            ok = got == want
+        R.check(f"EVE alert {a['signature_id']} {e['src_ip']} -> {e['dest_ip']}: its row has"
+                " the same identity, text, tuple, app_proto and community_id", ok,
+                f"{match} vs {e}")
+    R.check("each such row counts one more occurrence, keeps its id, status and notes",
+            all(now[i]["count"] == old[i]["count"] + n and now[i]["status"] == old[i]["status"]
+                for i, n in bumped.items()) and
+            dbq(db, "SELECT alert_id, username, text FROM alert_notes ORDER BY id") == old_notes,
+            bumped)
+
+    port = free_port()
+    srv, c, state, ok = run_server(tmp, "v4", db, f"127.0.0.1:{port}", ("tcp", "127.0.0.1", port),
+                                   static, timeout)
+    if ok:
+        m = srv.wait_output(r"setup token: ([0-9a-f]+)\n")
+        token = m.group(1) if m else ""
+        r = c.post("/api/setup", {"token": token, "username": "admin", "password": PASSWORD},
+                   csrf=False)
+        R.check("v4: setup and sign-in", r.status == 201 and c.login("admin", PASSWORD).status == 200, r)
+        R.check("v4: vigil serve does not migrate again", "migrated" not in srv.errors(), srv.errors())
+        r = c.get("/api/alerts", {"limit": "500"})
+        api = {a["id"]: a for a in (r.json or {}).get("alerts", [])}
+        R.check("v4: every alert listed", r.status == 200 and set(api) == set(old), r)
+        bad = []
+        for i, o in old.items():
+            a = api.get(i, {})
+            row = alert_rows(db, "id = ?", (i,))[0]
+            if same_alert(a, row):
+                bad.append((i, same_alert(a, row)))
+            if o["gid"] == 9100:
+                kind, text = IOC_KIND_TEXT[o["ioc_kind"]]
+                want = (list_sid(o["ioc_list"], kind), f"vigil IOC: {text} on list {o['ioc_list']}")
+            elif o["gid"] == 9200:
+                want = (o["sid"], DETECTOR_TEXT[o["sid"]])
+            else:
+                want = (o["sid"], o["signature"])
+            if (a.get("sid"), a.get("signature")) != want or a.get("status") != o["status"] or \
+                    a.get("src_ip") != ip_full(o["src_ip"]) or \
+                    (o["dest_ip"] and a.get("dest_ip") != ip_full(o["dest_ip"])):
+                bad.append((i, a.get("sid"), a.get("signature"), want))
+        R.check("v4: every alert has the sid and text of the new code, full IPv6, its status",
+                not bad, bad[:5])
+        # the acknowledged indicator alert: its note, its flows, findable by its new sid
+        ack = [i for i, o in old.items() if o["status"] == "acknowledged"][0]
+        r = c.get(f"/api/alerts/{ack}")
+        d = r.json or {}
+        R.check("v4: the acknowledged alert's detail: status, note, metadata with the indicator",
+                r.status == 200 and d.get("status") == "acknowledged" and
+                [n["text"] for n in d.get("notes", [])] == ["checked: known sinkhole"] and
+                d.get("metadata", {}).get("indicator") == [old[ack]["ioc_indicator"]], d)
+        r = c.get("/api/alerts", {"sid": str(d.get("sid")), "limit": "500"})
+        R.check("v4: the alert list's sid filter finds it by its new sid",
+                r.status == 200 and ack in [a["id"] for a in r.json["alerts"]], r)
+        r = c.get("/api/alerts", {"sid": str(old[ack]["sid"]), "engine": "ioc"})
+        R.check("v4: no indicator alert has its old sid any more",
+                r.status == 200 and r.json["total"] == 0, r)
+        # the Kerberos alert: krb5 with nDPI's name, and its flows (pivot)
+        krb = [i for i, o in old.items() if o["app_proto"] == "kerberos"]
+        if krb:
+            d = c.get(f"/api/alerts/{krb[0]}").json or {}
+            fl = d.get("flows", [])
+            own = [f for f in fl if (f["src_port"], f["dest_port"]) ==
+                   (d.get("src_port"), d.get("dest_port"))]
+            R.check("v4: the Kerberos alert: app_proto krb5 with nDPI's kerberos, escalated; its"
+                    " flows (pivot) in EVE's names, its own flow krb5",
+                    d.get("app_proto") == "krb5" and d.get("ndpi_app_proto") == "kerberos" and
+                    d.get("status") == "escalated" and len(fl) >= 20 and
+                    not {f["app_proto"] for f in fl} & {"kerberos", "smbv23", "unknown"} and
+                    len(own) == 1 and own[0]["app_proto"] == "krb5" and
+                    own[0]["ndpi_app_proto"] == "kerberos", short(d, 2000))
+        # flows by EVE's names, nDPI's names and nDPI's full protocol
+        for app, where in (("krb5", "app_proto = 'krb5'"), ("kerberos", "ndpi_app_proto = 'kerberos'"),
+                           ("Kerberos", "ndpi_app_proto = 'kerberos'"), ("smb", "app_proto = 'smb'"),
+                           ("smbv23", "ndpi_app_proto = 'smbv23'"), ("ike", "app_proto = 'ike'"),
+                           ("ftp", "app_proto = 'ftp'"), ("ftp-data", "app_proto = 'ftp-data'"),
+                           ("unknown", "app_proto IS NULL"), ("tls", "app_proto = 'tls'")):
+            want = sorted(i for (i,) in dbq(db, f"SELECT id FROM flows WHERE {where}"))
+            r = c.get("/api/flows", {"app": app, "limit": "500"})
+            got = sorted(f["id"] for f in (r.json or {}).get("flows", []))
+            R.check(f"v4: GET /api/flows?app={app}: {len(want)} flows", r.status == 200 and
+                    got == want and (want or app in ("smbv23",)), f"api {got[:8]} db {want[:8]}")
+        n_krb = sum(1 for v in old_flows.values() if v == "kerberos")
+        R.check("v4: the old Kerberos flows are krb5 now", n_krb >= 20 and dbq(
+            db, "SELECT count(*) FROM flows WHERE app_proto = 'krb5' AND id <= ?",
+            (max(old_flows),))[0][0] == n_krb, n_krb)
+        v6 = dbq(db, "SELECT src_ip FROM flows WHERE src_ip LIKE '2a00:%' LIMIT 1")
+        if R.check("v4: IPv6 flows in full form", v6 and len(v6[0][0]) == 39, v6):
+            short_form = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, v6[0][0]))
+            want = dbq(db, "SELECT count(*) FROM flows WHERE src_ip = ?1 OR dest_ip = ?1", (v6[0][0],))[0][0]
+            r = c.get("/api/flows", {"host": short_form})
+            R.check(f"v4: a host filter in the short form ({short_form}) finds the full-form rows",
+                    r.status == 200 and r.json["total"] == want > 0, r)
+        d = c.get("/api/dashboard").json or {}
+        R.check("v4: the dashboard's applications in EVE's names",
+                {"krb5", "ike", "unknown"} <= {a["app"] for a in d.get("apps", [])}, d.get("apps"))
+        r = c.get("/api/alerts/export.eve")
+        ev = [json.loads(l) for l in r.body.decode().splitlines() if l.strip()]
+        R.check("v4: export.eve: the new sids, no old one",
+                r.status == 200 and len(ev) == len(old) and
+                not any(e["alert"]["gid"] == 9100 and e["alert"]["signature_id"] <= 5 for e in ev) and
+                all(e["alert"]["signature_id"] == api[e["vigil"]["alert_id"]]["sid"] for e in ev), ev[:1])
+    stop_server(srv, "v4")
+
+    # a database of a newer vigil: refused, not one byte changed
+    newer = os.path.join(tmp, "newer.sqlite")
+    shutil.copy(db, newer)
+    dbx(newer, "PRAGMA user_version = 6")
+    before = open(newer, "rb").read()
+    for cmd in (["replay", "--db", newer, "tests/fixtures/icmp.pcap"],
+                ["serve", "--db", newer, "--listen", f"127.0.0.1:{free_port()}",
+                 "--state-dir", os.path.join(tmp, "newer-state")]):
+        rp = subprocess.run(vigil_cmd() + cmd, cwd=ROOT, capture_output=True, text=True,
+                            timeout=max(60, timeout))
+        R.check(f"vigil {cmd[0]} on a database of a newer schema: refused (exit != 0, the reason),"
+                " the file untouched", rp.returncode not in (0, None) and
+                "newer than this vigil's 5" in rp.stderr and open(newer, "rb").read() == before,
+                (rp.returncode, rp.stderr))
+
+
 def run_server(tmp, name, db, listen, where, static, timeout, extra=()):
     state = os.path.join(tmp, name + "-state")
     srv = Server(db, listen, state, static, timeout, extra)
@@ -2336,6 +2554,9 @@ def main():
         if not quick:
             R.prefix = "slow clients: "
             suite_slow_clients(tmp, base, static, timeout)
+        R.prefix = "schema 4: "
+        suite_migrated(tmp, static, timeout)
+        R.prefix = ""
 
         # ---- UNIX socket ----
         if not quick:
