@@ -215,7 +215,8 @@ static const char schema_v4[] =
  *   list and description in the metadata, as detect_ioc.c raises them;
  * - detector alerts: the detector's one text; the 5-tuple of the flow that
  *   tipped the latest occurrence when it is still stored (its end is the
- *   alert's time), else no source port instead of 0.
+ *   alert's time; looked for in the source's flows of the day before,
+ *   through the flows_src index), else no source port instead of 0.
  * Rows, ids, statuses, notes and links stay: only these columns change.
  * An alert whose new identity (gid, sid, hosts, indicator) another row
  * already has - a database written by a development build between the
@@ -244,11 +245,13 @@ static const char schema_v5[] =
 	"  CASE WHEN f.proto IN (6, 17, 132) THEN f.dest_port END,"
 	"  coalesce(f.ndpi_app_proto, f.app_proto), f.app_proto"
 	"  FROM flows f WHERE f.src_ip = alerts.src_ip AND f.end_us = alerts.last_seen_us"
+	"  AND f.start_us BETWEEN alerts.last_seen_us - 86400000000 AND alerts.last_seen_us"
 	"  AND f.flow_id IN (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id)"
 	"  ORDER BY f.interim, f.id DESC LIMIT 1)"
 	" WHERE gid = 9200 AND signature IS NOT vigil_detector_signature(detector)"
 	" AND EXISTS (SELECT 1 FROM flows f WHERE f.src_ip = alerts.src_ip"
 	"  AND f.end_us = alerts.last_seen_us"
+	"  AND f.start_us BETWEEN alerts.last_seen_us - 86400000000 AND alerts.last_seen_us"
 	"  AND f.flow_id IN (SELECT flow_id FROM alert_flows WHERE alert_id = alerts.id));"
 	"UPDATE alerts SET src_port = NULL WHERE gid = 9200 AND src_port = 0"
 	" AND signature IS NOT vigil_detector_signature(detector);"
