@@ -18,7 +18,9 @@
 
 #include "drivers/capture/capture.h"
 #include "decode/decode.h"
+#include "core/conf.h"
 #include "core/homenet.h"
+#include "flow/flow_payload.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/conf.h"
@@ -74,6 +76,9 @@ static void usage(FILE *out)
 		"  --active-timeout S  interim record for flows older than S seconds\n"
 		"                      (default 1800, 0 = never)\n"
 		"  --rules DIR         load a rule set directory (repeatable; merged)\n"
+		"  --payload-window N  payload bytes kept per flow direction for the rules\n"
+		"                      (pkt_data, file.data, filemagic, http.uri, ...);\n"
+		"                      default 2K, 0 = off, at most 64K\n"
 		"  --uplink URL        send the alerts and the summaries to relp+tls://HOST:PORT\n"
 		"                      or syslog+tls://HOST[:PORT] (see vigil.conf(5) [uplink])\n"
 		"  --uplink-ca FILE    CA bundle the server must chain to (required with --uplink)\n"
@@ -208,6 +213,7 @@ int cmd_replay(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "active-timeout", required_argument, NULL, 'a' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "payload-window", required_argument, NULL, 'w' },
 		{ "uplink", required_argument, NULL, 'U' },
 		{ "uplink-ca", required_argument, NULL, 'A' },
 		{ "uplink-cert", required_argument, NULL, 'C' },
@@ -257,6 +263,16 @@ int cmd_replay(int argc, char **argv)
 		case 'H': home = optarg; break;
 		case 'm': fcfg.max_flows = (uint32_t)parse_num("--max-flows", optarg, 1, 100000000); break;
 		case 'a': fcfg.active_timeout = (uint32_t)parse_num("--active-timeout", optarg, 0, 86400 * 365); break;
+		case 'w': {
+			uint64_t n;
+			if (conf_parse_size(optarg, &n) != 0 || n > FLOW_PAYLOAD_MAX) {
+				fprintf(stderr, "vigil replay: --payload-window: expected a size from 0 "
+					"(off) to 64K, got '%s'\n", optarg);
+				return 2;
+			}
+			fcfg.payload_window = (uint32_t)n;
+			break;
+		}
 		case 'r':
 			if (n_rule_dirs >= 32) {
 				fprintf(stderr, "vigil replay: at most 32 --rules directories\n");

@@ -13,6 +13,7 @@
 
 #include "drivers/capture/capture.h"
 #include "core/conf.h"
+#include "flow/flow_payload.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -349,6 +350,19 @@ static int set_max_flows(struct parse *p, const char *v, char *why, size_t whyle
 	return 0;
 }
 
+static int set_payload_window(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	uint64_t n;
+	int rc = conf_parse_size(v, &n);
+
+	if (rc == CONF_EBAD || rc == CONF_ERANGE || n > FLOW_PAYLOAD_MAX) {
+		snprintf(why, whylen, "expected a size from 0 (off) to 64K, got '%s'", v);
+		return -1;
+	}
+	p->c->payload_window = (uint32_t)n;
+	return 0;
+}
+
 static int set_home_net(struct parse *p, const char *v, char *why, size_t whylen)
 {
 	char err[256];
@@ -583,6 +597,7 @@ static const struct key keys[] = {
 	{ "capture", "max_flows", set_max_flows, 0 },
 	{ "detect", "home_net", set_home_net, 0 },
 	{ "detect", "rules", set_rules, 1 },
+	{ "detect", "payload_window", set_payload_window, 0 },
 	{ "store", "database", set_database, 0 },
 	{ "store", "eve", set_eve, 0 },
 	{ "store", "max_size", set_max_size, 0 },
@@ -724,6 +739,7 @@ void config_defaults(struct vigil_config *c)
 	c->snaplen = 65535;
 	c->ring_mb = 64;
 	c->max_flows = 262144;
+	c->payload_window = FLOW_PAYLOAD_DEFAULT;
 	snprintf(c->home_net, sizeof c->home_net, "%s", HOMENET_DEFAULT);
 	homenet_parse(&c->home, HOMENET_DEFAULT, err, sizeof err);
 	snprintf(c->database, sizeof c->database, "/var/lib/vigil/vigil.sqlite");

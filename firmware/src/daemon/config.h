@@ -34,6 +34,7 @@ struct vigil_config {
 	int snaplen;               /* snaplen = 65535 */
 	uint32_t ring_mb;          /* ring_size = 64M (AF_PACKET ring per interface) */
 	uint32_t max_flows;        /* max_flows = 262144 */
+	uint32_t payload_window;   /* [detect] payload_window = 2K; 0 = off */
 
 	/* [detect] */
 	char home_net[1024];       /* home_net = CIDR, ... (default RFC 1918 + ULA) */

@@ -683,6 +683,7 @@ static int start_stages(struct daemon *d)
 	memset(&pc, 0, sizeof pc);
 	flow_config_defaults(&pc.flow);
 	pc.flow.max_flows = c->max_flows;
+	pc.flow.payload_window = c->payload_window;
 	pc.eve_path = c->eve[0] ? c->eve : NULL;
 	pc.eve_append = 1;
 	pc.db_path = c->database;

@@ -141,6 +141,7 @@ static void begin_l3(struct decoded *d, uint8_t ver, const uint8_t *p,
 	d->proto = 0;
 	d->sport = d->dport = 0;
 	d->tcp_flags = 0;
+	d->tcp_seq = 0;
 	d->icmp_type = d->icmp_code = d->has_icmp = 0;
 	set_payload(d, NULL, 0);
 }
@@ -489,6 +490,7 @@ static int decode_tcp(struct ctx *c, const uint8_t *p, uint32_t cap,
 	c->d->sport = rd16(p);
 	c->d->dport = rd16(p + 2);
 	c->d->tcp_flags = p[13];
+	c->d->tcp_seq = (uint32_t)rd16(p + 4) << 16 | rd16(p + 6);
 	set_payload(c->d, p + hl, cap - hl);
 	return DECODE_OK;
 }

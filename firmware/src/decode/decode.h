@@ -72,6 +72,7 @@ struct decoded {
 	uint8_t ipver;          /* 4 or 6 (innermost IP header) */
 	uint8_t proto;          /* L4 protocol number (IPPROTO_*) */
 	uint8_t tcp_flags;      /* TCP only */
+	uint32_t tcp_seq;       /* TCP only: sequence number */
 	uint8_t tunnel;         /* enum decode_tunnel of the outermost tunnel */
 	uint8_t tunnel_depth;   /* how many tunnels were stripped */
 	uint8_t fragment;       /* 1: IP fragment (first or not) */

@@ -3,6 +3,8 @@
  */
 #include "detect.h"
 
+#include "detect_http.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +52,24 @@ int detect_flow_rules(struct detect *d, const struct flow_record *rec, uint64_t 
 	d->c.flows_evaluated++;
 	ruleset_match_rules(d->rs, rec, now_us, detect_alert, d);
 	return d->raised;
+}
+
+int detect_flow_window(struct detect *d, const struct flow_record *rec,
+		       const struct flow_window *win, uint64_t now_us)
+{
+	d->raised = 0;
+	ruleset_match_window(d->rs, rec, win, now_us, detect_alert, d);
+	return d->raised;
+}
+
+int detect_wants_window(const struct detect *d)
+{
+	return d && ruleset_window_rules(d->rs) > 0;
+}
+
+int detect_window_ready(const struct flow_window *win)
+{
+	return http_window_ready(win);
 }
 
 int detect_flow_behav(struct detect *d, const struct flow_record *rec)

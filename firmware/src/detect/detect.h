@@ -2,7 +2,8 @@
  * detect.h - the detect stage: runs the rule set's engines on flows.
  *
  * Owns: when each engine looks at a flow (signatures and indicators once,
- * when the flow's classification is final or at its end; detectors on every
+ * when the flow's classification is final or at its end, the signatures
+ * that read the payload window once it is ready; detectors on every
  * record), suppression (suppress.conf silences alerts before any sink sees
  * them), and the alert counters.
  */
@@ -13,6 +14,7 @@
 
 #include "alert.h"
 #include "flow/flow_record.h"
+#include "flow/flow_payload.h"
 #include "ruleset.h"
 
 struct detect;
@@ -31,6 +33,20 @@ void detect_free(struct detect *d);
 
 /* Signatures and indicators, once per flow. Returns alerts raised. */
 int detect_flow_rules(struct detect *d, const struct flow_record *rec, uint64_t now_us);
+
+/* Signatures that read the payload window, once per flow: when the window
+ * is ready (detect_window_ready), or when the flow ends; win NULL when no
+ * window is kept. Returns alerts raised. */
+int detect_flow_window(struct detect *d, const struct flow_record *rec,
+		       const struct flow_window *win, uint64_t now_us);
+
+/* 1 if some signature reads the payload window (else keep none). */
+int detect_wants_window(const struct detect *d);
+
+/* 1 when the window has shown what those signatures look at (each
+ * direction full, cut, ended or answered, or a complete HTTP response
+ * head with its body's start). */
+int detect_window_ready(const struct flow_window *win);
 
 /* Behavioural detectors: every final and interim record. Returns alerts. */
 int detect_flow_behav(struct detect *d, const struct flow_record *rec);

@@ -7,7 +7,10 @@
  * threshold / detection_filter state (packet time).
  *
  * A rule is evaluated once per flow against its initiator (src) and
- * responder (dest); "<>" also tries the reverse orientation. A rule with a
+ * responder (dest); "<>" also tries the reverse orientation. Rules that
+ * read the flow's payload window (pkt_data, file.data, filemagic, the
+ * HTTP request and response buffers) are evaluated once the window is
+ * ready, the others as soon as the classification is final. A rule with a
  * keyword vigil does not support is reported by name and skipped whole.
  */
 #ifndef VIGIL_DETECT_SIG_H
@@ -18,6 +21,7 @@
 
 #include "alert.h"
 #include "flow/flow_record.h"
+#include "flow/flow_payload.h"
 #include "core/homenet.h"
 
 struct sig_set;
@@ -46,6 +50,21 @@ size_t sig_count(const struct sig_set *s);
  * Not reentrant for one set (threshold state, pcre scratch space). */
 int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t now_us,
 		   alert_fn cb, void *ctx);
+
+/* The same for one phase of a flow's rules: SIG_PHASE_META the rules that
+ * read flow metadata only (when the classification is final),
+ * SIG_PHASE_WINDOW those that read the payload window (once it is ready),
+ * SIG_PHASE_ALL both (sig_match_flow; a flow that ends undecided). win
+ * is the flow's payload window, NULL when there is none (the HTTP
+ * buffers then come from what nDPI extracted, pkt_data, file.data and
+ * filemagic have no value). */
+enum { SIG_PHASE_ALL, SIG_PHASE_META, SIG_PHASE_WINDOW };
+int sig_match_flow_phase(struct sig_set *s, const struct flow_record *rec,
+			 const struct flow_window *win, int phase, uint64_t now_us,
+			 alert_fn cb, void *ctx);
+
+/* Rules that read the payload window (0: the window need not be kept). */
+int sig_window_rules(const struct sig_set *s);
 
 /* Threshold / detection_filter state: keys tracked now, and keys dropped
  * (with their counts) because the table was full. */

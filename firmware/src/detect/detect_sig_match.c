@@ -11,6 +11,8 @@
  */
 #include "detect_sig_set.h"
 
+#include "detect_http.h"
+
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,15 +250,25 @@ static int port_match(const struct sig_port *g, uint16_t port)
 
 /* Longest buffer value with lowercase and dotprefix views (DNS names and
  * SNIs are far shorter); longer values are compared the slow way, and
- * dotprefix / pcre on a dotprefix buffer do not match them. */
+ * dotprefix / pcre on a dotprefix buffer do not match them. Only the
+ * metadata buffers (below SB_FIRST_WINDOW) get views. */
 #define VIEW_MAX 512
+
+/* Attempts one rule may make to place its relative contents (Suricata
+ * bounds its recursion the same way): a crafted payload cannot make a
+ * rule cost more than this. */
+#define MATCH_STEPS 4096
+
+#define N_DIRBUF (SB__COUNT - SB_FIRST_DIRECTIONAL)
 
 /* What every rule asks of one flow, worked out once per sig_match_flow:
  * $HOME_NET membership of both ends and the sticky buffers' values, plus
  * (on first use) a lowercase copy and a copy with a leading '.' of each
- * buffer, so that nocase and dotprefix compare with plain memcmp. */
+ * metadata buffer, so that nocase and dotprefix compare with plain memcmp.
+ * The buffers of the payload window are worked out on first use too. */
 struct flow_view {
 	const struct flow_record *rec;
+	const struct flow_window *win;   /* NULL: none */
 	int home_src, home_dst;
 	int has_ports;
 	int app_id;                      /* ids in the name table, -1: none */
@@ -265,12 +277,18 @@ struct flow_view {
 	int n_parts;
 	int risk_id[FLOW_RECORD_MAX_RISKS];
 	int n_risk_ids;
-	const char *raw[SB__COUNT];      /* NULL: the flow has no value */
-	uint8_t has_bufs;                /* 1 << enum sig_buf of the values */
+	const uint8_t *raw[SB__COUNT];   /* NULL: the flow has no value */
 	size_t len[SB__COUNT];
-	uint8_t have_low[SB__COUNT], have_dot[SB__COUNT];
-	char low[SB__COUNT][VIEW_MAX + 2];   /* '.' + lowercase value */
-	char dot[SB__COUNT][VIEW_MAX + 2];   /* '.' + value */
+	const uint8_t *draw[2][N_DIRBUF];/* directional buffers, per direction */
+	size_t dlen[2][N_DIRBUF];
+	uint32_t has_bufs;               /* 1 << enum sig_buf of the values */
+	int window_done;                 /* window buffers worked out */
+	int dir;                         /* direction being evaluated (0, 1) */
+	int steps;                       /* MATCH_STEPS left for this rule */
+	char stat[4];                    /* nDPI's status code as text */
+	uint8_t have_low[SB_FIRST_WINDOW], have_dot[SB_FIRST_WINDOW];
+	char low[SB_FIRST_WINDOW][VIEW_MAX + 2];   /* '.' + lowercase value */
+	char dot[SB_FIRST_WINDOW][VIEW_MAX + 2];   /* '.' + value */
 };
 
 /* 1 if the flow's protocol carries ports (TCP, UDP, SCTP). */
@@ -346,7 +364,7 @@ static int risk_match(const struct sig_risk *c, const struct flow_view *v)
 	return c->neg ? !all : all;
 }
 
-/* The record's value of a sticky buffer; NULL when not known (NULL or ""). */
+/* The record's value of a metadata buffer; NULL when not known (NULL or ""). */
 static const char *buf_value(const struct flow_record *rec, int buf)
 {
 	const char *v = NULL;
@@ -363,7 +381,8 @@ static const char *buf_value(const struct flow_record *rec, int buf)
 }
 
 /* Set up the per-flow view (the copies are made later, on demand). */
-static void view_init(struct flow_view *v, const struct sig_set *s, const struct flow_record *rec)
+static void view_init(struct flow_view *v, const struct sig_set *s, const struct flow_record *rec,
+		      const struct flow_window *win)
 {
 	/* A protocol nDPI only guessed from a port or address when it gave up
 	 * is no evidence: application conditions see such a flow as unknown
@@ -372,6 +391,7 @@ static void view_init(struct flow_view *v, const struct sig_set *s, const struct
 	const char *app = rec->guessed ? "unknown" : rec->app_proto;
 
 	v->rec = rec;
+	v->win = win;
 	v->app_id = app ? sig_name_find(s, app, strlen(app)) : -1;
 	v->whole_id = p ? sig_name_find(s, p, strlen(p)) : -1;
 	v->n_parts = 0;
@@ -389,42 +409,187 @@ static void view_init(struct flow_view *v, const struct sig_set *s, const struct
 	v->home_dst = homenet_contains(&s->home, rec->dest_addr);
 	v->has_ports = proto_has_ports(rec->proto);
 	v->has_bufs = 0;
+	v->window_done = 0;
+	v->dir = 0;
 	for (int b = 0; b < SB__COUNT; b++) {
-		v->raw[b] = buf_value(rec, b);
-		v->len[b] = v->raw[b] ? strlen(v->raw[b]) : 0;
+		v->raw[b] = NULL;
+		v->len[b] = 0;
+	}
+	for (int b = 0; b < SB_FIRST_WINDOW; b++) {
+		const char *x = buf_value(rec, b);
+		v->raw[b] = (const uint8_t *)x;
+		v->len[b] = x ? strlen(x) : 0;
 		v->have_low[b] = v->have_dot[b] = 0;
-		if (v->raw[b])
-			v->has_bufs |= (uint8_t)(1u << b);
+		if (x)
+			v->has_bufs |= 1u << b;
 	}
 }
 
-/* Buffer b as a match sees it: lowercase or not, with a leading '.' or
- * not. NULL when the flow has no value or it is too long for a copy. */
+/* Room for n bytes in the set's scratch buffer; NULL when out of memory. */
+static uint8_t *scratch(struct sig_set *s, size_t n)
+{
+	if (n > s->scratch_cap) {
+		size_t cap = n < 4096 ? 4096 : n;
+		uint8_t *p = realloc(s->scratch, cap);
+		if (!p)
+			return NULL;
+		s->scratch = p;
+		s->scratch_cap = cap;
+	}
+	return s->scratch;
+}
+
+static void set_buf(struct flow_view *v, int b, const uint8_t *p, size_t n)
+{
+	if (!p)
+		return;
+	v->raw[b] = p;
+	v->len[b] = n;
+	v->has_bufs |= 1u << b;
+}
+
+static void set_dirbuf(struct flow_view *v, int dir, int b, const uint8_t *p, size_t n)
+{
+	if (!p)
+		return;
+	v->draw[dir][b - SB_FIRST_DIRECTIONAL] = p;
+	v->dlen[dir][b - SB_FIRST_DIRECTIONAL] = n;
+	v->has_bufs |= 1u << b;
+}
+
+/* The buffers of the payload window: the first request and response (or,
+ * without one in the window, what nDPI extracted), the payload of each
+ * direction, the HTTP bodies and the file kinds. Once per flow. */
+static void view_window(struct sig_set *s, struct flow_view *v)
+{
+	const struct flow_record *rec = v->rec;
+	struct http_view h;
+	const uint8_t *uri = NULL;
+	size_t uri_len = 0, need;
+	uint8_t *sc;
+
+	if (v->window_done)
+		return;
+	v->window_done = 1;
+	memset(v->draw, 0, sizeof v->draw);
+	memset(v->dlen, 0, sizeof v->dlen);
+	if (v->win)
+		http_parse(v->win, &h);
+	else
+		memset(&h, 0, sizeof h);
+	if (h.request) {
+		uri = h.uri.p;
+		uri_len = h.uri.len;
+		set_buf(v, SB_HTTP_METHOD, h.method.p, h.method.len);
+		set_buf(v, SB_HTTP_REQLINE, h.request_line.p, h.request_line.len);
+	} else if (rec->http_url && *rec->http_url) {
+		const char *u = rec->http_url;
+		size_t n = rec->http_host ? strlen(rec->http_host) : 0;
+		if (n && strncmp(u, rec->http_host, n) == 0 && u[n] == '/')
+			u += n;
+		uri = (const uint8_t *)u;
+		uri_len = strlen(u);
+		if (rec->http_method)
+			set_buf(v, SB_HTTP_METHOD, (const uint8_t *)rec->http_method,
+				strlen(rec->http_method));
+	}
+	/* scratch: the normalised URI, then (nDPI only) the request line */
+	need = uri_len * 2 + 64;
+	sc = uri ? scratch(s, need) : NULL;
+	if (uri) {
+		set_buf(v, SB_HTTP_URI_RAW, uri, uri_len);
+		if (sc) {
+			size_t n = http_uri_normalise(uri, uri_len, sc);
+			set_buf(v, SB_HTTP_URI, sc, n);
+			if (!h.request && rec->http_method) {
+				uint8_t *l = sc + n;
+				int k = snprintf((char *)l, need - n, "%s %.*s HTTP/1.%d", rec->http_method,
+						 (int)uri_len, (const char *)uri, rec->http_version ? 1 : 0);
+				if (k > 0 && (size_t)k < need - n)
+					set_buf(v, SB_HTTP_REQLINE, l, (size_t)k);
+			}
+		}
+	}
+	if (h.response)
+		set_buf(v, SB_HTTP_STAT_CODE, h.stat_code.p, h.stat_code.len);
+	else if (rec->http_status && rec->http_status < 1000) {
+		v->stat[0] = (char)('0' + rec->http_status / 100);
+		v->stat[1] = (char)('0' + rec->http_status / 10 % 10);
+		v->stat[2] = (char)('0' + rec->http_status % 10);
+		set_buf(v, SB_HTTP_STAT_CODE, (const uint8_t *)v->stat, 3);
+	}
+	if (h.ctype_rsp.p)
+		set_buf(v, SB_HTTP_CTYPE, h.ctype_rsp.p, h.ctype_rsp.len);
+	else if (h.ctype_req.p)
+		set_buf(v, SB_HTTP_CTYPE, h.ctype_req.p, h.ctype_req.len);
+	else if (rec->http_content_type && *rec->http_content_type)
+		set_buf(v, SB_HTTP_CTYPE, (const uint8_t *)rec->http_content_type,
+			strlen(rec->http_content_type));
+	if (!v->win)
+		return;
+	for (int d = 0; d < 2; d++) {
+		const uint8_t *start = v->win->data[d];
+		size_t n = v->win->len[d];
+		int http = d == 0 ? h.request : h.response;
+		const char *magic;
+		if (!n)
+			continue;
+		set_dirbuf(v, d, SB_PKT, start, n);
+		if (http && h.body[d].p && h.body[d].len) {
+			set_dirbuf(v, d, SB_FILEDATA, h.body[d].p, h.body[d].len);
+			start = h.body[d].p;
+			n = h.body[d].len;
+		} else if (http) {
+			continue;   /* no body (yet): no file */
+		}
+		magic = http_filemagic(start, n);
+		if (magic)
+			set_dirbuf(v, d, SB_FILEMAGIC, (const uint8_t *)magic, strlen(magic));
+	}
+}
+
+/* Buffer b's bytes for the direction being evaluated; NULL when none. */
+static const uint8_t *buf_get(const struct flow_view *v, int b, size_t *len)
+{
+	if (b >= SB_FIRST_DIRECTIONAL) {
+		*len = v->dlen[v->dir][b - SB_FIRST_DIRECTIONAL];
+		return v->draw[v->dir][b - SB_FIRST_DIRECTIONAL];
+	}
+	*len = v->len[b];
+	return v->raw[b];
+}
+
+/* Metadata buffer b as a match sees it: lowercase or not, with a leading
+ * '.' or not. NULL when the flow has no value or it is too long for a
+ * copy. */
 static const char *view_get(struct flow_view *v, int b, int lower, int dot, size_t *len)
 {
 	size_t n = v->len[b];
+	const char *raw = (const char *)v->raw[b];
 
-	if (!v->raw[b])
+	if (!raw)
 		return NULL;
 	*len = n + (dot ? 1 : 0);
 	if (!lower && !dot)
-		return v->raw[b];
-	if (n > VIEW_MAX)
+		return raw;
+	if (n > VIEW_MAX || b >= SB_FIRST_WINDOW)
 		return NULL;
 	if (lower) {
 		if (!v->have_low[b]) {
 			v->low[b][0] = '.';
-			for (size_t i = 0; i <= n; i++) {
-				char c = v->raw[b][i];
+			for (size_t i = 0; i < n; i++) {
+				char c = raw[i];
 				v->low[b][i + 1] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
 			}
+			v->low[b][n + 1] = '\0';
 			v->have_low[b] = 1;
 		}
 		return dot ? v->low[b] : v->low[b] + 1;
 	}
 	if (!v->have_dot[b]) {
 		v->dot[b][0] = '.';
-		memcpy(v->dot[b] + 1, v->raw[b], n + 1);
+		memcpy(v->dot[b] + 1, raw, n);
+		v->dot[b][n + 1] = '\0';
 		v->have_dot[b] = 1;
 	}
 	return v->dot[b];
@@ -446,35 +611,20 @@ static int bytes_eq(const uint8_t *a, const uint8_t *b, size_t n, int fold)
 	return 1;
 }
 
-/* 1 if the content occurs in buf within its offset/depth window and at the
- * start / end when startswith / endswith ask for it (negation not applied).
- * fold: buf is not lowercased yet but the pattern is. */
-static int content_found(const struct sig_match *m, const uint8_t *buf, size_t len, int fold)
+/* The first occurrence of the pattern starting in [from, to - len] of
+ * buf, -1 if none. */
+static long find_from(const struct sig_match *m, const uint8_t *buf, size_t from, size_t to, int fold)
 {
-	size_t start = (m->flags & SMF_OFFSET) ? m->offset : 0, end = len;
-
-	if (m->flags & SMF_DEPTH) {
-		size_t lim = (size_t)start + m->depth;
-		if (lim < end)
-			end = lim;
+	if (to < from || to - from < m->len)
+		return -1;
+	if (!fold) {
+		const uint8_t *p = memmem(buf + from, to - from, m->pat, m->len);
+		return p ? (long)(p - buf) : -1;
 	}
-	if (start > end || end - start < m->len)
-		return 0;
-	if (m->flags & SMF_STARTS)
-		end = start + m->len;
-	if (m->flags & SMF_ENDS) {
-		if (end != len)
-			return 0;
-		start = end - m->len;
-	}
-	if (end - start == m->len)
-		return bytes_eq(buf + start, m->pat, m->len, fold);
-	if (!fold)
-		return memmem(buf + start, end - start, m->pat, m->len) != NULL;
-	for (size_t p = start; p + m->len <= end; p++)
+	for (size_t p = from; p + m->len <= to; p++)
 		if (bytes_eq(buf + p, m->pat, m->len, 1))
-			return 1;
-	return 0;
+			return (long)p;
+	return -1;
 }
 
 /* bsize: the buffer's length against the rule's size (offset, depth hold
@@ -492,46 +642,181 @@ static int bsize_ok(const struct sig_match *m, size_t len)
 	return 0;
 }
 
-/* One content / pcre / bsize on its buffer. A buffer the flow does not have
- * never matches, negated or not (as Suricata). */
-static int match_one(struct sig_set *s, const struct sig_match *m, struct flow_view *v)
+/* The window [lo, hi) a content may occupy, from its absolute (offset,
+ * depth, startswith, endswith) or relative (distance, within: from prev,
+ * the end of the previous match in the buffer) modifiers. 0 when empty. */
+static int content_span(const struct sig_match *m, size_t len, size_t prev, size_t *lo, size_t *hi)
 {
-	int dot = (m->flags & SMF_DOTPREFIX) != 0, nocase = (m->flags & SMF_NOCASE) != 0;
-	const char *p;
-	size_t len;
-	int found;
+	size_t a = 0, b = len;
 
-	if (!v->raw[m->buf])
+	if (m->flags & (SMF_DISTANCE | SMF_WITHIN)) {
+		long start = (long)prev + ((m->flags & SMF_DISTANCE) ? m->distance : 0);
+		a = start < 0 ? 0 : (size_t)start;
+		if ((m->flags & SMF_WITHIN) && prev + m->within < b)
+			b = prev + m->within;
+	} else {
+		if (m->flags & SMF_OFFSET)
+			a = m->offset;
+		if ((m->flags & SMF_DEPTH) && a + m->depth < b)
+			b = a + m->depth;
+	}
+	if (a > b || b - a < m->len)
+		return 0;
+	if (m->flags & SMF_STARTS)
+		b = a + m->len;
+	if (m->flags & SMF_ENDS) {
+		if (b != len)
+			return 0;
+		a = b - m->len;
+	}
+	*lo = a;
+	*hi = b;
+	return 1;
+}
+
+/* 1 if match m + 1 .. end (of one buffer) relies on where m matched. */
+static int next_relative(const struct sig_match *m, const struct sig_match *end)
+{
+	const struct sig_match *n = m + 1;
+
+	if (n == end)
+		return 0;
+	if (n->kind == SM_CONTENT)
+		return (n->flags & (SMF_DISTANCE | SMF_WITHIN)) != 0;
+	return (n->flags & SMF_RELATIVE) != 0;
+}
+
+/* Matches m .. end - 1, all on one buffer (buf, len; fold: nocase
+ * contents compare folded), in order: each relative one placed after
+ * where the one before it matched (prev). A content that is followed by
+ * a relative match is tried at each of its occurrences in turn until the
+ * rest fits, as Suricata does, within the view's step budget. */
+static int chain(struct sig_set *s, struct flow_view *v, const struct sig_match *m,
+		 const struct sig_match *end, const uint8_t *buf, size_t len, size_t prev)
+{
+	if (m == end)
+		return 1;
+	if (v->steps-- <= 0)
 		return 0;
 	switch (m->kind) {
-	case SM_CONTENT:
-		p = view_get(v, m->buf, nocase, dot, &len);
-		if (p)
-			found = content_found(m, (const uint8_t *)p, len, 0);
-		else if (!dot)   /* too long for a lowercase copy */
-			found = content_found(m, (const uint8_t *)v->raw[m->buf], v->len[m->buf], 1);
-		else
-			return 0;
-		break;
-	case SM_PCRE:
-		p = view_get(v, m->buf, 0, dot, &len);
-		if (!p)
-			return 0;
-		found = pcre2_match(m->re, (PCRE2_SPTR)p, len, 0, 0, s->md, NULL) >= 0;
-		break;
-	default:
-		found = bsize_ok(m, v->len[m->buf] + (dot ? 1 : 0));
+	case SM_BSIZE:
+		return bsize_ok(m, len) && chain(s, v, m + 1, end, buf, len, prev);
+	case SM_ISDATAAT: {
+		size_t at = ((m->flags & SMF_RELATIVE) ? prev : 0) + m->offset;
+		int ok = at < len;
+		if (m->flags & SMF_NEG)
+			ok = !ok;
+		return ok && chain(s, v, m + 1, end, buf, len, prev);
 	}
-	return (m->flags & SMF_NEG) ? !found : found;
+	case SM_PCRE: {
+		size_t from = (m->flags & SMF_RELATIVE) ? prev : 0;
+		int rc;
+		if (from > len)
+			return 0;
+		rc = pcre2_match(m->re, (PCRE2_SPTR)buf, len, from, 0, s->md, NULL);
+		if (m->flags & SMF_NEG)
+			return rc < 0 && chain(s, v, m + 1, end, buf, len, prev);
+		if (rc < 0)
+			return 0;
+		return chain(s, v, m + 1, end, buf, len, pcre2_get_ovector_pointer(s->md)[1]);
+	}
+	default: {
+		int fold = (m->flags & SMF_NOCASE) != 0;
+		size_t lo, hi;
+		long at;
+		if (!content_span(m, len, prev, &lo, &hi)) {
+			if (m->flags & SMF_NEG)
+				return chain(s, v, m + 1, end, buf, len, prev);
+			return 0;
+		}
+		at = find_from(m, buf, lo, hi, fold);
+		if (m->flags & SMF_NEG)
+			return at < 0 && chain(s, v, m + 1, end, buf, len, prev);
+		while (at >= 0) {
+			if (chain(s, v, m + 1, end, buf, len, (size_t)at + m->len))
+				return 1;
+			if (!next_relative(m, end) || v->steps <= 0)
+				return 0;
+			at = find_from(m, buf, (size_t)at + 1, hi, fold);
+		}
+		return 0;
+	}
+	}
+}
+
+/* The matches of one buffer, m .. end - 1. A buffer the flow does not
+ * have never matches, negated or not (as Suricata). */
+static int match_buffer(struct sig_set *s, const struct sig_match *m, const struct sig_match *end,
+			struct flow_view *v)
+{
+	int b = m->buf, dot = (m->flags & SMF_DOTPREFIX) != 0;
+	const uint8_t *buf;
+	size_t len;
+
+	buf = buf_get(v, b, &len);
+	if (!buf)
+		return 0;
+	if (b < SB_FIRST_WINDOW) {
+		/* metadata: short strings, one cheap pass per match (the
+		 * lowercase and dotprefix views) unless a match is relative */
+		int relative = 0;
+		for (const struct sig_match *x = m; x < end; x++)
+			if ((x->kind == SM_CONTENT && (x->flags & (SMF_DISTANCE | SMF_WITHIN))) ||
+			    (x->kind != SM_CONTENT && (x->flags & SMF_RELATIVE)))
+				relative = 1;
+		if (!relative) {
+			for (; m < end; m++) {
+				int nocase = (m->flags & SMF_NOCASE) != 0, found;
+				const char *p;
+				size_t n, lo, hi;
+				switch (m->kind) {
+				case SM_CONTENT:
+					p = view_get(v, b, nocase, dot, &n);
+					if (p)
+						found = content_span(m, n, 0, &lo, &hi) &&
+							find_from(m, (const uint8_t *)p, lo, hi, 0) >= 0;
+					else if (!dot)   /* too long for a lowercase copy */
+						found = content_span(m, len, 0, &lo, &hi) &&
+							find_from(m, buf, lo, hi, 1) >= 0;
+					else
+						return 0;
+					break;
+				case SM_PCRE:
+					p = view_get(v, b, 0, dot, &n);
+					if (!p)
+						return 0;
+					found = pcre2_match(m->re, (PCRE2_SPTR)p, n, 0, 0, s->md, NULL) >= 0;
+					break;
+				case SM_ISDATAAT:
+					found = m->offset < len + (dot ? 1 : 0);
+					break;
+				default:
+					found = bsize_ok(m, len + (dot ? 1 : 0));
+				}
+				if ((m->flags & SMF_NEG) ? found : !found)
+					return 0;
+			}
+			return 1;
+		}
+		if (dot) {
+			const char *p = view_get(v, b, 0, 1, &len);
+			if (!p)
+				return 0;
+			buf = (const uint8_t *)p;
+		}
+	}
+	return chain(s, v, m, end, buf, len, 0);
 }
 
 /* The quick checks of a rule (struct sig_hot): 0 when the rule cannot
  * match the flow, 1 when the full rule must be evaluated. */
-static int hot_pass(const struct sig_hot *h, struct flow_view *v)
+static int hot_pass(struct sig_set *s, const struct sig_hot *h, struct flow_view *v)
 {
 	const char *p;
 	size_t len;
 
+	if (h->need_bufs >> SB_FIRST_WINDOW)
+		view_window(s, v);
 	if (h->need_bufs & ~v->has_bufs)
 		return 0;
 	if (h->app.n && !app_match(&h->app, v))
@@ -551,20 +836,45 @@ static int hot_pass(const struct sig_hot *h, struct flow_view *v)
 	return 1;
 }
 
+/* Every buffer match of r, in the direction v->dir for the directional
+ * buffers. */
+static int matches_ok(struct sig_set *s, const struct sig_rule *r, struct flow_view *v)
+{
+	const struct sig_match *m = r->matches, *end = r->matches + r->n_matches;
+
+	v->steps = MATCH_STEPS;
+	while (m < end) {
+		const struct sig_match *g = m;
+		while (g < end && g->buf == m->buf)
+			g++;
+		if (!match_buffer(s, m, g, v))
+			return 0;
+		m = g;
+	}
+	return 1;
+}
+
 /* Every header and option condition of r against the flow (thresholds
  * aside; the header's application protocol and the presence of the
  * buffers were checked by hot_pass). Cheap tests first, buffer matches
- * last. */
+ * last; a rule on pkt_data, file.data or filemagic is tried on the
+ * direction its flow keyword names, or on each. */
 static int rule_match(struct sig_set *s, const struct sig_rule *r, struct flow_view *v)
 {
 	const struct flow_record *rec = v->rec;
 
+	int fwd, rev;
+
 	if (r->l4a && rec->proto != r->l4a && rec->proto != r->l4b)
 		return 0;
-	if (!endpoints_match(r, rec->src_addr, v->home_src, rec->src_port, rec->dest_addr,
-			     v->home_dst, rec->dest_port, v->has_ports) &&
-	    !(r->bidir && endpoints_match(r, rec->dest_addr, v->home_dst, rec->dest_port,
-					  rec->src_addr, v->home_src, rec->src_port, v->has_ports)))
+	/* the header names the packet's sender first, as in Suricata: a
+	 * flow:to_client rule is written from the responder's side */
+	fwd = endpoints_match(r, rec->src_addr, v->home_src, rec->src_port, rec->dest_addr,
+			      v->home_dst, rec->dest_port, v->has_ports);
+	rev = (r->bidir || r->dir == 2) &&
+	      endpoints_match(r, rec->dest_addr, v->home_dst, rec->dest_port, rec->src_addr,
+			      v->home_src, rec->src_port, v->has_ports);
+	if (r->dir == 2 ? !(rev || (r->bidir && fwd)) : !(fwd || rev))
 		return 0;
 	if (r->flow_state) {
 		int est = rec->state && (strcmp(rec->state, "established") == 0 ||
@@ -581,10 +891,18 @@ static int rule_match(struct sig_set *s, const struct sig_rule *r, struct flow_v
 	for (int i = 0; i < r->n_risks; i++)
 		if (!risk_match(&r->risks[i], v))
 			return 0;
-	for (int i = 0; i < r->n_matches; i++)
-		if (!match_one(s, &r->matches[i], v))
-			return 0;
-	return 1;
+	if (!r->directional) {
+		v->dir = 0;
+		return matches_ok(s, r, v);
+	}
+	for (int d = 0; d < 2; d++) {
+		if (r->dir && r->dir != d + 1)
+			continue;
+		v->dir = d;
+		if (matches_ok(s, r, v))
+			return 1;
+	}
+	return 0;
 }
 
 /* Fill the alert of rule r for the flow (the flow's orientation: src is
@@ -636,9 +954,11 @@ static const struct sig_idx_list *proto_list(const struct sig_set *s, uint8_t pr
 }
 
 /* Walk the protocol's rules and the protocol-less ones together, in load
- * order (both lists are sorted), matching each against the flow. */
-int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t now_us,
-		   alert_fn cb, void *ctx)
+ * order (both lists are sorted), matching each rule of the phase against
+ * the flow. */
+int sig_match_flow_phase(struct sig_set *s, const struct flow_record *rec,
+			 const struct flow_window *win, int phase, uint64_t now_us,
+			 alert_fn cb, void *ctx)
 {
 	const struct sig_idx_list *any = &s->plist[PL_ANY], *pl = proto_list(s, rec->proto);
 	size_t ia = 0, ip = 0, np = pl ? pl->n : 0;
@@ -647,7 +967,9 @@ int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t no
 
 	if (any->n == 0 && np == 0)
 		return 0;
-	view_init(&v, s, rec);
+	if (phase == SIG_PHASE_WINDOW && s->n_window_rules == 0)
+		return 0;
+	view_init(&v, s, rec, win);
 
 	while (ia < any->n || ip < np) {
 		uint32_t ri;
@@ -657,9 +979,11 @@ int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t no
 			ri = any->v[ia++];
 		else
 			ri = pl->v[ip++];
-		if (!hot_pass(&s->hot[ri], &v))
-			continue;
 		r = s->rules[ri];
+		if ((phase == SIG_PHASE_META && r->window) || (phase == SIG_PHASE_WINDOW && !r->window))
+			continue;
+		if (!hot_pass(s, &s->hot[ri], &v))
+			continue;
 		if (!rule_match(s, r, &v) || !thr_pass(s, r, ri, rec, now_us))
 			continue;
 		alerts++;
@@ -670,4 +994,15 @@ int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t no
 		}
 	}
 	return alerts;
+}
+
+int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t now_us,
+		   alert_fn cb, void *ctx)
+{
+	return sig_match_flow_phase(s, rec, NULL, SIG_PHASE_ALL, now_us, cb, ctx);
+}
+
+int sig_window_rules(const struct sig_set *s)
+{
+	return s->n_window_rules;
 }

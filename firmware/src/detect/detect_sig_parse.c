@@ -50,6 +50,7 @@ struct parse {
 	int cur_dotprefix;       /* dotprefix applies to the current buffer */
 	int buf_used;            /* checks added since the buffer was chosen */
 	int last_content;        /* index in m of the last content, -1 */
+	int last_rel;            /* the last content or pcre (relative anchor), -1 */
 	struct sig_match m[MAX_MATCHES];
 	int n_m;
 	struct sig_app apps[MAX_CONDS];
@@ -697,6 +698,7 @@ static int opt_content(struct parse *ps, const char *name, char *v)
 	if (neg)
 		m->flags |= SMF_NEG;
 	ps->last_content = ps->n_m - 1;
+	ps->last_rel = ps->n_m - 1;
 	return 0;
 }
 
@@ -706,7 +708,7 @@ static int opt_pcre(struct parse *ps, const char *name, char *v)
 	uint8_t neg;
 	char *q = take_neg(v, &neg), *end, *close;
 	uint32_t opts = 0;
-	int errcode;
+	int errcode, rel = 0, buf = SB_NONE;
 	PCRE2_SIZE erroff;
 	struct sig_match *m;
 
@@ -724,6 +726,12 @@ static int opt_pcre(struct parse *ps, const char *name, char *v)
 		case 's': opts |= PCRE2_DOTALL; break;
 		case 'm': opts |= PCRE2_MULTILINE; break;
 		case 'x': opts |= PCRE2_EXTENDED; break;
+		case 'R': rel = 1; break;
+		case 'U': buf = SB_HTTP_URI; break;
+		case 'I': buf = SB_HTTP_URI_RAW; break;
+		case 'M': buf = SB_HTTP_METHOD; break;
+		case 'S': buf = SB_HTTP_STAT_CODE; break;
+		case 'B': case 'O': break;   /* rawbytes; match limit override */
 		default:
 			return fail(ps, "pcre: unsupported flag '%c'", *f);
 		}
@@ -731,6 +739,14 @@ static int opt_pcre(struct parse *ps, const char *name, char *v)
 	m = new_match(ps, SM_PCRE);
 	if (!m)
 		return -1;
+	if (buf != SB_NONE) {
+		if (ps->cur_buf != SB_NONE && ps->cur_buf != buf)
+			return fail(ps, "pcre: flag for another buffer after a sticky buffer");
+		m->buf = (uint8_t)buf;
+	}
+	if (rel)
+		m->flags |= SMF_RELATIVE;
+	ps->last_rel = ps->n_m - 1;
 	m->re = pcre2_compile((PCRE2_SPTR)(q + 1), (PCRE2_SIZE)(close - q - 1), opts, &errcode,
 			      &erroff, NULL);
 	if (!m->re) {
@@ -786,6 +802,8 @@ static int opt_depth_offset(struct parse *ps, const char *name, char *v)
 		return fail(ps, "bad %s '%s'", name, v);
 	if (m->flags & SMF_STARTS)
 		return fail(ps, "'startswith' cannot be combined with depth or offset");
+	if (m->flags & (SMF_DISTANCE | SMF_WITHIN))
+		return fail(ps, "'%s' cannot be combined with distance or within on one content", name);
 	if (strcmp(name, "depth") == 0) {
 		if (n < m->len)
 			return fail(ps, "depth %s is shorter than its content", v);
@@ -798,29 +816,41 @@ static int opt_depth_offset(struct parse *ps, const char *name, char *v)
 	return 0;
 }
 
-/* Sticky buffers: name -> buffer; the legacy names too. */
-static const struct { const char *name; int buf; } sticky[] = {
-	{ "dns.query", SB_DNS_QUERY }, { "dns_query", SB_DNS_QUERY },
-	{ "tls.sni", SB_TLS_SNI }, { "tls_sni", SB_TLS_SNI },
-	{ "http.host", SB_HTTP_HOST }, { "http_host", SB_HTTP_HOST },
-	{ "http.user_agent", SB_HTTP_UA }, { "http_user_agent", SB_HTTP_UA },
-	{ "ja3.hash", SB_JA3 }, { "ja3_hash", SB_JA3 },
-	{ "ja3s.hash", SB_JA3S }, { "ja3s_hash", SB_JA3S },
+/* Sticky buffers: name -> buffer; the legacy names too. legacy: the old
+ * form is also a modifier of the content just before it ("content:"x";
+ * http_uri;"). */
+static const struct { const char *name; int buf; int legacy; } sticky[] = {
+	{ "dns.query", SB_DNS_QUERY, 0 }, { "dns_query", SB_DNS_QUERY, 1 },
+	{ "tls.sni", SB_TLS_SNI, 0 }, { "tls_sni", SB_TLS_SNI, 1 },
+	{ "http.host", SB_HTTP_HOST, 0 }, { "http_host", SB_HTTP_HOST, 1 },
+	{ "http.user_agent", SB_HTTP_UA, 0 }, { "http_user_agent", SB_HTTP_UA, 1 },
+	{ "ja3.hash", SB_JA3, 0 }, { "ja3_hash", SB_JA3, 1 },
+	{ "ja3s.hash", SB_JA3S, 0 }, { "ja3s_hash", SB_JA3S, 1 },
+	{ "http.uri", SB_HTTP_URI, 0 }, { "http_uri", SB_HTTP_URI, 1 },
+	{ "http.uri.raw", SB_HTTP_URI_RAW, 0 }, { "http_raw_uri", SB_HTTP_URI_RAW, 1 },
+	{ "http.method", SB_HTTP_METHOD, 0 }, { "http_method", SB_HTTP_METHOD, 1 },
+	{ "http.stat_code", SB_HTTP_STAT_CODE, 0 }, { "http_stat_code", SB_HTTP_STAT_CODE, 1 },
+	{ "http.content_type", SB_HTTP_CTYPE, 0 }, { "http_content_type", SB_HTTP_CTYPE, 1 },
+	{ "http.request_line", SB_HTTP_REQLINE, 0 }, { "http_request_line", SB_HTTP_REQLINE, 1 },
+	{ "pkt_data", SB_PKT, 0 },
+	{ "file.data", SB_FILEDATA, 0 }, { "file_data", SB_FILEDATA, 0 },
+	{ "http.response_body", SB_FILEDATA, 0 }, { "http_server_body", SB_FILEDATA, 1 },
 };
 
-/* A sticky buffer: later content/pcre look at it. The legacy http_host and
- * http_user_agent are also accepted in their old role of a modifier of
- * the content just before them (when that content has no buffer yet). */
+/* A sticky buffer: later content/pcre look at it. The legacy names (e.g.
+ * http_host, http_uri) are also accepted in their old role of a modifier
+ * of the content just before them (when that content has no buffer yet). */
 static int opt_sticky(struct parse *ps, const char *name, char *v)
 {
-	int buf = SB_NONE;
+	int buf = SB_NONE, legacy = 0;
 
 	(void)v;
 	for (size_t i = 0; i < sizeof sticky / sizeof sticky[0]; i++)
-		if (strcmp(sticky[i].name, name) == 0)
+		if (strcmp(sticky[i].name, name) == 0) {
 			buf = sticky[i].buf;
-	if (strchr(name, '.') == NULL && ps->last_content >= 0 &&
-	    ps->m[ps->last_content].buf == SB_NONE) {
+			legacy = sticky[i].legacy;
+		}
+	if (legacy && ps->last_content >= 0 && ps->m[ps->last_content].buf == SB_NONE) {
 		ps->m[ps->last_content].buf = (uint8_t)buf;
 		return 0;
 	}
@@ -828,6 +858,7 @@ static int opt_sticky(struct parse *ps, const char *name, char *v)
 	ps->cur_dotprefix = 0;
 	ps->buf_used = 0;
 	ps->last_content = -1;
+	ps->last_rel = -1;
 	return 0;
 }
 
@@ -875,6 +906,114 @@ static int opt_bsize(struct parse *ps, const char *name, char *v)
 	m->op = (uint8_t)op;
 	m->offset = (uint32_t)a;
 	m->depth = (uint32_t)b;
+	return 0;
+}
+
+/* distance:N (may be negative); within:N: relative to the end of the
+ * previous content or pcre in the same buffer (its start when first). */
+static int opt_relative(struct parse *ps, const char *name, char *v)
+{
+	struct sig_match *m = modified(ps, name);
+	int neg = 0;
+	uint64_t n;
+
+	if (!m)
+		return -1;
+	v = trim(v);
+	if (*v == '-' && name[0] == 'd') {
+		neg = 1;
+		v++;
+	}
+	if (parse_uint(v, 65535, &n) < 0)
+		return fail(ps, "bad %s '%s'", name, v);
+	if (m->flags & (SMF_DEPTH | SMF_OFFSET | SMF_STARTS))
+		return fail(ps, "'%s' cannot be combined with depth, offset or startswith on one content",
+			    name);
+	if (name[0] == 'd') {
+		m->distance = neg ? -(int32_t)n : (int32_t)n;
+		m->flags |= SMF_DISTANCE;
+	} else {
+		if (n < m->len)
+			return fail(ps, "within %s is shorter than its content", v);
+		m->within = (uint32_t)n;
+		m->flags |= SMF_WITHIN;
+	}
+	return 0;
+}
+
+/* isdataat:[!]N[,relative]; on the current buffer (pkt_data if none). */
+static int opt_isdataat(struct parse *ps, const char *name, char *v)
+{
+	uint8_t neg;
+	char *p = take_neg(v, &neg), *comma = strchr(p, ',');
+	struct sig_match *m;
+	uint64_t n;
+
+	if (comma) {
+		*comma = '\0';
+		if (strcmp(trim(comma + 1), "relative") != 0)
+			return fail(ps, "bad %s option '%s' (only 'relative')", name, trim(comma + 1));
+	}
+	if (parse_uint(trim(p), 65535, &n) < 0)
+		return fail(ps, "bad %s '%s'", name, p);
+	m = new_match(ps, SM_ISDATAAT);
+	if (!m)
+		return -1;
+	m->offset = (uint32_t)n;
+	if (neg)
+		m->flags |= SMF_NEG;
+	if (comma)
+		m->flags |= SMF_RELATIVE;
+	return 0;
+}
+
+/* filemagic:[!]"text"; the kind of file the payload or HTTP body starts
+ * with (detect_http.h), compared without case; the sticky buffer stays. */
+static int opt_filemagic(struct parse *ps, const char *name, char *v)
+{
+	int buf = ps->cur_buf, used = ps->buf_used, dot = ps->cur_dotprefix;
+	int rc;
+
+	ps->cur_buf = SB_FILEMAGIC;
+	ps->cur_dotprefix = 0;
+	rc = opt_content(ps, name, v);
+	ps->cur_buf = buf;
+	ps->buf_used = used;
+	ps->cur_dotprefix = dot;
+	if (rc < 0)
+		return -1;
+	ps->m[ps->n_m - 1].flags |= SMF_NOCASE;
+	ps->last_content = -1;
+	ps->last_rel = -1;
+	return 0;
+}
+
+/* urilen:N | <N | >N | N<>M [,raw|,norm]: bsize on http.uri (.raw). */
+static int opt_urilen(struct parse *ps, const char *name, char *v)
+{
+	char *comma = strchr(v, ',');
+	int buf = SB_HTTP_URI, saved = ps->cur_buf, used = ps->buf_used, rc;
+
+	if (comma) {
+		*comma = '\0';
+		if (strcmp(trim(comma + 1), "raw") == 0)
+			buf = SB_HTTP_URI_RAW;
+		else if (strcmp(trim(comma + 1), "norm") != 0)
+			return fail(ps, "bad %s option '%s'", name, trim(comma + 1));
+	}
+	ps->cur_buf = buf;
+	rc = opt_bsize(ps, name, v);
+	ps->cur_buf = saved;
+	ps->buf_used = used;
+	return rc;
+}
+
+/* rawbytes: no effect (vigil never decodes pkt_data). */
+static int opt_noop(struct parse *ps, const char *name, char *v)
+{
+	(void)ps;
+	(void)name;
+	(void)v;
 	return 0;
 }
 
@@ -1140,8 +1279,9 @@ static int opt_risk(struct parse *ps, const char *name, char *v)
 	return 0;
 }
 
-/* flow:to_server,established,...; only the state is checked (a flow-level
- * rule has no packet direction). */
+/* flow:to_server,established,...; the state is checked, and the direction
+ * picks the side of the payload window pkt_data, file.data and filemagic
+ * read (a rule without one reads either side). */
 static int opt_flow(struct parse *ps, const char *name, char *v)
 {
 	char *save = NULL;
@@ -1171,6 +1311,7 @@ static int opt_flow(struct parse *ps, const char *name, char *v)
 		if (st)
 			ps->r.flow_state = (uint8_t)st;
 	}
+	ps->r.dir = (uint8_t)dir;
 	return 0;
 }
 
@@ -1272,6 +1413,12 @@ static const struct { const char *name; opt_fn fn; int value; } options[] = {
 	{ "offset", opt_depth_offset, V_NEEDED },
 	{ "dotprefix", opt_dotprefix, V_NONE },
 	{ "bsize", opt_bsize, V_NEEDED },
+	{ "distance", opt_relative, V_NEEDED },
+	{ "within", opt_relative, V_NEEDED },
+	{ "isdataat", opt_isdataat, V_NEEDED },
+	{ "filemagic", opt_filemagic, V_NEEDED },
+	{ "urilen", opt_urilen, V_NEEDED },
+	{ "rawbytes", opt_noop, V_NONE },
 };
 
 /* Apply one option to the scratch state. */
@@ -1328,7 +1475,21 @@ static struct sig_rule *finish_rule(struct parse *ps, const char *text)
 	memcpy((void *)r->apps, ps->apps, sizeof *r->apps * (size_t)ps->n_apps);
 	memcpy((void *)r->ndpi, ps->ndpi, sizeof *r->ndpi * (size_t)ps->n_ndpi);
 	memcpy((void *)r->risks, ps->risks, sizeof *r->risks * (size_t)ps->n_risks);
-	memcpy(r->matches, ps->m, sizeof *r->matches * (size_t)ps->n_m);
+	/* one group per buffer, in the order written (relative matches chain
+	 * within their buffer only) */
+	{
+		int k = 0;
+		for (int b = 0; b < SB__COUNT; b++)
+			for (int i = 0; i < ps->n_m; i++)
+				if (ps->m[i].buf == b)
+					r->matches[k++] = ps->m[i];
+	}
+	for (int i = 0; i < ps->n_m; i++) {
+		if (ps->m[i].buf >= SB_FIRST_WINDOW)
+			r->window = 1;
+		if (ps->m[i].buf >= SB_FIRST_DIRECTIONAL)
+			r->directional = 1;
+	}
 	/* nocase contents are kept lowercase so the matcher can compare them
 	 * with a lowercased buffer; http.host is always compared without case
 	 * (Suricata lowercases that buffer and wants lowercase contents) */
@@ -1381,6 +1542,7 @@ static int parse_rule(struct parse *ps, const char *text)
 	ps->cur_dotprefix = 0;
 	ps->buf_used = 0;
 	ps->last_content = -1;
+	ps->last_rel = -1;
 	ps->n_m = ps->n_apps = ps->n_ndpi = ps->n_risks = ps->n_refs = ps->n_meta = 0;
 
 	if (!work) {
@@ -1420,10 +1582,8 @@ static int parse_rule(struct parse *ps, const char *text)
 		if (apply_option(ps, &opt[i]) < 0)
 			goto bad;
 	for (int i = 0; i < ps->n_m; i++)
-		if (ps->m[i].buf == SB_NONE) {
-			fail(ps, "content without a sticky buffer (vigil matches flow metadata only)");
-			goto bad;
-		}
+		if (ps->m[i].buf == SB_NONE)
+			ps->m[i].buf = SB_PKT;   /* Suricata's default: the payload */
 	if (!ps->seen_msg) {
 		fail(ps, "missing msg");
 		goto bad;

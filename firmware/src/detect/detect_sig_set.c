@@ -61,6 +61,7 @@ void sig_set_free(struct sig_set *s)
 	free(s->sid_rule);
 	free(s->thr);
 	pcre2_match_data_free(s->md);
+	free(s->scratch);
 	sig_arena_free(&s->arena);
 	free(s);
 }
@@ -400,8 +401,9 @@ static void hot_fill(struct sig_hot *h, const struct sig_rule *r)
 	h->app = r->hdr_app;
 	for (int i = 0; i < r->n_matches; i++) {
 		const struct sig_match *m = &r->matches[i];
-		h->need_bufs |= (uint8_t)(1u << m->buf);
-		if (h->qbuf || m->kind != SM_CONTENT || (m->flags & SMF_NEG))
+		h->need_bufs |= 1u << m->buf;
+		if (h->qbuf || m->kind != SM_CONTENT || (m->flags & SMF_NEG) ||
+		    m->buf >= SB_FIRST_WINDOW || (m->flags & (SMF_DISTANCE | SMF_WITHIN)))
 			continue;
 		h->qbuf = m->buf;
 		h->qmin = m->len + ((m->flags & SMF_OFFSET) ? m->offset : 0);
@@ -458,6 +460,8 @@ int sig_add_rule(struct sig_set *s, struct sig_rule *r, char *err, size_t errlen
 	if (idx_push(&s->plist[rule_plist(r)], ri) < 0)
 		goto oom;
 	hot_fill(&s->hot[ri], r);
+	if (r->window)
+		s->n_window_rules++;
 	s->rules[s->n_rules++] = r;
 	s->sid_keys[slot] = key;
 	s->sid_rule[slot] = ri;

@@ -64,12 +64,22 @@ struct sig_port {
 	struct sig_port *items;
 };
 
-/* Sticky buffers: flow metadata strings a content or pcre looks at. */
+/* Sticky buffers: flow metadata strings a content or pcre looks at, then
+ * (from SB_HTTP_URI on) the buffers taken from the payload window
+ * (flow/flow_payload.h) - the HTTP ones fall back to what nDPI extracted
+ * when the window has no HTTP message - and SB_FILEMAGIC, the kind of file
+ * a direction's payload or HTTP body starts with (detect_http.h). */
 enum sig_buf { SB_NONE = 0, SB_DNS_QUERY, SB_TLS_SNI, SB_HTTP_HOST, SB_HTTP_UA,
-	       SB_JA3, SB_JA3S, SB__COUNT };
+	       SB_JA3, SB_JA3S,
+	       SB_HTTP_URI, SB_HTTP_URI_RAW, SB_HTTP_METHOD, SB_HTTP_STAT_CODE,
+	       SB_HTTP_CTYPE, SB_HTTP_REQLINE,
+	       SB_PKT, SB_FILEDATA, SB_FILEMAGIC, SB__COUNT };
 
-/* One buffer check: a content, a pcre or a bsize. */
-enum sig_match_kind { SM_CONTENT, SM_PCRE, SM_BSIZE };
+#define SB_FIRST_WINDOW SB_HTTP_URI          /* evaluated once the window is ready */
+#define SB_FIRST_DIRECTIONAL SB_PKT          /* one value per direction */
+
+/* One buffer check. */
+enum sig_match_kind { SM_CONTENT, SM_PCRE, SM_BSIZE, SM_ISDATAAT };
 
 #define SMF_NOCASE    0x01
 #define SMF_STARTS    0x02
@@ -78,6 +88,9 @@ enum sig_match_kind { SM_CONTENT, SM_PCRE, SM_BSIZE };
 #define SMF_DEPTH     0x10
 #define SMF_OFFSET    0x20
 #define SMF_DOTPREFIX 0x40   /* transform: the buffer with a '.' in front */
+#define SMF_DISTANCE  0x80   /* content: relative to the previous match */
+#define SMF_WITHIN    0x100
+#define SMF_RELATIVE  0x200  /* pcre (R), isdataat: from the previous match's end */
 
 /* bsize comparisons */
 enum sig_bsize_op { BS_EQ, BS_LT, BS_GT, BS_LE, BS_GE, BS_RANGE };
@@ -85,9 +98,12 @@ enum sig_bsize_op { BS_EQ, BS_LT, BS_GT, BS_LE, BS_GE, BS_RANGE };
 struct sig_match {
 	uint8_t kind;            /* enum sig_match_kind */
 	uint8_t buf;             /* enum sig_buf */
-	uint8_t flags;           /* SMF_* */
+	uint16_t flags;          /* SMF_* */
 	uint8_t op;              /* SM_BSIZE: enum sig_bsize_op */
-	uint32_t offset, depth;  /* SM_CONTENT; SM_BSIZE: the sizes (lo, hi) */
+	uint32_t offset, depth;  /* SM_CONTENT; SM_BSIZE: the sizes (lo, hi);
+	                            SM_ISDATAAT: offset */
+	int32_t distance;        /* SM_CONTENT */
+	uint32_t within;
 	const uint8_t *pat;      /* SM_CONTENT */
 	uint32_t len;
 	pcre2_code *re;          /* SM_PCRE */
@@ -149,6 +165,9 @@ struct sig_rule {
 	uint8_t l4a, l4b;        /* accepted IP protocols; 0: any */
 	uint8_t bidir;           /* "<>" */
 	uint8_t flow_state;      /* enum sig_flow_state */
+	uint8_t dir;             /* flow:to_server 1, to_client 2, else 0 */
+	uint8_t window;          /* uses a buffer of the payload window */
+	uint8_t directional;     /* uses pkt_data, file.data or filemagic */
 	struct sig_app hdr_app;  /* n == 0: no application protocol */
 	const struct sig_addr *src, *dst;   /* NULL: any */
 	const struct sig_port *sport, *dport;
@@ -192,7 +211,7 @@ struct sig_idx_list {
 
 struct sig_hot {
 	struct sig_app app;      /* n == 0: any */
-	uint8_t need_bufs;       /* 1 << enum sig_buf */
+	uint32_t need_bufs;      /* 1 << enum sig_buf */
 	uint8_t qbuf;            /* SB_NONE: no quick check */
 	uint8_t qflags;          /* HOT_Q_* */
 	uint8_t qlen;            /* bytes in q (0..4) */
@@ -239,6 +258,9 @@ struct sig_set {
 	size_t sid_cap, sid_used;
 	struct sig_idx_list plist[PL__COUNT];
 	pcre2_match_data *md;        /* shared by all pcre matches */
+	int n_window_rules;          /* rules that read the payload window */
+	uint8_t *scratch;            /* the normalised URI, request line (matcher) */
+	size_t scratch_cap;
 	struct sig_thresh_table *thr;/* made for the first thresholded rule */
 	uint64_t thr_evicted;
 };

@@ -291,8 +291,19 @@ int ruleset_suppressed(const struct ruleset *rs, const struct alert *a)
 void ruleset_match_rules(struct ruleset *rs, const struct flow_record *rec, uint64_t now_us,
 			 alert_fn cb, void *ctx)
 {
-	sig_match_flow(rs->sigs, rec, now_us, cb, ctx);
+	sig_match_flow_phase(rs->sigs, rec, NULL, SIG_PHASE_META, now_us, cb, ctx);
 	ioc_match_flow(rs->iocs, rec, now_us, cb, ctx);
+}
+
+void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
+			  const struct flow_window *win, uint64_t now_us, alert_fn cb, void *ctx)
+{
+	sig_match_flow_phase(rs->sigs, rec, win, SIG_PHASE_WINDOW, now_us, cb, ctx);
+}
+
+int ruleset_window_rules(const struct ruleset *rs)
+{
+	return rs ? sig_window_rules(rs->sigs) : 0;
 }
 
 void ruleset_match_behav(struct ruleset *rs, const struct flow_record *rec, alert_fn cb,

@@ -21,6 +21,7 @@
 #include "alert.h"
 #include "core/homenet.h"
 #include "flow/flow_record.h"
+#include "flow/flow_payload.h"
 
 struct ruleset;
 struct suppress;
@@ -72,9 +73,15 @@ void ruleset_print_summary(const struct ruleset *rs, FILE *out);
 
 /* 1 if suppress.conf silences this alert. */
 int ruleset_suppressed(const struct ruleset *rs, const struct alert *a);
-/* Signatures and indicators on one flow; alerts through cb. */
+/* Signatures that read flow metadata only, and indicators, on one flow;
+ * alerts through cb. */
 void ruleset_match_rules(struct ruleset *rs, const struct flow_record *rec, uint64_t now_us,
 			 alert_fn cb, void *ctx);
+/* The signatures that read the payload window (win NULL: none kept). */
+void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
+			  const struct flow_window *win, uint64_t now_us, alert_fn cb, void *ctx);
+/* How many signatures read the payload window. */
+int ruleset_window_rules(const struct ruleset *rs);
 /* Behavioural detectors on one record (their windows move on with the
  * record's packet time). */
 void ruleset_match_behav(struct ruleset *rs, const struct flow_record *rec, alert_fn cb,

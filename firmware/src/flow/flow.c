@@ -24,6 +24,7 @@
  * byte for byte whatever the seed.
  */
 #include "flow.h"
+#include "flow_payload.h"
 
 #include "core/clock.h"
 
@@ -59,6 +60,7 @@ struct flow {
 	struct flow *aprev, *anext;    /* active-timeout list (by last record) */
 	void *cls;                     /* classifier's slot */
 	void *ev;                      /* held packets (flow_evidence.h) */
+	struct flow_payload *payload;  /* payload window (flow_payload.h), the pipeline's */
 	uint64_t flow_id;
 	uint64_t first_us, last_us, report_us;
 	uint64_t pkts[2], bytes[2];    /* [0] to server, [1] to client; since the start */
@@ -98,6 +100,7 @@ struct flow_table {
 void flow_config_defaults(struct flow_config *cfg)
 {
 	cfg->max_flows = 262144;
+	cfg->payload_window = FLOW_PAYLOAD_DEFAULT;
 	cfg->tcp_new_timeout = 30;
 	cfg->tcp_est_timeout = 600;
 	cfg->tcp_closed_timeout = 10;
@@ -549,6 +552,11 @@ void **flow_evidence_slot(struct flow *f)
 uint64_t flow_get_id(const struct flow *f)
 {
 	return f->flow_id;
+}
+
+struct flow_payload **flow_payload_slot(struct flow *f)
+{
+	return &f->payload;
 }
 
 uint64_t flow_table_seed(const struct flow_table *t)

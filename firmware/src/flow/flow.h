@@ -30,6 +30,8 @@ struct flow_config {
 	uint32_t icmp_timeout;         /* s */
 	uint32_t other_timeout;        /* s: other IP protocols */
 	uint32_t active_timeout;       /* s: interim record every so often; 0 = off */
+	uint32_t payload_window;       /* bytes of payload kept per direction for the
+	                                  rules (flow_payload.h); 0 = off */
 };
 
 void flow_config_defaults(struct flow_config *cfg);
@@ -78,6 +80,12 @@ void **flow_evidence_slot(struct flow *f);
 
 /* The flow's id (flow_record.flow_id). */
 uint64_t flow_get_id(const struct flow *f);
+
+/* The flow's payload window (flow_payload.h), NULL until the owner (the
+ * pipeline) makes one; the owner frees it, at the latest on the final
+ * record. */
+struct flow_payload;
+struct flow_payload **flow_payload_slot(struct flow *f);
 
 /* Fill rec with the flow as it is now (a mid-flow view for detection;
  * reason NULL, counters since the last record). */

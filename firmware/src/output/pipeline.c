@@ -19,6 +19,7 @@
 #include "classify/classify.h"
 #include "decode/decode.h"
 #include "detect/detect.h"
+#include "flow/flow_payload.h"
 #include "eve.h"
 #include "evidence.h"
 #include "flow/flow_evidence.h"
@@ -44,6 +45,8 @@ struct pipeline {
 	struct ruleset *rules;
 	struct detect *detect;
 	struct detect_counters detect_before; /* of rule sets swapped out */
+	uint32_t win_cap;           /* payload window per direction, 0 = off */
+	struct flow_payload_pool pool;  /* all flows' windows (packet thread) */
 	struct vigil_stats st;
 	int eve_failed;             /* written by the EVE thread only */
 	int db_failed;              /* written by the SQLite thread only */
@@ -81,6 +84,12 @@ struct pipeline {
 #define UF_RULES_DONE 0x01   /* signatures and indicators evaluated */
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
 #define UF_APP_DONE 0x04     /* its protocol events were written */
+#define UF_WIN_DONE 0x08     /* signatures on the payload window evaluated */
+
+/* A decided flow's window is judged by then at the latest (packets of the
+ * flow, both ways): a conversation that never fills its window nor
+ * answers does not hold it until the flow ends. */
+#define WINDOW_MAX_PKTS 32
 
 /* EVE writer thread: records, alerts, and on a flush request the pending
  * stats event (if any) followed by fflush. */
@@ -243,9 +252,40 @@ static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record
 	sinkq_push(p->eve_q, &ev);
 }
 
+/* The signatures on the payload window, once per flow, when it is ready
+ * (or final: the flow ends); the window is freed right after. rec: the
+ * flow as it is now, NULL to take a snapshot. */
+static void window_rules(struct pipeline *p, struct flow *f, struct flow_record *rec,
+			 uint64_t ts_us, int final)
+{
+	uint8_t *uf = flow_user_flags(f);
+	struct flow_payload **fp = flow_payload_slot(f);
+	struct flow_record snap;
+	struct flow_window w;
+
+	if (!p->detect || (*uf & UF_WIN_DONE)) {
+		flow_payload_free(&p->pool, fp);
+		return;
+	}
+	flow_payload_view(*fp, p->win_cap, &w);
+	if (!final && p->win_cap && detect_wants_window(p->detect) && !detect_window_ready(&w) &&
+	    flow_packets(f) < WINDOW_MAX_PKTS)
+		return;
+	*uf |= UF_WIN_DONE;
+	if (!rec) {
+		flow_table_snapshot(p->flows, f, &snap);
+		classify_fill_record(p->cls, flow_classifier_slot(f), &snap, 0);
+		rec = &snap;
+	}
+	if (detect_wants_window(p->detect) &&
+	    detect_flow_window(p->detect, rec, p->win_cap ? &w : NULL, ts_us) > 0)
+		*uf |= UF_ALERTED;
+	flow_payload_free(&p->pool, fp);
+}
+
 /* A flow whose classification just became final: its protocol events,
  * then signatures and indicators, once per flow, on the flow as it is
- * now. */
+ * now; the signatures on the payload window when it is ready. */
 static void decided_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
 {
 	uint8_t *uf = flow_user_flags(f);
@@ -261,6 +301,7 @@ static void decided_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
 	*uf |= UF_RULES_DONE;
 	if (detect_flow_rules(p->detect, &rec, ts_us) > 0)
 		*uf |= UF_ALERTED;
+	window_rules(p, f, &rec, ts_us, 0);
 }
 
 /* Flow table callback: classification, detection, then hand the record to
@@ -281,6 +322,8 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 			if (detect_flow_rules(p->detect, rec, rec->end_us) > 0)
 				*uf |= UF_ALERTED;
 		}
+		if (final)
+			window_rules(p, f, rec, rec->end_us, 1);
 		if (detect_flow_behav(p->detect, rec) > 0)
 			*uf |= UF_ALERTED;
 		rec->alerted = (*uf & UF_ALERTED) != 0;
@@ -291,6 +334,7 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 		sinkq_push(p->db_q, rec);
 	uplink_flow(p->uplink, rec);
 	if (final) {
+		flow_payload_free(&p->pool, flow_payload_slot(f));
 		classify_release(p->cls, slot);
 		/* rules and detectors have decided: held packets go, or the
 		 * flow's evidence is complete */
@@ -333,6 +377,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 	pthread_mutex_init(&p->gate_lock, NULL);
 	pthread_cond_init(&p->gate_cv, NULL);
 	p->rules = rules;
+	p->win_cap = cfg->flow.payload_window > FLOW_PAYLOAD_MAX ? FLOW_PAYLOAD_MAX
+								 : cfg->flow.payload_window;
 	if (rules && !(p->detect = detect_new(rules, on_alert, p))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -423,12 +469,20 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 	}
 	count_decoded(st, &d);
 	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
+	if (!f)
+		return DECODE_OK;
 	/* held before it is classified: the packet that decides is evidence */
-	if (f && p->evpool && p->detect)
+	if (p->evpool && p->detect)
 		evid_packet(p->evpool, flow_evidence_slot(f), flow_get_id(f), linktype,
 			    pkt->data, pkt->caplen, pkt->wirelen, pkt->ts_us);
-	if (f && classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
+	uint8_t *uf = flow_user_flags(f);
+	int win = p->win_cap && !(*uf & UF_WIN_DONE) && detect_wants_window(p->detect);
+	if (win)
+		flow_payload_add(&p->pool, flow_payload_slot(f), p->win_cap, &d, to_server);
+	if (classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
 		decided_now(p, f, pkt->ts_us);
+	else if (win && (*uf & UF_RULES_DONE))
+		window_rules(p, f, NULL, pkt->ts_us, 0);
 	return DECODE_OK;
 }
 
