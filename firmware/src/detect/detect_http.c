@@ -260,7 +260,7 @@ const char *http_filemagic(const uint8_t *p, size_t n)
 		return p[5] == 2 ? "ELF 32-bit MSB executable" : "ELF 32-bit LSB executable";
 	}
 	if (starts(p, n, "PK\x03\x04", 4)) {
-		if (icontains(p, n, "[Content_Types].xml", 512) || icontains(p, n, "word/", 512) ||
+		if (icontains(p, n, "[content_types].xml", 512) || icontains(p, n, "word/", 512) ||
 		    icontains(p, n, "xl/", 512) || icontains(p, n, "ppt/", 512) ||
 		    icontains(p, n, "_rels/", 512))
 			return "Microsoft OOXML document, Zip archive data";

@@ -713,12 +713,14 @@ static int chain(struct sig_set *s, struct flow_view *v, const struct sig_match 
 		int rc;
 		if (from > len)
 			return 0;
-		rc = pcre2_match(m->re, (PCRE2_SPTR)buf, len, from, 0, s->md, NULL);
+		/* as Suricata: a relative pcre sees the buffer from there on
+		 * (so '^' anchors at the previous match's end) */
+		rc = pcre2_match(m->re, (PCRE2_SPTR)(buf + from), len - from, 0, 0, s->md, NULL);
 		if (m->flags & SMF_NEG)
 			return rc < 0 && chain(s, v, m + 1, end, buf, len, prev);
 		if (rc < 0)
 			return 0;
-		return chain(s, v, m + 1, end, buf, len, pcre2_get_ovector_pointer(s->md)[1]);
+		return chain(s, v, m + 1, end, buf, len, from + pcre2_get_ovector_pointer(s->md)[1]);
 	}
 	default: {
 		int fold = (m->flags & SMF_NOCASE) != 0;
