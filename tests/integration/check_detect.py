@@ -127,7 +127,7 @@ def alert_view(ev):
          "signature": a.get("signature"), "category": a.get("category"),
          "severity": a.get("severity"),
          "ioc": ioc if vg.get("engine") == "ioc" else None,
-         "metadata": meta}
+         "metadata": meta, "ts": eve_us(ev.get("timestamp")) / 1e6}
     return v
 
 
@@ -154,6 +154,11 @@ def fits(exp, got):
         elif k == "ioc":
             have = got["ioc"] or {}
             if any(have.get(x) != y for x, y in want.items()):
+                return False
+        elif k == "max_ts":
+            # decided in time: a full payload window decides the flow's
+            # payload rules then, not when the flow ends
+            if got["ts"] > want + 1e-6:
                 return False
         elif k == "metadata":
             have = got["metadata"]

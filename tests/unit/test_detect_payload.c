@@ -254,7 +254,7 @@ static void test_filemagic(void **state)
 	assert_string_equal(http_filemagic((const uint8_t *)"#!/bin/sh\nwget x\n", 17),
 			    "POSIX shell script, ASCII text executable");
 	assert_string_equal(http_filemagic((const uint8_t *)"\r\n@ECHO OFF\r\n", 13),
-			    "DOS batch file, ASCII text");
+			    "DOS batch file, ASCII text (Windows script)");
 	assert_null(http_filemagic((const uint8_t *)"<!doctype html><html>", 21));
 	assert_null(http_filemagic((const uint8_t *)"M", 1));
 }

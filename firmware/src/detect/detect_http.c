@@ -293,20 +293,20 @@ const char *http_filemagic(const uint8_t *p, size_t n)
 		return "script, ASCII text executable";
 	}
 	if (istarts(t, tn, "@echo off") || istarts(t, tn, "@echo on"))
-		return "DOS batch file, ASCII text";
+		return "DOS batch file, ASCII text (Windows script)";
 	if (istarts(t, tn, "<hta:application") ||
 	    (istarts(t, tn, "<html") && icontains(t, tn, "<hta:application", 1024)))
-		return "HTML Application (HTA) script";
+		return "HTML Application (HTA) script (Windows script)";
 	if (icontains(t, tn, "powershell", 256) && (icontains(t, tn, "-enc", 256) ||
 						    icontains(t, tn, "iex", 256) ||
 						    icontains(t, tn, "downloadstring", 256)))
-		return "PowerShell script, ASCII text";
+		return "PowerShell script, ASCII text (Windows script)";
 	if (istarts(t, tn, "param(") || istarts(t, tn, "function ") ||
 	    istarts(t, tn, "$erroractionpreference") || istarts(t, tn, "[cmdletbinding"))
-		return "PowerShell script, ASCII text";
+		return "PowerShell script, ASCII text (Windows script)";
 	if (istarts(t, tn, "wscript.") || istarts(t, tn, "set ") ||
 	    icontains(t, tn, "createobject(\"wscript", 512))
-		return "VBScript, ASCII text";
+		return "VBScript script, ASCII text (Windows script)";
 	return NULL;
 }
 
