@@ -1855,6 +1855,12 @@ def gen_default_payload():
             http_rsp(pe_file(rng), "image/png"))
     sig(f, 2100062, 3)
     sig(f, 2100063, 1)
+    sig(f, 2100084, 2)
+    f = web(h, T(), pc, ip2, "shop.example.org", "/wp-content/uploads/2024/Q8x/",
+            http_rsp(pe_file(rng), "application/octet-stream",
+                     extra="Content-Disposition: attachment; filename=\"inv.exe\"\r\n"))
+    sig(f, 2100062, 3)
+    sig(f, 2100084, 2)
     f = web(h, T(), pc, ip1, ip1, "/bins/mips", http_rsp(elf_file(rng)))
     sig(f, 2100064, 1)
     f = web(h, T(), pc, ip2, "mirror.example.org", "/tool", http_rsp(elf_file(rng)))
@@ -1915,6 +1921,8 @@ def gen_default_payload():
     web(m, T(), pc, ip1, ip1, "/x/readme.txt", http_rsp(b"MZ is a text file " + rb(rng, 300), "text/plain"))
     m.tcp(T(), pc, ip1, 443, [(True, b"\x16\x03\x01" + rb(rng, 200)), (False, rb(rng, 3000))])
     web(m, T(), pc, ip2, "mirror.example.org", "/tool.tar", http_rsp(rb(rng, 2000), "application/x-tar"))
+    web(m, T(), pc, ip2, "cdn.example.org", "/app.js",
+        http_rsp(b"function init(x) {\n  var set = 1;\n  return x;\n}\n", "application/javascript"))
     web(m, T(), atk, srv, "www.office.example", "/news.php?id=7&title=union-and-select-committees", ok)
     web(m, T(), atk, srv, "www.office.example", "/login.php?user=o%27brien", ok)
     web(m, T(), atk, srv, "www.office.example", "/search?q=javascript%20tutorial", ok)

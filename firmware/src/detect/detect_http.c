@@ -301,11 +301,9 @@ const char *http_filemagic(const uint8_t *p, size_t n)
 						    icontains(t, tn, "iex", 256) ||
 						    icontains(t, tn, "downloadstring", 256)))
 		return "PowerShell script, ASCII text (Windows script)";
-	if (istarts(t, tn, "param(") || istarts(t, tn, "function ") ||
-	    istarts(t, tn, "$erroractionpreference") || istarts(t, tn, "[cmdletbinding"))
+	if (istarts(t, tn, "$erroractionpreference") || istarts(t, tn, "[cmdletbinding"))
 		return "PowerShell script, ASCII text (Windows script)";
-	if (istarts(t, tn, "wscript.") || istarts(t, tn, "set ") ||
-	    icontains(t, tn, "createobject(\"wscript", 512))
+	if (istarts(t, tn, "wscript.") || icontains(t, tn, "createobject(\"wscript", 512))
 		return "VBScript script, ASCII text (Windows script)";
 	return NULL;
 }
