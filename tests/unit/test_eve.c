@@ -433,6 +433,8 @@ static void test_flow_events(void **state)
 	st.flow_alloc_failed = 6;
 	st.threshold_evicted = 7;
 	st.detector_dropped = 8;
+	st.payload_peak_bytes = 4352;
+	st.payload_dropped_bytes = 9;
 	st.n_ifaces = 2;
 	snprintf(st.ifaces[0].name, sizeof st.ifaces[0].name, "eth0");
 	snprintf(st.ifaces[0].state, sizeof st.ifaces[0].state, "capturing");
@@ -531,7 +533,8 @@ static void test_flow_events(void **state)
 		       "\"frag_overwritten\":4,\"frag_orphans\":5}");
 	has(l.line[5], "\"flow\":{\"ended\":55,\"evicted\":2,\"interim\":1,\"peak\":20,"
 		       "\"ndpi_state_peak\":0,\"alloc_failed\":6}");
-	has(l.line[5], "\"threshold_evicted\":7,\"detector_dropped\":8}");
+	has(l.line[5], "\"threshold_evicted\":7,\"detector_dropped\":8,"
+	    "\"payload_peak_bytes\":4352,\"payload_dropped_bytes\":9}");
 	has(l.line[5], "\"output\":{\"db_flows_lost\":1000,\"db_alerts_lost\":2,\"db_failures\":1,"
 		       "\"eve_alerts_lost\":3},");
 	has(l.line[5], "\"capture\":{\"files\":1,\"interfaces\":["

@@ -67,6 +67,11 @@ int detect_wants_window(const struct detect *d)
 	return d && ruleset_window_rules(d->rs) > 0;
 }
 
+int detect_window_applies(struct detect *d, const struct flow_record *rec)
+{
+	return ruleset_window_applies(d->rs, rec);
+}
+
 int detect_window_ready(const struct flow_window *win)
 {
 	return http_window_ready(win);

@@ -856,12 +856,9 @@ static int matches_ok(struct sig_set *s, const struct sig_rule *r, struct flow_v
 	return 1;
 }
 
-/* Every header and option condition of r against the flow (thresholds
- * aside; the header's application protocol and the presence of the
- * buffers were checked by hot_pass). Cheap tests first, buffer matches
- * last; a rule on pkt_data, file.data or filemagic is tried on the
- * direction its flow keyword names, or on each. */
-static int rule_match(struct sig_set *s, const struct sig_rule *r, struct flow_view *v)
+/* Every condition of r but its buffer matches: protocol, addresses and
+ * ports, flow state, application and risk conditions. */
+static int rule_header_match(const struct sig_rule *r, struct flow_view *v)
 {
 	const struct flow_record *rec = v->rec;
 
@@ -893,6 +890,18 @@ static int rule_match(struct sig_set *s, const struct sig_rule *r, struct flow_v
 	for (int i = 0; i < r->n_risks; i++)
 		if (!risk_match(&r->risks[i], v))
 			return 0;
+	return 1;
+}
+
+/* Every header and option condition of r against the flow (thresholds
+ * aside; the header's application protocol and the presence of the
+ * buffers were checked by hot_pass). Cheap tests first, buffer matches
+ * last; a rule on pkt_data, file.data or filemagic is tried on the
+ * direction its flow keyword names, or on each. */
+static int rule_match(struct sig_set *s, const struct sig_rule *r, struct flow_view *v)
+{
+	if (!rule_header_match(r, v))
+		return 0;
 	if (!r->directional) {
 		v->dir = 0;
 		return matches_ok(s, r, v);
@@ -1007,4 +1016,20 @@ int sig_match_flow(struct sig_set *s, const struct flow_record *rec, uint64_t no
 int sig_window_rules(const struct sig_set *s)
 {
 	return s->n_window_rules;
+}
+
+int sig_window_applies(struct sig_set *s, const struct flow_record *rec)
+{
+	struct flow_view v;
+
+	if (s->n_window_rules == 0)
+		return 0;
+	view_init(&v, s, rec, NULL);
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct sig_rule *r = s->rules[i];
+		if (r->window && (!s->hot[i].app.n || app_match(&s->hot[i].app, &v)) &&
+		    rule_header_match(r, &v))
+			return 1;
+	}
+	return 0;
 }

@@ -301,6 +301,11 @@ void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
 	sig_match_flow_phase(rs->sigs, rec, win, SIG_PHASE_WINDOW, now_us, cb, ctx);
 }
 
+int ruleset_window_applies(struct ruleset *rs, const struct flow_record *rec)
+{
+	return sig_window_applies(rs->sigs, rec);
+}
+
 int ruleset_window_rules(const struct ruleset *rs)
 {
 	return rs ? sig_window_rules(rs->sigs) : 0;

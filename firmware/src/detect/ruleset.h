@@ -80,8 +80,10 @@ void ruleset_match_rules(struct ruleset *rs, const struct flow_record *rec, uint
 /* The signatures that read the payload window (win NULL: none kept). */
 void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
 			  const struct flow_window *win, uint64_t now_us, alert_fn cb, void *ctx);
-/* How many signatures read the payload window. */
+/* How many signatures read the payload window; whether one may apply to
+ * this (classified) flow. */
 int ruleset_window_rules(const struct ruleset *rs);
+int ruleset_window_applies(struct ruleset *rs, const struct flow_record *rec);
 /* Behavioural detectors on one record (their windows move on with the
  * record's packet time). */
 void ruleset_match_behav(struct ruleset *rs, const struct flow_record *rec, alert_fn cb,

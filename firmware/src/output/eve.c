@@ -464,6 +464,8 @@ int eve_write_stats(struct eve *e, const struct vigil_stats *st, uint64_t ts_us)
 	json_ku64(j, "detector", st->alerts_detector);
 	json_ku64(j, "threshold_evicted", st->threshold_evicted);
 	json_ku64(j, "detector_dropped", st->detector_dropped);
+	json_ku64(j, "payload_peak_bytes", st->payload_peak_bytes);
+	json_ku64(j, "payload_dropped_bytes", st->payload_dropped_bytes);
 	json_obj_end(j);
 
 	/* records the writers lost (vigil's own section) */

@@ -85,6 +85,7 @@ struct pipeline {
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
 #define UF_APP_DONE 0x04     /* its protocol events were written */
 #define UF_WIN_DONE 0x08     /* signatures on the payload window evaluated */
+#define UF_WIN_CHECKED 0x10  /* some window signature may apply to the flow */
 
 /* A decided flow's window is judged by then at the latest (packets of the
  * flow, both ways): a conversation that never fills its window nor
@@ -262,21 +263,30 @@ static void window_rules(struct pipeline *p, struct flow *f, struct flow_record 
 	struct flow_payload **fp = flow_payload_slot(f);
 	struct flow_record snap;
 	struct flow_window w;
+	int wait;
 
 	if (!p->detect || (*uf & UF_WIN_DONE)) {
 		flow_payload_free(&p->pool, fp);
 		return;
 	}
 	flow_payload_view(*fp, p->win_cap, &w);
-	if (!final && p->win_cap && detect_wants_window(p->detect) && !detect_window_ready(&w) &&
-	    flow_packets(f) < WINDOW_MAX_PKTS)
+	wait = !final && p->win_cap && detect_wants_window(p->detect) &&
+	       !detect_window_ready(&w) && flow_packets(f) < WINDOW_MAX_PKTS;
+	if (wait && (*uf & UF_WIN_CHECKED))
 		return;
-	*uf |= UF_WIN_DONE;
 	if (!rec) {
 		flow_table_snapshot(p->flows, f, &snap);
 		classify_fill_record(p->cls, flow_classifier_slot(f), &snap, 0);
 		rec = &snap;
 	}
+	/* only rules that may apply to this flow are worth the wait (checked
+	 * once, when the flow is classified) */
+	if (wait) {
+		*uf |= UF_WIN_CHECKED;
+		if (detect_window_applies(p->detect, rec))
+			return;
+	}
+	*uf |= UF_WIN_DONE;
 	if (detect_wants_window(p->detect) &&
 	    detect_flow_window(p->detect, rec, p->win_cap ? &w : NULL, ts_us) > 0)
 		*uf |= UF_ALERTED;
@@ -556,6 +566,8 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 	st->flow_alloc_failed = fc.alloc_failed;
 	st->threshold_evicted = dc.threshold_evicted;
 	st->detector_dropped = dc.detector_dropped;
+	st->payload_peak_bytes = p->pool.peak;
+	st->payload_dropped_bytes = p->pool.dropped_bytes;
 	st->alerts_suppressed = dc.suppressed;
 	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
 	st->alerts_ioc = dc.alerts[ALERT_IOC];

@@ -44,6 +44,8 @@ struct vigil_stats {
 	uint64_t flow_alloc_failed;             /* decoded packets left without a flow */
 	uint64_t threshold_evicted;             /* signature threshold entries dropped */
 	uint64_t detector_dropped;              /* detector table entries dropped */
+	uint64_t payload_peak_bytes;            /* payload windows held at most */
+	uint64_t payload_dropped_bytes;         /* payload not kept: their pool was full */
 	uint64_t db_flows_lost;                 /* flow records the database could not store */
 	uint64_t db_alerts_lost;                /* alerts it could not store or never got */
 	uint64_t db_failures;                   /* episodes of failing database writes */
