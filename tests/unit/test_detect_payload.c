@@ -246,6 +246,9 @@ static void test_filemagic(void **state)
 	pe[0x80 + 23] = 0x20;
 	assert_string_equal(http_filemagic(pe, sizeof pe), "PE32+ executable (DLL) (MS Windows)");
 	assert_string_equal(http_filemagic(pe, 40), "MS-DOS executable");   /* PE header cut */
+	pe[60] = 0xF0;                          /* e_lfanew far past the end */
+	pe[61] = pe[62] = pe[63] = 0xFF;
+	assert_string_equal(http_filemagic(pe, sizeof pe), "MS-DOS executable");
 	assert_string_equal(http_filemagic(elf, sizeof elf), "ELF 64-bit LSB executable");
 	assert_string_equal(http_filemagic((const uint8_t *)"PK\x03\x04....[Content_Types].xml", 28),
 			    "Microsoft OOXML document, Zip archive data");

@@ -62,14 +62,14 @@ int detect_flow_window(struct detect *d, const struct flow_record *rec,
 	return d->raised;
 }
 
-int detect_wants_window(const struct detect *d)
+int detect_wants_window(const struct detect *d, uint8_t proto)
 {
-	return d && ruleset_window_rules(d->rs) > 0;
+	return d && ruleset_window_rules(d->rs) > 0 && ruleset_window_proto(d->rs, proto);
 }
 
-int detect_window_applies(struct detect *d, const struct flow_record *rec)
+int detect_window_applies(const struct detect *d)
 {
-	return ruleset_window_applies(d->rs, rec);
+	return ruleset_window_applies(d->rs);
 }
 
 int detect_window_ready(const struct flow_window *win)

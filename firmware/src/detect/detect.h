@@ -40,10 +40,11 @@ int detect_flow_rules(struct detect *d, const struct flow_record *rec, uint64_t 
 int detect_flow_window(struct detect *d, const struct flow_record *rec,
 		       const struct flow_window *win, uint64_t now_us);
 
-/* 1 if some signature reads the payload window (else keep none); 1 if
- * one may apply to this classified flow (else its window can go now). */
-int detect_wants_window(const struct detect *d);
-int detect_window_applies(struct detect *d, const struct flow_record *rec);
+/* 1 if some signature reads the payload window of flows of this IP
+ * protocol (else keep none); after detect_flow_rules, 1 if one may apply
+ * to that flow (else its window can go now). */
+int detect_wants_window(const struct detect *d, uint8_t proto);
+int detect_window_applies(const struct detect *d);
 
 /* 1 when the window has shown what those signatures look at (each
  * direction full, cut, ended or answered, or a complete HTTP response

@@ -222,12 +222,25 @@ static int istarts(const uint8_t *p, size_t n, const char *s)
 static int icontains(const uint8_t *p, size_t n, const char *s, size_t lim)
 {
 	size_t k = strlen(s);
+	int c = s[0], cu = c >= 'a' && c <= 'z' ? c - 32 : c;
+
 	if (n > lim)
 		n = lim;
 	for (size_t i = 0; i + k <= n; i++)
-		if (istarts(p + i, n - i, s))
+		if ((p[i] == c || p[i] == cu) && istarts(p + i, n - i, s))
 			return 1;
 	return 0;
+}
+
+/* 1 if the first bytes are printable ASCII or white space (a text file). */
+static int looks_text(const uint8_t *p, size_t n)
+{
+	if (n > 32)
+		n = 32;
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') || p[i] > 0x7E)
+			return 0;
+	return n > 0;
 }
 
 const char *http_filemagic(const uint8_t *p, size_t n)
@@ -241,7 +254,7 @@ const char *http_filemagic(const uint8_t *p, size_t n)
 		if (n >= 64) {
 			uint32_t pe = (uint32_t)p[60] | (uint32_t)p[61] << 8 | (uint32_t)p[62] << 16 |
 				      (uint32_t)p[63] << 24;
-			if (pe + 26 <= n && memcmp(p + pe, "PE\0\0", 4) == 0) {
+			if (pe <= n - 26 && memcmp(p + pe, "PE\0\0", 4) == 0) {
 				uint16_t magic = (uint16_t)(p[pe + 24] | p[pe + 25] << 8);
 				uint16_t ch = (uint16_t)(p[pe + 22] | p[pe + 23] << 8);
 				int dll = (ch & 0x2000) != 0;
@@ -281,6 +294,8 @@ const char *http_filemagic(const uint8_t *p, size_t n)
 	if (starts(p, n, "{\\rtf", 5))
 		return "Rich Text Format data";
 	t = text_start(p, &tn);
+	if (!looks_text(t, tn))
+		return NULL;
 	if (starts(t, tn, "#!", 2)) {
 		if (icontains(t, tn, "python", 64))
 			return "Python script, ASCII text executable";

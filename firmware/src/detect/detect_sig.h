@@ -66,10 +66,15 @@ int sig_match_flow_phase(struct sig_set *s, const struct flow_record *rec,
 /* Rules that read the payload window (0: the window need not be kept). */
 int sig_window_rules(const struct sig_set *s);
 
-/* 1 if some rule that reads the payload window may apply to this flow
- * (its protocol, addresses, ports, application and risks allow it): when
- * none does, the flow's window need not wait. */
-int sig_window_applies(struct sig_set *s, const struct flow_record *rec);
+/* After a SIG_PHASE_META call: 1 if some rule that reads the payload
+ * window may apply to that flow (its protocol, addresses, ports,
+ * application and risks allow it); when none does, the flow's window need
+ * not wait. */
+int sig_window_applies(const struct sig_set *s);
+
+/* 1 if a rule that reads the payload window may apply to flows of this IP
+ * protocol (rules on "http" count as TCP): else keep no window for them. */
+int sig_window_proto(const struct sig_set *s, uint8_t proto);
 
 /* Threshold / detection_filter state: keys tracked now, and keys dropped
  * (with their counts) because the table was full. */

@@ -283,6 +283,9 @@ struct flow_view {
 	size_t dlen[2][N_DIRBUF];
 	uint32_t has_bufs;               /* 1 << enum sig_buf of the values */
 	int window_done;                 /* window buffers worked out */
+	int magic_done;                  /* SB_FILEMAGIC worked out */
+	const uint8_t *mstart[2];        /* where each direction's file starts */
+	size_t mlen[2];
 	int dir;                         /* direction being evaluated (0, 1) */
 	int steps;                       /* MATCH_STEPS left for this rule */
 	char stat[4];                    /* nDPI's status code as text */
@@ -410,6 +413,7 @@ static void view_init(struct flow_view *v, const struct sig_set *s, const struct
 	v->has_ports = proto_has_ports(rec->proto);
 	v->has_bufs = 0;
 	v->window_done = 0;
+	v->magic_done = 0;
 	v->dir = 0;
 	for (int b = 0; b < SB__COUNT; b++) {
 		v->raw[b] = NULL;
@@ -527,11 +531,11 @@ static void view_window(struct sig_set *s, struct flow_view *v)
 			strlen(rec->http_content_type));
 	if (!v->win)
 		return;
+	memset(v->mstart, 0, sizeof v->mstart);
 	for (int d = 0; d < 2; d++) {
 		const uint8_t *start = v->win->data[d];
 		size_t n = v->win->len[d];
 		int http = d == 0 ? h.request : h.response;
-		const char *magic;
 		if (!n)
 			continue;
 		set_dirbuf(v, d, SB_PKT, start, n);
@@ -542,7 +546,19 @@ static void view_window(struct sig_set *s, struct flow_view *v)
 		} else if (http) {
 			continue;   /* no body (yet): no file */
 		}
-		magic = http_filemagic(start, n);
+		v->mstart[d] = start;
+		v->mlen[d] = n;
+	}
+}
+
+/* SB_FILEMAGIC of each direction, on first use (after view_window). */
+static void view_magic(struct flow_view *v)
+{
+	if (v->magic_done)
+		return;
+	v->magic_done = 1;
+	for (int d = 0; d < 2; d++) {
+		const char *magic = v->mstart[d] ? http_filemagic(v->mstart[d], v->mlen[d]) : NULL;
 		if (magic)
 			set_dirbuf(v, d, SB_FILEMAGIC, (const uint8_t *)magic, strlen(magic));
 	}
@@ -819,6 +835,8 @@ static int hot_pass(struct sig_set *s, const struct sig_hot *h, struct flow_view
 
 	if (h->need_bufs >> SB_FIRST_WINDOW)
 		view_window(s, v);
+	if (h->need_bufs & (1u << SB_FILEMAGIC))
+		view_magic(v);
 	if (h->need_bufs & ~v->has_bufs)
 		return 0;
 	if (h->app.n && !app_match(&h->app, v))
@@ -974,10 +992,20 @@ int sig_match_flow_phase(struct sig_set *s, const struct flow_record *rec,
 	const struct sig_idx_list *any = &s->plist[PL_ANY], *pl = proto_list(s, rec->proto);
 	size_t ia = 0, ip = 0, np = pl ? pl->n : 0;
 	int alerts = 0;
+
+	/* the window phase walks the window rules only (in load order; the
+	 * header's IP protocol is checked by rule_header_match) */
+	if (phase == SIG_PHASE_WINDOW) {
+		any = &s->wlist;
+		np = 0;
+	}
 	struct flow_view v;
+	const struct sig_app *no_app = NULL;   /* an application the flow is not */
 
 	if (any->n == 0 && np == 0)
 		return 0;
+	if (phase == SIG_PHASE_META)
+		s->window_applies = 0;
 	if (phase == SIG_PHASE_WINDOW && s->n_window_rules == 0)
 		return 0;
 	view_init(&v, s, rec, win);
@@ -991,7 +1019,20 @@ int sig_match_flow_phase(struct sig_set *s, const struct flow_record *rec,
 		else
 			ri = pl->v[ip++];
 		r = s->rules[ri];
-		if ((phase == SIG_PHASE_META && r->window) || (phase == SIG_PHASE_WINDOW && !r->window))
+		if (phase == SIG_PHASE_META && r->window) {
+			/* not now: but will the window be worth keeping? (rules on
+			 * the same application as one that did not fit are skipped) */
+			const struct sig_app *ha = &s->hot[ri].app;
+			if (s->window_applies || (ha->n && no_app && ha->ids[0] == no_app->ids[0] &&
+						  ha->n == no_app->n && ha->neg == no_app->neg))
+				continue;
+			if (ha->n && !app_match(ha, &v))
+				no_app = ha;
+			else if (rule_header_match(r, &v))
+				s->window_applies = 1;
+			continue;
+		}
+		if (phase == SIG_PHASE_WINDOW && !r->window)
 			continue;
 		if (!hot_pass(s, &s->hot[ri], &v))
 			continue;
@@ -1018,18 +1059,14 @@ int sig_window_rules(const struct sig_set *s)
 	return s->n_window_rules;
 }
 
-int sig_window_applies(struct sig_set *s, const struct flow_record *rec)
+int sig_window_applies(const struct sig_set *s)
 {
-	struct flow_view v;
+	return s->window_applies;
+}
 
-	if (s->n_window_rules == 0)
-		return 0;
-	view_init(&v, s, rec, NULL);
-	for (size_t i = 0; i < s->n_rules; i++) {
-		const struct sig_rule *r = s->rules[i];
-		if (r->window && (!s->hot[i].app.n || app_match(&s->hot[i].app, &v)) &&
-		    rule_header_match(r, &v))
-			return 1;
-	}
-	return 0;
+int sig_window_proto(const struct sig_set *s, uint8_t proto)
+{
+	uint8_t bit = proto == IPPROTO_TCP ? WL4_TCP : proto == IPPROTO_UDP ? WL4_UDP : WL4_OTHER;
+
+	return (s->window_l4 & bit) != 0;
 }

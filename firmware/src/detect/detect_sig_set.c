@@ -50,6 +50,7 @@ void sig_set_free(struct sig_set *s)
 			pcre2_code_free(s->rules[i]->matches[j].re);
 	for (int i = 0; i < PL__COUNT; i++)
 		free(s->plist[i].v);
+	free(s->wlist.v);
 	free(s->rules);
 	free(s->hot);
 	free(s->classes);
@@ -457,11 +458,28 @@ int sig_add_rule(struct sig_set *s, struct sig_rule *r, char *err, size_t errlen
 		s->hot = h;
 		s->cap_rules = cap;
 	}
-	if (idx_push(&s->plist[rule_plist(r)], ri) < 0)
+	if (r->window && idx_push(&s->wlist, ri) < 0)
 		goto oom;
+	if (idx_push(&s->plist[rule_plist(r)], ri) < 0) {
+		if (r->window)
+			s->wlist.n--;
+		goto oom;
+	}
 	hot_fill(&s->hot[ri], r);
-	if (r->window)
+	if (r->window) {
 		s->n_window_rules++;
+		if (r->l4a == IPPROTO_TCP)
+			s->window_l4 |= WL4_TCP;
+		else if (r->l4a == IPPROTO_UDP)
+			s->window_l4 |= WL4_UDP;
+		else if (r->l4a)
+			s->window_l4 |= WL4_OTHER;
+		else if (r->hdr_app.n && !r->hdr_app.neg &&
+			 r->hdr_app.ids[0] == (uint32_t)sig_name_find(s, "http", 4))
+			s->window_l4 |= WL4_TCP;   /* HTTP (and its proxies): TCP */
+		else
+			s->window_l4 |= WL4_TCP | WL4_UDP | WL4_OTHER;
+	}
 	s->rules[s->n_rules++] = r;
 	s->sid_keys[slot] = key;
 	s->sid_rule[slot] = ri;

@@ -184,6 +184,11 @@ struct sig_rule {
 	struct sig_thresh thr;
 };
 
+/* Protocols a payload rule may apply to (struct sig_set.window_l4). */
+#define WL4_TCP   0x01
+#define WL4_UDP   0x02
+#define WL4_OTHER 0x04
+
 /* ---- the set ----------------------------------------------------------------- */
 
 struct sig_class {
@@ -259,6 +264,10 @@ struct sig_set {
 	struct sig_idx_list plist[PL__COUNT];
 	pcre2_match_data *md;        /* shared by all pcre matches */
 	int n_window_rules;          /* rules that read the payload window */
+	struct sig_idx_list wlist;   /* their indexes, in load order */
+	uint8_t window_l4;           /* WL4_* of the protocols they may apply to */
+	int window_applies;          /* the last SIG_PHASE_META call's flow: a
+	                                window rule may apply to it */
 	uint8_t *scratch;            /* the normalised URI, request line (matcher) */
 	size_t scratch_cap;
 	struct sig_thresh_table *thr;/* made for the first thresholded rule */

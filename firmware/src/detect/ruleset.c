@@ -301,9 +301,14 @@ void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
 	sig_match_flow_phase(rs->sigs, rec, win, SIG_PHASE_WINDOW, now_us, cb, ctx);
 }
 
-int ruleset_window_applies(struct ruleset *rs, const struct flow_record *rec)
+int ruleset_window_applies(const struct ruleset *rs)
 {
-	return sig_window_applies(rs->sigs, rec);
+	return sig_window_applies(rs->sigs);
+}
+
+int ruleset_window_proto(const struct ruleset *rs, uint8_t proto)
+{
+	return sig_window_proto(rs->sigs, proto);
 }
 
 int ruleset_window_rules(const struct ruleset *rs)

@@ -81,9 +81,10 @@ void ruleset_match_rules(struct ruleset *rs, const struct flow_record *rec, uint
 void ruleset_match_window(struct ruleset *rs, const struct flow_record *rec,
 			  const struct flow_window *win, uint64_t now_us, alert_fn cb, void *ctx);
 /* How many signatures read the payload window; whether one may apply to
- * this (classified) flow. */
+ * the flow of the last ruleset_match_rules; to flows of an IP protocol. */
 int ruleset_window_rules(const struct ruleset *rs);
-int ruleset_window_applies(struct ruleset *rs, const struct flow_record *rec);
+int ruleset_window_applies(const struct ruleset *rs);
+int ruleset_window_proto(const struct ruleset *rs, uint8_t proto);
 /* Behavioural detectors on one record (their windows move on with the
  * record's packet time). */
 void ruleset_match_behav(struct ruleset *rs, const struct flow_record *rec, alert_fn cb,

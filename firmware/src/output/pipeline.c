@@ -85,7 +85,7 @@ struct pipeline {
 #define UF_ALERTED 0x02      /* an alert was raised on the flow */
 #define UF_APP_DONE 0x04     /* its protocol events were written */
 #define UF_WIN_DONE 0x08     /* signatures on the payload window evaluated */
-#define UF_WIN_CHECKED 0x10  /* some window signature may apply to the flow */
+#define UF_WIN_CHECKED 0x10  /* whether a window signature may apply was asked */
 
 /* A decided flow's window is judged by then at the latest (packets of the
  * flow, both ways): a conversation that never fills its window nor
@@ -253,9 +253,11 @@ static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record
 	sinkq_push(p->eve_q, &ev);
 }
 
-/* The signatures on the payload window, once per flow, when it is ready
- * (or final: the flow ends); the window is freed right after. rec: the
- * flow as it is now, NULL to take a snapshot. */
+/* The signatures on the payload window, once per flow, on a flow whose
+ * metadata rules ran: at once when none of them may apply to it (or no
+ * window is kept), else when its window is ready, WINDOW_MAX_PKTS packets
+ * into the flow, or when it ends (final). The window is freed right
+ * after. rec: the flow as it is now, NULL to take a snapshot. */
 static void window_rules(struct pipeline *p, struct flow *f, struct flow_record *rec,
 			 uint64_t ts_us, int final)
 {
@@ -263,32 +265,30 @@ static void window_rules(struct pipeline *p, struct flow *f, struct flow_record 
 	struct flow_payload **fp = flow_payload_slot(f);
 	struct flow_record snap;
 	struct flow_window w;
-	int wait;
 
 	if (!p->detect || (*uf & UF_WIN_DONE)) {
 		flow_payload_free(&p->pool, fp);
 		return;
 	}
+	if (!(*uf & UF_WIN_CHECKED)) {
+		/* right after the metadata rules: does a window rule apply? */
+		*uf |= UF_WIN_CHECKED;
+		if (!detect_window_applies(p->detect)) {
+			*uf |= UF_WIN_DONE;
+			flow_payload_free(&p->pool, fp);
+			return;
+		}
+	}
 	flow_payload_view(*fp, p->win_cap, &w);
-	wait = !final && p->win_cap && detect_wants_window(p->detect) &&
-	       !detect_window_ready(&w) && flow_packets(f) < WINDOW_MAX_PKTS;
-	if (wait && (*uf & UF_WIN_CHECKED))
+	if (!final && p->win_cap && !detect_window_ready(&w) && flow_packets(f) < WINDOW_MAX_PKTS)
 		return;
+	*uf |= UF_WIN_DONE;
 	if (!rec) {
 		flow_table_snapshot(p->flows, f, &snap);
 		classify_fill_record(p->cls, flow_classifier_slot(f), &snap, 0);
 		rec = &snap;
 	}
-	/* only rules that may apply to this flow are worth the wait (checked
-	 * once, when the flow is classified) */
-	if (wait) {
-		*uf |= UF_WIN_CHECKED;
-		if (detect_window_applies(p->detect, rec))
-			return;
-	}
-	*uf |= UF_WIN_DONE;
-	if (detect_wants_window(p->detect) &&
-	    detect_flow_window(p->detect, rec, p->win_cap ? &w : NULL, ts_us) > 0)
+	if (detect_flow_window(p->detect, rec, p->win_cap ? &w : NULL, ts_us) > 0)
 		*uf |= UF_ALERTED;
 	flow_payload_free(&p->pool, fp);
 }
@@ -331,9 +331,10 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 			*uf |= UF_RULES_DONE;
 			if (detect_flow_rules(p->detect, rec, rec->end_us) > 0)
 				*uf |= UF_ALERTED;
-		}
-		if (final)
 			window_rules(p, f, rec, rec->end_us, 1);
+		} else if (final) {
+			window_rules(p, f, rec, rec->end_us, 1);
+		}
 		if (detect_flow_behav(p->detect, rec) > 0)
 			*uf |= UF_ALERTED;
 		rec->alerted = (*uf & UF_ALERTED) != 0;
@@ -486,7 +487,7 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 		evid_packet(p->evpool, flow_evidence_slot(f), flow_get_id(f), linktype,
 			    pkt->data, pkt->caplen, pkt->wirelen, pkt->ts_us);
 	uint8_t *uf = flow_user_flags(f);
-	int win = p->win_cap && !(*uf & UF_WIN_DONE) && detect_wants_window(p->detect);
+	int win = p->win_cap && !(*uf & UF_WIN_DONE) && detect_wants_window(p->detect, d.proto);
 	if (win)
 		flow_payload_add(&p->pool, flow_payload_slot(f), p->win_cap, &d, to_server);
 	if (classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
