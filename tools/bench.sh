@@ -88,6 +88,7 @@ run rload "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "
 rm -f "$work"/rules.sqlite*
 run rules "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/rules.json" --db "$work/rules.sqlite" "$big"
 alerts=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alert"])')
+payload=$(tail -1 "$work/rules.json" | python3 -c 'import json,sys; d=json.load(sys.stdin)["vigil"]["detect"]; print(d["payload_peak_bytes"], d["payload_dropped_bytes"])')
 
 # packet evidence: the same run with [evidence] on (vigil replay
 # --evidence): every flow holds its first packets until decided, alerting
@@ -102,10 +103,10 @@ flows=$(tail -1 "$work/vigil.json" | python3 -c 'import json,sys; print(json.loa
 
 python3 - "$pkts" "$data" "$vigil_wall" "$vigil_rss" "$ndpi_wall" "$ndpi_rss" "$base_rss" "$peak" "$flows" \
 	"$mem_rss" "$membase_rss" "$mem_peak" "$rcheck_wall" "$rcheck_rss" "$rload_wall" \
-	"$rules_wall" "$rules_rss" "$alerts" "$bare_wall" "$evid_wall" "$evid_rss" "$evstats" <<'PY'
+	"$rules_wall" "$rules_rss" "$alerts" "$bare_wall" "$evid_wall" "$evid_rss" "$evstats" $payload <<'PY'
 import sys
 (pkts, data, vw, vr, nw, nr, br, peak, flows, mr, mbr, mpeak,
- cw, cr, lw, rw, rr, alerts, bw, ew, er, evs) = sys.argv[1:]
+ cw, cr, lw, rw, rr, alerts, bw, ew, er, evs, ppeak, pdrop) = sys.argv[1:]
 ew, er = float(ew), int(er)
 bw = max(float(bw), 0.001)
 cw, lw, rw = float(cw), float(lw), float(rw)
@@ -142,5 +143,7 @@ print("bench: evidence on/off packet rate ratio: %.2f; pool peak %.1f of %.1f Mi
                                                           held, pdp, pdf))
 print("bench: evidence written: %d alerting flows, %d packets, %d files, %.1f MiB; %d dropped by the "
       "queue, %d flows cut at the per-flow cap" % (evf, evp, evfiles, evbytes / 1048576, qd, capr))
+print("bench: payload windows (2 KiB per direction) with rules: peak %.1f KiB held, %d bytes not kept"
+      % (int(ppeak) / 1024, int(pdrop)))
 print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
 PY
