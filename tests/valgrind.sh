@@ -20,7 +20,8 @@ done
 # detection: every engine, with the test rule sets and the default set,
 # and the packet evidence of their alerts
 for spec in "sig_header.pcap rules/default" "ioc_plain.pcap tests/detect/rulesets/ioc" \
-	    "behav_portscan.pcap tests/detect/rulesets/behav" "suppress.pcap tests/detect/rulesets/suppress_rules"; do
+	    "behav_portscan.pcap tests/detect/rulesets/behav" "suppress.pcap tests/detect/rulesets/suppress_rules" \
+	    "sig_payload.pcap tests/detect/rulesets/sig" "default_payload.pcap rules/default"; do
 	set -- $spec
 	[ -f "tests/detect/$1" ] && [ -d "$2" ] || continue
 	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \

@@ -437,6 +437,7 @@ static uint8_t *scratch(struct sig_set *s, size_t n)
 		uint8_t *p = realloc(s->scratch, cap);
 		if (!p)
 			return NULL;
+		memset(p, 0, cap);   /* PCRE2's JIT may look past a subject's end */
 		s->scratch = p;
 		s->scratch_cap = cap;
 	}

@@ -64,6 +64,8 @@ static void dir_append(struct flow_payload_pool *pool, struct fp_dir *x, uint32_
 			return;
 		}
 		pool_take(pool, want - x->alloc);
+		/* the slack is zeroed: PCRE2's JIT may look past a subject's end */
+		memset(nb + x->alloc, 0, want - x->alloc);
 		x->buf = nb;
 		x->alloc = want;
 	}
