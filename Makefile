@@ -37,7 +37,7 @@ else
   RUN        :=
 endif
 
-PKGS      := libpcap sqlite3 libpcre2-8 libmicrohttpd libsystemd libcap libcrypt
+PKGS      := libpcap sqlite3 libpcre2-8 libmicrohttpd libsystemd libcap libcrypt libarchive
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(NDPI_CFLAGS)
 # mbedTLS (tls_*.c only) has no pkg-config file in Debian 12: SHA-256, and
 # the uplink's TLS client (tls_client.c)
@@ -151,12 +151,12 @@ $(BUILD)/harness/fuzz_%: $(BUILD)/harness/obj/fuzz_%.o $(FUZZ_COMMON) $(BUILD)/l
 # Debian packages the build, tests and benchmarks need.
 DEB_PKGS := build-essential pkg-config libpcap-dev libndpi-dev libndpi-bin \
             libsqlite3-dev libcmocka-dev libpcre2-dev libmicrohttpd-dev \
-            libsystemd-dev libcap-dev libcrypt-dev libmbedtls-dev sqlite3 python3 jq tcpdump valgrind \
+            libsystemd-dev libcap-dev libcrypt-dev libmbedtls-dev libarchive-dev sqlite3 python3 jq tcpdump valgrind \
             tshark tcpreplay python3-scapy time python3-jsonschema
 DEB_PKGS_ARM64 := gcc-aarch64-linux-gnu qemu-user libc6:arm64 libpcap-dev:arm64 \
             libsqlite3-dev:arm64 libcmocka-dev:arm64 libpcre2-dev:arm64 \
             libmicrohttpd-dev:arm64 libsystemd-dev:arm64 libcap-dev:arm64 libcrypt-dev:arm64 \
-            libmbedtls-dev:arm64 libndpi4.2:arm64 libgcrypt20:arm64
+            libmbedtls-dev:arm64 libarchive-dev:arm64 libndpi4.2:arm64 libgcrypt20:arm64
 
 # the web page's end-to-end tests: HTTPS front end and a real browser
 DEB_PKGS_WEB := lighttpd lighttpd-mod-mbedtls chromium nodejs iproute2

@@ -11,7 +11,7 @@
 int cmd_run(int argc, char **argv);      /* the sensor (vigil.conf) */
 int cmd_replay(int argc, char **argv);   /* capture files -> flows */
 int cmd_summary(int argc, char **argv);  /* what a flow database holds */
-int cmd_rules(int argc, char **argv);    /* rules check DIR... */
+int cmd_rules(int argc, char **argv);    /* rules check DIR..., sign, verify */
 int cmd_serve(int argc, char **argv);    /* the web for a database, no capture */
 int cmd_user(int argc, char **argv);     /* the page's accounts from the console */
 int cmd_led(int argc, char **argv);      /* the status LED */
