@@ -12,6 +12,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/daemon_rules.h"
+#include "daemon/rules_sync.h"
 
 static void usage(FILE *out)
 {
@@ -25,7 +26,11 @@ static void usage(FILE *out)
 static int check_only(struct vigil_config *c, int problems)
 {
 	struct rules_build b;
-	int rp = rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, c->state_dir);
+	char synced[1200] = "";
+
+	if (c->rules_sync.enabled && rules_sync_current_dir(c->state_dir, synced, sizeof synced) == 0)
+		printf("[rules_sync]: the set in force is %s\n", synced);
+	int rp = rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, synced, c->state_dir);
 
 	for (int i = 0; i < b.n_dirs; i++)
 		if (b.dirs[i].problem_text)

@@ -43,6 +43,7 @@ struct parse {
 	int problems;
 	int section_ok;     /* the current section is known (no repeat reports) */
 	int in_uplink;      /* it is [uplink] or [uplink.NAME]: uplink_conf.c's keys */
+	int in_rules_sync;  /* it is [rules_sync]: rules_sync_conf.c's keys */
 	int seen[64];       /* line each key of keys[] was set on, 0 = not set */
 };
 
@@ -653,6 +654,16 @@ static void handle(void *ctx, const struct conf_item *it)
 	if (!it->key) {
 		int up = uplinks_conf_section(&p->c->uplinks, it->section, it->line, why, sizeof why);
 		p->in_uplink = up != 0;
+		p->in_rules_sync = strcasecmp(it->section, "rules_sync") == 0;
+		if (p->in_rules_sync) {
+			p->section_ok = !p->c->rules_sync.enabled;
+			if (!p->section_ok)
+				problem(p, it->line, "[rules_sync] appears twice (first on line %d)",
+					p->c->rules_sync.line);
+			p->c->rules_sync.enabled = 1;
+			p->c->rules_sync.line = p->section_ok ? it->line : p->c->rules_sync.line;
+			return;
+		}
 		if (up) {
 			p->section_ok = up > 0;
 			if (up < 0)
@@ -666,6 +677,12 @@ static void handle(void *ctx, const struct conf_item *it)
 	}
 	if (!p->section_ok)
 		return; /* reported at the section header */
+	if (p->in_rules_sync) {
+		if (rules_sync_conf_set(&p->c->rules_sync, it->key, it->value, it->line, why,
+					sizeof why) < 0)
+			problem(p, it->line, "%s", why);
+		return;
+	}
 	if (p->in_uplink) {
 		if (uplinks_conf_set(&p->c->uplinks, it->key, it->value, it->line, why, sizeof why) < 0)
 			problem(p, it->line, "%s", why);
@@ -725,6 +742,7 @@ static void check_whole(struct parse *p)
 		problem(p, line_of(p, "exit_when_done"),
 			"exit_when_done: a looping replay is never done");
 	uplinks_conf_check(&c->uplinks, 1, uplink_problem, p);
+	rules_sync_conf_check(&c->rules_sync, uplink_problem, p);
 	if (c->uplinks.n && !c->database[0])
 		problem(p, c->uplinks.u[0].line, "[uplink]: the outbox lives beside the database "
 			"(outbox.sqlite in its folder); set database in [store]");
@@ -756,6 +774,7 @@ void config_defaults(struct vigil_config *c)
 	evidence_config_defaults(&c->evidence);
 	c->evidence.dir[0] = '\0'; /* config_load: beside the database */
 	uplinks_conf_defaults(&c->uplinks);
+	rules_sync_conf_defaults(&c->rules_sync);
 }
 
 int config_load(struct vigil_config *c, const char *path, FILE *report)

@@ -14,6 +14,7 @@
 #include "core/homenet.h"
 #include "output/evidence.h"
 #include "output/uplink_conf.h"
+#include "rules_sync_conf.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
 #define CONFIG_MAX_IFACES 8
@@ -71,6 +72,9 @@ struct vigil_config {
 
 	/* [uplink], [uplink.NAME] (output/uplink_conf.h) */
 	struct uplinks_conf uplinks;
+
+	/* [rules_sync] (rules_sync_conf.h) */
+	struct rules_sync_conf rules_sync;
 
 	char path[1024];           /* the file this came from */
 };

@@ -35,6 +35,7 @@
 #include "daemon_privs.h"
 #include "daemon_rules.h"
 #include "daemon_status.h"
+#include "rules_sync.h"
 #include "detect/ruleset.h"
 #include "drivers/capture/capture.h"
 #include "output/pipeline.h"
@@ -59,6 +60,7 @@ struct daemon {
 	struct player *player;          /* capture files, or NULL */
 	struct pipeline *pl;
 	struct uplink_set *uplink;      /* reports to the centre, or NULL */
+	struct rules_sync *sync;        /* rule bundles from the centre, or NULL */
 	struct homenet uplink_home;     /* the summaries' home_net (reloads keep it) */
 	int evidence_on;                /* [evidence] in force (its directory usable) */
 	struct retention *ret;
@@ -173,6 +175,15 @@ static int post_swap(struct daemon *d, struct ruleset *rs, struct vigil_config *
 	return rc;
 }
 
+/* The synced set to build with: rules_sync's directory in force when
+ * [rules_sync] is configured ("" otherwise). */
+static void synced_dir(const struct vigil_config *c, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (c->rules_sync.enabled && rules_sync_current_dir(c->state_dir, out, len) < 0)
+		out[0] = '\0';
+}
+
 /* Log and record a refused reload. */
 static void reload_refused(struct daemon *d, int problems, const char *first,
 			   char *msg, size_t msglen)
@@ -206,6 +217,8 @@ static void warn_restart_needed(const struct vigil_config *a, const struct vigil
 	ua.cur = ub.cur = -1;
 	if (memcmp(&ua, &ub, sizeof ua))
 		log_warn("reload: [uplink] settings take effect at the next restart");
+	if (memcmp(&a->rules_sync, &b->rules_sync, sizeof a->rules_sync))
+		log_warn("reload: [rules_sync] settings take effect at the next restart");
 }
 
 /* SIGHUP, on the reload thread: read vigil.conf and the rule sets again
@@ -244,8 +257,11 @@ static void reload_from_signal(struct daemon *d)
 	memcpy(state_dir, d->cfg.state_dir, sizeof state_dir);
 	warn_restart_needed(&d->cfg, nc);
 	pthread_mutex_unlock(&d->cfg_lock);
-	problems = rules_build(&b, &nc->home, nc->rule_dirs, nc->n_rule_dirs, state_dir);
+	char synced[1200];
+	synced_dir(&d->cfg, synced, sizeof synced);  /* the thread of this run's [rules_sync] */
+	problems = rules_build(&b, &nc->home, nc->rule_dirs, nc->n_rule_dirs, synced, state_dir);
 	if (problems) {
+		rules_log_problems(&b, "reload: ", 50);
 		reload_refused(d, problems, b.first, NULL, 0);
 		ruleset_free(b.rs);
 		ruleset_dirs_free(b.dirs, b.n_dirs);
@@ -322,9 +338,11 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 	n = d->cfg.n_rule_dirs;
 	memcpy(dirs, d->cfg.rule_dirs, sizeof d->cfg.rule_dirs);
 	memcpy(state_dir, d->cfg.state_dir, sizeof state_dir);
+	char synced[1200];
+	synced_dir(&d->cfg, synced, sizeof synced);
 	pthread_mutex_unlock(&d->cfg_lock);
 
-	problems = rules_build(&b, &home, dirs, n, state_dir);
+	problems = rules_build(&b, &home, dirs, n, synced, state_dir);
 	if (problems) {
 		reload_refused(d, problems, b.first, msg, msglen);
 		ruleset_free(b.rs);
@@ -342,6 +360,69 @@ static int web_reload(void *ctx, char *msg, size_t msglen)
 	status_set_reload(d->status, 1, summary);
 	log_info("%s (asked by the web)", summary);
 	snprintf(msg, msglen, "%s", summary);
+out:
+	pthread_mutex_unlock(&d->reload_lock);
+	free(dirs);
+	return rc;
+}
+
+/* The rule-set version the summaries report: the synced bundle's, or
+ * "local" when the sets are only the configured directories. */
+static void tell_rules_version(struct daemon *d)
+{
+	char v[80] = "";
+
+	if (d->sync)
+		rules_sync_version(d->sync, v, sizeof v);
+	uplink_set_rules_version(d->uplink, v[0] ? v : "local");
+}
+
+/* rules_sync_apply_fn (the rules_sync thread): build the sets with dir as
+ * the synced set and the settings in force; refuse them (every problem
+ * logged) or put them in force and commit, under the reload lock. */
+static int sync_apply(void *ctx, const char *dir, void (*commit)(void *), void *commit_ctx,
+		      char *msg, size_t msglen)
+{
+	struct daemon *d = ctx;
+	struct homenet home;
+	char (*dirs)[1024] = malloc(sizeof d->cfg.rule_dirs);
+	char state_dir[1024], summary[600];
+	struct rules_build b;
+	int n, problems, rc = -1;
+
+	if (!dirs) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&d->reload_lock);
+	pthread_mutex_lock(&d->cfg_lock);
+	home = d->cfg.home;
+	n = d->cfg.n_rule_dirs;
+	memcpy(dirs, d->cfg.rule_dirs, sizeof d->cfg.rule_dirs);
+	memcpy(state_dir, d->cfg.state_dir, sizeof state_dir);
+	pthread_mutex_unlock(&d->cfg_lock);
+
+	problems = rules_build(&b, &home, dirs, n, dir, state_dir);
+	if (problems) {
+		rules_log_problems(&b, "rules_sync: ", 50);
+		snprintf(msg, msglen, "%d problem%s in its rules (first: %s)", problems,
+			 problems == 1 ? "" : "s", b.first);
+		ruleset_free(b.rs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
+		goto out;
+	}
+	rules_summary(&b, summary, sizeof summary);
+	if (post_swap(d, b.rs, NULL) < 0) {
+		snprintf(msg, msglen, "vigil is shutting down");
+		ruleset_dirs_free(b.dirs, b.n_dirs);
+		goto out;
+	}
+	commit(commit_ctx);
+	status_set_rules(d->status, &b);
+	status_set_reload(d->status, 1, summary);
+	tell_rules_version(d);
+	log_info("%s (a bundle from [rules_sync])", summary);
+	rc = 0;
 out:
 	pthread_mutex_unlock(&d->reload_lock);
 	free(dirs);
@@ -669,7 +750,21 @@ static int start_stages(struct daemon *d)
 	struct rules_build b;
 	char err[512], summary[600];
 
-	if (rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, c->state_dir)) {
+	char synced[1200];
+	synced_dir(c, synced, sizeof synced);
+	if (rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, synced, c->state_dir) &&
+	    synced[0]) {
+		/* the synced set was checked when it came; a new vigil may read
+		 * it otherwise: run without it rather than not at all */
+		rules_log_problems(&b, "", 50);
+		log_error("[rules_sync]: the set in force (%s) has problems now; starting "
+			  "without it until the next bundle", synced);
+		ruleset_free(b.rs);
+		ruleset_dirs_free(b.dirs, b.n_dirs);
+		synced[0] = '\0';
+		rules_build(&b, &c->home, c->rule_dirs, c->n_rule_dirs, NULL, c->state_dir);
+	}
+	if (b.problems) {
 		log_error("%d problem(s) in the rule sets (first: %s); see vigil run -n",
 			  b.problems, b.first);
 		ruleset_free(b.rs);
@@ -713,6 +808,15 @@ static int start_stages(struct daemon *d)
 		status_set_uplink(d->status, d->uplink);
 		pipeline_set_uplink(d->pl, d->uplink);
 	}
+	if (c->rules_sync.enabled) {
+		if (!(d->sync = rules_sync_start(&c->rules_sync, c->state_dir, sync_apply, d, err,
+						 sizeof err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		status_set_rules_sync(d->status, d->sync);
+	}
+	tell_rules_version(d);
 	struct retention_gate gate = { .pause = gate_pause, .resume = gate_resume, .ctx = d->pl };
 	struct retention_limits lim = {
 		.max_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
@@ -758,6 +862,11 @@ static int shutdown_daemon(struct daemon *d)
 	d->stopping = 1;
 	pthread_cond_broadcast(&d->swap_cv);
 	pthread_mutex_unlock(&d->swap_lock);
+	/* a check under way ends within its timeout; a bundle being applied
+	 * finds the daemon stopping and is not put in force */
+	status_set_rules_sync(d->status, NULL);
+	rules_sync_stop(d->sync);
+	d->sync = NULL;
 	/* retention pauses the writer that closes now: commit the writer's
 	 * batch (so a pass does not wait for it), end the pass and the thread */
 	if (d->pl)

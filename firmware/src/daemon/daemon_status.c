@@ -15,6 +15,7 @@
 #include "decode/decode.h"
 #include "output/eve.h"
 #include "output/uplink.h"
+#include "rules_sync.h"
 
 #define MAX_PROBLEM_LINES 50  /* per rule set directory, for /api/system */
 
@@ -35,6 +36,7 @@ struct daemon_status {
 	struct store_health db;
 	uint64_t db_alerts_lost, eve_alerts_lost;
 	struct uplink_set *uplink;      /* its own lock; NULL when none or stopped */
+	struct rules_sync *sync;        /* its own lock; NULL when none or stopped */
 };
 
 struct daemon_status *status_new(void)
@@ -222,6 +224,8 @@ void status_json(struct daemon_status *s, struct json *j)
 	status_writers_json(s, j);
 	json_key(j, "uplinks");
 	uplink_status_json(s->uplink, j);
+	json_key(j, "rules_sync");
+	rules_sync_json(s->sync, j);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -229,5 +233,12 @@ void status_set_uplink(struct daemon_status *s, struct uplink_set *u)
 {
 	pthread_mutex_lock(&s->lock);
 	s->uplink = u;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void status_set_rules_sync(struct daemon_status *s, struct rules_sync *r)
+{
+	pthread_mutex_lock(&s->lock);
+	s->sync = r;
 	pthread_mutex_unlock(&s->lock);
 }

@@ -53,6 +53,11 @@ void status_set_reload(struct daemon_status *s, int ok, const char *msg);
 struct uplink_set;
 void status_set_uplink(struct daemon_status *s, struct uplink_set *u);
 
+/* The rule-bundle fetcher /api/system shows (rules_sync.h), or NULL
+ * before it is stopped. */
+struct rules_sync;
+void status_set_rules_sync(struct daemon_status *s, struct rules_sync *r);
+
 /* The members into the open JSON object j (web_status_fn; a web thread). */
 void status_json(struct daemon_status *s, struct json *j);
 

@@ -193,6 +193,15 @@ int uplink_wait_delivered(struct uplink_set *u, int timeout_s, char *why, size_t
 	}
 }
 
+void uplink_set_rules_version(struct uplink_set *u, const char *version)
+{
+	if (!u)
+		return;
+	pthread_mutex_lock(&u->lock);
+	snprintf(u->rules_version, sizeof u->rules_version, "%s", version);
+	pthread_mutex_unlock(&u->lock);
+}
+
 void uplink_status_json(struct uplink_set *u, struct json *j)
 {
 	json_arr_begin(j);

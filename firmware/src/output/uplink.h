@@ -59,6 +59,10 @@ void uplink_final_summary(struct uplink_set *u, uint64_t now_us, const struct vi
  * main: server certificate not trusted ..."). */
 int uplink_wait_delivered(struct uplink_set *u, int timeout_s, char *why, size_t whylen);
 
+/* The rule-set version the summaries' health part names from now on
+ * (any thread; u NULL: nothing). */
+void uplink_set_rules_version(struct uplink_set *u, const char *version);
+
 /* The "uplinks" array of GET /api/system (any thread). */
 void uplink_status_json(struct uplink_set *u, struct json *j);
 

@@ -77,6 +77,7 @@ struct uplink_set {
 	/* senders */
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
+	char rules_version[80];     /* lock: the summaries' health.rules_version */
 	uint64_t gen;               /* bumped after each commit */
 	int stop;
 	double start_mono;

@@ -143,7 +143,7 @@ static const char *clock_state(void)
 static void emit_summary(struct uplink_set *u, uint64_t start_us, uint64_t end_us)
 {
 	struct summary_health h = { 0 };
-	char ts[JSON_TS_LEN], event_id[40];
+	char ts[JSON_TS_LEN], event_id[40], rules_version[80];
 
 	h.st = u->have_last_st ? &u->last_st : NULL;
 	h.uptime_s = (uint64_t)(mono_s() - u->start_mono);
@@ -161,7 +161,9 @@ static void emit_summary(struct uplink_set *u, uint64_t start_us, uint64_t end_u
 	pthread_mutex_lock(&u->lock);
 	for (int i = 0; i < u->n; i++)
 		h.outbox_events += u->link[i].depth.events;
+	memcpy(rules_version, u->rules_version, sizeof rules_version);
 	pthread_mutex_unlock(&u->lock);
+	h.rules_version = rules_version;
 	for (int k = 0; k < 3; k++)
 		h.outbox_dropped[k] = u->dropped_acc[k];
 	memset(u->dropped_acc, 0, sizeof u->dropped_acc);

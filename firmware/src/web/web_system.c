@@ -146,6 +146,8 @@ void system_h_get(struct web_req *r)
 		json_key(j, "uplinks");   /* the daemon's senders; none here */
 		json_arr_begin(j);
 		json_arr_end(j);
+		json_key(j, "rules_sync"); /* the daemon's bundle fetcher; none here */
+		json_null(j);
 	}
 	json_key(j, "database");
 	json_obj_begin(j);
