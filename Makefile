@@ -105,7 +105,7 @@ endif
 
 
 .PHONY: bench-api demo fuzz fuzz-build test-fuzz
-.PHONY: all run web test test-unit test-integration test-web test-daemon test-uplink test-tools test-browser \
+.PHONY: all run web test test-unit test-integration test-web test-daemon test-uplink test-rules-sync test-tools test-browser \
         test-asan test-arm64 test-corpus test-repeat \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
 
@@ -234,7 +234,7 @@ demo: check-deps-build all
 # The suites of make test, in this order; the corpus test joins them when
 # VIGIL_PCAP_CORPUS names a folder. Every suite runs even when one fails;
 # the last line counts them (and names the failed ones).
-TEST_SUITES := test-unit test-integration test-web test-daemon test-uplink test-tools test-browser \
+TEST_SUITES := test-unit test-integration test-web test-daemon test-uplink test-rules-sync test-tools test-browser \
                test-valgrind test-asan test-arm64 test-fuzz \
                test-deb test-image
 
@@ -274,6 +274,13 @@ test-uplink: $(BUILD)/vigil
 	@tools/deps.sh check $(DEB_PKGS_UPLINK) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_UPLINK)
 	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/uplink/run.sh
 
+# [rules_sync] against lighttpd + mod_mbedtls serving signed rule bundles
+# (test-made certificates and keys): applied, 304, refusals, restarts
+test-rules-sync: $(BUILD)/vigil
+	@tools/deps.sh check lighttpd lighttpd-mod-mbedtls openssl 2>/dev/null || \
+	  tools/deps.sh install lighttpd lighttpd-mod-mbedtls openssl
+	@VIGIL="$(RUN) $(abspath $(BUILD)/vigil)" tests/rules_sync/run.sh
+
 # tools/flash: write, verify, refuse, preseed on a file and (root) loop devices
 test-tools:
 	@tests/tools/run.sh
@@ -290,12 +297,14 @@ test-repeat: $(BUILD)/vigil web
 
 # The whole suite (unit + integration) under AddressSanitizer and UBSan.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon test-uplink
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit test-integration test-web test-daemon test-uplink \
+	  test-rules-sync
 
 # The arm64 build, unit + integration tests under qemu-user.
 test-arm64:
 	@tools/deps.sh check $(DEB_PKGS_ARM64) 2>/dev/null || tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
-	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web test-daemon test-uplink
+	$(MAKE) --no-print-directory BUILD=build/arm64 ARCH=arm64 test-unit test-integration test-web test-daemon test-uplink \
+	  test-rules-sync
 
 # Real public captures (ndpiReader 4.2 agreement), under sanitizers.
 test-corpus:
@@ -408,7 +417,7 @@ help:
 	@echo "                package's checks and the qemu-arm64 image built and boot-tested"
 	@echo "                (test-deb, test-image), and the pcap corpus test when"
 	@echo "                VIGIL_PCAP_CORPUS names a folder"
-	@echo "  test-unit, test-integration, test-web, test-daemon, test-uplink, test-tools,"
+	@echo "  test-unit, test-integration, test-web, test-daemon, test-uplink, test-rules-sync, test-tools,"
 	@echo "  test-browser, test-valgrind, test-asan, test-arm64, test-corpus, test-fuzz"
 	@echo "                individual suites"
 	@echo "  test-repeat N=5   the web, daemon and browser suites N times in a row,"

@@ -60,6 +60,11 @@ struct rules_sync {
 	char result[16];              /* applied, unchanged, refused, failed; "" before */
 	char error[600];              /* the last check's problem in words; "" */
 	uint64_t checks, downloads, refused;
+	/* the last .sig whose verdict does not change until it does: sent as
+	 * If-None-Match / If-Modified-Since, so a refused bundle is neither
+	 * downloaded nor logged again every interval */
+	int seen;
+	char seen_etag[200], seen_lm[64], seen_result[16], seen_error[600];
 	/* the commit callback's argument */
 	struct current pending;
 };
@@ -145,13 +150,17 @@ int rules_sync_current_dir(const char *state_dir, char *dir, size_t dirlen)
 
 /* ---- one check ------------------------------------------------------------------ */
 
-/* The outcome of a check, for the log and the status. */
-static void finish(struct rules_sync *s, const char *result, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void finish(struct rules_sync *s, const char *result, const char *fmt, ...)
+/* The outcome of a check, for the status; logged when it differs from
+ * the last one. final: the .sig answer this verdict belongs to (it holds
+ * until that file changes), or NULL (a transient failure: try again). */
+static void finish(struct rules_sync *s, const char *result, const struct https_answer *final,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void finish(struct rules_sync *s, const char *result, const struct https_answer *final,
+		   const char *fmt, ...)
 {
 	char msg[600] = "";
 	va_list ap;
+	int same;
 
 	if (fmt) {
 		va_start(ap, fmt);
@@ -159,11 +168,21 @@ static void finish(struct rules_sync *s, const char *result, const char *fmt, ..
 		va_end(ap);
 	}
 	pthread_mutex_lock(&s->lock);
+	same = strcmp(result, s->result) == 0 && strcmp(msg, s->error) == 0;
 	snprintf(s->result, sizeof s->result, "%s", result);
 	snprintf(s->error, sizeof s->error, "%s", msg);
-	if (strcmp(result, "refused") == 0)
+	if (strcmp(result, "refused") == 0 && !same)
 		s->refused++;
+	if (final) {
+		s->seen = 1;
+		snprintf(s->seen_etag, sizeof s->seen_etag, "%s", final->etag);
+		snprintf(s->seen_lm, sizeof s->seen_lm, "%s", final->last_modified);
+		snprintf(s->seen_result, sizeof s->seen_result, "%s", result);
+		snprintf(s->seen_error, sizeof s->seen_error, "%s", msg);
+	}
 	pthread_mutex_unlock(&s->lock);
+	if (same)
+		return;
 	if (strcmp(result, "refused") == 0)
 		log_error("rules_sync: bundle refused, the rules in force stay: %s", msg);
 	else if (strcmp(result, "failed") == 0)
@@ -206,30 +225,47 @@ static void check_once(struct rules_sync *s)
 	char err[700], dir[1200], tmp[1200], msg[600];
 	int have_cur, timeout_ms = (int)s->conf.timeout_s * 1000;
 
+	char etag[200] = "", lm[64] = "", seen_result[16] = "", seen_error[600] = "";
 	pthread_mutex_lock(&s->lock);
 	s->checks++;
 	s->last_check_us = wall_us();
 	cur = s->cur;
 	have_cur = s->have_cur;
+	if (s->seen) {
+		snprintf(etag, sizeof etag, "%s", s->seen_etag);
+		snprintf(lm, sizeof lm, "%s", s->seen_lm);
+		snprintf(seen_result, sizeof seen_result, "%s", s->seen_result);
+		snprintf(seen_error, sizeof seen_error, "%s", s->seen_error);
+	} else if (have_cur) {
+		snprintf(etag, sizeof etag, "%s", cur.etag);
+		snprintf(lm, sizeof lm, "%s", cur.last_modified);
+	}
 	pthread_mutex_unlock(&s->lock);
 
-	if (https_get(s->tls, &s->sig_url, have_cur ? cur.etag : NULL,
-		      have_cur ? cur.last_modified : NULL, BUNDLE_SIG_MAX, timeout_ms, &sig, err,
+	if (https_get(s->tls, &s->sig_url, etag, lm, BUNDLE_SIG_MAX, timeout_ms, &sig, err,
 		      sizeof err) < 0) {
-		finish(s, "failed", "%s.sig: %s", s->conf.url, err);
+		finish(s, "failed", NULL, "%s.sig: %s", s->conf.url, err);
 		return;
 	}
 	if (sig.status == 304) {
-		finish(s, "unchanged", NULL);
+		/* the .sig last seen: its verdict stands */
+		if (strcmp(seen_result, "refused") == 0)
+			finish(s, "refused", NULL, "%s", seen_error);
+		else
+			finish(s, "unchanged", NULL, NULL);
 		return;
 	}
+	if (sig.status == 404) {
+		finish(s, "refused", NULL, "%s.sig: not found (HTTP 404): an unsigned bundle is never "
+		       "used", s->conf.url);
+		goto out;
+	}
 	if (sig.status != 200) {
-		finish(s, "failed", "%s.sig: HTTP status %d%s", s->conf.url, sig.status,
-		       sig.status == 404 ? " (not found: an unsigned bundle is never used)" : "");
+		finish(s, "failed", NULL, "%s.sig: HTTP status %d", s->conf.url, sig.status);
 		goto out;
 	}
 	if (bundle_verify_sig(sig.body, sig.body_len, s->pub, &bs, err, sizeof err) < 0) {
-		finish(s, "refused", "%s.sig: %s", s->conf.url, err);
+		finish(s, "refused", &sig, "%s.sig: %s", s->conf.url, err);
 		goto out;
 	}
 	char sha[65];
@@ -242,17 +278,17 @@ static void check_once(struct rules_sync *s)
 		cur = s->cur;
 		pthread_mutex_unlock(&s->lock);
 		write_state(s->base, &cur);
-		finish(s, "unchanged", NULL);
+		finish(s, "unchanged", &sig, NULL);
 		goto out;
 	}
 	if (have_cur && strcmp(bs.signed_at, cur.signed_at) < 0) {
-		finish(s, "refused", "version %s was signed %s, before the set in force (%s, "
+		finish(s, "refused", &sig, "version %s was signed %s, before the set in force (%s, "
 		       "signed %s): not going back", bs.version, bs.signed_at, cur.version,
 		       cur.signed_at);
 		goto out;
 	}
 	if (bs.size > s->conf.max_size) {
-		finish(s, "refused", "the bundle is %llu bytes, over max_size (%llu)",
+		finish(s, "refused", &sig, "the bundle is %llu bytes, over max_size (%llu)",
 		       (unsigned long long)bs.size, (unsigned long long)s->conf.max_size);
 		goto out;
 	}
@@ -260,7 +296,7 @@ static void check_once(struct rules_sync *s)
 		      err, sizeof err) < 0 || tar.status != 200) {
 		if (tar.status && tar.status != 200)
 			snprintf(err, sizeof err, "HTTP status %d", tar.status);
-		finish(s, "failed", "%s: %s", s->conf.url, err);
+		finish(s, "failed", NULL, "%s: %s", s->conf.url, err);
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -268,13 +304,13 @@ static void check_once(struct rules_sync *s)
 	pthread_mutex_unlock(&s->lock);
 	snprintf(tmp, sizeof tmp, "%s/new-XXXXXX", s->base);
 	if (!mkdtemp(tmp)) {
-		finish(s, "failed", "%s: %s", tmp, strerror(errno));
+		finish(s, "failed", NULL, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (bundle_open(sig.body, sig.body_len, tar.body, tar.body_len, s->pub, tmp, &bs, err,
 			sizeof err) < 0) {
 		tarball_remove_tree(tmp);
-		finish(s, "refused", "%s: %s", s->conf.url, err);
+		finish(s, "refused", NULL, "%s: %s", s->conf.url, err);
 		goto out;
 	}
 	memset(&s->pending, 0, sizeof s->pending);
@@ -282,13 +318,13 @@ static void check_once(struct rules_sync *s)
 	snprintf(dir, sizeof dir, "%s/%s", s->base, s->pending.dir);
 	if (have_cur && strcmp(cur.dir, s->pending.dir) == 0) {
 		tarball_remove_tree(tmp);      /* cannot happen unless SHA-256 collides */
-		finish(s, "failed", "%s: a set named %s is in force already", s->conf.url, dir);
+		finish(s, "failed", NULL, "%s: a set named %s is in force already", s->conf.url, dir);
 		goto out;
 	}
 	tarball_remove_tree(dir);          /* left by an earlier refusal or a crash */
 	if (rename(tmp, dir) < 0) {
 		tarball_remove_tree(tmp);
-		finish(s, "failed", "%s: %s", dir, strerror(errno));
+		finish(s, "failed", NULL, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	snprintf(s->pending.version, sizeof s->pending.version, "%s", bs.version);
@@ -301,12 +337,12 @@ static void check_once(struct rules_sync *s)
 	msg[0] = '\0';
 	if (s->apply(s->apply_ctx, dir, commit, s, msg, sizeof msg) < 0) {
 		tarball_remove_tree(dir);
-		finish(s, "refused", "version %s: %s", bs.version, msg);
+		finish(s, "refused", &sig, "version %s: %s", bs.version, msg);
 		goto out;
 	}
 	log_info("rules_sync: version %s (signed %s by key %s) in force", bs.version,
 		 bs.signed_at, bs.key_id);
-	finish(s, "applied", NULL);
+	finish(s, "applied", &sig, NULL);
 out:
 	https_answer_free(&sig);
 	https_answer_free(&tar);
@@ -443,17 +479,14 @@ void rules_sync_version(struct rules_sync *s, char *out, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void kts(struct json *j, const char *key, uint64_t us)
+/* A time in microseconds since the epoch, null for none. */
+static void kus(struct json *j, const char *key, uint64_t us)
 {
-	char ts[JSON_TS_LEN];
-
 	json_key(j, key);
-	if (!us) {
+	if (us)
+		json_u64(j, us);
+	else
 		json_null(j);
-		return;
-	}
-	json_format_ts(ts, us);
-	json_str(j, ts);
 }
 
 static void kstr_or_null(struct json *j, const char *key, const char *v)
@@ -484,8 +517,8 @@ void rules_sync_json(struct rules_sync *s, struct json *j)
 	kstr_or_null(j, "key_id", s->have_cur ? s->cur.key_id : NULL);
 	kstr_or_null(j, "etag", s->have_cur ? s->cur.etag : NULL);
 	kstr_or_null(j, "last_modified", s->have_cur ? s->cur.last_modified : NULL);
-	kts(j, "applied", s->have_cur ? s->cur.applied_us : 0);
-	kts(j, "last_check", s->last_check_us);
+	kus(j, "applied_us", s->have_cur ? s->cur.applied_us : 0);
+	kus(j, "last_check_us", s->last_check_us);
 	kstr_or_null(j, "last_result", s->result);
 	kstr_or_null(j, "last_error", s->error);
 	json_ku64(j, "checks", s->checks);
