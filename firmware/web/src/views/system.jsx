@@ -1,5 +1,5 @@
 // System: capture interfaces (with their state), uplinks to the centre,
-// rule sets, last reload, database (and whether it is being written),
+// rule sets, rule updates from the centre, last reload, database (and whether it is being written),
 // version.
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
@@ -17,6 +17,27 @@ function CaptureState({ c }) {
 function UplinkState({ u }) {
 	if (u.connected) return <span class="ok">connected</span>;
 	return <><span class="pill pill-alert">not connected</span>{u.last_error ? <span class="muted"> {u.last_error}</span> : null}</>;
+}
+
+// Rule updates from the centre ([rules_sync]): the version in force, the
+// last check, and in words why the last bundle was refused or not fetched.
+const SYNC_BAD = { refused: 'bundle refused', unreachable: 'centre unreachable' };
+function RulesSync({ r }) {
+	const bad = SYNC_BAD[r.state];
+	return (
+		<div id="rules-sync">
+			<p class={bad ? 'error' : 'note'} role={bad ? 'alert' : undefined}>
+				Rule updates from the centre: {bad ? <span class="pill pill-alert">{bad}</span> : <span class="ok">{r.state}</span>}
+				{r.last_error ? <> — {r.last_error}; the rules in force keep running</> : ''}
+			</p>
+			<Facts items={[
+				['Version in force', r.version ? <>{r.version} <span class="muted">signed {r.signed} by key <code>{r.key_id}</code></span></> : 'none yet: only the local rule sets'],
+				['In force since', r.applied_us ? <span title={fmtAgo(r.applied_us)}>{fmtTime(r.applied_us)}</span> : ''],
+				['Last check', r.last_check_us ? <span title={fmtAgo(r.last_check_us)}>{fmtTime(r.last_check_us)}</span> : 'not yet'],
+				['Bundle', <code>{r.url}</code>],
+			]} />
+		</div>
+	);
 }
 
 function dropsOf(u) {
@@ -153,6 +174,7 @@ export function SystemView() {
 						{reloadInfo.ok ? 'rules in force' : 'failed'}{reloadInfo.message ? ` — ${reloadInfo.message}` : ''}
 					</p>
 				)}
+				{s.rules_sync && <RulesSync r={s.rules_sync} />}
 				{rulesets.length === 0 ? <p class="muted">No rule set loaded: nothing raises alerts.</p> : (
 					<div class="table-wrap">
 						<table class="table cards">
