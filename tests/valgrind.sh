@@ -33,5 +33,26 @@ for spec in "sig_header.pcap rules/default" "ioc_plain.pcap tests/detect/ruleset
 	fi
 	rm -f "$tmp"/d.sqlite*
 done
+# rule bundles: sign the default set (libarchive, mbedTLS), verify it, and
+# refuse it under another key
+if command -v openssl >/dev/null; then
+	for k in a b; do
+		openssl ecparam -genkey -name prime256v1 -noout -out "$tmp/$k.pem" 2>/dev/null
+		openssl ec -in "$tmp/$k.pem" -pubout -out "$tmp/$k.pub" 2>/dev/null
+	done
+	for step in "sign --key $tmp/a.pem --output $tmp/b.tar rules/default" \
+		    "verify --pubkey $tmp/a.pub $tmp/b.tar" "!verify --pubkey $tmp/b.pub $tmp/b.tar"; do
+		want=0
+		case "$step" in !*) want=1; step=${step#!} ;; esac
+		rc=0
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--show-leak-kinds=definite "$vigil" rules $step >/dev/null 2> "$tmp/log" || rc=$?
+		if [ "$rc" -eq "$want" ]; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1)); echo "valgrind: rules $step (exit $rc, want $want):"; cat "$tmp/log"
+		fi
+	done
+fi
 echo "valgrind: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -7,7 +7,8 @@ its own rsyslogd on loopback ports (imrelp with tls="on" and
 tls.authMode="certvalid"; imtcp with the gtls driver in x509/certvalid
 mode), and drives `vigil replay --uplink` and `vigil run` against it:
 delivery and content, refused peers (nothing gets through, the reason in
-words), a peer that never answers, a proxy, the peer stopped and restarted,
+words), a peer that never answers, a proxy, the peer stopped and restarted
+(at once, and after a full minute away),
 kill -9 with a full outbox, and the outbox at its limit.
 
 Every wait is on a condition (a line in a file, a count in the outbox)
@@ -525,10 +526,11 @@ def flow_accounting(rs, kind, db):
     return events, problems
 
 
-def restart_run(tmp, rs, pki, kind, name, **extra):
+def restart_run(tmp, rs, pki, kind, name, outage_s=0, **extra):
     """A looping replay (flows keep coming) with every flow sent; the peer
     is stopped once 50 events arrived and started again after the daemon
-    noticed; then 100 more must arrive. Returns (events, problems)."""
+    noticed and outage_s seconds passed since the stop (the outbox must grow
+    meanwhile); then 100 more must arrive. Returns (events, problems)."""
     w = os.path.join(tmp, name)
     os.makedirs(w)
     sec = cd.base_sections(w, source="pcap:" + DEMO, replay_speed="fast", loop="yes")
@@ -546,9 +548,22 @@ def restart_run(tmp, rs, pki, kind, name, **extra):
         if not wait_for(lambda: len(rs.lines(kind)) >= 50, 60):
             return [], ["fewer than 50 events arrived; log:\n" + cd.tail(d)]
         rs.stop()
+        stopped = time.monotonic()
         before = len(rs.lines(kind))
         if not d.wait_log(r"uplink main .*retrying", 60):
             problems.append("the daemon did not notice the peer was gone; log:\n" + cd.tail(d))
+        if outage_s:
+            outbox = os.path.join(w, "outbox.sqlite")
+            queued0 = outbox_count(outbox)
+            # the outage itself is the test's subject (the issue's minute),
+            # not a wait for something: the peer stays away this long
+            time.sleep(max(0.0, outage_s - (time.monotonic() - stopped)))
+            queued1 = outbox_count(outbox)
+            print("      (%s: peer away %.0f s; outbox %d -> %d events meanwhile)"
+                  % (kind, time.monotonic() - stopped, queued0, queued1))
+            if queued1 <= queued0:
+                problems.append("the outbox did not grow while the peer was away (%d -> %d)"
+                                % (queued0, queued1))
         rs.start()
         if not wait_for(lambda: len(rs.lines(kind)) >= before + 100, 120):
             problems.append("no delivery after the restart (%d events before, %d now); log:\n%s"
@@ -576,6 +591,26 @@ def test_peer_restart(tmp, rs, pki):
     the event_id the centre drops them by."""
     title = "RELP: peer stopped mid-stream and restarted: nothing lost, duplicates only by event_id"
     events, problems = restart_run(tmp, rs, pki, "relp", "restart")
+    ids = [e["event_id"] for e in events]
+    if len(ids) - len(set(ids)) > 128:
+        problems.append("%d duplicates: more than one RELP window" % (len(ids) - len(set(ids))))
+    return R.check(title, problems)
+
+
+def test_peer_minute(tmp, rs, pki):
+    """RELP: the peer stopped for a full minute while events keep coming,
+    then started again: every event arrives or is still queued, and each
+    event_id stands for one event (a resend of a frame the stop left
+    unacknowledged carries the same event_id and the same body)."""
+    title = ("RELP: peer stopped for a minute and restarted: every event delivered once "
+             "by event_id, none lost")
+    events, problems = restart_run(tmp, rs, pki, "relp", "minute", outage_s=60)
+    bodies = {}
+    for e in events:
+        prev = bodies.setdefault(e["event_id"], e)
+        if prev != e:
+            problems.append("event_id %s stands for two different events" % e["event_id"])
+            break
     ids = [e["event_id"] for e in events]
     if len(ids) - len(set(ids)) > 128:
         problems.append("%d duplicates: more than one RELP window" % (len(ids) - len(set(ids))))
@@ -688,6 +723,7 @@ def main():
         test_check_mode(tmp, rs, pki)
         test_kill9(tmp, rs, pki)
         test_peer_restart(tmp, rs, pki)
+        test_peer_minute(tmp, rs, pki)
         test_syslog_guarantee(tmp, rs, pki)
         test_outbox_limit(tmp, rs, pki)
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
