@@ -233,6 +233,44 @@ static void test_mistakes(void **state)
 	assert_int_equal(cfg.max_flows, 1000);
 }
 
+/* [rules_sync]: values with their reasons, what is required, files that
+ * must exist, and the defaults. */
+static void test_rules_sync(void **state)
+{
+	(void)state;
+	assert_int_equal(load("[capture]\ninterface = eth0\n"), 0);
+	assert_int_equal(cfg.rules_sync.enabled, 0);
+	assert_int_equal(cfg.rules_sync.interval_s, 3600);
+	assert_int_equal(cfg.rules_sync.max_size, 16u << 20);
+
+	assert_int_equal(load("[capture]\ninterface = eth0\n"
+			      "[rules_sync]\n"                             /* line 3 */
+			      "url = http://centre.example/rules.tar\n"    /* 4 */
+			      "interval = 0s\n"                            /* 5 */
+			      "max_size = 100M\n"                          /* 6 */
+			      "public_key = /nonexistent/key.pub\n"        /* 7 */
+			      "ca = /nonexistent/ca.pem\n"                 /* 8 */
+			      "colour = blue\n"                            /* 9 */
+			      "interval = 1h\n"                            /* 10 */
+			      "[rules_sync]\n"),                           /* 11 */
+			 9);
+	assert_problem(4, "expected https://HOST[:PORT]/PATH, got 'http://centre.example/rules.tar'");
+	assert_problem(5, "expected whole seconds from 1s to 604800s");
+	assert_problem(6, "expected a size from 1K to 64M, got '100M'");
+	assert_problem(7, "public_key: /nonexistent/key.pub: cannot read the file");
+	assert_problem(8, "ca /nonexistent/ca.pem: cannot read the file");
+	assert_problem(9, "unknown setting 'colour' in [rules_sync]");
+	assert_problem(10, "interval is set twice (first on line 5)");
+	assert_problem(11, "[rules_sync] appears twice (first on line 3)");
+	assert_problem(3, "[rules_sync]: url is needed");
+
+	assert_int_equal(load("[capture]\ninterface = eth0\n[rules_sync]\n"
+			      "url = https://[2001:db8::1]:8443/r/b.tar\n"), 2);
+	assert_string_equal(cfg.rules_sync.url, "https://[2001:db8::1]:8443/r/b.tar");
+	assert_problem(3, "[rules_sync]: public_key is needed");
+	assert_problem(3, "no CA bundle (ca =) to verify the server with");
+}
+
 static void test_whole_file(void **state)
 {
 	(void)state;
@@ -283,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_capture_files),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_mistakes),
+		cmocka_unit_test(test_rules_sync),
 		cmocka_unit_test(test_whole_file),
 		cmocka_unit_test(test_unreadable),
 	};
