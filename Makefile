@@ -85,7 +85,7 @@ DEPS      := $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
 
 # fuzz harnesses (tests/fuzz): with libFuzzer in the fuzz build (SAN=fuzz),
 # with a main that replays files in every other build
-FUZZ_HARNESSES := decode pipeline rules ioc detectors suppress config web json_parse json
+FUZZ_HARNESSES := decode pipeline rules ioc detectors suppress config web json_parse json bundle
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/harness/fuzz_%)
 ifeq ($(SAN),fuzz)
   FUZZ_MAIN :=

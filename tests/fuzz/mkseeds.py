@@ -115,6 +115,39 @@ def text_seeds(outdir):
         put(outdir, "config", os.path.basename(path), open(path, "rb").read())
 
 
+def bundle_seeds(outdir):
+    """Tars for the bundle harness (first byte 0): small rule-set files as
+    `vigil rules sign` packs them, and the entries a sensor must refuse."""
+    import io
+    import tarfile
+
+    def tar(entries, fmt=tarfile.USTAR_FORMAT):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+            for name, kind, data in entries:
+                info = tarfile.TarInfo(name)
+                info.type = kind
+                if kind == tarfile.REGTYPE:
+                    info.size = len(data)
+                    t.addfile(info, io.BytesIO(data))
+                else:
+                    info.linkname = data.decode() if data else ""
+                    t.addfile(info)
+        return b"\0" + buf.getvalue()
+
+    sup = open("rules/default/suppress.conf", "rb").read()
+    readme = open("rules/default/ioc/README.md", "rb").read()
+    put(outdir, "bundle", "set", tar([("ioc", tarfile.DIRTYPE, b""),
+                                      ("ioc/README.md", tarfile.REGTYPE, readme),
+                                      ("suppress.conf", tarfile.REGTYPE, sup)]))
+    put(outdir, "bundle", "pax", tar([("a/b/c.rules", tarfile.REGTYPE, b"alert ip any any -> any any (sid:1;)\n")],
+                                     tarfile.PAX_FORMAT))
+    put(outdir, "bundle", "hostile", tar([("../x", tarfile.REGTYPE, b"x"),
+                                          ("l", tarfile.SYMTYPE, b"/etc/passwd"),
+                                          ("h", tarfile.LNKTYPE, b"l"),
+                                          ("f", tarfile.FIFOTYPE, b"")]))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py OUT")
@@ -122,6 +155,7 @@ def main():
     shutil.rmtree(outdir, ignore_errors=True)
     packet_seeds(outdir)
     text_seeds(outdir)
+    bundle_seeds(outdir)
     for d in sorted(glob.glob("tests/fuzz/seeds/*")):
         for path in sorted(glob.glob(d + "/*")):
             if os.path.isfile(path):
