@@ -168,8 +168,8 @@ int bundle_verify_sig(const char *text, size_t len, struct tls_sign_key *pub,
 		return -1;
 	}
 	memcpy(out->key_id, id, sizeof id);
-	snprintf(out->signed_at, sizeof out->signed_at, "%s", vals[2]);
-	snprintf(out->version, sizeof out->version, "%s", vals[3]);
+	str_fmt(out->signed_at, sizeof out->signed_at, "%s", vals[2]);
+	str_fmt(out->version, sizeof out->version, "%s", vals[3]);
 	out->size = size;
 	return 0;
 }
