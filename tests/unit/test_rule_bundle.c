@@ -114,7 +114,7 @@ static void test_tampering(void **state)
 	struct tls_sign_key *pa = key_from(f, "a.pub", PUB_A, 0);
 	struct tls_sign_key *b = key_from(f, "b.pem", KEY_B, 1);
 	struct tls_sign_key *pb = key_from(f, "b.pub", PUB_B, 0);
-	char sig[BUNDLE_SIG_MAX], sigb[BUNDLE_SIG_MAX], mod[BUNDLE_SIG_MAX], err[400];
+	char sig[BUNDLE_SIG_MAX], sigb[BUNDLE_SIG_MAX], mod[BUNDLE_SIG_MAX + 64], err[400];
 	char tar[sizeof TAR];
 	struct bundle_sig bs;
 
