@@ -18,7 +18,9 @@ a rule from a bundle shows by its alerts):
 - a newer good bundle replaces the set in force;
 - after a restart the set in force is loaded again; an expired server
   certificate and one for another host name are refused by name;
-- the summaries' health part names the rule-set version.
+- the summaries' health part names the rule-set version;
+- a bare HTTP/1.0 server without validators or Content-Length (openssl
+  s_server -WWW) serves a bundle too.
 
 Every wait is on a condition (a field of /api/system, a line in a log, an
 alert in eve.json) with a generous deadline, never a fixed sleep. Prints
@@ -530,6 +532,48 @@ def test_daemon(tmp, pki, keys, web):
         R.check(title, problems)
 
 
+def test_plain_server(tmp, pki, keys):
+    """A server with neither validators nor Content-Length (openssl s_server
+    -WWW: HTTP/1.0, the body ends with the connection): the bundle is
+    applied, and later polls find it unchanged without fetching the tar."""
+    title = "a bare HTTP/1.0 server (openssl s_server -WWW): applied, the tar fetched once"
+    problems = []
+    w = os.path.join(tmp, "plain")
+    www = os.path.join(w, "www")
+    os.makedirs(www)
+    tar, sig = bundle(w, "p1", "p1", keys["sign"][0], rule(9100007, "VIGIL SYNC plain"))
+    shutil.copyfile(tar, os.path.join(www, "bundle.tar"))
+    shutil.copyfile(sig, os.path.join(www, "bundle.tar.sig"))
+    port, web_port, dead = cd.free_port(), cd.free_port(), cd.free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port,
+                            "-cert", pki["srv"] + ".pem", "-key", pki["srv"] + ".key", "-WWW",
+                            "-quiet"], cwd=www, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = None
+    try:
+        if not wait_for(lambda: cu.port_open(port), 30):
+            return R.check(title, ["openssl s_server did not start"])
+        url = "https://localhost:%d/bundle.tar" % port
+        run = Run(w, sections(w, pki, keys, url, web_port, dead), web_port)
+        s = wait_for(lambda: run.sync().get("version") == "p1" and run.sync())
+        if not s:
+            problems.append("not applied: %r; log:\n%s" % (run.sync(), cd.tail(run.d)))
+        c0 = run.sync().get("checks", 0)
+        if not wait_for(lambda: run.sync().get("checks", 0) >= c0 + 2):
+            problems.append("no further checks")
+        s = run.sync()
+        if s.get("downloads") != 1 or s.get("last_result") != "unchanged":
+            problems.append("later polls: %r" % s)
+        if not wait_for(lambda: run.alerts(9100007) > 0):
+            problems.append("no alert of sid 9100007")
+    finally:
+        if run:
+            run.stop()
+        srv.terminate()
+        srv.wait(20)
+    return R.check(title, problems)
+
+
 def main():
     for tool in (LIGHTTPD, "openssl"):
         if not shutil.which(tool) and not os.path.exists(tool):
@@ -549,6 +593,7 @@ def main():
         test_cli(tmp, keys)
         web = Web(tmp, pki)
         test_daemon(tmp, pki, keys, web)
+        test_plain_server(tmp, pki, keys)
     except (OSError, RuntimeError, subprocess.SubprocessError) as e:
         R.check("rules_sync test setup", [str(e)])
     finally:

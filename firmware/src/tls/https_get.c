@@ -4,7 +4,9 @@
  * The answer is read into one buffer: first the header (at most
  * HEAD_MAX), then the body, which grows to the announced length or, for
  * a chunked answer, is decoded in place as the chunks arrive (the decoded
- * data never overtakes the raw data behind it). Every read waits at most
+ * data never overtakes the raw data behind it); an answer with neither
+ * ends with the connection, which must end with TLS's close_notify (a
+ * bundle's size and hash are signed besides). Every read waits at most
  * what is left of the whole answer's deadline.
  */
 #include "https_get.h"
@@ -223,11 +225,6 @@ int https_get(struct tls_client *c, const struct https_url *u, const char *etag,
 		rc = 0;
 		goto out;
 	}
-	if (!have_clen && !chunked) {
-		/* without either, a cut connection looks like the end */
-		str_fmt(err, errlen, "the answer has neither a Content-Length nor chunks");
-		goto out;
-	}
 	if (have_clen && clen > max_body) {
 		str_fmt(err, errlen, "the file is %llu bytes, over the limit of %zu", clen, max_body);
 		goto out;
@@ -260,11 +257,20 @@ int https_get(struct tls_client *c, const struct https_url *u, const char *etag,
 				have -= in - out;
 				in = out;
 			}
-		} else if (have >= cap) {
+		} else if (have_clen && have >= cap) {
+			out = have;
+			break;
+		} else if (!have_clen && have > max_body) {
+			str_fmt(err, errlen, "the file is over the limit of %zu", max_body);
+			goto out;
+		}
+		long n = read_more(t, b, &have, cap, deadline, err, errlen);
+		if (n == 0 && !have_clen && !chunked) {
+			/* HTTP/1.0 style: the body ends with the connection, closed
+			 * with TLS's close_notify (a cut one is an error above) */
 			out = have;
 			break;
 		}
-		long n = read_more(t, b, &have, cap, deadline, err, errlen);
 		if (n == 0)
 			str_fmt(err, errlen, "the server closed the connection mid-answer");
 		if (n <= 0)
