@@ -343,7 +343,10 @@ static void *writer(void *arg)
 		e->c.write_errors = e->write_errors;
 		e->c.rotated = e->rotated;
 		e->c.dir_bytes = e->dir_bytes;
-		stop = e->stop && !e->qhead;
+		/* only a turn that began with stop set has done the final
+		 * rotation: a stop set during this turn (after a tick, say) gets
+		 * its own turn */
+		stop = stop && !e->qhead;
 		pthread_mutex_unlock(&e->mu);
 		if (stop)
 			break;
