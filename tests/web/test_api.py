@@ -60,11 +60,13 @@ ROUTES = [
     ("GET", "/api/clock"), ("POST", "/api/me/password"), ("POST", "/api/users/{name}/disable"),
     ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
     ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
+    ("GET", "/api/suppressions"), ("POST", "/api/suppressions/remove"),
 ]
 PUBLIC = {("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login")}
 ADMIN = {("GET", "/api/users"), ("POST", "/api/users"), ("POST", "/api/users/{name}/disable"),
          ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
-         ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete")}
+         ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
+         ("POST", "/api/suppressions/remove")}
 # what a session with a password change due may use
 PWCHANGE = {("POST", "/api/logout"), ("GET", "/api/me"), ("POST", "/api/me/password")}
 USER_KEYS = ["username", "role", "created_us", "disabled", "disabled_us", "last_login_us",
@@ -546,6 +548,10 @@ def suite_bad_input(c, db, aid):
                             {"ids": [[1]]}, {"ids": 1}, {}, {"ids": ["1) OR (1=1"]}],
         "/api/alerts/{id}/suppress": [{"track": "x"}, {"track": 1}, {}, {"track": "by_src; rm"}]
                                      + [{"track": s} for s in SQLI],
+        "/api/suppressions/remove": [{"line": 0, "text": "x"}, {"line": "3", "text": "x"},
+                                     {"line": 3}, {"text": "x"}, {"line": 1.5, "text": "x"},
+                                     {"line": 3, "text": 5}, {"line": 3, "text": "x", "y": 1},
+                                     {"line": 3, "text": "x" * 5000}],
         "/api/users": [{"username": "u1", "password": "0123456789", "role": "root"},
                        {"username": "u1", "password": "short", "role": "analyst"},
                        {"username": "bad name", "password": "0123456789", "role": "analyst"},
@@ -972,6 +978,72 @@ def suite_changes(c, db, state, sig, det):
     R.check("suppressions audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'suppress'")[0][0] == 3)
     r = c.post("/api/alerts/999999/suppress", {"track": "all"})
     R.check("suppress a missing alert: 404", r.status == 404, r)
+    suite_suppressions(c, db, state, aid, line, line2, line3)
+
+
+def suite_suppressions(c, db, state, aid, line, line2, line3):
+    """Issue 14.5: the managed suppress.conf listed and its entries removed."""
+    conf = os.path.join(state, "rules", "suppress.conf")
+    r = c.get("/api/suppressions")
+    ents = (r.json or {}).get("entries", [])
+    R.check("GET /api/suppressions: the three lines, in file order",
+            r.status == 200 and [e["text"] for e in ents] == [line, line2, line3]
+            and r.json.get("file") == conf and r.json.get("readable") is True, r)
+    first = ents[0] if ents else {}
+    R.check("an entry's fields: gen_id, sig_id, track, ip, who, when, which alert",
+            first.get("valid") is True and first.get("track") == "by_src" and
+            line.endswith("ip " + first.get("ip", "?")) and
+            f"gen_id {first.get('gen_id')}, sig_id {first.get('sig_id')}," in line and
+            first.get("user") == "admin" and first.get("alert_id") == aid and
+            re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", first.get("added") or "") and
+            first.get("note", "").startswith(f"alert {aid}, by admin, "), first)
+    R.check("track all: no ip", len(ents) == 3 and ents[2].get("track") == "all"
+            and "ip" not in ents[2], ents)
+    lines = open(conf).read().split("\n")
+    R.check("each entry's line number is its line in the file",
+            all(lines[e["line"] - 1] == e["text"] for e in ents), (ents, lines))
+    # a line written by hand (no note) and a bad one are listed as what they are
+    with open(conf, "a") as f:
+        f.write("\nsuppress gen_id 1, sig_id 77\nsuppress gen_id x\n")
+    ents = c.get("/api/suppressions").json["entries"]
+    R.check("a hand-written line: listed, no who/when", len(ents) == 5 and ents[3]["text"] ==
+            "suppress gen_id 1, sig_id 77" and ents[3]["user"] is None and ents[3]["added"] is None
+            and ents[3]["valid"] is True, ents)
+    R.check("a bad line: listed as not valid", ents[4]["valid"] is False and "gen_id" not in ents[4], ents)
+
+    # remove: the line must still read as listed
+    r = c.post("/api/suppressions/remove", {"line": ents[1]["line"], "text": line3})
+    R.check("remove with a line number that is not that entry: 409, file unchanged",
+            r.status == 409 and r.error() and open(conf).read().count(line3 + "\n") == 1, r)
+    r = c.post("/api/suppressions/remove", {"line": ents[1]["line"], "text": ents[1]["text"]},
+               csrf=False)
+    R.check("remove without X-CSRF-Token: 403", r.status == 403 and line2 in open(conf).read(), r)
+    before = open(conf).read()
+    r = c.post("/api/suppressions/remove", {"line": ents[1]["line"], "text": ents[1]["text"]})
+    after = open(conf).read()
+    R.check("remove: 200 {removed, reloaded, message}", r.status == 200 and
+            r.json.get("removed") == line2 and r.json.get("reloaded") is False and
+            isinstance(r.json.get("message"), str), r)
+    R.check("the line and its note are gone, the rest is as it was",
+            line2 not in after and ents[1]["note"] not in after and
+            [l for l in before.split("\n") if l not in (line2, "# " + ents[1]["note"])]
+            == after.split("\n"), (before, after))
+    R.check("no temporary file left", sorted(os.listdir(os.path.join(state, "rules")))
+            == ["suppress.conf"], os.listdir(os.path.join(state, "rules")))
+    R.check("remove audited: unsuppress, the line", audit_rows(db, "unsuppress")[-1:] ==
+            [("admin", f"line {ents[1]['line']}", line2)], audit_rows(db, "unsuppress"))
+    ents2 = c.get("/api/suppressions").json["entries"]
+    R.check("the list follows", [e["text"] for e in ents2] ==
+            [line, line3, "suppress gen_id 1, sig_id 77", "suppress gen_id x"], ents2)
+    r = c.post("/api/suppressions/remove", {"line": ents[1]["line"], "text": line2})
+    R.check("remove it again: 409", r.status == 409 and r.error(), r)
+    for e in reversed(ents2[2:]):   # the hand-written lines, bottom up
+        r = c.post("/api/suppressions/remove", {"line": e["line"], "text": e["text"]})
+        R.check(f"remove {e['text']!r}", r.status == 200, r)
+    chk = subprocess.run(vigil_cmd() + ["rules", "check", os.path.join(state, "rules")],
+                         capture_output=True, text=True, timeout=120)
+    R.check("vigil rules check reads the rewritten file",
+            chk.returncode == 0 and "suppressions: 2" in chk.stdout, chk.stdout + chk.stderr)
 
 
 def suite_exports(c, db):

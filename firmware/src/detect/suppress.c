@@ -93,8 +93,10 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-/* One line; problems reported, the entry added when valid. */
-static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line)
+/* One line into *e (ip: the ip field's text, brackets removed, when iplen);
+ * 0, or -1 with the problem reported. */
+static int parse_entry(struct sload *ld, int lineno, char *line, struct suppress_entry *ep,
+		       char *ip, size_t iplen)
 {
 	struct suppress_entry e;
 	int have_gid = 0, have_sid = 0, have_ip = 0, have_track = 0;
@@ -106,7 +108,7 @@ static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *l
 			sp++;
 		*sp = '\0';
 		problem(ld, lineno, "unsupported directive '%.64s' (only 'suppress' is)", line);
-		return;
+		return -1;
 	}
 	/* fields are "key value" pairs separated by commas; an ip list in
 	 * brackets may itself hold commas */
@@ -136,18 +138,18 @@ static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *l
 		    (strcmp(field, "track") == 0 && have_track) ||
 		    (strcmp(field, "ip") == 0 && have_ip)) {
 			problem(ld, lineno, "'%s' given twice", field);
-			return;
+			return -1;
 		}
 		if (strcmp(field, "gen_id") == 0) {
 			if (parse_u32(val, &e.gid) < 0) {
 				problem(ld, lineno, "bad gen_id '%.64s'", val);
-				return;
+				return -1;
 			}
 			have_gid = 1;
 		} else if (strcmp(field, "sig_id") == 0) {
 			if (parse_u32(val, &e.sid) < 0) {
 				problem(ld, lineno, "bad sig_id '%.64s'", val);
-				return;
+				return -1;
 			}
 			have_sid = 1;
 		} else if (strcmp(field, "track") == 0) {
@@ -157,7 +159,7 @@ static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *l
 			else if (strcmp(val, "by_either") == 0) e.track = SUPPRESS_BY_EITHER;
 			else {
 				problem(ld, lineno, "bad track '%.64s' (by_src, by_dst or by_either)", val);
-				return;
+				return -1;
 			}
 		} else if (strcmp(field, "ip") == 0) {
 			char err[200];
@@ -166,29 +168,42 @@ static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *l
 				val[n - 1] = '\0';
 				val++;
 			}
+			if (ip && iplen)
+				str_fmt(ip, iplen, "%s", val);
 			/* the whole list: a copy cut short could still parse */
 			if (homenet_parse(&e.ips, val, err, sizeof err) < 0) {
 				problem(ld, lineno, "bad ip: %s", err);
-				return;
+				return -1;
 			}
 			have_ip = 1;
 		} else {
 			problem(ld, lineno, "unknown suppress field '%.64s'", field);
-			return;
+			return -1;
 		}
 	}
 	if (!have_gid || !have_sid) {
 		problem(ld, lineno, have_gid ? "missing sig_id" : "missing gen_id");
-		return;
+		return -1;
 	}
 	if (e.track && !have_ip) {
 		problem(ld, lineno, "track needs an ip");
-		return;
+		return -1;
 	}
 	if (have_ip && !e.track) {
 		problem(ld, lineno, "ip needs a track (by_src, by_dst or by_either)");
-		return;
+		return -1;
 	}
+	*ep = e;
+	return 0;
+}
+
+/* One line; problems reported, the entry added when valid. */
+static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line)
+{
+	struct suppress_entry e;
+
+	if (parse_entry(ld, lineno, line, &e, NULL, 0) != 0)
+		return;
 	if (s->n >= SUPPRESS_MAX) {
 		problem(ld, lineno, "too many suppress entries");
 		return;
@@ -317,5 +332,118 @@ int suppress_append(const char *dir, const char *comment, const char *line, char
 		return -1;
 	}
 	close(fd);
+	return 1;
+}
+
+/* ---- the managed file, entry by entry ----------------------------------------- */
+
+int suppress_each(const char *path, suppress_item_fn fn, void *ctx)
+{
+	struct sload ld = { .path = path };
+	struct conf_lines lr;
+	char note[CONF_LINE_INI + 1] = "", *line;
+	int n = 0;
+
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, NULL, NULL) < 0)
+		return -1;
+	while (conf_lines_next(&lr, &line) >= 0) {
+		struct suppress_item it;
+		char *l = trim(line), *hash;
+
+		if (*l == '#') {                  /* the comment just above an entry is its note */
+			str_fmt(note, sizeof note, "%s", trim(l + 1));
+			continue;
+		}
+		if (!*l) {
+			note[0] = '\0';
+			continue;
+		}
+		memset(&it, 0, sizeof it);
+		it.line = lr.line;
+		str_fmt(it.text, sizeof it.text, "%s", l);
+		str_fmt(it.note, sizeof it.note, "%s", note);
+		note[0] = '\0';
+		if ((hash = strchr(l, '#')) != NULL)
+			*hash = '\0';
+		l = trim(l);
+		it.valid = parse_entry(&ld, lr.line, l, &it.e, it.ip, sizeof it.ip) == 0;
+		fn(ctx, &it);
+		n++;
+	}
+	conf_lines_close(&lr);
+	return n;
+}
+
+int suppress_remove(const char *dir, int lineno, const char *text, char *err, size_t errlen)
+{
+	char path[1200], tmp[1300], *l;
+	char prev[CONF_LINE_INI + 1] = "";
+	struct conf_lines lr;
+	FILE *out;
+	int fd, found = 0, have_prev = 0, bad = 0;
+
+	str_fmt(path, sizeof path, "%s/suppress.conf", dir);
+	str_fmt(tmp, sizeof tmp, "%s/.suppress.conf.tmp", dir);
+	if (access(path, F_OK) != 0) {
+		str_fmt(err, errlen, "no suppressions (%s is not there)", path);
+		return 0;
+	}
+	if (conf_lines_open(&lr, path, CONF_MAX_CONFIG, CONF_LINE_INI, NULL, NULL) < 0) {
+		str_fmt(err, errlen, "read %s: cannot be read", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		str_fmt(err, errlen, "create %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		conf_lines_close(&lr);
+		return -1;
+	}
+	/* each line is written one behind, so that the note just above the
+	 * removed entry ("# alert N, by ...") goes with it */
+	while (conf_lines_next(&lr, &l) >= 0) {
+		char cmp[CONF_LINE_INI + 1];
+		str_fmt(cmp, sizeof cmp, "%s", l);
+		if (lr.line == lineno && strcmp(trim(cmp), text) == 0) {
+			found = 1;
+			if (have_prev && prev[strspn(prev, " \t")] != '#' && fprintf(out, "%s\n", prev) < 0)
+				bad = 1;
+			have_prev = 0;
+			continue;
+		}
+		if (have_prev && fprintf(out, "%s\n", prev) < 0)
+			bad = 1;
+		str_fmt(prev, sizeof prev, "%s", l);
+		have_prev = 1;
+	}
+	conf_lines_close(&lr);
+	if (have_prev && fprintf(out, "%s\n", prev) < 0)
+		bad = 1;
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+		bad = 1;
+	if (fclose(out) != 0)
+		bad = 1;
+	if (!found || bad) {
+		unlink(tmp);
+		if (bad) {
+			str_fmt(err, errlen, "write %s: %s", tmp, strerror(errno));
+			return -1;
+		}
+		str_fmt(err, errlen, "line %d of %s is not that entry (the file changed: list it again)",
+			lineno, path);
+		return 0;
+	}
+	if (rename(tmp, path) != 0) {
+		str_fmt(err, errlen, "rename %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
 	return 1;
 }

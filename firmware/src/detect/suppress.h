@@ -64,4 +64,28 @@ int suppress_format(char *out, size_t outlen, uint32_t gid, uint32_t sid, int tr
 int suppress_append(const char *dir, const char *comment, const char *line, char *path,
 		    size_t pathlen, char *err, size_t errlen);
 
+/* One line of a suppress.conf that is not a comment: its number and text,
+ * the '#' comment line just above it (the page writes who, when and why
+ * there), and the entry when the line is valid. */
+struct suppress_item {
+	int line;
+	char text[CONF_LINE_INI + 1];
+	char note[CONF_LINE_INI + 1];
+	int valid;
+	struct suppress_entry e;
+	char ip[CONF_LINE_INI + 1];      /* the ip field's text, without brackets */
+};
+typedef void (*suppress_item_fn)(void *ctx, const struct suppress_item *it);
+
+/* fn for every entry line of path, in file order (a file that is not
+ * there has none). The lines, or -1 when the file cannot be read. */
+int suppress_each(const char *path, suppress_item_fn fn, void *ctx);
+
+/* Remove the entry at line lineno of dir/suppress.conf, and the comment
+ * just above it, if that line still reads text (as suppress_each gave it);
+ * the file is rewritten beside itself, synced and renamed over. 1 removed,
+ * 0 not there (err says why), -1 with err. Callers serialize with
+ * suppress_append. */
+int suppress_remove(const char *dir, int lineno, const char *text, char *err, size_t errlen);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * web_alerts.c - the alert routes of the web API (see web_alerts.h):
  * the list and its filters, one alert, its status, notes, acknowledging
- * many, and suppressing one.
+ * many, suppressing one, and the suppressions listed and removed.
  */
 #include "web_alerts.h"
 #include "web_evidence.h"
@@ -771,5 +771,125 @@ void alerts_h_suppress(struct web_req *r)
 	json_kbool(&r->out, "reloaded", reloaded);
 	json_key(&r->out, "message");
 	json_str(&r->out, msg);
+	json_obj_end(&r->out);
+}
+
+/* ---- GET /api/suppressions, POST /api/suppressions/remove ------------------------------------------ */
+
+/* The note alerts_h_suppress writes above its line, "alert ID, by USER,
+ * TS: SIGNATURE", into its parts; 0 when the note is not one (a line
+ * written by hand: only its text is known). */
+static int note_parts(const char *note, long long *alert, char *user, size_t userlen, char *ts,
+		      size_t tslen, const char **sig)
+{
+	const char *by, *tsp, *end;
+	char *numend;
+
+	if (strncmp(note, "alert ", 6) != 0)
+		return 0;
+	*alert = strtoll(note + 6, &numend, 10);
+	if (numend == note + 6 || strncmp(numend, ", by ", 5) != 0)
+		return 0;
+	by = numend + 5;
+	if (!(tsp = strstr(by, ", ")) || !(end = strstr(tsp + 2, ": ")))
+		return 0;
+	snprintf(user, userlen, "%.*s", (int)(tsp - by), by);
+	snprintf(ts, tslen, "%.*s", (int)(end - (tsp + 2)), tsp + 2);
+	*sig = end + 2;
+	return 1;
+}
+
+static void suppression_json(void *ctx, const struct suppress_item *it)
+{
+	static const char *const tracks[] = { "all", "by_src", "by_dst", "by_either" };
+	struct web_req *r = ctx;
+	char user[128], ts[64];
+	const char *sig = "";
+	long long alert = 0;
+	int known = note_parts(it->note, &alert, user, sizeof user, ts, sizeof ts, &sig);
+
+	json_obj_begin(&r->out);
+	json_key(&r->out, "line");
+	json_i64(&r->out, it->line);
+	json_kstr(&r->out, "text", it->text);
+	json_kbool(&r->out, "valid", it->valid);
+	if (it->valid) {
+		json_ku64(&r->out, "gen_id", it->e.gid);
+		json_ku64(&r->out, "sig_id", it->e.sid);
+		json_kstr(&r->out, "track", tracks[it->e.track & 3]);
+		json_kstr(&r->out, "ip", it->ip);
+	}
+	json_kstr(&r->out, "note", it->note);
+	json_key(&r->out, "alert_id");
+	if (known) json_i64(&r->out, alert); else json_null(&r->out);
+	json_key(&r->out, "user");
+	if (known) json_str(&r->out, user); else json_null(&r->out);
+	json_key(&r->out, "added");
+	if (known) json_str(&r->out, ts); else json_null(&r->out);
+	json_key(&r->out, "signature");
+	if (known) json_str(&r->out, sig); else json_null(&r->out);
+	json_obj_end(&r->out);
+}
+
+void alerts_h_suppressions(struct web_req *r)
+{
+	static const char *const none[] = { NULL };
+	char path[1200];
+	int n;
+
+	if (web_params_check(r, none) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/rules/suppress.conf", r->env->cfg.state_dir);
+	web_ok_begin(r, 200);
+	json_kstr(&r->out, "file", path);
+	json_key(&r->out, "entries");
+	json_arr_begin(&r->out);
+	pthread_mutex_lock(&r->env->suppress_lock);
+	n = suppress_each(path, suppression_json, r);
+	pthread_mutex_unlock(&r->env->suppress_lock);
+	json_arr_end(&r->out);
+	json_kbool(&r->out, "readable", n >= 0);
+	json_obj_end(&r->out);
+}
+
+void alerts_h_suppression_remove(struct web_req *r)
+{
+	static const char *const keys[] = { "line", "text", NULL };
+	char text[CONF_LINE_INI + 1], dir[1100], err[1400], msg[300] = "", target[24];
+	int64_t line;
+	int rc, reloaded = 0;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_i64(r, "line", 1, 1000000, &line, 1) != 1 ||
+	    web_body_str(r, "text", text, sizeof text, CONF_LINE_INI, 1) != 1)
+		return;
+	snprintf(dir, sizeof dir, "%s/rules", r->env->cfg.state_dir);
+	pthread_mutex_lock(&r->env->suppress_lock);
+	rc = suppress_remove(dir, (int)line, text, err, sizeof err);
+	pthread_mutex_unlock(&r->env->suppress_lock);
+	if (rc < 0) {
+		log_warn("web: suppression remove: %s", err);
+		web_error(r, 500, "%s", err);
+		return;
+	}
+	if (rc == 0) {
+		web_error(r, 409, "%s", err);
+		return;
+	}
+	snprintf(target, sizeof target, "line %lld", (long long)line);
+	web_audit(r->db, r->sess.user, "unsuppress", target, text);
+	if (r->env->reload) {
+		reloaded = r->env->reload(r->env->ctx, msg, sizeof msg) == 0;
+		if (reloaded && !msg[0])
+			snprintf(msg, sizeof msg, "rules reloaded");
+		web_audit(r->db, r->sess.user, "reload", "rules", reloaded ? "ok" : msg);
+	} else {
+		snprintf(msg, sizeof msg, "no capture is running here; the change applies when vigil"
+			 " run loads %s/rules", r->env->cfg.state_dir);
+	}
+	web_ok_begin(r, 200);
+	json_kstr(&r->out, "removed", text);
+	json_kbool(&r->out, "reloaded", reloaded);
+	json_kstr(&r->out, "message", msg);
 	json_obj_end(&r->out);
 }
