@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "detect/ruleset.h"
@@ -242,12 +243,88 @@ static void test_suppress_written(void **state)
 	suppress_free(s);
 }
 
+/* suppress_each and suppress_remove: the managed file listed entry by
+ * entry with the note above each, and an entry removed with its note. */
+struct seen { int n; struct suppress_item it[4]; };
+
+static void seen_item(void *ctx, const struct suppress_item *it)
+{
+	struct seen *s = ctx;
+	if (s->n < 4)
+		s->it[s->n] = *it;
+	s->n++;
+}
+
+static void test_suppress_list_remove(void **state)
+{
+	static struct seen seen;
+	char path[1200], err[1400], *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	mkdir(at("listed"), 0750);
+	snprintf(path, sizeof path, "%s", at("listed/suppress.conf"));
+	/* not there: no entries */
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(suppress_each(path, seen_item, &seen), 0);
+	assert_int_equal(suppress_remove(at("listed"), 1, "x", err, sizeof err), 0);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("# Managed\n"
+	      "# alert 5, by ana, 2026-12-05T10:00:00Z: FTP login\n"
+	      "suppress gen_id 1, sig_id 42, track by_src, ip 10.9.8.7\n"
+	      "\n"
+	      "  suppress gen_id 1, sig_id 43, track by_either, ip [10.0.0.0/8, fd00::1]  \n"
+	      "suppress gen_id 1\n", fp);
+	fclose(fp);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(suppress_each(path, seen_item, &seen), 3);
+	assert_int_equal(seen.it[0].line, 3);
+	assert_true(seen.it[0].valid);
+	assert_string_equal(seen.it[0].note, "alert 5, by ana, 2026-12-05T10:00:00Z: FTP login");
+	assert_string_equal(seen.it[0].ip, "10.9.8.7");
+	assert_int_equal(seen.it[0].e.sid, 42);
+	assert_int_equal(seen.it[1].line, 5);
+	assert_string_equal(seen.it[1].text,
+			    "suppress gen_id 1, sig_id 43, track by_either, ip [10.0.0.0/8, fd00::1]");
+	assert_string_equal(seen.it[1].note, "");      /* a blank line ends a note */
+	assert_string_equal(seen.it[1].ip, "10.0.0.0/8, fd00::1");
+	assert_int_equal(seen.it[1].e.track, SUPPRESS_BY_EITHER);
+	assert_int_equal(seen.it[2].line, 6);
+	assert_false(seen.it[2].valid);
+
+	/* the line number must still hold that text: nothing changes */
+	assert_int_equal(suppress_remove(at("listed"), 5, seen.it[0].text, err, sizeof err), 0);
+	assert_non_null(strstr(err, "line 5"));
+	/* the first entry goes with its note; the rest stays byte for byte */
+	assert_int_equal(suppress_remove(at("listed"), 3, seen.it[0].text, err, sizeof err), 1);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	text = calloc(1, 4096);
+	len = fread(text, 1, 4095, fp);
+	fclose(fp);
+	assert_true(len > 0);
+	assert_string_equal(text, "# Managed\n"
+			    "\n"
+			    "  suppress gen_id 1, sig_id 43, track by_either, ip [10.0.0.0/8, fd00::1]  \n"
+			    "suppress gen_id 1\n");
+	free(text);
+	assert_int_equal(access(at("listed/.suppress.conf.tmp"), F_OK), -1);
+	/* a trimmed text names an indented line */
+	assert_int_equal(suppress_remove(at("listed"), 3, seen.it[1].text, err, sizeof err), 1);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(suppress_each(path, seen_item, &seen), 1);
+	assert_string_equal(seen.it[0].text, "suppress gen_id 1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_dirs),
 		cmocka_unit_test(test_suppressed),
 		cmocka_unit_test(test_suppress_written),
+		cmocka_unit_test(test_suppress_list_remove),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
