@@ -287,6 +287,56 @@ try {
 		await screenshot(page, 'suppressed');
 	});
 
+	await check('Suppressions page: the entry listed with who added it; remove asks, cancel keeps it, confirm removes it', async () => {
+		await page.locator('#suppress-h').locator('xpath=../..').getByRole('link', { name: 'Suppressions' }).click();
+		await page.waitForURL(/#\/suppressions/);
+		const line = 'suppress gen_id 1, sig_id 2100002, track by_src, ip 192.168.10.30';
+		const row = page.locator('tbody tr', { hasText: line });
+		await row.waitFor();
+		const t = await row.innerText();
+		assert(t.includes(USER) && /alert \d+/.test(t), `row: ${t}`);
+		await screenshot(page, 'suppressions');
+		await axe(page, 'suppressions');
+		await row.getByRole('button', { name: /Remove/ }).click();
+		let dlg = page.getByRole('dialog');
+		await dlg.waitFor();
+		await dlg.getByRole('button', { name: 'Cancel' }).click();
+		await dlg.waitFor({ state: 'hidden' });
+		assert(await row.count() === 1, 'cancel removed the entry');
+		await row.getByRole('button', { name: /Remove/ }).click();
+		dlg = page.getByRole('dialog');
+		await dlg.getByRole('button', { name: 'Remove' }).click();
+		await row.waitFor({ state: 'detached' });
+		await page.reload();
+		await page.getByRole('heading', { name: 'Suppressions', level: 1 }).waitFor();
+		await page.locator('.panel').first().waitFor();
+		await until(async () => await page.locator('tbody tr', { hasText: line }).count() === 0 &&
+			await page.getByText('No suppressions').count() === 1, 'the entry is still listed after a reload');
+		await page.goto(`${BASE}/#/audit`);
+		await page.locator('tbody tr', { hasText: 'unsuppress' }).first().waitFor();
+	});
+
+	await check('Suppressions page: add one with a reason and an expiry, listed with them, then removed', async () => {
+		await page.goto(`${BASE}/#/suppressions`);
+		await page.getByRole('heading', { name: 'Suppressions', level: 1 }).waitFor();
+		await page.getByLabel('sig_id').fill('2100077');
+		await page.getByLabel('Applies to').selectOption('by_dst');
+		await page.getByLabel('Address').fill('10.20.30.40');
+		await page.getByLabel('Why').fill('backup server, browser test');
+		await page.getByLabel(/^Expires/).fill('2099-06-07T08:09');
+		await page.getByRole('button', { name: 'Add suppression' }).click();
+		const line = 'suppress gen_id 1, sig_id 2100077, track by_dst, ip 10.20.30.40 # expires 2099-06-07T08:09:00Z';
+		const row = page.locator('tbody tr', { hasText: line });
+		await row.waitFor();
+		const t = await row.innerText();
+		assert(t.includes('backup server, browser test') && t.includes(USER) && t.includes('2099-06-07T08:09:00Z'), `row: ${t}`);
+		await screenshot(page, 'suppression-added');
+		await axe(page, 'suppressions with an entry');
+		await row.getByRole('button', { name: /Remove/ }).click();
+		await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+		await row.waitFor({ state: 'detached' });
+	});
+
 	await check('the list shows the new status; bulk acknowledge of the detector alerts', async () => {
 		await page.goto(BASE + '/#/alerts');
 		const row = page.locator('tr', { has: page.getByRole('link', { name: FTP }) });

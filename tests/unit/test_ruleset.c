@@ -318,6 +318,60 @@ static void test_suppress_list_remove(void **state)
 	assert_string_equal(seen.it[0].text, "suppress gen_id 1");
 }
 
+/* The expiry: a trailing "# expires TIME" read into the entry; past it
+ * (wall clock) the entry silences nothing; a bad time is file:line: reason;
+ * other trailing comments stay comments. */
+static void test_suppress_expiry(void **state)
+{
+	struct suppress *s = suppress_new();
+	char path[1200], buf[64], *text = NULL;
+	size_t len = 0;
+	struct alert a;
+	int64_t t;
+	FILE *fp, *rep;
+
+	(void)state;
+	assert_int_equal(suppress_parse_time("2026-12-05T21:00:00Z", &t), 0);
+	assert_int_equal(t, 1796504400);
+	suppress_format_expiry(buf, sizeof buf, t);
+	assert_string_equal(buf, " # expires 2026-12-05T21:00:00Z");
+	assert_int_equal(suppress_parse_time("2026-12-05T21:00:00", &t), -1);
+	assert_int_equal(suppress_parse_time("2026-12-05T21:00:00Z ", &t), -1);
+	assert_int_equal(suppress_parse_time("2026-13-05T21:00:00Z", &t), -1);
+	assert_int_equal(suppress_parse_time("2026-12-05 21:00:00Z", &t), -1);
+	assert_int_equal(suppress_parse_time("", &t), -1);
+
+	mkdir(at("expiry"), 0750);
+	snprintf(path, sizeof path, "%s", at("expiry/suppress.conf"));
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("suppress gen_id 1, sig_id 50 # expires 2026-12-05T21:00:00Z\n"
+	      "suppress gen_id 1, sig_id 51, track by_src, ip 10.0.0.1   #expires   2026-12-05T21:00:00Z \n"
+	      "suppress gen_id 1, sig_id 52 # our scanner, expires never\n"
+	      "suppress gen_id 1, sig_id 53 # expires tomorrow\n"
+	      "suppress gen_id 1, sig_id 54 # expiresX\n", fp);
+	fclose(fp);
+	rep = open_memstream(&text, &len);
+	assert_int_equal(suppress_load(s, path, conf_print_problem, rep), 4);
+	fclose(rep);
+	assert_non_null(strstr(text, "suppress.conf:4: bad expires 'tomorrow'"));
+	free(text);
+	assert_int_equal(suppress_entry(s, 0)->expires, 1796504400);
+	assert_int_equal(suppress_entry(s, 1)->expires, 1796504400);
+	assert_int_equal(suppress_entry(s, 2)->expires, 0);
+	assert_int_equal(suppress_entry(s, 3)->sid, 54);
+	assert_int_equal(suppress_entry(s, 3)->expires, 0);
+	a = alert_of(1, 50, "10.0.0.1", "1.1.1.1");
+	assert_true(suppress_match_at(s, &a, 1796504399));
+	assert_false(suppress_match_at(s, &a, 1796504400));
+	a = alert_of(1, 51, "10.0.0.1", "1.1.1.1");
+	assert_true(suppress_match_at(s, &a, 1796504399));
+	assert_false(suppress_match_at(s, &a, 1796504401));
+	a = alert_of(1, 52, "10.0.0.1", "1.1.1.1");
+	assert_true(suppress_match_at(s, &a, 4102444800));
+	suppress_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_suppressed),
 		cmocka_unit_test(test_suppress_written),
 		cmocka_unit_test(test_suppress_list_remove),
+		cmocka_unit_test(test_suppress_expiry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -60,13 +60,13 @@ ROUTES = [
     ("GET", "/api/clock"), ("POST", "/api/me/password"), ("POST", "/api/users/{name}/disable"),
     ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
     ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
-    ("GET", "/api/suppressions"), ("POST", "/api/suppressions/remove"),
+    ("GET", "/api/suppressions"), ("POST", "/api/suppressions"), ("POST", "/api/suppressions/remove"),
 ]
 PUBLIC = {("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login")}
 ADMIN = {("GET", "/api/users"), ("POST", "/api/users"), ("POST", "/api/users/{name}/disable"),
          ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
          ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
-         ("POST", "/api/suppressions/remove")}
+         ("POST", "/api/suppressions"), ("POST", "/api/suppressions/remove")}
 # what a session with a password change due may use
 PWCHANGE = {("POST", "/api/logout"), ("GET", "/api/me"), ("POST", "/api/me/password")}
 USER_KEYS = ["username", "role", "created_us", "disabled", "disabled_us", "last_login_us",
@@ -548,6 +548,16 @@ def suite_bad_input(c, db, aid):
                             {"ids": [[1]]}, {"ids": 1}, {}, {"ids": ["1) OR (1=1"]}],
         "/api/alerts/{id}/suppress": [{"track": "x"}, {"track": 1}, {}, {"track": "by_src; rm"}]
                                      + [{"track": s} for s in SQLI],
+        "/api/suppressions": [{"gen_id": 1, "sig_id": 2, "track": "by_src"},
+                              {"gen_id": 1, "sig_id": 2, "track": "by_src", "ip": "10.0.0.1, ip 0.0.0.0/0"},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "ip": "10.0.0.1"},
+                              {"gen_id": 1, "sig_id": 2, "track": "x"}, {"gen_id": 0, "sig_id": 2, "track": "all"},
+                              {"gen_id": 1, "sig_id": 2 ** 32, "track": "all"}, {"sig_id": 2, "track": "all"},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "expires": "2020-01-01T00:00:00Z"},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "expires": "2099-13-01T00:00:00Z"},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "expires": "tomorrow"},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "expires": 4102444800},
+                              {"gen_id": 1, "sig_id": 2, "track": "all", "reason": "x" * 201}],
         "/api/suppressions/remove": [{"line": 0, "text": "x"}, {"line": "3", "text": "x"},
                                      {"line": 3}, {"text": "x"}, {"line": 1.5, "text": "x"},
                                      {"line": 3, "text": 5}, {"line": 3, "text": "x", "y": 1},
@@ -1044,6 +1054,57 @@ def suite_suppressions(c, db, state, aid, line, line2, line3):
                          capture_output=True, text=True, timeout=120)
     R.check("vigil rules check reads the rewritten file",
             chk.returncode == 0 and "suppressions: 2" in chk.stdout, chk.stdout + chk.stderr)
+
+    # add by hand, with a reason and an expiry
+    r = c.post("/api/suppressions", {"gen_id": 1, "sig_id": 2100099, "track": "by_either",
+                                     "ip": "fd00::7", "reason": "lab scanner\nweek 49",
+                                     "expires": "2099-01-02T03:04:05Z"})
+    line4 = "suppress gen_id 1, sig_id 2100099, track by_either, ip fd00::7 # expires 2099-01-02T03:04:05Z"
+    R.check("POST /api/suppressions: 201 {line, file, added, reloaded, message}", r.status == 201 and
+            r.json.get("line") == line4 and r.json.get("added") is True and r.json.get("file") == conf
+            and r.json.get("reloaded") is False and isinstance(r.json.get("message"), str), r)
+    text = open(conf).read()
+    R.check("the file: the note (who, when, why on one line) and the line with its expiry",
+            re.search(r"\n# by admin, \d{4}-\d\d-\d\dT[^:]+:\d\d:[^ ]+: lab scanner week 49\n"
+                      + re.escape(line4) + "\n$", text), text)
+    R.check("add audited: suppress, page, the line", audit_rows(db, "suppress")[-1:] ==
+            [("admin", "page", line4)], audit_rows(db, "suppress")[-1:])
+    r = c.post("/api/suppressions", {"gen_id": 1, "sig_id": 2100099, "track": "by_either",
+                                     "ip": "fd00::7", "expires": "2099-01-02T03:04:05Z"})
+    R.check("the same entry again: 200, not added", r.status == 200 and r.json.get("added") is False
+            and open(conf).read().count(line4) == 1, r)
+    r = c.post("/api/suppressions", {"gen_id": 9200, "sig_id": 1, "track": "all"})
+    R.check("track all without an ip, no expiry: a Suricata line", r.status == 201 and
+            r.json.get("line") == "suppress gen_id 9200, sig_id 1", r)
+    ents = c.get("/api/suppressions").json["entries"]
+    e4 = [e for e in ents if e["text"] == line4]
+    R.check("listed: reason, who, expires, not expired, no alert",
+            len(e4) == 1 and e4[0]["reason"] == "lab scanner week 49" and e4[0]["user"] == "admin"
+            and e4[0]["expires"] == "2099-01-02T03:04:05Z" and e4[0]["expired"] is False
+            and e4[0]["alert_id"] is None and e4[0]["ip"] == "fd00::7" and e4[0]["track"] == "by_either", e4)
+    R.check("no expiry: expires null", [e["expires"] for e in ents if e["sig_id"] == 1 and e["gen_id"] == 9200]
+            == [None], ents)
+    # an entry whose time has passed (written by hand: the API refuses a past time)
+    with open(conf, "a") as f:
+        f.write("suppress gen_id 1, sig_id 2100098 # expires 2001-01-01T00:00:00Z\n")
+    ents = c.get("/api/suppressions").json["entries"]
+    R.check("a passed expiry: listed as expired", [e["expired"] for e in ents if e.get("sig_id") == 2100098]
+            == [True], ents)
+    chk = subprocess.run(vigil_cmd() + ["rules", "check", os.path.join(state, "rules")],
+                         capture_output=True, text=True, timeout=120)
+    R.check("vigil rules check reads entries with an expiry",
+            chk.returncode == 0 and "suppressions: 5" in chk.stdout, chk.stdout + chk.stderr)
+    with open(conf, "a") as f:
+        f.write("suppress gen_id 1, sig_id 2100097 # expires soon\n")
+    chk = subprocess.run(vigil_cmd() + ["rules", "check", os.path.join(state, "rules")],
+                         capture_output=True, text=True, timeout=120)
+    R.check("a bad expiry: file:line: reason", chk.returncode != 0 and
+            re.search(r"suppress\.conf:\d+: bad expires 'soon'", chk.stdout + chk.stderr),
+            chk.stdout + chk.stderr)
+    ents = c.get("/api/suppressions").json["entries"]
+    for e in reversed(ents[2:]):   # leave the two lines from alerts, bottom up
+        r = c.post("/api/suppressions/remove", {"line": e["line"], "text": e["text"]})
+        R.check(f"remove {e['text']!r}", r.status == 200, r)
 
 
 def suite_exports(c, db):

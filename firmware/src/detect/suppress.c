@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct suppress {
@@ -90,6 +91,56 @@ static int parse_u32(const char *s, uint32_t *out)
 	if (errno || *end || v > 0xFFFFFFFFUL)
 		return -1;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+int suppress_parse_time(const char *s, int64_t *t)
+{
+	struct tm tm;
+	int n = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 20 || s[n] ||
+	    tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t = (int64_t)timegm(&tm);
+	return 0;
+}
+
+void suppress_format_expiry(char *out, size_t outlen, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char ts[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	str_fmt(out, outlen, " # expires %s", ts);
+}
+
+/* The comment after an entry (hash: its '#', or NULL): "expires TIME" sets
+ * *t; any other comment is a comment. 0, or -1 with the problem reported. */
+static int parse_expiry(struct sload *ld, int lineno, const char *hash, int64_t *t)
+{
+	char buf[64];
+
+	*t = 0;
+	if (!hash)
+		return 0;
+	hash++;
+	while (isspace((unsigned char)*hash))
+		hash++;
+	if (strncmp(hash, "expires", 7) != 0 || (hash[7] && !isspace((unsigned char)hash[7])))
+		return 0;
+	str_fmt(buf, sizeof buf, "%s", hash + 7);
+	if (suppress_parse_time(trim(buf), t) != 0 || *t <= 0) {
+		problem(ld, lineno, "bad expires '%.40s' (YYYY-MM-DDTHH:MM:SSZ, UTC)", trim(buf));
+		return -1;
+	}
 	return 0;
 }
 
@@ -198,12 +249,14 @@ static int parse_entry(struct sload *ld, int lineno, char *line, struct suppress
 }
 
 /* One line; problems reported, the entry added when valid. */
-static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line)
+static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line,
+		       int64_t expires)
 {
 	struct suppress_entry e;
 
 	if (parse_entry(ld, lineno, line, &e, NULL, 0) != 0)
 		return;
+	e.expires = expires;
 	if (s->n >= SUPPRESS_MAX) {
 		problem(ld, lineno, "too many suppress entries");
 		return;
@@ -222,11 +275,12 @@ int suppress_load(struct suppress *s, const char *path, conf_problem_fn problem_
 		return -1;
 	while (conf_lines_next(&lr, &line) >= 0) {
 		char *hash = strchr(line, '#');
+		int64_t expires;
 		if (hash)
 			*hash = '\0';
 		char *l = trim(line);
-		if (*l)
-			parse_line(s, &ld, lr.line, l);
+		if (*l && parse_expiry(&ld, lr.line, hash, &expires) == 0)
+			parse_line(s, &ld, lr.line, l, expires);
 	}
 	conf_lines_close(&lr);
 	return ld.added;
@@ -245,10 +299,17 @@ static int old_ioc_sid(const struct suppress_entry *e, const struct alert *a)
 
 int suppress_match(const struct suppress *s, const struct alert *a)
 {
+	return suppress_match_at(s, a, (int64_t)time(NULL));
+}
+
+int suppress_match_at(const struct suppress *s, const struct alert *a, int64_t now)
+{
 	for (int i = 0; i < s->n; i++) {
 		const struct suppress_entry *e = &s->e[i];
 		uint8_t addr[16];
 		if (e->gid != a->gid || (e->sid != a->sid && !old_ioc_sid(e, a)))
+			continue;
+		if (e->expires && now >= e->expires)
 			continue;
 		if (e->track == SUPPRESS_ALL)
 			return 1;
@@ -368,7 +429,12 @@ int suppress_each(const char *path, suppress_item_fn fn, void *ctx)
 		if ((hash = strchr(l, '#')) != NULL)
 			*hash = '\0';
 		l = trim(l);
-		it.valid = parse_entry(&ld, lr.line, l, &it.e, it.ip, sizeof it.ip) == 0;
+		it.valid = parse_expiry(&ld, lr.line, hash, &it.e.expires) == 0;
+		if (it.valid) {
+			int64_t expires = it.e.expires;
+			it.valid = parse_entry(&ld, lr.line, l, &it.e, it.ip, sizeof it.ip) == 0;
+			it.e.expires = expires;
+		}
 		fn(ctx, &it);
 		n++;
 	}

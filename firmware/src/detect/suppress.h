@@ -3,7 +3,9 @@
  *
  * Owns: the file's format (Suricata's: one entry a line,
  *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip LIST]
- * and '#' comments), reading it through the one reader (core/conf.h) with
+ * and '#' comments; vigil's own addition, a trailing comment
+ * "# expires YYYY-MM-DDTHH:MM:SSZ" after which the entry silences nothing),
+ * reading it through the one reader (core/conf.h) with
  * every problem as "file:line: reason", the decision whether an alert is
  * silenced, and writing an entry (the web page's suppressions, in the
  * managed rule set): the format is read and written here and nowhere
@@ -32,6 +34,8 @@ struct suppress_entry {
 	uint32_t gid, sid;
 	int track;               /* enum suppress_track */
 	struct homenet ips;      /* when track is not SUPPRESS_ALL */
+	int64_t expires;         /* seconds since 1970 (UTC) from a trailing
+				  * "# expires YYYY-MM-DDTHH:MM:SSZ"; 0 never */
 };
 
 /* The entries of one or more files, in file order. NULL: out of memory. */
@@ -47,8 +51,17 @@ int suppress_count(const struct suppress *s);
 /* Entry i (0 .. suppress_count - 1), NULL outside. */
 const struct suppress_entry *suppress_entry(const struct suppress *s, int i);
 
-/* 1 if an entry silences a. */
+/* 1 if an entry silences a now: an entry whose expiry (wall clock, not
+ * the alert's packet time) has passed silences nothing. */
 int suppress_match(const struct suppress *s, const struct alert *a);
+/* The same at the wall-clock time now (seconds since 1970). */
+int suppress_match_at(const struct suppress *s, const struct alert *a, int64_t now);
+
+/* " # expires YYYY-MM-DDTHH:MM:SSZ" for t (seconds since 1970, UTC), to
+ * append to a line of suppress_format. */
+void suppress_format_expiry(char *out, size_t outlen, int64_t t);
+/* "YYYY-MM-DDTHH:MM:SSZ" into *t; 0, or -1 when s is not that. */
+int suppress_parse_time(const char *s, int64_t *t);
 
 /* The entry for the alert of gid and sid as a line of the file: all of
  * its alerts, or (track by_src, by_dst, by_either) those of address ip.

@@ -776,21 +776,27 @@ void alerts_h_suppress(struct web_req *r)
 
 /* ---- GET /api/suppressions, POST /api/suppressions/remove ------------------------------------------ */
 
-/* The note alerts_h_suppress writes above its line, "alert ID, by USER,
- * TS: SIGNATURE", into its parts; 0 when the note is not one (a line
- * written by hand: only its text is known). */
+/* The note the page writes above its line, "alert ID, by USER, TS:
+ * SIGNATURE" (from an alert) or "by USER, TS: REASON" (the Suppressions
+ * page), into its parts (*alert 0 for the second); 0 when the note is not
+ * one (a line written by hand: only its text is known). */
 static int note_parts(const char *note, long long *alert, char *user, size_t userlen, char *ts,
 		      size_t tslen, const char **sig)
 {
 	const char *by, *tsp, *end;
 	char *numend;
 
-	if (strncmp(note, "alert ", 6) != 0)
-		return 0;
-	*alert = strtoll(note + 6, &numend, 10);
-	if (numend == note + 6 || strncmp(numend, ", by ", 5) != 0)
-		return 0;
-	by = numend + 5;
+	*alert = 0;
+	if (strncmp(note, "by ", 3) == 0) {
+		by = note + 3;
+	} else {
+		if (strncmp(note, "alert ", 6) != 0)
+			return 0;
+		*alert = strtoll(note + 6, &numend, 10);
+		if (numend == note + 6 || strncmp(numend, ", by ", 5) != 0)
+			return 0;
+		by = numend + 5;
+	}
 	if (!(tsp = strstr(by, ", ")) || !(end = strstr(tsp + 2, ": ")))
 		return 0;
 	snprintf(user, userlen, "%.*s", (int)(tsp - by), by);
@@ -821,13 +827,22 @@ static void suppression_json(void *ctx, const struct suppress_item *it)
 	}
 	json_kstr(&r->out, "note", it->note);
 	json_key(&r->out, "alert_id");
-	if (known) json_i64(&r->out, alert); else json_null(&r->out);
+	if (known && alert) json_i64(&r->out, alert); else json_null(&r->out);
 	json_key(&r->out, "user");
 	if (known) json_str(&r->out, user); else json_null(&r->out);
 	json_key(&r->out, "added");
 	if (known) json_str(&r->out, ts); else json_null(&r->out);
-	json_key(&r->out, "signature");
+	json_key(&r->out, alert ? "signature" : "reason");
 	if (known) json_str(&r->out, sig); else json_null(&r->out);
+	json_key(&r->out, "expires");
+	if (it->valid && it->e.expires) {
+		char ex[64];
+		suppress_format_expiry(ex, sizeof ex, it->e.expires);
+		json_str(&r->out, ex + strlen(" # expires "));
+	} else {
+		json_null(&r->out);
+	}
+	json_kbool(&r->out, "expired", it->valid && it->e.expires && (int64_t)(wall_us() / 1000000) >= it->e.expires);
 	json_obj_end(&r->out);
 }
 
@@ -849,6 +864,95 @@ void alerts_h_suppressions(struct web_req *r)
 	pthread_mutex_unlock(&r->env->suppress_lock);
 	json_arr_end(&r->out);
 	json_kbool(&r->out, "readable", n >= 0);
+	json_obj_end(&r->out);
+}
+
+/* Reload the rules after a change of the managed file, audited; msg gets
+ * what to tell. 1 reloaded. */
+static int suppress_reload(struct web_req *r, char *msg, size_t msglen)
+{
+	int reloaded = 0;
+
+	if (r->env->reload) {
+		reloaded = r->env->reload(r->env->ctx, msg, msglen) == 0;
+		if (reloaded && !msg[0])
+			snprintf(msg, msglen, "rules reloaded");
+		web_audit(r->db, r->sess.user, "reload", "rules", reloaded ? "ok" : msg);
+	} else {
+		snprintf(msg, msglen, "no capture is running here; the change applies when vigil"
+			 " run loads %s/rules", r->env->cfg.state_dir);
+	}
+	return reloaded;
+}
+
+/* POST /api/suppressions {gen_id, sig_id, track, ip, reason, expires}: an
+ * entry written by hand on the page, with who, when and why in its note
+ * and an optional expiry (a future UTC time). */
+void alerts_h_suppression_add(struct web_req *r)
+{
+	static const char *const keys[] = { "gen_id", "sig_id", "track", "ip", "reason", "expires",
+					    NULL };
+	char track[16], ip[64] = "", reason[201] = "", expires[32] = "", line[300], ex[64] = "";
+	char comment[512], ts[JSON_TS_LEN], path[1200], err[1400], msg[300] = "";
+	int64_t gid, sid, exp_s = 0;
+	int by, rc, reloaded;
+
+	if (web_body_object(r, keys) != 0 ||
+	    web_body_i64(r, "gen_id", 1, 0xFFFFFFFFLL, &gid, 1) != 1 ||
+	    web_body_i64(r, "sig_id", 1, 0xFFFFFFFFLL, &sid, 1) != 1 ||
+	    web_body_str(r, "track", track, sizeof track, 10, 1) != 1 ||
+	    web_body_str(r, "ip", ip, sizeof ip, 45, 0) < 0 ||
+	    web_body_str(r, "reason", reason, sizeof reason, 200, 0) < 0 ||
+	    web_body_str(r, "expires", expires, sizeof expires, 20, 0) < 0)
+		return;
+	by = strcmp(track, "by_src") == 0 ? SUPPRESS_BY_SRC : strcmp(track, "by_dst") == 0 ?
+	     SUPPRESS_BY_DST : strcmp(track, "by_either") == 0 ? SUPPRESS_BY_EITHER :
+	     strcmp(track, "all") == 0 ? SUPPRESS_ALL : -1;
+	if (by < 0) {
+		web_error(r, 400, "track: expected by_src, by_dst, by_either or all");
+		return;
+	}
+	if (by == SUPPRESS_ALL && ip[0]) {
+		web_error(r, 400, "ip: not with track all");
+		return;
+	}
+	if (suppress_format(line, sizeof line, (uint32_t)gid, (uint32_t)sid, by, ip) != 0) {
+		web_error(r, 400, "ip: expected an IPv4 or IPv6 address");
+		return;
+	}
+	if (expires[0]) {
+		if (suppress_parse_time(expires, &exp_s) != 0) {
+			web_error(r, 400, "expires: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
+			return;
+		}
+		if (exp_s <= (int64_t)(wall_us() / 1000000)) {
+			web_error(r, 400, "expires: %s has passed", expires);
+			return;
+		}
+		suppress_format_expiry(ex, sizeof ex, exp_s);
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s", ex);
+	}
+	for (char *p = reason; *p; p++)    /* one comment line, whatever the text */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	json_format_ts(ts, wall_us());
+	snprintf(comment, sizeof comment, "# by %s, %s: %s", r->sess.user, ts,
+		 reason[0] ? reason : "(no reason given)");
+	rc = append_suppress(r, comment, line, path, sizeof path, err, sizeof err);
+	if (rc < 0) {
+		log_warn("web: suppress: %s", err);
+		web_error(r, 500, "%s", err);
+		return;
+	}
+	if (rc == 1)
+		web_audit(r->db, r->sess.user, "suppress", "page", line);
+	reloaded = suppress_reload(r, msg, sizeof msg);
+	web_ok_begin(r, rc == 1 ? 201 : 200);
+	json_kstr(&r->out, "line", line);
+	json_kstr(&r->out, "file", path);
+	json_kbool(&r->out, "added", rc == 1);
+	json_kbool(&r->out, "reloaded", reloaded);
+	json_kstr(&r->out, "message", msg);
 	json_obj_end(&r->out);
 }
 
@@ -878,15 +982,7 @@ void alerts_h_suppression_remove(struct web_req *r)
 	}
 	snprintf(target, sizeof target, "line %lld", (long long)line);
 	web_audit(r->db, r->sess.user, "unsuppress", target, text);
-	if (r->env->reload) {
-		reloaded = r->env->reload(r->env->ctx, msg, sizeof msg) == 0;
-		if (reloaded && !msg[0])
-			snprintf(msg, sizeof msg, "rules reloaded");
-		web_audit(r->db, r->sess.user, "reload", "rules", reloaded ? "ok" : msg);
-	} else {
-		snprintf(msg, sizeof msg, "no capture is running here; the change applies when vigil"
-			 " run loads %s/rules", r->env->cfg.state_dir);
-	}
+	reloaded = suppress_reload(r, msg, sizeof msg);
 	web_ok_begin(r, 200);
 	json_kstr(&r->out, "removed", text);
 	json_kbool(&r->out, "reloaded", reloaded);

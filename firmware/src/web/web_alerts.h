@@ -45,6 +45,7 @@ void alerts_h_notes(struct web_req *r);
 void alerts_h_ack(struct web_req *r);
 void alerts_h_suppress(struct web_req *r);
 void alerts_h_suppressions(struct web_req *r);
+void alerts_h_suppression_add(struct web_req *r);
 void alerts_h_suppression_remove(struct web_req *r);
 
 #endif

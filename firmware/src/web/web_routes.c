@@ -61,6 +61,7 @@ const struct web_route web_routes[] = {
 	{ "POST", "/api/alerts/{id}/suppress",  alerts_h_suppress, 0 },
 	{ "GET",  "/api/alerts/{id}/pcap",      evidence_h_alert,  0 },
 	{ "GET",  "/api/suppressions",          alerts_h_suppressions, 0 },
+	{ "POST", "/api/suppressions",          alerts_h_suppression_add, WEB_ADMIN },
 	{ "POST", "/api/suppressions/remove",   alerts_h_suppression_remove, WEB_ADMIN },
 	{ "GET",  "/api/audit",                 system_h_audit,    0 },
 	{ "GET",  "/api/flows",                 flows_h_list,      0 },

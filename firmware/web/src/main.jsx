@@ -16,11 +16,13 @@ import { DashboardView } from './views/dashboard.jsx';
 import { SystemView } from './views/system.jsx';
 import { UsersView } from './views/users.jsx';
 import { AuditView } from './views/audit.jsx';
+import { SuppressionsView } from './views/suppressions.jsx';
 
 const NAV = [
 	['dashboard', 'Dashboard', 'Traffic and alerts over time'],
 	['alerts', 'Alerts', 'Triage the alerts'],
 	['flows', 'Flows', 'Search the recorded connections'],
+	['suppressions', 'Suppressions', 'Alerts silenced on purpose'],
 	['system', 'System', 'Capture, rules, database'],
 	['users', 'Users', 'Accounts (administrators)', 'admin'],
 	['audit', 'Audit log', 'Who changed what'],
@@ -183,6 +185,7 @@ function Shell({ me, route, onLogout, onSession }) {
 		case 'users': view = <UsersView me={me} onSession={onSession} />; break;
 		case 'account': view = <AccountView me={me} onSession={onSession} />; break;
 		case 'audit': view = <AuditView params={p} />; break;
+		case 'suppressions': view = <SuppressionsView me={me} />; break;
 		default: view = <div class="panel"><h1>Not found</h1><p><a href="#/alerts">Go to the alerts</a></p></div>;
 	}
 

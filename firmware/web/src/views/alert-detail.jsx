@@ -322,7 +322,7 @@ function Suppress({ a }) {
 		<>
 			<p class="muted">
 				Stop this rule from raising new alerts for a host (a line in the managed <code>suppress.conf</code>; the rules reload at once).
-				Past alerts stay. To undo, remove the line from <code>suppress.conf</code>.
+				Past alerts stay. To see or undo suppressions, go to <a href="#/suppressions">Suppressions</a>.
 			</p>
 			<div class="button-row">
 				{Object.entries(SUPPRESS).map(([k, v]) => (
