@@ -127,16 +127,11 @@ int rules_sync_conf_check(const struct rules_sync_conf *c, rules_sync_problem_fn
 	}
 	why[0] = '\0';
 	if (tls_client_check(&tc, why, sizeof why) < 0) {
-		int line = c->seen[K_CA] ? c->seen[K_CA] : c->line;
-		if (strncmp(why, "cert", 4) == 0 && c->seen[K_CERT])
-			line = c->seen[K_CERT];
-		else if (strncmp(why, "key", 3) == 0 && c->seen[K_KEY])
-			line = c->seen[K_KEY];
-		else if (strncmp(why, "pin", 3) == 0)
-			line = c->seen[K_PIN];
-		else if (strncmp(why, "proxy", 5) == 0)
-			line = c->seen[K_PROXY];
-		problem(ctx, line, why);
+		struct tls_client_lines l = {
+			.section = c->line, .ca = c->seen[K_CA], .cert = c->seen[K_CERT],
+			.key = c->seen[K_KEY], .pin = c->seen[K_PIN], .proxy = c->seen[K_PROXY],
+		};
+		problem(ctx, tls_client_check_line(why, &l), why);
 		n++;
 	}
 	return n;

@@ -361,16 +361,11 @@ int uplinks_conf_check(struct uplinks_conf *c, int check_files, uplink_problem_f
 		};
 		why[0] = '\0';
 		if (tls_client_check(&tc, why, sizeof why) < 0) {
-			int line = u->seen[K_CA] ? u->seen[K_CA] : u->line;
-			if (strncmp(why, "cert", 4) == 0 && u->seen[K_CERT])
-				line = u->seen[K_CERT];
-			else if (strncmp(why, "key", 3) == 0 && u->seen[K_KEY])
-				line = u->seen[K_KEY];
-			else if (strncmp(why, "pin", 3) == 0)
-				line = u->seen[K_PIN];
-			else if (strncmp(why, "proxy", 5) == 0)
-				line = u->seen[K_PROXY];
-			problem(ctx, line, why);
+			struct tls_client_lines l = {
+				.section = u->line, .ca = u->seen[K_CA], .cert = u->seen[K_CERT],
+				.key = u->seen[K_KEY], .pin = u->seen[K_PIN], .proxy = u->seen[K_PROXY],
+			};
+			problem(ctx, tls_client_check_line(why, &l), why);
 			problems++;
 		}
 	}

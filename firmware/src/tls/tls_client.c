@@ -155,6 +155,19 @@ void tls_client_free(struct tls_client *c)
 	free(c);
 }
 
+int tls_client_check_line(const char *why, const struct tls_client_lines *l)
+{
+	if (strncmp(why, "cert", 4) == 0 && l->cert)
+		return l->cert;
+	if (strncmp(why, "key", 3) == 0 && l->key)
+		return l->key;
+	if (strncmp(why, "pin", 3) == 0)
+		return l->pin;
+	if (strncmp(why, "proxy", 5) == 0)
+		return l->proxy;
+	return l->ca ? l->ca : l->section;
+}
+
 int tls_client_check(const struct tls_client_config *cfg, char *why, size_t whylen)
 {
 	struct tls_client *c = calloc(1, sizeof *c);

@@ -40,6 +40,13 @@ void tls_client_free(struct tls_client *c);
  * with why filled. */
 int tls_client_check(const struct tls_client_config *cfg, char *why, size_t whylen);
 
+/* The config line a tls_client_check reason is about, for file:line
+ * messages: the line of cert or key when the reason names it and the key
+ * was given, of pin or proxy when it names them, else that of ca, else
+ * the section's. Lines 0: the key was not given. */
+struct tls_client_lines { int section, ca, cert, key, pin, proxy; };
+int tls_client_check_line(const char *why, const struct tls_client_lines *l);
+
 /* Connect to host:port (through the proxy if set), handshake and verify.
  * NULL and err filled with the reason on failure. */
 struct tls_conn *tls_connect(struct tls_client *c, const char *host, const char *port,
