@@ -18,6 +18,10 @@
 #include "syslog_msg.h"
 #include "uplink_internal.h"
 
+/* a connection the server closes this soon after the handshake, before
+ * anything was sent on it, was refused rather than timed out */
+#define IDLE_CLOSE_REFUSED_S 10.0
+
 static void set_error(struct link *l, const char *msg)
 {
 	struct uplink_set *u = l->set;
@@ -77,7 +81,7 @@ void *uplink_sender_main(void *arg)
 	struct outbox_row rows[RELP_WINDOW];
 	int64_t *pending = NULL, cursor = 0;
 	int n_pending = 0;
-	double last_depth = 0;
+	double last_depth = 0, conn_at = 0;
 	/* syslog: the batches written and not yet confirmed, oldest first:
 	 * where each ends in pending[], when it was written, and how far into
 	 * the stream it reaches */
@@ -149,12 +153,20 @@ void *uplink_sender_main(void *arg)
 			}
 		}
 		if (conn && !n_pending && !tls_alive(conn)) {
-			/* closed while idle (a server's session timeout): anew */
 			relp_free(relp);
 			relp = NULL;
 			tls_close(conn);
 			conn = NULL;
 			cursor = 0;
+			if (now - conn_at < IDLE_CLOSE_REFUSED_S) {
+				/* closed soon after the handshake: with TLS 1.3 that is how
+				 * a server refuses our client certificate (it checks it after
+				 * our side has finished); an error, with backoff */
+				set_error(l, "the server closed the connection right after the TLS "
+					  "handshake (our client certificate refused?)");
+				continue;
+			}
+			/* closed while idle (a server's session timeout): anew */
 			pthread_mutex_lock(&u->lock);
 			l->connected = 0;
 			pthread_mutex_unlock(&u->lock);
@@ -183,6 +195,7 @@ void *uplink_sender_main(void *arg)
 			l->failures = 0;
 			pthread_mutex_unlock(&u->lock);
 			log_info("uplink %s: connected to %s", l->cfg.name, l->cfg.url);
+			conn_at = mono_s();
 			cursor = 0;
 			continue;
 		}
