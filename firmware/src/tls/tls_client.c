@@ -545,6 +545,9 @@ int tls_write(struct tls_conn *t, const void *buf, size_t len, char *err, size_t
 		if (n < 0) {
 			if (t->timed_out)
 				snprintf(err, errlen, "write timed out (the peer does not read)");
+			else if (t->sys_errno == EPIPE || t->sys_errno == ECONNRESET)
+				snprintf(err, errlen, "the server closed the connection (write: %s)",
+					 strerror(t->sys_errno));
 			else if (t->sys_errno)
 				snprintf(err, errlen, "write: %s", strerror(t->sys_errno));
 			else
