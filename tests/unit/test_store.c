@@ -142,7 +142,8 @@ static void test_schema(void **state)
 	 * whether the password must be changed */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('users') WHERE"
 				   " name IN ('disabled_us', 'last_login_us', 'must_change')"), 3);
-	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", "5");
+	snprintf(sql, sizeof sql, "%d", STORE_SCHEMA_VERSION);
+	assert_query_text(db, "SELECT value FROM meta WHERE key = 'schema_version'", sql);
 	/* alerted flows are indexed by flow_id (partial index) */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE"
 				   " type = 'index' AND name = 'flows_alerted'"), 1);
@@ -363,9 +364,11 @@ static void test_migrate_from_v3(void **state)
 	assert_int_equal(store_close(s), 0);
 	/* back to schema 3: the users table as it was, without
 	 * the three columns, and without schema 5's (DROP COLUMN needs
-	 * SQLite >= 3.35) */
+	 * SQLite >= 3.35) and 6's */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+		"DROP INDEX audit_target;"
+		"DELETE FROM meta WHERE key = 'migration_6_at';"
 		"ALTER TABLE flows DROP COLUMN ndpi_app_proto;"
 		"ALTER TABLE flows DROP COLUMN community_id;"
 		"ALTER TABLE flows DROP COLUMN icmp_type;"

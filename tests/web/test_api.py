@@ -40,6 +40,9 @@ import urllib.parse
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CAPTURES = ["tests/fixtures/demo.pcap", "tests/detect/sig_header.pcap",
             "tests/detect/behav_portscan.pcap"]
+# the schema this vigil writes (output/store.h)
+SCHEMA = int(re.search(r"#define STORE_SCHEMA_VERSION (\d+)",
+                       open(os.path.join(ROOT, "firmware/src/output/store.h")).read()).group(1))
 PASSWORD = "correct horse battery"
 ANALYST_PW = "analyst password 1"
 ANALYST_PW2 = "ana's own password"
@@ -2437,10 +2440,10 @@ def suite_migrated(tmp, static, timeout):
     rows = sum(1 for _ in old.values()) + dbq(db, "SELECT count(*) FROM flows WHERE"
                                               " ndpi_app_proto IS NOT NULL AND id <= ?",
                                               (max(old_flows),))[0][0]
-    R.check("migrated once, logged once: 'store: migrated schema 4 -> 5, K rows'",
-            logs[0].count("store: migrated schema 4 -> 5, %d rows" % rows) == 1 and
+    R.check(f"migrated once, logged once: 'store: migrated schema 4 -> {SCHEMA}, K rows'",
+            logs[0].count("store: migrated schema 4 -> %d, %d rows" % (SCHEMA, rows)) == 1 and
             not any("migrated" in x for x in logs[1:]), logs)
-    R.check("user_version 5", dbq(db, "PRAGMA user_version")[0][0] == 5)
+    R.check(f"user_version {SCHEMA}", dbq(db, "PRAGMA user_version")[0][0] == SCHEMA)
 
     # every new occurrence is one more of a converted row, with EVE's values
     now = {r["id"]: dict(r) for r in alert_rows(db)}
@@ -2568,7 +2571,7 @@ def suite_migrated(tmp, static, timeout):
     # a database of a newer vigil: refused, not one byte changed
     newer = os.path.join(tmp, "newer.sqlite")
     shutil.copy(db, newer)
-    dbx(newer, "PRAGMA user_version = 6")
+    dbx(newer, "PRAGMA user_version = %d" % (SCHEMA + 1))
     before = open(newer, "rb").read()
     for cmd in (["replay", "--db", newer, "tests/fixtures/icmp.pcap"],
                 ["serve", "--db", newer, "--listen", f"127.0.0.1:{free_port()}",
@@ -2577,7 +2580,7 @@ def suite_migrated(tmp, static, timeout):
                             timeout=max(60, timeout))
         R.check(f"vigil {cmd[0]} on a database of a newer schema: refused (exit != 0, the reason),"
                 " the file untouched", rp.returncode not in (0, None) and
-                "newer than this vigil's 5" in rp.stderr and open(newer, "rb").read() == before,
+                f"newer than this vigil's {SCHEMA}" in rp.stderr and open(newer, "rb").read() == before,
                 (rp.returncode, rp.stderr))
 
 

@@ -269,6 +269,12 @@ static const char schema_v5[] =
 	"   'indicator_description', json_array(ioc_description)) END"
 	" WHERE gid = 9100 AND sid BETWEEN 1 AND 5 AND vigil_ioc_sid(ioc_list, ioc_kind) IS NOT NULL;";
 
+/* Version 5 -> 6: the audit log by target, for an alert's triage history
+ * (its status changes and recurrences: target is the alert id), which
+ * read the whole log once per alert shown. */
+static const char schema_v6[] =
+	"CREATE INDEX audit_target ON audit(target);";
+
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
  * heals on the next open). */
@@ -295,6 +301,7 @@ static const struct {
 	 * ndpi_app_proto NULL) */
 	{ schema_v5, "SELECT (SELECT count(*) FROM flows WHERE ndpi_app_proto IS NOT NULL)"
 		     " + (SELECT count(*) FROM alerts)" },
+	{ schema_v6, NULL },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

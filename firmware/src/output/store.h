@@ -14,7 +14,7 @@
 #include "flow/flow_record.h"
 #include "stats.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 

@@ -421,9 +421,8 @@ void alerts_h_get(struct web_req *r)
 		goto fail;
 	json_arr_end(&r->out);
 
-	/* its triage: status changes and recurrences (the audit log), newest
-	 * first; the audit log has no index by target, so this reads it whole
-	 * (one query per alert shown) */
+	/* its triage: status changes and recurrences (the audit log, read by
+	 * its index on target: schema 6), newest first */
 	json_key(&r->out, "history");
 	json_arr_begin(&r->out);
 	if (sqlite3_prepare_v2(r->db, "SELECT ts_us, username AS user, action, detail FROM audit"
