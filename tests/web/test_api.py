@@ -1110,6 +1110,40 @@ def suite_suppressions(c, db, state, aid, line, line2, line3):
         R.check(f"remove {e['text']!r}", r.status == 200, r)
 
 
+def suite_audit_fails(c, db):
+    """A change whose audit row cannot be written is not made: one transaction."""
+    aid = dbq(db, "SELECT min(id) FROM alerts")[0][0]
+    dbx(db, "CREATE TRIGGER audit_fails BEFORE INSERT ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'audit log refused'); END")
+    try:
+        audit0 = dbq(db, "SELECT count(*) FROM audit")[0][0]
+        status0 = dbq(db, "SELECT status FROM alerts WHERE id = ?", (aid,))[0][0]
+        other = "escalated" if status0 != "escalated" else "new"
+        r = c.post(f"/api/alerts/{aid}/status", {"status": other})
+        R.check("status change without its audit row: 500, status unchanged",
+                r.status == 500 and r.error() and "audit log refused" in r.json["error"] and
+                dbq(db, "SELECT status FROM alerts WHERE id = ?", (aid,))[0][0] == status0, r)
+        notes0 = dbq(db, "SELECT count(*) FROM alert_notes")[0][0]
+        r = c.post(f"/api/alerts/{aid}/notes", {"text": "not audited"})
+        R.check("note without its audit row: 500, no note",
+                r.status == 500 and dbq(db, "SELECT count(*) FROM alert_notes")[0][0] == notes0, r)
+        new = [i for (i,) in dbq(db, "SELECT id FROM alerts WHERE status <> 'acknowledged'"
+                                     " ORDER BY id LIMIT 2")]
+        r = c.post("/api/alerts/ack", {"ids": new})
+        R.check("bulk ack without its audit rows: 500, none acknowledged",
+                new and r.status == 500 and dbq(db, "SELECT count(*) FROM alerts WHERE status ="
+                                                " 'acknowledged' AND id IN (%s)" % ",".join("?" * len(new)),
+                                                tuple(new))[0][0] == 0, r)
+        r = c.post("/api/users", {"username": "unaudited", "password": ANALYST_PW, "role": "analyst"})
+        R.check("user added without its audit row: 500, no account",
+                r.status == 500 and not dbq(db, "SELECT 1 FROM users WHERE username = 'unaudited'"), r)
+        R.check("the audit log is as it was", dbq(db, "SELECT count(*) FROM audit")[0][0] == audit0)
+    finally:
+        dbx(db, "DROP TRIGGER audit_fails")
+    r = c.post(f"/api/alerts/{aid}/notes", {"text": "audited again"})
+    R.check("with the audit log back: the note is made", r.status == 200, r)
+
+
 def suite_exports(c, db):
     for params, where, args in (({}, "1", ()), ({"engine": "signature"}, "engine = 'signature'", ()),
                                 ({"severity": "1"}, "severity <= 1", ()),
@@ -2673,6 +2707,7 @@ def main():
                 suite_alert_flows(c, db)
                 sig, det = suite_detail(c, db, state)
                 suite_changes(c, db, state, sig, det)
+                suite_audit_fails(c, db)
                 suite_exports(c, db)
                 suite_evidence(c, db, evdir, tmp)
                 suite_flows(c, db)

@@ -566,9 +566,8 @@ void alerts_h_status(struct web_req *r)
 	sqlite3_finalize(st);
 	snprintf(target, sizeof target, "%lld", (long long)r->id);
 	snprintf(detail, sizeof detail, "%s -> %s", old, status);
-	if (rc == SQLITE_DONE)
-		web_audit(r->db, r->sess.user, "status", target, detail);
-	if (rc != SQLITE_DONE || sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (rc != SQLITE_DONE || web_audit(r->db, r->sess.user, "status", target, detail) != 0 ||
+	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		web_db_error(r);
 		return;
 	}
@@ -616,8 +615,8 @@ void alerts_h_notes(struct web_req *r)
 		return;
 	}
 	snprintf(target, sizeof target, "%lld", (long long)r->id);
-	web_audit(r->db, r->sess.user, "note", target, text);
-	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (web_audit(r->db, r->sess.user, "note", target, text) != 0 ||
+	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		web_db_error(r);
 		return;
 	}
@@ -662,7 +661,10 @@ void alerts_h_ack(struct web_req *r)
 		if (sqlite3_changes(r->db) > 0) {
 			updated++;
 			snprintf(target, sizeof target, "%lld", (long long)ids[i]);
-			web_audit(r->db, r->sess.user, "ack", target, detail);
+			if (web_audit(r->db, r->sess.user, "ack", target, detail) != 0) {
+				rc = SQLITE_ERROR;
+				break;
+			}
 		}
 	}
 	sqlite3_finalize(old);

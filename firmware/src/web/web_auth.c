@@ -472,7 +472,8 @@ int auth_password_reset(sqlite3 *db, const char *by, const char *name, const cha
 	if (rc == SQLITE_OK && found) {
 		snprintf(detail, sizeof detail, "must change it at the next sign-in; %d session%s ended",
 			 ended, ended == 1 ? "" : "s");
-		web_audit(db, by, "user_password_reset", name, detail);
+		if (web_audit(db, by, "user_password_reset", name, detail) != 0)
+			rc = SQLITE_ERROR;
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, found ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
@@ -769,8 +770,8 @@ void auth_h_setup_post(struct web_req *r)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(r->db, "DELETE FROM setup", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		web_audit(r->db, user, "setup", user, "admin account created");
+	if (rc == SQLITE_OK && web_audit(r->db, user, "setup", user, "admin account created") != 0)
+		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -966,7 +967,8 @@ void auth_h_me_password(struct web_req *r)
 	if (rc == SQLITE_OK && changed) {
 		snprintf(detail, sizeof detail, "%d other session%s ended", ended,
 			 ended == 1 ? "" : "s");
-		web_audit(r->db, r->sess.user, "password_change", r->sess.user, detail);
+		if (web_audit(r->db, r->sess.user, "password_change", r->sess.user, detail) != 0)
+			rc = SQLITE_ERROR;
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(r->db, changed ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);

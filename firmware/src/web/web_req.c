@@ -71,10 +71,11 @@ int web_db_open(const char *path, sqlite3 **db, char *err, size_t errlen)
 	return 0;
 }
 
-void web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
-	       const char *detail)
+int web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
+	      const char *detail)
 {
 	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_ERROR;
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO audit (ts_us, username, action, target, detail)"
 			       " VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
@@ -83,10 +84,12 @@ void web_audit(sqlite3 *db, const char *user, const char *action, const char *ta
 		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			log_warn("web: audit log: %s", sqlite3_errmsg(db));
+		rc = sqlite3_step(st);
 	}
+	if (rc != SQLITE_DONE)
+		log_warn("web: audit log: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 long web_text_chars(const char *s)

@@ -143,8 +143,10 @@ int web_param_host(struct web_req *r, const char *name, char *out, size_t outlen
  * answered. */
 int web_param_range(struct web_req *r, int64_t *from, int64_t *to, int *has_from, int *has_to);
 
-/* Append to the audit log. */
-void web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
+/* Append to the audit log: 0, or -1 (logged). A change made in a
+ * transaction calls it before COMMIT and rolls back when it fails: no
+ * change without its audit row. */
+int web_audit(sqlite3 *db, const char *user, const char *action, const char *target,
 	       const char *detail);
 
 

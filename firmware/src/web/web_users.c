@@ -158,8 +158,8 @@ void users_h_add(struct web_req *r)
 		db_error(r);
 		goto out;
 	}
-	web_audit(r->db, r->sess.user, "user_add", user, role);
-	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (web_audit(r->db, r->sess.user, "user_add", user, role) != 0 ||
+	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(r);
 		goto out;
 	}
@@ -262,7 +262,10 @@ static void user_action(struct web_req *r, enum user_action act, const char *rol
 			snprintf(detail, sizeof detail, "%s%s%d session%s ended",
 				 act == ACT_DELETE ? u.role : "", act == ACT_DELETE ? "; " : "",
 				 ended, ended == 1 ? "" : "s");
-		web_audit(r->db, r->sess.user, names[act], r->name, detail);
+		if (web_audit(r->db, r->sess.user, names[act], r->name, detail) != 0) {
+			db_error(r);
+			return;
+		}
 	}
 	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		db_error(r);
