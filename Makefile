@@ -191,10 +191,14 @@ WEB_SRCS := $(shell find firmware/web -path firmware/web/node_modules -prune -o 
 
 web: $(WEB_OUT)/index.html
 
+# npm ci replaces node_modules in place: two makes at once (test-browser
+# beside test-web, make -j) take turns on a lock instead of building on
+# each other's half-installed tree (flock: util-linux, always there).
 $(WEB_OUT)/index.html: $(WEB_SRCS)
 	@echo "  NPM     firmware/web -> build/web"
-	$(Q)cd firmware/web && npm ci --no-audit --no-fund --loglevel=error && \
-	  VIGIL_WEB_OUT=$(WEB_OUT) npm run build --silent
+	@mkdir -p $(CURDIR)/build
+	$(Q)cd firmware/web && flock $(CURDIR)/build/.web.lock sh -c \
+	  'npm ci --no-audit --no-fund --loglevel=error && VIGIL_WEB_OUT=$(WEB_OUT) npm run build --silent'
 
 # ---- run -------------------------------------------------------------------
 # an office day, then a few attacks from the detection tests
