@@ -1181,6 +1181,26 @@ def suite_exports(c, db):
                         e["vigil"].get("detector") == x["detector"] and
                         re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000", e["timestamp"])
                         for e, x in zip(ev, rows)), ev[:2])
+    # what the store has of the alert's flow, as a live EVE alert carries it:
+    # community_id, and flow{} (start, the flow's records summed)
+    r = c.get("/api/alerts/export.eve")
+    ev = {e["vigil"]["alert_id"]: e for e in map(json.loads, r.body.decode().splitlines())}
+    want = {}
+    for aid, cid, fid in dbq(db, "SELECT id, community_id, (SELECT flow_id FROM alert_flows WHERE"
+                             " alert_id = alerts.id ORDER BY ts_us DESC LIMIT 1) FROM alerts"):
+        tot = dbq(db, "SELECT min(start_us), sum(pkts_toserver), sum(pkts_toclient),"
+                  " sum(bytes_toserver), sum(bytes_toclient) FROM flows WHERE flow_id = ?", (fid,))[0]
+        want[aid] = (cid, None if tot[0] is None else
+                     {"pkts_toserver": tot[1], "pkts_toclient": tot[2], "bytes_toserver": tot[3],
+                      "bytes_toclient": tot[4], "start": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+                          tot[0] // 1000000)) + ".%06d+0000" % (tot[0] % 1000000)})
+    R.check("export.eve: community_id and flow{} of every alert as the store has them",
+            set(ev) == set(want) and all(ev[a].get("community_id") == cid and ev[a].get("flow") == fl
+                                         for a, (cid, fl) in want.items()) and
+            sum(1 for cid, fl in want.values() if cid and fl) >= 2,
+            [(a, ev.get(a, {}).get("community_id"), ev.get(a, {}).get("flow"), w)
+             for a, w in want.items() if ev.get(a, {}).get("community_id") != w[0] or
+             ev.get(a, {}).get("flow") != w[1]][:3])
     # a quote, a comma and a formula in a signature: CSV quoting
     dbx(db, "UPDATE alerts SET signature = '=cmd|x, \"quoted\"' WHERE id = (SELECT min(id) FROM alerts)")
     r = c.get("/api/alerts/export.csv")

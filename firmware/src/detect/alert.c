@@ -43,6 +43,8 @@ struct alert *alert_dup(const struct alert *a)
 	if (!c)
 		return NULL;
 	*c = *a;
+	c->community_id = NULL;      /* the web export's own, not copied */
+	c->stored_flow = NULL;
 	char *p = (char *)(c + 1);
 	if (a->flow) {
 		/* the record first: it is the only member that needs alignment */

@@ -64,6 +64,11 @@ struct alert {
 	 * that tipped the count), for the alert's flow{} and protocol objects;
 	 * NULL when there is none */
 	const struct flow_record *flow;
+	/* without flow: what the store has of it (the web's export.eve):
+	 * its Community ID, and its start and totals for flow{}; NULL when
+	 * not known (alert_dup does not copy them) */
+	const char *community_id;
+	const struct flow_record *stored_flow;
 };
 
 typedef void (*alert_fn)(void *ctx, const struct alert *a);

@@ -322,6 +322,8 @@ void eve_alert_json(struct json *j, const struct alert *a)
 			json_ku64(j, "dest_port", a->dest_port);
 		if (a->proto)
 			json_kstr(j, "proto", decode_proto_name(a->proto, pb));
+		if (a->community_id)
+			json_kstr(j, "community_id", a->community_id);
 	}
 	json_kstr(j, "app_proto", eve_app_proto(f ? f->app_proto : a->app_proto));
 
@@ -343,6 +345,8 @@ void eve_alert_json(struct json *j, const struct alert *a)
 	if (f) {
 		eve_flow_block(j, f, 1);
 		eve_app_objects(j, f);
+	} else if (a->stored_flow) {
+		eve_flow_block(j, a->stored_flow, 1);
 	}
 	eve_alert_vigil(j, a);
 }

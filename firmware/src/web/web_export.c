@@ -21,6 +21,7 @@
 struct export {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	sqlite3_stmt *flow;     /* export.eve: an alert's stored flow */
 	struct alert_filter f;
 	struct qb q;
 	int csv;
@@ -36,6 +37,7 @@ static void export_free(void *cls)
 	struct export *x = cls;
 
 	sqlite3_finalize(x->st);
+	sqlite3_finalize(x->flow);
 	sqlite3_close(x->db);
 	json_free(&x->out);
 	free(x);
@@ -147,6 +149,44 @@ out:
 	sqlite3_finalize(v);
 }
 
+/* The stored flow flow_id for an exported alert's flow{}: its start and
+ * its records' counts summed (the store keeps them per interval), found
+ * through the alerted-flows index (a detector's tipping flow is not
+ * marked: then the source's flows of the day before the alert, as
+ * schema 5's conversion looks for it), then (source, start). 1 when it
+ * is stored, else 0. */
+static int stored_flow(struct export *x, uint64_t flow_id, const struct alert *a,
+		       struct flow_record *fr)
+{
+	int found = 0;
+
+	if (!x->flow && sqlite3_prepare_v2(x->db,
+			"SELECT min(f.start_us), sum(f.pkts_toserver), sum(f.pkts_toclient),"
+			" sum(f.bytes_toserver), sum(f.bytes_toclient), count(*) FROM flows f,"
+			" (SELECT src_ip, start_us FROM flows WHERE flow_id = ?1 AND alerted = 1"
+			"  UNION ALL SELECT * FROM (SELECT src_ip, start_us FROM flows WHERE src_ip = ?2"
+			"  AND start_us BETWEEN ?3 - 86400000000 AND ?3 AND flow_id = ?1"
+			"  ORDER BY start_us DESC LIMIT 1)"
+			"  LIMIT 1) k WHERE f.src_ip = k.src_ip AND f.start_us = k.start_us"
+			" AND f.flow_id = ?1", -1, &x->flow, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(x->flow, 1, (sqlite3_int64)flow_id);
+	sqlite3_bind_text(x->flow, 2, a->src_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(x->flow, 3, (sqlite3_int64)a->ts_us);
+	if (sqlite3_step(x->flow) == SQLITE_ROW && sqlite3_column_int64(x->flow, 5) > 0) {
+		memset(fr, 0, sizeof *fr);
+		fr->flow_id = flow_id;
+		fr->start_us = (uint64_t)sqlite3_column_int64(x->flow, 0);
+		fr->tot_pkts_toserver = (uint64_t)sqlite3_column_int64(x->flow, 1);
+		fr->tot_pkts_toclient = (uint64_t)sqlite3_column_int64(x->flow, 2);
+		fr->tot_bytes_toserver = (uint64_t)sqlite3_column_int64(x->flow, 3);
+		fr->tot_bytes_toclient = (uint64_t)sqlite3_column_int64(x->flow, 4);
+		found = 1;
+	}
+	sqlite3_reset(x->flow);
+	return found;
+}
+
 /* An aggregated alert (its latest occurrence) in eve.c's layout (docs/
  * eve.md: nothing in alert{} that Suricata's schema does not have), with
  * the indicator and the aggregation added under "vigil". The row is read
@@ -161,6 +201,7 @@ static void export_eve_row(struct export *x)
 	int64_t id = 0, count = 0, first = 0, last = 0;
 	const char *status = NULL, *meta = NULL;
 	struct alert a;
+	struct flow_record fr;
 
 	memset(&a, 0, sizeof a);
 	for (int i = 0; i < sqlite3_column_count(st); i++) {
@@ -196,12 +237,15 @@ static void export_eve_row(struct export *x)
 		else if (strcmp(name, "last_seen_us") == 0) last = v;
 		else if (strcmp(name, "status") == 0) status = t;
 		else if (strcmp(name, "metadata") == 0) meta = t;
+		else if (strcmp(name, "community_id") == 0) a.community_id = t;
 		else if (strcmp(name, "flow_id") == 0 && !null) {
 			a.flow_ids[0] = (uint64_t)v;
 			a.n_flow_ids = 1;
 		}
 	}
 	a.ts_us = (uint64_t)last;
+	if (a.n_flow_ids == 1 && stored_flow(x, a.flow_ids[0], &a, &fr))
+		a.stored_flow = &fr;
 	meta_pairs(x->db, meta, &a, pool, &n_pool);
 
 	eve_alert_json(j, &a);   /* ends inside its "vigil" object */
