@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "flow/flow_evidence.h"
 #include "output/evidence.h"
 #include "unit_tmpdir.h"
@@ -348,6 +349,40 @@ static void test_rotate(void **state)
 	assert_int_equal(left, 30000);
 }
 
+/* Age rotation on an idle sensor: after the last packet, no traffic, only
+ * the daemon's ticks (with that same last packet time). The file still
+ * goes once it is older than max_age by the clock, never before. */
+static void test_idle_age(void **state)
+{
+	struct fixture *f = *state;
+	struct evidence_config c;
+	struct evidence_counters k;
+	char err[256], dir[200];
+	uint64_t ts = wall_us();
+	double give_up = mono_s() + 60;
+
+	evidence_config_defaults(&c);
+	snprintf(dir, sizeof dir, "%s/idle", f->dir);
+	snprintf(c.dir, sizeof c.dir, "%s", dir);
+	c.max_age_s = 2;
+	struct evidence *e = evidence_open(&c, err, sizeof err);
+	assert_non_null(e);
+	evidence_push(e, mk(31, ts, 60, EVID_PACKET));
+	evidence_push(e, mk(31, 0, 0, EVID_END));
+	do {
+		evidence_tick(e, ts);
+		usleep(100000);
+		evidence_get_counters(e, &k);
+	} while (k.rotated == 0 && mono_s() < give_up);
+	assert_int_equal(k.rotated, 1);
+	assert_false(exists(dir, 31));
+	/* not before its age: the pass that deleted it ran 2 s after the
+	 * packet's time at the earliest */
+	assert_true(wall_us() - ts >= 2 * 1000000ULL);
+	evidence_close(e, &k);
+	assert_int_equal(k.packets, 1);
+}
+
 /* The queue is bounded: packets beyond EVIDENCE_QUEUE_BYTES are dropped
  * and counted, never waited for; what was queued is written. */
 static void test_queue_bound(void **state)
@@ -381,6 +416,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_age, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ struct evidence {
 	int nopen;
 	uint64_t clock;
 	uint64_t now_us;             /* latest packet time seen */
+	double now_mono;             /* when now_us last moved on (mono_s) */
 	uint64_t dir_bytes;
 	uint64_t files, packets, write_errors, rotated;
 	double rotated_at;
@@ -175,8 +176,10 @@ static void write_one(struct evidence *e, const struct evid_pkt *k)
 			}
 		return;
 	}
-	if (k->ts_us > e->now_us)
+	if (k->ts_us > e->now_us) {
 		e->now_us = k->ts_us;
+		e->now_mono = mono_s();
+	}
 	if (e->short_of_space || !(o = file_for(e, k))) {
 		e->write_errors++;
 		return;
@@ -283,6 +286,18 @@ uint64_t evidence_rotate(const char *dir, uint64_t max_bytes, uint32_t max_age_s
 	return total;
 }
 
+/* The time ages are measured at: the latest packet time, run on by the
+ * time since it last moved (like the daemon's clock: an idle sensor's
+ * files still grow old); 0 before the first packet or tick. */
+static uint64_t age_now(const struct evidence *e)
+{
+	double idle = mono_s() - e->now_mono;
+
+	if (!e->now_us)
+		return 0;
+	return e->now_us + (idle > 0 ? (uint64_t)(idle * 1e6) : 0);
+}
+
 static void rotate(struct evidence *e)
 {
 	uint64_t keep[OPEN_MAX], deleted;
@@ -290,7 +305,7 @@ static void rotate(struct evidence *e)
 	for (int i = 0; i < e->nopen; i++)
 		keep[i] = e->open[i].flow_id;
 	e->dir_bytes = evidence_rotate(e->cfg.dir, e->cfg.max_bytes, e->cfg.max_age_s,
-				       e->now_us, keep, e->nopen, &deleted);
+				       age_now(e), keep, e->nopen, &deleted);
 	e->rotated += deleted;
 	e->rotated_at = mono_s();
 	int was = e->short_of_space;
@@ -300,6 +315,15 @@ static void rotate(struct evidence *e)
 			  "is written until there is room again", e->cfg.dir);
 	else if (was && !e->short_of_space)
 		log_info("evidence: free space again in %s; writing evidence", e->cfg.dir);
+}
+
+/* Seconds between rotation passes: ROTATE_EVERY_S, or the age limit when
+ * that is shorter. */
+static double rotate_every(const struct evidence *e)
+{
+	uint32_t age = e->cfg.max_age_s;
+
+	return age && age < ROTATE_EVERY_S ? (double)age : ROTATE_EVERY_S;
 }
 
 static void *writer(void *arg)
@@ -318,8 +342,10 @@ static void *writer(void *arg)
 		e->qbytes = 0;
 		tick = e->tick;
 		e->tick = 0;
-		if (e->tick_now_us > e->now_us)
+		if (e->tick_now_us > e->now_us) {
 			e->now_us = e->tick_now_us;
+			e->now_mono = mono_s();
+		}
 		stop = e->stop;
 		pthread_mutex_unlock(&e->mu);
 
@@ -334,7 +360,7 @@ static void *writer(void *arg)
 					e->write_errors++;
 		}
 		if ((e->cfg.max_bytes && e->dir_bytes > e->cfg.max_bytes) || stop ||
-		    ((tick) && (e->short_of_space || mono_s() - e->rotated_at >= ROTATE_EVERY_S ||
+		    ((tick) && (e->short_of_space || mono_s() - e->rotated_at >= rotate_every(e) ||
 				reserve_short(e->cfg.dir))))
 			rotate(e);
 		pthread_mutex_lock(&e->mu);

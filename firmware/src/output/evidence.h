@@ -7,8 +7,9 @@
  * queue from the packet thread to it (packets that do not fit are dropped
  * and counted: the packet thread never waits for the disk), and rotation:
  * the directory is kept below max_bytes and max_age (oldest files first;
- * ages in packet time like the database's, a closed file's modification
- * time being its flow's last packet), and it never takes the last
+ * ages in packet time like the database's, run on by the wall clock
+ * while no packets come so an idle sensor's files still age; a closed
+ * file's modification time being its flow's last packet), and it never takes the last
  * EVIDENCE_RESERVE of its file system, which the database keeps: evidence
  * goes before alerts.
  *
