@@ -191,14 +191,19 @@ WEB_SRCS := $(shell find firmware/web -path firmware/web/node_modules -prune -o 
 
 web: $(WEB_OUT)/index.html
 
-# npm ci replaces node_modules in place: two makes at once (test-browser
-# beside test-web, make -j) take turns on a lock instead of building on
-# each other's half-installed tree (flock: util-linux, always there).
+# npm ci replaces node_modules in place: two builds at once (make -j,
+# test-browser beside test-web, tests/browser/run.sh) take turns on one
+# lock instead of building on each other's half-installed tree (flock:
+# util-linux, always there); the page is built aside and swapped in, so a
+# server of another run never serves half of it.
 $(WEB_OUT)/index.html: $(WEB_SRCS)
 	@echo "  NPM     firmware/web -> build/web"
 	@mkdir -p $(CURDIR)/build
 	$(Q)cd firmware/web && flock $(CURDIR)/build/.web.lock sh -c \
-	  'npm ci --no-audit --no-fund --loglevel=error && VIGIL_WEB_OUT=$(WEB_OUT) npm run build --silent'
+	  'npm ci --no-audit --no-fund --loglevel=error && rm -rf $(WEB_OUT).new $(WEB_OUT).old && \
+	   VIGIL_WEB_OUT=$(WEB_OUT).new npm run build --silent && \
+	   { [ ! -d $(WEB_OUT) ] || mv $(WEB_OUT) $(WEB_OUT).old; } && mv $(WEB_OUT).new $(WEB_OUT) && \
+	   rm -rf $(WEB_OUT).old'
 
 # ---- run -------------------------------------------------------------------
 # an office day, then a few attacks from the detection tests

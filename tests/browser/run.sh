@@ -92,13 +92,17 @@ fi
 # the page, built when missing or older than its sources
 if [ ! -f "$OUT/index.html" ] || [ -n "$(find firmware/web -path firmware/web/node_modules -prune -o -newer "$OUT/index.html" -type f -print | head -1)" ]; then
 	echo "# building the page into $OUT"
-	# built aside, then swapped in: a server of another run may be serving $OUT
+	# built aside, then swapped in: a server of another run may be serving
+	# $OUT; under make web's lock (npm ci replaces node_modules in place)
+	mkdir -p "$(dirname "$OUT")"
+	exec 9>"$(dirname "$OUT")/.web.lock" && flock 9
 	( cd firmware/web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
 		&& VIGIL_WEB_OUT="$OUT.new.$$" npm run build ) >"$TMP/web-build.log" 2>&1 \
 		|| { rm -rf "$OUT.new.$$"; tail -20 "$TMP/web-build.log"; die "the page does not build"; }
 	rm -rf "$OUT.old.$$"
 	[ -d "$OUT" ] && mv "$OUT" "$OUT.old.$$"
 	mv "$OUT.new.$$" "$OUT" && rm -rf "$OUT.old.$$"
+	exec 9>&-
 fi
 [ -f "$OUT/index.html" ] || die "no $OUT/index.html"
 
