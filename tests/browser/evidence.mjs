@@ -10,6 +10,7 @@
 // Prints "ok - ..." / "not ok - ..." lines and "evidence NAME: N passed,
 // M failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
+import { CHROME_ARGS, assert, harness } from './lib.mjs';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync, execSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -21,20 +22,9 @@ const ART = process.env.ARTIFACTS || 'build/test-artifacts/browser';
 const PASSWORD = process.env.VIGIL_TEST_PASSWORD || 'correct horse battery staple';
 
 mkdirSync(ART, { recursive: true });
-let passed = 0, failed = 0;
 const problems = [];
 
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${NAME}: ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${NAME}: ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
-	}
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+const { check, finish } = harness(NAME);
 
 // Packets tcpdump reads from a file (throws when it cannot read it).
 function tcpdumpCount(path) {
@@ -48,8 +38,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	headless: true,
 	acceptDownloads: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	args: CHROME_ARGS,
 	viewport: { width: 1366, height: 900 },
 });
 context.setDefaultTimeout(15000);
@@ -131,5 +120,4 @@ try {
 	rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`evidence ${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('evidence');

@@ -14,6 +14,7 @@
 // Prints one "ok - ..." / "not ok - ..." line per check and
 // "scenario NAME: N passed, M failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
+import { CHROME_ARGS, assert, harness } from './lib.mjs';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ const PORTSCAN = 'vigil portscan';
 const TIMEOUT = Number(process.env.VIGIL_TIMEOUT || 60) * 1000;
 
 mkdirSync(ART, { recursive: true });
-let passed = 0, failed = 0, shot = 0;
+let shot = 0;
 const problems = []; // page errors, CSP violations
 const a11y = []; // accessibility violations found by axe-core
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -58,26 +59,7 @@ async function axe(page, where) {
 	}
 }
 
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${NAME}: ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${NAME}: ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
-	}
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-// Ask fn() until it is true (the page updates after its own requests), at
-// most TIMEOUT; then fail with msg.
-async function until(fn, msg) {
-	const end = Date.now() + TIMEOUT;
-	while (!(await fn())) {
-		if (Date.now() > end) throw new Error(msg);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
+const { check, until, finish } = harness(NAME, TIMEOUT);
 async function screenshot(page, step) {
 	shot++;
 	const file = join(ART, `${NAME}-${String(shot).padStart(2, '0')}-${step}.png`);
@@ -87,12 +69,11 @@ async function screenshot(page, step) {
 }
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
-const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [...CHROME_ARGS, '--disable-quic'];
 const context = await chromium.launchPersistentContext(userDataDir, {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	headless: true,
-	args: CHROME_ARGS,
+	args: ARGS,
 	ignoreHTTPSErrors: HTTPS,
 	viewport: { width: 1366, height: 900 },
 	acceptDownloads: true,
@@ -384,7 +365,7 @@ try {
 	const FIRST_PW = 'analyst password 42';
 	const OWN_PW = 'my own analyst passphrase';
 	const NEWER_PW = 'an even newer passphrase';
-	second = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+	second = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: ARGS });
 	const ctx2 = await second.newContext({ ignoreHTTPSErrors: HTTPS, viewport: { width: 390, height: 844 } });
 	ctx2.setDefaultTimeout(TIMEOUT);
 	const ana = await ctx2.newPage();
@@ -609,5 +590,4 @@ try {
 	rmSync(userDataDir, { recursive: true, force: true });
 }
 
-console.log(`scenario ${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('scenario');

@@ -8,6 +8,7 @@
 // Prints "ok - ..." / "not ok - ..." lines and "system NAME: N passed, M
 // failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
+import { CHROME_ARGS, assert, harness } from './lib.mjs';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,27 +23,15 @@ const PASSWORD = process.env.VIGIL_TEST_PASSWORD || 'correct horse battery stapl
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 mkdirSync(ART, { recursive: true });
-let passed = 0, failed = 0;
 const problems = [];
 
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${NAME}: ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${NAME}: ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
-	}
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+const { check, finish } = harness(NAME);
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
 	headless: true,
-	args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	args: CHROME_ARGS,
 	viewport: { width: 1366, height: 900 },
 });
 context.setDefaultTimeout(15000);
@@ -117,5 +106,4 @@ try {
 	rmSync(userDataDir, { recursive: true, force: true });
 }
 
-console.log(`system ${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('system');

@@ -12,6 +12,7 @@
 // Prints "ok - ..." / "not ok - ..." lines and "volume NAME: N passed, M
 // failed"; exit status 1 when something failed.
 import { chromium } from 'playwright-core';
+import { CHROME_ARGS, assert, harness } from './lib.mjs';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,34 +27,14 @@ const TIMEOUT = Number(process.env.VIGIL_TIMEOUT || 60) * 1000;
 const MIN_ROWS = Number(process.env.MIN_ALERT_ROWS || 15);
 
 mkdirSync(ART, { recursive: true });
-let passed = 0, failed = 0;
 const problems = [];
 
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${NAME}: ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${NAME}: ${name}: ${String(e && e.message || e).split('\n').slice(0, 3).join(' | ')}`);
-	}
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-async function until(fn, msg) {
-	const end = Date.now() + TIMEOUT;
-	while (!(await fn())) {
-		if (Date.now() > end) throw new Error(msg);
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
+const { check, until, finish } = harness(NAME, TIMEOUT);
 
 const userDataDir = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const context = await chromium.launchPersistentContext(userDataDir, {
 	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
+	headless: true, args: CHROME_ARGS, viewport: { width: 1366, height: 900 },
 	timezoneId: 'Asia/Kolkata', // UTC+05:30: local time differs from UTC by a non-whole hour
 });
 context.setDefaultTimeout(TIMEOUT);
@@ -258,5 +239,4 @@ try {
 	await context.close();
 	rmSync(userDataDir, { recursive: true, force: true });
 }
-console.log(`volume ${NAME}: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('volume');
