@@ -17,6 +17,7 @@
 
 #include "drivers/board/board_led.h"
 #include "drivers/board/board_watchdog.h"
+#include "unit_tmpdir.h"
 
 static char root[256];
 
@@ -78,18 +79,14 @@ static void make_led(const char *name, const char *triggers, const char *max)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof root, "%s/vigil-board.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(tmpdir_make(root, "board"), 0);
 	return 0;
 }
 
-static int teardown(void **state)
+static int board_teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tmpdir_remove(root), 0);
 	return 0;
 }
 
@@ -282,12 +279,12 @@ static void test_watchdog(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_patterns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kept_descriptors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_triggers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auto, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_watchdog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_patterns, setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_kept_descriptors, setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_triggers, setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_auto, setup, board_teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog, setup, board_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "core/conf.h"
+#include "unit_tmpdir.h"
 
 static char tmpdir[256];
 
@@ -116,18 +117,14 @@ static const char *write_text(const char *name, const char *text)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/vigil-conf-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(tmpdir_make(tmpdir, "conf"), 0);
 	return 0;
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(tmpdir);
 }
 
 /* Read path as INI into s (cleared first). */
@@ -627,5 +624,5 @@ int main(void)
 		cmocka_unit_test(test_parse_real),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

@@ -23,6 +23,7 @@
 #include "detect/detect_http.h"
 #include "flow/flow_payload.h"
 #include "core/homenet.h"
+#include "unit_tmpdir.h"
 
 #define S 1000000ULL
 
@@ -35,18 +36,15 @@ static int setup(void **state)
 	char err[128];
 
 	(void)state;
-	strcpy(g_dir, "/tmp/vigil-test-payload-XXXXXX");
-	if (!mkdtemp(g_dir))
+	if (tmpdir_make(g_dir, "payload") != 0)
 		return -1;
 	return homenet_parse(&g_home, "192.168.0.0/16", err, sizeof err);
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
 	(void)state;
-	snprintf(g_path, sizeof g_path, "%s/t.rules", g_dir);
-	unlink(g_path);
-	return rmdir(g_dir);
+	return tmpdir_remove(g_dir);
 }
 
 /* ---- building windows ---------------------------------------------------------- */
@@ -580,5 +578,5 @@ int main(void)
 		cmocka_unit_test(test_http_from_record),
 		cmocka_unit_test(test_filemagic_tcp),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

@@ -20,6 +20,7 @@
 
 #include "detect/detect_sig.h"
 #include "core/homenet.h"
+#include "unit_tmpdir.h"
 
 #define S 1000000ULL
 
@@ -73,24 +74,15 @@ static int setup(void **state)
 	char err[128];
 
 	(void)state;
-	strcpy(g_dir, "/tmp/vigil-test-sig-XXXXXX");
-	if (!mkdtemp(g_dir))
+	if (tmpdir_make(g_dir, "sig") != 0)
 		return -1;
 	return homenet_parse(&g_home, HOMENET_DEFAULT, err, sizeof err);
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
-	char p[160];
-
 	(void)state;
-	for (int i = 0; i < 4; i++) {
-		snprintf(p, sizeof p, "%s/t%d.rules", g_dir, i);
-		unlink(p);
-	}
-	snprintf(p, sizeof p, "%s/classification.config", g_dir);
-	unlink(p);
-	return rmdir(g_dir);
+	return tmpdir_remove(g_dir);
 }
 
 /* Write text to the temporary file number i; returns its path. */
@@ -1357,5 +1349,5 @@ int main(void)
 		cmocka_unit_test(test_alert_pointers_stable),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

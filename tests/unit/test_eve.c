@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "output/eve.h"
+#include "unit_tmpdir.h"
 
 #define S 1000000ULL
 
@@ -30,18 +31,16 @@ static char g_path[128];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(g_dir, "/tmp/vigil-test-eve-XXXXXX");
-	if (!mkdtemp(g_dir))
+	if (tmpdir_make(g_dir, "eve") != 0)
 		return -1;
 	snprintf(g_path, sizeof g_path, "%s/eve.json", g_dir);
 	return 0;
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
 	(void)state;
-	unlink(g_path);
-	return rmdir(g_dir);
+	return tmpdir_remove(g_dir);
 }
 
 /* ---- reading back -------------------------------------------------------- */
@@ -822,5 +821,5 @@ int main(void)
 		cmocka_unit_test(test_open_fails),
 		cmocka_unit_test(test_disk_full),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

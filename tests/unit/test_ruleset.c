@@ -19,6 +19,7 @@
 
 #include "detect/ruleset.h"
 #include "detect/suppress.h"
+#include "unit_tmpdir.h"
 
 static char root[64];
 static struct homenet home;
@@ -61,8 +62,7 @@ static int setup(void **state)
 	char err[64];
 
 	(void)state;
-	snprintf(root, sizeof root, "/tmp/vigil-ruleset-XXXXXX");
-	if (!mkdtemp(root) || homenet_parse(&home, HOMENET_DEFAULT, err, sizeof err) != 0)
+	if (tmpdir_make(root, "ruleset") != 0 || homenet_parse(&home, HOMENET_DEFAULT, err, sizeof err) != 0)
 		return -1;
 	dir("a");
 	put("a/one.rules", RULE(1001) RULE(1002));
@@ -82,13 +82,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(root);
 }
 
 static void test_load_dirs(void **state)
@@ -381,5 +378,5 @@ int main(void)
 		cmocka_unit_test(test_suppress_list_remove),
 		cmocka_unit_test(test_suppress_expiry),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

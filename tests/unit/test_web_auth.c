@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "output/store.h"
 #include "web/web_auth.h"
+#include "unit_tmpdir.h"
 
 static char dir[64], db_path[128];
 
@@ -32,8 +33,7 @@ static int setup(void **state)
 
 	(void)state;
 	log_set_level(LOG_LVL_ERROR);   /* the setup token's notice */
-	snprintf(dir, sizeof dir, "/tmp/vigil-auth-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tmpdir_make(dir, "auth") != 0)
 		return -1;
 	snprintf(db_path, sizeof db_path, "%s/vigil.sqlite", dir);
 	s = store_open(db_path, 0, err, sizeof err);   /* the schema, as vigil makes it */
@@ -42,13 +42,10 @@ static int setup(void **state)
 	return store_close(s);
 }
 
-static int teardown(void **state)
+static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 static sqlite3 *db_open(void)
@@ -247,5 +244,5 @@ int main(void)
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_throttle),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, group_teardown);
 }
