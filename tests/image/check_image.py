@@ -161,64 +161,10 @@ class Fat:
         run(["mcopy", "-o", "-i", self.spec, "::/" + name, dst], env=self.env)
 
 
-# ---- HTTPS client ---------------------------------------------------------------
+# ---- HTTPS client: tests/web/vigil_http.py --------------------------------------
 
-class Resp:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-        try:
-            self.json = json.loads(body) if body else None
-        except ValueError:
-            self.json = None
-
-    def __repr__(self):
-        return f"{self.status} {short(self.body.decode('utf-8', 'replace'), 200)}"
-
-
-class Client:
-    def __init__(self, port, timeout=REQUEST):
-        self.port = port
-        self.timeout = timeout
-        self.cookie = None
-        self.csrf = None
-        self.ctx = ssl.create_default_context()
-        self.ctx.check_hostname = False
-        self.ctx.verify_mode = ssl.CERT_NONE
-
-    def request(self, method, path, body=None):
-        h = {"Connection": "close"}
-        if self.cookie:
-            h["Cookie"] = "vigil_session=" + self.cookie
-        if self.csrf and method == "POST":
-            h["X-CSRF-Token"] = self.csrf
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=self.timeout, context=self.ctx)
-        try:
-            c.request(method, path, body=data, headers=h)
-            r = c.getresponse()
-            return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
-        finally:
-            c.close()
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def post(self, path, body):
-        return self.request("POST", path, body)
-
-    def login(self, user, password):
-        self.cookie = self.csrf = None
-        r = self.post("/api/login", {"username": user, "password": password})
-        if r.status == 200:
-            m = re.search(r"vigil_session=([0-9a-f]+)", r.headers.get("set-cookie", ""))
-            self.cookie = m.group(1) if m else None
-            self.csrf = r.json.get("csrf")
-        return r
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+from vigil_http import Client  # noqa: E402
 
 
 def peer_cert(port):
@@ -485,7 +431,7 @@ BAD_LINE = GOOD_CONF.split("\n").index("max_size = 300M") + 2
 
 
 def check_first_boot(vm, fat, cert, work, build_epoch):
-    c = Client(vm.https)
+    c = Client(("https", "127.0.0.1", vm.https), REQUEST)
     # the certificate is the box's own, made at the first boot, valid now
     pem = vm.sh("cat /etc/vigil/tls/vigil.pem").stdout
     m = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", pem, re.S)
@@ -605,7 +551,7 @@ def api_items(c, path, key):
 
 
 def check_traffic(vm, work):
-    c = Client(vm.https)
+    c = Client(("https", "127.0.0.1", vm.https), REQUEST)
     c.login("admin", PASSWORD)
     pcaps = [os.path.join(ROOT, "tests", "detect", "sig_header.pcap")]
     replay(vm.cap, pcaps)
@@ -629,7 +575,7 @@ def check_traffic(vm, work):
 
 def check_clock_jump(vm):
     """NTP arriving late: the clock jumps ahead; HTTPS and the database go on."""
-    c = Client(vm.https)
+    c = Client(("https", "127.0.0.1", vm.https), REQUEST)
     c.login("admin", PASSWORD)
     before = api_items(c, "/api/alerts?limit=500", "alerts")
     last = max((x.get("last_seen_us", 0) for x in before), default=0)
@@ -658,7 +604,7 @@ def check_second_boot(vm, fat, work):
     v = [int(x) for x in p.stdout.split()] if len(p.stdout.split()) == 3 else [0, 1, 0]
     R.check("the data partition grew back to the end of the card, its file system intact",
             v[1] - v[0] - 2048 * MiB <= MiB and v[2] > 1800, p.stdout)
-    c = Client(vm.https)
+    c = Client(("https", "127.0.0.1", vm.https), REQUEST)
     r = c.login("admin", PASSWORD)
     R.check("the admin survives the reboot and reflash", r.status == 200, r)
     r = c.get("/api/setup")
