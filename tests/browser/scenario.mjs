@@ -216,8 +216,9 @@ try {
 		await rule.waitFor();
 		const text = await rule.innerText();
 		assert(/sid:2100002/.test(text), `rule text without sid: ${text.slice(0, 80)}`);
+		// the flows come from their own request (alerts/ID/flows), after the detail
 		const flows = page.locator('#flows-h').locator('xpath=../..').locator('tbody tr');
-		assert(await flows.count() >= 1, 'no flow listed');
+		await until(async () => await flows.count() >= 1, 'no flow listed');
 		const ft = await flows.first().innerText();
 		assert(/FTP/i.test(ft), `flow row does not name FTP: ${ft.slice(0, 120)}`);
 		// the application as EVE names it, with nDPI's name beside it
