@@ -125,6 +125,13 @@ fi
 	tests/detect/behav_portscan.pcap tests/detect/behav_bruteforce.pcap \
 	|| die "vigil replay could not make the demo database"
 
+# ---- 0. the page's words for the API's codes, in node (format.mjs) ---------
+node "$HERE/format.mjs" >"$TMP/format.log" 2>&1
+grep -E '^(not )?ok - ' "$TMP/format.log"
+PASSED=$((PASSED + $(grep -c '^ok - ' "$TMP/format.log")))
+FAILED=$((FAILED + $(grep -c '^not ok - ' "$TMP/format.log")))
+grep -q '^format format: ' "$TMP/format.log" || fail "format.mjs stopped early: $(tail -3 "$TMP/format.log" | tr '\n' ' ')"
+
 # start_serve NAME LISTEN [extra options]: a fresh copy of the database and
 # state directory; sets SERVE_PID, STATE
 start_serve() {

@@ -20,11 +20,16 @@ export const STATUSES = {
 	escalated: { name: 'Escalated', help: 'Handed over for incident response.' },
 };
 
-export const PROTOS = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 132: 'SCTP', 47: 'GRE' };
+// EVE's (Suricata's) names for IP protocol numbers
+export const PROTOS = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 58: 'IPv6-ICMP', 132: 'SCTP' };
 
+// A protocol as EVE names it, from a number or a name in any case.
 export function protoName(p) {
 	if (p === null || p === undefined || p === '') return '';
-	if (typeof p === 'string' && !/^\d+$/.test(p)) return p.toUpperCase();
+	if (typeof p === 'string' && !/^\d+$/.test(p)) {
+		const known = Object.values(PROTOS).find((n) => n.toLowerCase() === p.toLowerCase());
+		return known || p;
+	}
 	return PROTOS[p] || `proto ${p}`;
 }
 
