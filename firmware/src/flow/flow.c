@@ -335,6 +335,9 @@ void flow_table_expire(struct flow_table *t, uint64_t now_us)
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	now_us = t->now_us;
+	/* a packet in this second does not expire again: a caller that
+	 * drives time (a dispatcher's ticks) sees what the packet path does */
+	t->last_expire_s = now_us / US_PER_S;
 	for (int c = 0; c < TC__COUNT; c++) {
 		struct flow *f;
 		while ((f = t->cls[c].head) && f->last_us + t->timeouts_us[c] <= now_us) {

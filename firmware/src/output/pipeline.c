@@ -25,31 +25,58 @@
 #include "flow/flow_evidence.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "behav_stage.h"
 #include "sink_queue.h"
 #include "store.h"
 #include "uplink.h"
 
-struct pipeline {
+/* One worker: the stages that keep per-flow state. Worker 0 runs on the
+ * caller's thread (pipeline_packet), the others on workers.c's threads;
+ * each touches only its own worker, the sinks under push_lock and the
+ * rule set under rs_lock. */
+struct pworker {
+	struct pipeline *pl;
+	int id;
 	struct classifier *cls;
 	struct flow_table *flows;
+	struct decoder *dec;
+	struct evid_pool *evpool;   /* held packets (this worker's) */
+	struct detect *detect;      /* signatures and indicators (rs_lock) */
+	struct detect_counters detect_before; /* of rule sets swapped out */
+	struct flow_payload_pool pool;  /* all flows' windows */
+	struct vigil_stats st;      /* packet counters */
+	uint64_t tick_s;            /* pipeline_packet's clock: its second */
+	uint64_t max_ts_us;
+};
+
+struct pipeline {
+	int n_workers;
+	struct pworker *w;
 	struct eve *eve;
 	struct store *store;
-	struct decoder *dec;
 	struct sink_queue *eve_q;   /* one writer thread per sink: the packet */
 	struct sink_queue *db_q;    /* thread never waits on a disk */
 	struct uplink_set *uplink;  /* the caller's; its own writer thread */
-	struct evid_pool *evpool;   /* held packets (packet thread) */
 	struct evidence *evw;       /* their writer thread, for alerting flows */
 	struct evidence_counters ev_final; /* the writer's, once closed */
 	uint64_t ev_pool_limit;
 	struct ruleset *rules;
-	struct detect *detect;
-	struct detect_counters detect_before; /* of rule sets swapped out */
 	uint32_t win_cap;           /* payload window per direction, 0 = off */
-	struct flow_payload_pool pool;  /* all flows' windows (packet thread) */
-	struct vigil_stats st;
 	int eve_failed;             /* written by the EVE thread only */
 	int db_failed;              /* written by the SQLite thread only */
+
+	/* the workers share the sinks (push_lock: one producer at a time on
+	 * each queue, the uplink, the evidence writer, the lost-alert log)
+	 * and the rule set (rs_lock: threshold state, the detectors); the
+	 * detectors that count across flows see records through behav, in
+	 * one order whatever the number of workers (behav_stage.h) */
+	pthread_mutex_t push_lock;
+	pthread_mutex_t rs_lock;
+	struct behav_stage *behav;
+	struct detect *bdetect;     /* the detectors (rs_lock) */
+	struct detect_counters bdetect_before;
+	int behav_on;               /* detectors enabled: records wait for them */
+	uint64_t behav_alerts;      /* raised by them (push_lock) */
 
 	/* failing database writes (see db_watch): the SQLite thread's view,
 	 * and a copy for the other threads under health_lock */
@@ -60,7 +87,7 @@ struct pipeline {
 	struct store_health db_health;
 
 	/* alerts the queues could not take (out of memory; sinkq_alerts_lost),
-	 * kept when the queues close; packet thread */
+	 * kept when the queues close; push_lock */
 	uint64_t eve_alerts_unqueued, db_alerts_unqueued;
 	double lost_logged_at;
 	uint64_t lost_unlogged;
@@ -216,22 +243,21 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 
 /* Detection's alerts go to the writer threads like flow records; the
  * packets of their flows, as far as still held, to the evidence writer
- * (the alert says which flows have them). */
-static void on_alert(void *ctx, const struct alert *orig)
+ * (the alert says which flows have them). pool: the worker's held
+ * packets, NULL when the alert cannot look at them. Under push_lock. */
+static void alert_out(struct pipeline *p, struct evid_pool *pool, const struct alert *orig)
 {
-	struct pipeline *p = ctx;
 	struct alert ev;
 	const struct alert *a = orig;
 
-	if (p->evpool) {
+	if (pool) {
 		ev = *orig;
 		ev.evidence = 0;
 		for (int i = 0; i < ev.n_flow_ids && i < 16; i++)
-			if (evid_alerted(p->evpool, ev.flow_ids[i]))
+			if (evid_alerted(pool, ev.flow_ids[i]))
 				ev.evidence |= (uint16_t)(1u << i);
 		a = &ev;
 	}
-	p->st.alerts++;
 	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
 		alert_lost(p, "EVE");
 	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
@@ -239,10 +265,59 @@ static void on_alert(void *ctx, const struct alert *orig)
 	uplink_alert(p->uplink, a);
 }
 
+/* A worker's signatures and indicators (called under rs_lock). */
+static void on_alert(void *ctx, const struct alert *a)
+{
+	struct pworker *w = ctx;
+
+	w->st.alerts++;
+	pthread_mutex_lock(&w->pl->push_lock);
+	alert_out(w->pl, w->evpool, a);
+	pthread_mutex_unlock(&w->pl->push_lock);
+}
+
+/* The detectors' alerts (behav stage, under rs_lock). Their flows' held
+ * packets are a worker's: looked at only when there is one worker (the
+ * thread judging is then that worker's). */
+static void on_behav_alert(void *ctx, const struct alert *a)
+{
+	struct pipeline *p = ctx;
+
+	pthread_mutex_lock(&p->push_lock);
+	p->behav_alerts++;
+	alert_out(p, p->n_workers == 1 ? p->w[0].evpool : NULL, a);
+	pthread_mutex_unlock(&p->push_lock);
+}
+
+/* A record to every sink. */
+static void record_out(struct pipeline *p, const struct flow_record *rec)
+{
+	pthread_mutex_lock(&p->push_lock);
+	if (p->eve_q)
+		sinkq_push(p->eve_q, rec);
+	if (p->db_q)
+		sinkq_push(p->db_q, rec);
+	uplink_flow(p->uplink, rec);
+	pthread_mutex_unlock(&p->push_lock);
+}
+
+/* behav_stage: a record's turn with the detectors, then the sinks. */
+static void behav_judge(void *ctx, struct flow_record *rec)
+{
+	struct pipeline *p = ctx;
+
+	pthread_mutex_lock(&p->rs_lock);
+	if (p->bdetect && detect_flow_behav(p->bdetect, rec) > 0)
+		rec->alerted = 1;
+	pthread_mutex_unlock(&p->rs_lock);
+	record_out(p, rec);
+}
+
 /* The flow's protocol events (dns, tls, http, ...) go to EVE once, as
  * soon as what nDPI found is final: a record marked app_event. */
-static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record *rec)
+static void app_events(struct pworker *w, uint8_t *uf, const struct flow_record *rec)
 {
+	struct pipeline *p = w->pl;
 	struct flow_record ev;
 
 	if (!p->eve_q || (*uf & UF_APP_DONE))
@@ -250,7 +325,20 @@ static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record
 	*uf |= UF_APP_DONE;
 	ev = *rec;
 	ev.app_event = 1;
+	pthread_mutex_lock(&p->push_lock);
 	sinkq_push(p->eve_q, &ev);
+	pthread_mutex_unlock(&p->push_lock);
+}
+
+/* Signatures and indicators on the shared rule set. */
+static int rules_on(struct pworker *w, const struct flow_record *rec, uint64_t ts_us)
+{
+	int n;
+
+	pthread_mutex_lock(&w->pl->rs_lock);
+	n = detect_flow_rules(w->detect, rec, ts_us);
+	pthread_mutex_unlock(&w->pl->rs_lock);
+	return n;
 }
 
 /* The signatures on the payload window, once per flow, on a flow whose
@@ -258,99 +346,105 @@ static void app_events(struct pipeline *p, uint8_t *uf, const struct flow_record
  * window is kept), else when its window is ready, WINDOW_MAX_PKTS packets
  * into the flow, or when it ends (final). The window is freed right
  * after. rec: the flow as it is now, NULL to take a snapshot. */
-static void window_rules(struct pipeline *p, struct flow *f, struct flow_record *rec,
+static void window_rules(struct pworker *w, struct flow *f, struct flow_record *rec,
 			 uint64_t ts_us, int final)
 {
+	struct pipeline *p = w->pl;
 	uint8_t *uf = flow_user_flags(f);
 	struct flow_payload **fp = flow_payload_slot(f);
 	struct flow_record snap;
-	struct flow_window w;
+	struct flow_window win;
+	int n, applies;
 
-	if (!p->detect || (*uf & UF_WIN_DONE)) {
-		flow_payload_free(&p->pool, fp);
+	if (!w->detect || (*uf & UF_WIN_DONE)) {
+		flow_payload_free(&w->pool, fp);
 		return;
 	}
 	if (!(*uf & UF_WIN_CHECKED)) {
 		/* right after the metadata rules: does a window rule apply? */
 		*uf |= UF_WIN_CHECKED;
-		if (!detect_window_applies(p->detect)) {
+		pthread_mutex_lock(&p->rs_lock);
+		applies = detect_window_applies(w->detect);
+		pthread_mutex_unlock(&p->rs_lock);
+		if (!applies) {
 			*uf |= UF_WIN_DONE;
-			flow_payload_free(&p->pool, fp);
+			flow_payload_free(&w->pool, fp);
 			return;
 		}
 	}
-	flow_payload_view(*fp, p->win_cap, &w);
-	if (!final && p->win_cap && !detect_window_ready(&w) && flow_packets(f) < WINDOW_MAX_PKTS)
+	flow_payload_view(*fp, p->win_cap, &win);
+	if (!final && p->win_cap && !detect_window_ready(&win) && flow_packets(f) < WINDOW_MAX_PKTS)
 		return;
 	*uf |= UF_WIN_DONE;
 	if (!rec) {
-		flow_table_snapshot(p->flows, f, &snap);
-		classify_fill_record(p->cls, flow_classifier_slot(f), &snap, 0);
+		flow_table_snapshot(w->flows, f, &snap);
+		classify_fill_record(w->cls, flow_classifier_slot(f), &snap, 0);
 		rec = &snap;
 	}
-	if (detect_flow_window(p->detect, rec, p->win_cap ? &w : NULL, ts_us) > 0)
+	pthread_mutex_lock(&p->rs_lock);
+	n = detect_flow_window(w->detect, rec, p->win_cap ? &win : NULL, ts_us);
+	pthread_mutex_unlock(&p->rs_lock);
+	if (n > 0)
 		*uf |= UF_ALERTED;
-	flow_payload_free(&p->pool, fp);
+	flow_payload_free(&w->pool, fp);
 }
 
 /* A flow whose classification just became final: its protocol events,
  * then signatures and indicators, once per flow, on the flow as it is
  * now; the signatures on the payload window when it is ready. */
-static void decided_now(struct pipeline *p, struct flow *f, uint64_t ts_us)
+static void decided_now(struct pworker *w, struct flow *f, uint64_t ts_us)
 {
 	uint8_t *uf = flow_user_flags(f);
 	struct flow_record rec;
 
-	if ((!p->detect || (*uf & UF_RULES_DONE)) && (!p->eve_q || (*uf & UF_APP_DONE)))
+	if ((!w->detect || (*uf & UF_RULES_DONE)) && (!w->pl->eve_q || (*uf & UF_APP_DONE)))
 		return;
-	flow_table_snapshot(p->flows, f, &rec);
-	classify_fill_record(p->cls, flow_classifier_slot(f), &rec, 0);
-	app_events(p, uf, &rec);
-	if (!p->detect || (*uf & UF_RULES_DONE))
+	flow_table_snapshot(w->flows, f, &rec);
+	classify_fill_record(w->cls, flow_classifier_slot(f), &rec, 0);
+	app_events(w, uf, &rec);
+	if (!w->detect || (*uf & UF_RULES_DONE))
 		return;
 	*uf |= UF_RULES_DONE;
-	if (detect_flow_rules(p->detect, &rec, ts_us) > 0)
+	if (rules_on(w, &rec, ts_us) > 0)
 		*uf |= UF_ALERTED;
-	window_rules(p, f, &rec, ts_us, 0);
+	window_rules(w, f, &rec, ts_us, 0);
 }
 
 /* Flow table callback: classification, detection, then hand the record to
- * the writer threads. */
+ * the writer threads - through the detectors first when they are on. */
 static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, int final)
 {
-	struct pipeline *p = ctx;
+	struct pworker *w = ctx;
+	struct pipeline *p = w->pl;
 	void **slot = flow_classifier_slot(f);
 	uint8_t *uf = flow_user_flags(f);
 
-	classify_fill_record(p->cls, slot, rec, final);
+	classify_fill_record(w->cls, slot, rec, final);
 	if (final)
-		app_events(p, uf, rec);
-	if (p->detect) {
+		app_events(w, uf, rec);
+	if (w->detect) {
 		/* a flow never classified before its end is judged on what it has */
 		if (final && !(*uf & UF_RULES_DONE)) {
 			*uf |= UF_RULES_DONE;
-			if (detect_flow_rules(p->detect, rec, rec->end_us) > 0)
+			if (rules_on(w, rec, rec->end_us) > 0)
 				*uf |= UF_ALERTED;
-			window_rules(p, f, rec, rec->end_us, 1);
+			window_rules(w, f, rec, rec->end_us, 1);
 		} else if (final) {
-			window_rules(p, f, rec, rec->end_us, 1);
+			window_rules(w, f, rec, rec->end_us, 1);
 		}
-		if (detect_flow_behav(p->detect, rec) > 0)
-			*uf |= UF_ALERTED;
 		rec->alerted = (*uf & UF_ALERTED) != 0;
 	}
-	if (p->eve_q)
-		sinkq_push(p->eve_q, rec);
-	if (p->db_q)
-		sinkq_push(p->db_q, rec);
-	uplink_flow(p->uplink, rec);
+	if (p->behav_on)
+		behav_stage_add(p->behav, w->id, rec);
+	else
+		record_out(p, rec);
 	if (final) {
-		flow_payload_free(&p->pool, flow_payload_slot(f));
-		classify_release(p->cls, slot);
-		/* rules and detectors have decided: held packets go, or the
-		 * flow's evidence is complete */
-		if (p->evpool)
-			evid_release(p->evpool, flow_evidence_slot(f));
+		flow_payload_free(&w->pool, flow_payload_slot(f));
+		classify_release(w->cls, slot);
+		/* rules have decided: held packets go, or the flow's evidence
+		 * is complete */
+		if (w->evpool)
+			evid_release(w->evpool, flow_evidence_slot(f));
 	}
 }
 
@@ -373,37 +467,104 @@ static void count_decoded(struct vigil_stats *st, const struct decoded *d)
 	if (d->fragment) st->fragments++;
 }
 
+/* The evidence writer takes packets from every worker's pool. */
+static void evidence_push_locked(void *ctx, struct evid_pkt *k)
+{
+	struct pipeline *p = ctx;
+
+	pthread_mutex_lock(&p->push_lock);
+	evidence_push(p->evw, k);
+	pthread_mutex_unlock(&p->push_lock);
+}
+
+/* The detectors are on when the set enables one: records then wait for
+ * the end of their epoch (behav_stage.h). */
+static int detectors_on(const struct ruleset *rs)
+{
+	struct ruleset_counts c;
+
+	if (!rs)
+		return 0;
+	ruleset_get_counts(rs, &c);
+	return c.detectors > 0;
+}
+
+static int worker_init(struct pipeline *p, struct pworker *w, int id,
+		       const struct pipeline_config *cfg, char *err, size_t errlen)
+{
+	char why[512];
+
+	w->pl = p;
+	w->id = id;
+	if (p->rules && !(w->detect = detect_new(p->rules, on_alert, w))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!(w->dec = malloc(sizeof *w->dec))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	decoder_init(w->dec);
+	if (!(w->cls = classifier_new(why, sizeof why))) {
+		snprintf(err, errlen, "classifier: %s", why);
+		return -1;
+	}
+	if (p->evw) {
+		/* the pool is shared out: each worker holds its part */
+		struct evid_config hold = cfg->evidence->hold;
+		hold.pool_bytes /= (uint64_t)p->n_workers;
+		if (!(w->evpool = evid_pool_new(&hold, evidence_push_locked, p))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (!(w->flows = flow_table_new(&cfg->flow, on_flow_record, w))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	log_debug("worker %d: hash seeds: flow table %016llx, fragment table %016llx", id,
+		  (unsigned long long)flow_table_seed(w->flows), (unsigned long long)w->dec->seed);
+	return 0;
+}
+
+static void worker_free(struct pworker *w)
+{
+	flow_table_free(w->flows);
+	evid_pool_free(w->evpool);
+	detect_free(w->detect);
+	classifier_free(w->cls);
+	free(w->dec);
+}
+
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset *rules,
 			      char *err, size_t errlen)
 {
 	struct pipeline *p = calloc(1, sizeof *p);
+	int n = cfg->workers < 1 ? 1 : cfg->workers;
 
-	if (!p) {
+	if (!p || !(p->w = calloc((size_t)n, sizeof *p->w))) {
 		snprintf(err, errlen, "out of memory");
+		free(p);
 		ruleset_free(rules);
 		return NULL;
 	}
+	p->n_workers = n;
 	pthread_mutex_init(&p->stats_lock, NULL);
 	pthread_mutex_init(&p->health_lock, NULL);
 	pthread_mutex_init(&p->gate_lock, NULL);
+	pthread_mutex_init(&p->push_lock, NULL);
+	pthread_mutex_init(&p->rs_lock, NULL);
 	pthread_cond_init(&p->gate_cv, NULL);
 	p->rules = rules;
 	p->win_cap = cfg->flow.payload_window > FLOW_PAYLOAD_MAX ? FLOW_PAYLOAD_MAX
 								 : cfg->flow.payload_window;
-	if (rules && !(p->detect = detect_new(rules, on_alert, p))) {
+	if (!(p->behav = behav_stage_new(n, behav_judge, p)) ||
+	    (rules && !(p->bdetect = detect_new(rules, on_behav_alert, p)))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (!(p->dec = malloc(sizeof *p->dec))) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	decoder_init(p->dec);
+	p->behav_on = detectors_on(rules);
 	char why[512];
-	if (!(p->cls = classifier_new(why, sizeof why))) {
-		snprintf(err, errlen, "classifier: %s", why);
-		goto fail;
-	}
 	if (cfg->eve_path) {
 		p->eve = cfg->eve_append ? eve_open_append(cfg->eve_path, why, sizeof why)
 					 : eve_open(cfg->eve_path, why, sizeof why);
@@ -422,21 +583,14 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 			goto fail;
 		}
 		p->ev_pool_limit = cfg->evidence->hold.pool_bytes;
-		if (!(p->evpool = evid_pool_new(&cfg->evidence->hold, evidence_push, p->evw))) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
 	}
 	if (p->store && cfg->db_recur && store_set_recur(p->store, cfg->db_recur) != 0) {
 		snprintf(err, errlen, "database: %s", store_error(p->store));
 		goto fail;
 	}
-	if (!(p->flows = flow_table_new(&cfg->flow, on_flow_record, p))) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	log_debug("hash seeds: flow table %016llx, fragment table %016llx",
-		  (unsigned long long)flow_table_seed(p->flows), (unsigned long long)p->dec->seed);
+	for (int i = 0; i < n; i++)
+		if (worker_init(p, &p->w[i], i, cfg, err, errlen) < 0)
+			goto fail;
 	if (p->eve && !(p->eve_q = sinkq_new(1024, consume_eve, p))) {
 		snprintf(err, errlen, "cannot start the EVE writer thread");
 		goto fail;
@@ -456,9 +610,24 @@ fail:
 	return NULL;
 }
 
-int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt)
+int pipeline_workers(const struct pipeline *p)
 {
-	struct vigil_stats *st = &p->st;
+	return p->n_workers;
+}
+
+void pipeline_worker_tick(struct pipeline *p, int wi, uint64_t now_us)
+{
+	struct pworker *w = &p->w[wi];
+
+	behav_stage_end_epoch(p->behav, wi);
+	flow_table_expire(w->flows, now_us);
+}
+
+int pipeline_worker_packet(struct pipeline *p, int wi, int linktype,
+			   const struct cap_packet *pkt)
+{
+	struct pworker *w = &p->w[wi];
+	struct vigil_stats *st = &w->st;
 	struct decoded d;
 	int to_server;
 
@@ -468,7 +637,7 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 		st->first_ts_us = pkt->ts_us;
 	if (pkt->ts_us > st->last_ts_us)
 		st->last_ts_us = pkt->ts_us;
-	int e = decode_packet(p->dec, linktype, pkt->data, pkt->caplen, pkt->ts_us, &d);
+	int e = decode_packet(w->dec, linktype, pkt->data, pkt->caplen, pkt->ts_us, &d);
 	if (e == DECODE_ERR_NOT_IP) {
 		st->not_ip++; /* not an error: a sensor sees ARP, STP, LLDP... */
 		return e;
@@ -479,96 +648,200 @@ int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *p
 		return e;
 	}
 	count_decoded(st, &d);
-	struct flow *f = flow_table_packet(p->flows, &d, pkt->ts_us, d.ip_len, &to_server);
+	struct flow *f = flow_table_packet(w->flows, &d, pkt->ts_us, d.ip_len, &to_server);
 	if (!f)
 		return DECODE_OK;
 	/* held before it is classified: the packet that decides is evidence */
-	if (p->evpool && p->detect)
-		evid_packet(p->evpool, flow_evidence_slot(f), flow_get_id(f), linktype,
+	if (w->evpool && w->detect)
+		evid_packet(w->evpool, flow_evidence_slot(f), flow_get_id(f), linktype,
 			    pkt->data, pkt->caplen, pkt->wirelen, pkt->ts_us);
 	uint8_t *uf = flow_user_flags(f);
-	int win = p->win_cap && !(*uf & UF_WIN_DONE) && detect_wants_window(p->detect, d.proto);
+	int win = p->win_cap && !(*uf & UF_WIN_DONE) && detect_wants_window(w->detect, d.proto);
 	if (win)
-		flow_payload_add(&p->pool, flow_payload_slot(f), p->win_cap, &d, to_server);
-	if (classify_packet(p->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
-		decided_now(p, f, pkt->ts_us);
+		flow_payload_add(&w->pool, flow_payload_slot(f), p->win_cap, &d, to_server);
+	if (classify_packet(w->cls, flow_classifier_slot(f), &d, pkt->ts_us, to_server))
+		decided_now(w, f, pkt->ts_us);
 	else if (win && (*uf & UF_RULES_DONE))
-		window_rules(p, f, NULL, pkt->ts_us, 0);
+		window_rules(w, f, NULL, pkt->ts_us, 0);
 	return DECODE_OK;
+}
+
+/* A tick when packet time enters a new second (as the flow table's own
+ * clock would), so one worker cuts epochs like several do. */
+uint64_t pipeline_clock(uint64_t *max_ts_us, uint64_t *tick_s, uint64_t ts_us)
+{
+	if (ts_us > *max_ts_us)
+		*max_ts_us = ts_us;
+	if (*max_ts_us / US_PER_S == *tick_s)
+		return 0;
+	*tick_s = *max_ts_us / US_PER_S;
+	return *max_ts_us;
+}
+
+int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt)
+{
+	struct pworker *w = &p->w[0];
+	uint64_t now = pipeline_clock(&w->max_ts_us, &w->tick_s, pkt->ts_us);
+
+	if (now)
+		pipeline_worker_tick(p, 0, now);
+	return pipeline_worker_packet(p, 0, linktype, pkt);
 }
 
 void pipeline_expire(struct pipeline *p, uint64_t now_us)
 {
-	flow_table_expire(p->flows, now_us);
+	for (int i = 0; i < p->n_workers; i++)
+		pipeline_worker_tick(p, i, now_us);
 }
 
 void pipeline_flush_sinks(struct pipeline *p)
 {
+	uint64_t last = 0;
+
+	pthread_mutex_lock(&p->push_lock);
 	if (p->eve_q)
 		sinkq_push_flush(p->eve_q);
 	if (p->db_q)
 		sinkq_push_flush(p->db_q);
+	pthread_mutex_unlock(&p->push_lock);
+	for (int i = 0; i < p->n_workers; i++)
+		if (p->w[i].st.last_ts_us > last)
+			last = p->w[i].st.last_ts_us;
 	if (p->evw)
-		evidence_tick(p->evw, p->st.last_ts_us);
+		evidence_tick(p->evw, last);
 }
 
-/* The detect stage is rebuilt on the new set; its counters carry over. */
+static void counters_add(struct detect_counters *to, const struct detect_counters *c)
+{
+	for (int i = 0; i < 3; i++)
+		to->alerts[i] += c->alerts[i];
+	to->suppressed += c->suppressed;
+	to->flows_evaluated += c->flows_evaluated;
+}
+
+/* The detect stage is rebuilt on the new set; its counters carry over.
+ * The records waiting for the detectors are judged by the old set first.
+ * Between packets, with the workers' threads stopped (or one worker). */
 void pipeline_set_rules(struct pipeline *p, struct ruleset *rules)
 {
-	struct detect *d = NULL;
+	struct detect *nd[p->n_workers], *nb = NULL;
+	struct detect_counters c;
+	int ok = 1;
 
-	if (rules && !(d = detect_new(rules, on_alert, p))) {
+	for (int i = 0; i < p->n_workers; i++)
+		nd[i] = NULL;
+	if (rules) {
+		nb = detect_new(rules, on_behav_alert, p);
+		ok = nb != NULL;
+		for (int i = 0; i < p->n_workers && ok; i++)
+			ok = (nd[i] = detect_new(rules, on_alert, &p->w[i])) != NULL;
+	}
+	if (!ok) {
 		log_error("rules: out of memory; keeping the rules in force");
+		for (int i = 0; i < p->n_workers; i++)
+			detect_free(nd[i]);
+		detect_free(nb);
 		ruleset_free(rules);
 		return;
 	}
-	if (p->detect) {
-		struct detect_counters c;
-		detect_get_counters(p->detect, &c);
-		for (int i = 0; i < 3; i++)
-			p->detect_before.alerts[i] += c.alerts[i];
-		p->detect_before.suppressed += c.suppressed;
-		p->detect_before.flows_evaluated += c.flows_evaluated;
-		p->detect_before.threshold_evicted += c.threshold_evicted;
-		p->detect_before.detector_dropped += c.detector_dropped;
+	for (int i = 0; i < p->n_workers; i++)
+		behav_stage_end_epoch(p->behav, i);
+	for (int i = 0; i < p->n_workers; i++) {
+		struct pworker *w = &p->w[i];
+		if (w->detect) {
+			detect_get_counters(w->detect, &c);
+			counters_add(&w->detect_before, &c);
+		}
+		detect_free(w->detect);
+		w->detect = nd[i];
 	}
-	detect_free(p->detect);
+	if (p->bdetect) {
+		detect_get_counters(p->bdetect, &c);
+		counters_add(&p->bdetect_before, &c);
+		/* the set's own tables (counted once, by the old set) */
+		p->bdetect_before.threshold_evicted += c.threshold_evicted;
+		p->bdetect_before.detector_dropped += c.detector_dropped;
+	}
+	detect_free(p->bdetect);
 	ruleset_free(p->rules);
-	p->detect = d;
+	p->bdetect = nb;
 	p->rules = rules;
+	p->behav_on = detectors_on(rules);
+}
+
+/* The packet counters of a worker added to the run's. */
+static void stats_add(struct vigil_stats *to, const struct vigil_stats *s)
+{
+	to->packets += s->packets;
+	to->bytes += s->bytes;
+	to->decoded += s->decoded;
+	to->ipv4 += s->ipv4;
+	to->ipv6 += s->ipv6;
+	to->tcp += s->tcp;
+	to->udp += s->udp;
+	to->icmp += s->icmp;
+	to->sctp += s->sctp;
+	to->other_l4 += s->other_l4;
+	to->vlan += s->vlan;
+	to->pppoe += s->pppoe;
+	to->mpls += s->mpls;
+	to->tunneled += s->tunneled;
+	to->fragments += s->fragments;
+	to->not_ip += s->not_ip;
+	for (int i = 0; i < DECODE_ERR__COUNT; i++)
+		to->decode_errors[i] += s->decode_errors[i];
+	to->decode_errors_total += s->decode_errors_total;
+	to->alerts += s->alerts;
+	if (s->first_ts_us && (!to->first_ts_us || s->first_ts_us < to->first_ts_us))
+		to->first_ts_us = s->first_ts_us;
+	if (s->last_ts_us > to->last_ts_us)
+		to->last_ts_us = s->last_ts_us;
 }
 
 void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 {
-	struct flow_counters fc;
-	struct classify_counters cc;
-	struct detect_counters dc = p->detect_before;
+	struct detect_counters dc = p->bdetect_before, c;
 
-	flow_table_counters(p->flows, &fc);
-	classify_get_counters(p->cls, &cc);
-	*st = p->st;
-	st->flows = fc.created;
-	st->flows_ended = fc.ended;
-	st->flows_evicted = fc.evicted;
-	st->flows_interim = fc.interim;
-	st->flows_peak = fc.peak_active;
-	st->ndpi_states_peak = cc.ndpi_states_peak;
-	if (p->detect) {
-		struct detect_counters c;
-		detect_get_counters(p->detect, &c);
-		for (int i = 0; i < 3; i++)
-			dc.alerts[i] += c.alerts[i];
-		dc.suppressed += c.suppressed;
+	memset(st, 0, sizeof *st);
+	if (p->bdetect) {
+		/* the set's tables are counted once, here */
+		detect_get_counters(p->bdetect, &c);
+		counters_add(&dc, &c);
 		dc.threshold_evicted += c.threshold_evicted;
 		dc.detector_dropped += c.detector_dropped;
 	}
-	st->frag_overwrites = p->dec->frag_overwrites;
-	st->frag_orphans = p->dec->frag_orphans;
-	st->flow_alloc_failed = fc.alloc_failed;
+	pthread_mutex_lock(&p->push_lock);
+	st->alerts = p->behav_alerts;
+	pthread_mutex_unlock(&p->push_lock);
+	for (int i = 0; i < p->n_workers; i++) {
+		struct pworker *w = &p->w[i];
+		struct flow_counters fc;
+		struct classify_counters cc;
+
+		stats_add(st, &w->st);
+		flow_table_counters(w->flows, &fc);
+		classify_get_counters(w->cls, &cc);
+		st->flows += fc.created;
+		st->flows_ended += fc.ended;
+		st->flows_evicted += fc.evicted;
+		st->flows_interim += fc.interim;
+		/* peaks of different workers need not coincide: their sum
+		 * is what the run may have held at most */
+		st->flows_peak += fc.peak_active;
+		st->ndpi_states_peak += cc.ndpi_states_peak;
+		st->flow_alloc_failed += fc.alloc_failed;
+		st->frag_overwrites += w->dec->frag_overwrites;
+		st->frag_orphans += w->dec->frag_orphans;
+		st->payload_peak_bytes += w->pool.peak;
+		st->payload_dropped_bytes += w->pool.dropped_bytes;
+		counters_add(&dc, &w->detect_before);
+		if (w->detect) {
+			detect_get_counters(w->detect, &c);
+			counters_add(&dc, &c);
+		}
+	}
 	st->threshold_evicted = dc.threshold_evicted;
 	st->detector_dropped = dc.detector_dropped;
-	st->payload_peak_bytes = p->pool.peak;
-	st->payload_dropped_bytes = p->pool.dropped_bytes;
 	st->alerts_suppressed = dc.suppressed;
 	st->alerts_signature = dc.alerts[ALERT_SIGNATURE];
 	st->alerts_ioc = dc.alerts[ALERT_IOC];
@@ -590,21 +863,28 @@ void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct st
 			     (p->db_q ? sinkq_alerts_lost(p->db_q) : p->db_alerts_unqueued);
 	st->db_failures = h->episodes;
 	st->eve_alerts_lost = p->eve_q ? sinkq_alerts_lost(p->eve_q) : p->eve_alerts_unqueued;
-	if (p->evpool) {
-		struct evid_counters pc;
+	if (p->ev_pool_limit) {
 		struct evidence_counters wc = p->ev_final;
-		evid_get_counters(p->evpool, &pc);
 		if (p->evw)
 			evidence_get_counters(p->evw, &wc);
 		st->evidence_on = 1;
-		st->ev_held = pc.held;
-		st->ev_pool_used = pc.pool_used;
-		st->ev_pool_peak = pc.pool_peak;
+		st->ev_held = st->ev_pool_used = st->ev_pool_peak = 0;
+		st->ev_pressure_pkts = st->ev_pressure_flows = st->ev_flows = 0;
+		st->ev_cap_reached = 0;
+		for (int i = 0; i < p->n_workers; i++) {
+			struct evid_counters pc;
+			if (!p->w[i].evpool)
+				continue;
+			evid_get_counters(p->w[i].evpool, &pc);
+			st->ev_held += pc.held;
+			st->ev_pool_used += pc.pool_used;
+			st->ev_pool_peak += pc.pool_peak;
+			st->ev_pressure_pkts += pc.pressure_pkts;
+			st->ev_pressure_flows += pc.pressure_flows;
+			st->ev_flows += pc.flows_recorded;
+			st->ev_cap_reached += pc.cap_reached;
+		}
 		st->ev_pool_limit = p->ev_pool_limit;
-		st->ev_pressure_pkts = pc.pressure_pkts;
-		st->ev_pressure_flows = pc.pressure_flows;
-		st->ev_flows = pc.flows_recorded;
-		st->ev_cap_reached = pc.cap_reached;
 		st->ev_packets = wc.packets;
 		st->ev_queue_drops = wc.queue_drops;
 		st->ev_write_errors = wc.write_errors;
@@ -628,18 +908,28 @@ void pipeline_stats_event(struct pipeline *p, const struct vigil_stats *st, uint
 
 uint64_t pipeline_drain(struct pipeline *p)
 {
-	uint64_t waits;
+	uint64_t waits, last = 0;
 
-	if (p->flows)
-		flow_table_flush(p->flows);
+	/* every flow ends; the records waiting for the detectors are
+	 * judged (the last epoch) before the writers stop */
+	for (int i = 0; p->w && i < p->n_workers; i++) {
+		if (p->w[i].flows)
+			flow_table_flush(p->w[i].flows);
+		if (p->w[i].st.last_ts_us > last)
+			last = p->w[i].st.last_ts_us;
+	}
+	for (int i = 0; p->behav && i < p->n_workers; i++)
+		behav_stage_end_epoch(p->behav, i);
+	pthread_mutex_lock(&p->push_lock);
 	if (p->eve_q)
 		p->eve_alerts_unqueued = sinkq_alerts_lost(p->eve_q);
 	if (p->db_q)
 		p->db_alerts_unqueued = sinkq_alerts_lost(p->db_q);
+	pthread_mutex_unlock(&p->push_lock);
 	waits = sinkq_close(p->eve_q) + sinkq_close(p->db_q);
 	p->eve_q = p->db_q = NULL;
 	if (p->evw) {
-		evidence_tick(p->evw, p->st.last_ts_us); /* ages: the run's last packet time */
+		evidence_tick(p->evw, last); /* ages: the run's last packet time */
 		evidence_close(p->evw, &p->ev_final);
 		p->evw = NULL;
 	}
@@ -730,14 +1020,16 @@ void pipeline_free(struct pipeline *p)
 {
 	if (!p)
 		return;
-	flow_table_free(p->flows);
-	evid_pool_free(p->evpool);
+	for (int i = 0; i < p->n_workers; i++)
+		worker_free(&p->w[i]);
+	free(p->w);
+	behav_stage_free(p->behav);
 	evidence_close(p->evw, NULL);
-	detect_free(p->detect);
+	detect_free(p->bdetect);
 	ruleset_free(p->rules);
-	classifier_free(p->cls);
-	free(p->dec);
 	pthread_mutex_destroy(&p->stats_lock);
+	pthread_mutex_destroy(&p->push_lock);
+	pthread_mutex_destroy(&p->rs_lock);
 	pthread_mutex_destroy(&p->health_lock);
 	pthread_mutex_destroy(&p->gate_lock);
 	pthread_cond_destroy(&p->gate_cv);

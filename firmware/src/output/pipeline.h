@@ -27,6 +27,8 @@ struct pipeline_config {
 	int db_batch;             /* rows per transaction (0: the store's default) */
 	const struct evidence_config *evidence; /* NULL: no packet evidence */
 	unsigned db_recur;        /* statuses that recur (store_set_recur; 0: none) */
+	int workers;              /* flow tables, nDPI and rule state side by side
+	                             (workers.h drives 2 and more; 0 = 1) */
 };
 
 struct pipeline;
@@ -41,6 +43,23 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 /* One captured packet of the given DLT_* link type. Returns DECODE_OK or
  * the decode_error reason it was skipped for (counted either way). */
 int pipeline_packet(struct pipeline *p, int linktype, const struct cap_packet *pkt);
+
+/* The worker interface (workers.h runs one thread per worker; worker 0
+ * is also pipeline_packet's). Packets of one flow must always go to the
+ * same worker, and every worker must see every tick - a tick when packet
+ * time (the largest seen) enters a new second, before that packet: the
+ * ticks cut time into the epochs that keep the detectors' view the same
+ * whatever the number of workers (behav_stage.h). A worker's calls come
+ * from one thread at a time. */
+int pipeline_workers(const struct pipeline *p);
+int pipeline_worker_packet(struct pipeline *p, int worker, int linktype,
+			   const struct cap_packet *pkt);
+void pipeline_worker_tick(struct pipeline *p, int worker, uint64_t now_us);
+
+/* The tick clock: returns the time of a tick due before a packet of
+ * ts_us (0: none) and moves the clock (*max_ts_us, *tick_s: zero at the
+ * start). */
+uint64_t pipeline_clock(uint64_t *max_ts_us, uint64_t *tick_s, uint64_t ts_us);
 
 /* Let time move to now_us without a packet: flows idle since then end. */
 void pipeline_expire(struct pipeline *p, uint64_t now_us);
