@@ -29,10 +29,12 @@
 #include "detect/ruleset.h"
 #include "output/stats.h"
 #include "output/uplink.h"
+#include "output/workers.h"
 
 /* Push one capture file through the pipeline. Returns 0, or 1 on a read
  * error (what was read before the error is kept). */
-static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
+static int replay_file(struct pipeline *pl, struct workers *ws, uint32_t *files,
+		       const char *path)
 {
 	char err[512];
 	struct capture *cap = capture_open_file(path, err, sizeof err);
@@ -48,7 +50,9 @@ static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
 	log_info("%s: reading (link type %d)", path, capture_linktype(cap));
 	while ((res = capture_next(cap, &pkt)) == CAPTURE_PACKET) {
 		packets++;
-		if (pipeline_packet(pl, capture_linktype(cap), &pkt) == DECODE_ERR_UNSUPPORTED_LINK)
+		if (ws)
+			workers_packet(ws, capture_linktype(cap), &pkt);
+		else if (pipeline_packet(pl, capture_linktype(cap), &pkt) == DECODE_ERR_UNSUPPORTED_LINK)
 			unsupported++;
 	}
 	if (res == CAPTURE_ERROR) {
@@ -56,7 +60,7 @@ static int replay_file(struct pipeline *pl, uint32_t *files, const char *path)
 			  capture_error(cap), (unsigned long long)packets);
 		rc = 1;
 	}
-	if (unsupported && unsupported == packets)
+	if (!ws && unsupported && unsupported == packets)
 		log_warn("%s: link type %d is not supported; no packet decoded", path,
 			 capture_linktype(cap));
 	capture_close(cap);
@@ -76,6 +80,9 @@ static void usage(FILE *out)
 		"  --active-timeout S  interim record for flows older than S seconds\n"
 		"                      (default 1800, 0 = never)\n"
 		"  --rules DIR         load a rule set directory (repeatable; merged)\n"
+		"  --workers N         packet workers (threads; default 1, at most 64): each\n"
+		"                      has its own flow table, nDPI and decoder; a reader\n"
+		"                      thread hands them packets by their IP pair\n"
 		"  --payload-window N  payload bytes kept per flow direction for the rules\n"
 		"                      (pkt_data, file.data, filemagic, http.uri, ...);\n"
 		"                      default 2K, 0 = off, at most 64K\n"
@@ -214,6 +221,7 @@ int cmd_replay(int argc, char **argv)
 		{ "active-timeout", required_argument, NULL, 'a' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "payload-window", required_argument, NULL, 'w' },
+		{ "workers", required_argument, NULL, 1010 },
 		{ "uplink", required_argument, NULL, 'U' },
 		{ "uplink-ca", required_argument, NULL, 'A' },
 		{ "uplink-cert", required_argument, NULL, 'C' },
@@ -241,7 +249,7 @@ int cmd_replay(int argc, char **argv)
 	struct vigil_stats st;
 	uint32_t files = 0;
 	char err[512];
-	int c, quiet = 0, verbose = 0, rc = 0;
+	int c, quiet = 0, verbose = 0, rc = 0, n_workers = 1;
 	struct homenet hn;
 	const char *rule_dirs[32];
 	int n_rule_dirs = 0;
@@ -300,6 +308,7 @@ int cmd_replay(int argc, char **argv)
 		case 1005: ev.max_bytes = parse_size("--evidence-max-size", optarg, 1 << 16, 1ULL << 50);
 			ev.max_bytes_auto = 0;
 			break;
+		case 1010: n_workers = (int)parse_num("--workers", optarg, 1, 64); break;
 		case 1006: ev.max_age_s = parse_duration("--evidence-max-age", optarg); break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
@@ -345,6 +354,7 @@ int cmd_replay(int argc, char **argv)
 	if (ev.enabled && !rules)
 		fatal(2, "--evidence: evidence is kept for alerts; give --rules DIR");
 	pcfg.evidence = ev.enabled ? &ev : NULL;
+	pcfg.workers = n_workers;
 	pl = pipeline_new(&pcfg, rules, err, sizeof err);
 	if (!pl)
 		fatal(1, "%s", err);
@@ -363,15 +373,20 @@ int cmd_replay(int argc, char **argv)
 		pipeline_set_uplink(pl, up);
 	}
 
+	struct workers *ws = NULL;
+	if (n_workers > 1 && !(ws = workers_start(pl, err, sizeof err)))
+		fatal(1, "%s", err);
 	double t0 = mono_s();
 	for (int i = optind; i < argc; i++)
-		rc |= replay_file(pl, &files, argv[i]);
+		rc |= replay_file(pl, ws, &files, argv[i]);
+	uint64_t ring_waits = workers_stop(ws);
 	double t1 = mono_s();
 	uint64_t waits = pipeline_drain(pl);
 	double t2 = mono_s();
 	log_info("packets processed in %.3f s; writers finished %.3f s later "
-		 "(the packet thread waited %llu times for them)", t1 - t0, t2 - t1,
-		 (unsigned long long)waits);
+		 "(the packet threads waited %llu times for them; the reader %llu times "
+		 "for %d workers)", t1 - t0, t2 - t1, (unsigned long long)waits,
+		 (unsigned long long)ring_waits, n_workers);
 
 	pipeline_stats(pl, &st);
 	st.files = files;
