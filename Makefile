@@ -104,7 +104,7 @@ else
 endif
 
 
-.PHONY: bench-api demo fuzz fuzz-build test-fuzz
+.PHONY: bench-api bench-workers demo fuzz fuzz-build test-fuzz
 .PHONY: all run web test test-unit test-integration test-web test-daemon test-uplink test-rules-sync test-tools test-browser \
         test-asan test-arm64 test-corpus test-repeat \
         test-valgrind bench cross deps check-deps check-deps-build clean help fixtures
@@ -361,6 +361,10 @@ bench: check-deps-build all
 bench-api: all
 	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
 
+# packets/s of `vigil replay --workers 1, 2, 4` alternating in one run
+bench-workers: check-deps-build all
+	@tools/bench_workers.sh $(BUILD)/vigil
+
 # ---- package and board images -----------------------------------------------
 # `make deb [ARCH=arm64]`: build/deb/vigil_<version>_<arch>.deb (tools/mkdeb);
 # its binary is built apart (build/deb-<arch>) with Debian's hardening flags.
@@ -435,6 +439,8 @@ help:
 	@echo "  bench         throughput and memory against ndpiReader on a large capture,"
 	@echo "                detection with 1M indicators, web API latency (bench-api alone),"
 	@echo "                the uplink's events/s, CPU and bytes per event (RELP, syslog over TLS)"
+	@echo "  bench-workers vigil replay --workers 1, 2, 4 alternating: packets/s and the"
+	@echo "                ratio to one worker, without and with outputs (EVE + SQLite)"
 	@echo "  cross ARCH=arm64|armhf   cross-build into build/<arch>/"
 	@echo "  deb [ARCH=arm64]          build/deb/vigil_<version>_<arch>.deb (test-deb: its checks)"
 	@echo "  image BOARD=<name>        build/images/vigil-<board>-<version>.img.xz, .sha256, .bmap,"

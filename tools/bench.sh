@@ -46,6 +46,8 @@ if [ ! -s "$big" ]; then
 	rm -f "$work/merged.pcap"
 	rm -rf "$work/reps"
 fi
+# BENCH_CAPTURE_ONLY=1: build the capture and print its path (bench_workers.sh)
+[ -n "${BENCH_CAPTURE_ONLY:-}" ] && { echo "$big"; exit 0; }
 cat "$big" > /dev/null  # page cache
 pkts=$(capinfos -c -M "$big" | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 data=$(capinfos -d -M "$big" | awk -F: '/Data size/{gsub(/[^0-9]/,"",$2); print $2}')

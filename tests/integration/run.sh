@@ -56,6 +56,8 @@ if [ $# -eq 0 ]; then
 	run_check check_cli tests/integration/check_cli.py
 	# detection: tests/detect captures and rule sets (tools/gen_detect.py)
 	run_check check_detect tests/integration/check_detect.py
+	# --workers 1, 2, 4: the same alerts, flows and stats (real replays)
+	run_check check_workers tests/integration/check_workers.py
 	# EVE against Suricata's schemas, community_id, protocol events
 	run_check check_eve tests/integration/check_eve.py
 	# packet evidence per alert: pcap files, limits, rotation (tcpdump, tshark)

@@ -23,6 +23,9 @@
 #define RING_BYTES (4u << 20)
 #define PKT_MAX (1u << 20)          /* longer packets are cut (never seen) */
 #define WAKE_BYTES (64u << 10)      /* a sleeping worker wakes at this much */
+#define WAKE_TICKS 64               /* ... or at this many ticks (seconds of
+                                       packet time: how long the detectors
+                                       may wait for a quiet worker) */
 #define PUBLISH_EVERY 32            /* entries between head updates */
 
 enum { E_PKT, E_TICK, E_WRAP };
@@ -46,6 +49,7 @@ struct ring {
 	pthread_cond_t cv;          /* both sides sleep on it */
 	uint64_t ptail;             /* the reader's copy of tail */
 	uint64_t unpublished;       /* bytes written since the last wake check */
+	unsigned ticks;             /* ticks written since then */
 	int started;
 };
 
@@ -153,17 +157,20 @@ static struct ent *claim(struct workers *ws, struct ring *r, uint32_t need)
 }
 
 /* The reader: make the entry of size bytes visible; wake a sleeping
- * worker once a batch waits (or at once: urgent). */
-static void publish(struct ring *r, uint32_t size, int urgent)
+ * worker once a batch waits. */
+static void publish(struct ring *r, uint32_t size, int tick)
 {
 	r->ptail += size;
 	r->unpublished += size;
+	r->ticks += (unsigned)tick;
 	atomic_store(&r->tail, r->ptail);
-	if (atomic_load(&r->consumer_sleeps) && (urgent || r->unpublished >= WAKE_BYTES)) {
+	if (!atomic_load(&r->consumer_sleeps)) {
 		r->unpublished = 0;
+		r->ticks = 0;
+	} else if (r->unpublished >= WAKE_BYTES || r->ticks >= WAKE_TICKS) {
+		r->unpublished = 0;
+		r->ticks = 0;
 		wake(r);
-	} else if (!atomic_load(&r->consumer_sleeps)) {
-		r->unpublished = 0;
 	}
 }
 
@@ -175,7 +182,6 @@ static void send_tick(struct workers *ws, uint64_t now_us)
 		memset(e, 0, sizeof *e);
 		e->kind = E_TICK;
 		e->ts_us = now_us;
-		/* at once: the detectors wait for every worker's epoch */
 		publish(r, ent_size(0), 1);
 	}
 }
