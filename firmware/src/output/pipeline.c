@@ -518,7 +518,10 @@ static int worker_init(struct pipeline *p, struct pworker *w, int id,
 			return -1;
 		}
 	}
-	if (!(w->flows = flow_table_new(&cfg->flow, on_flow_record, w))) {
+	/* the flow limit is the run's: each worker holds its share */
+	struct flow_config fc = cfg->flow;
+	fc.max_flows = (fc.max_flows + (uint32_t)p->n_workers - 1) / (uint32_t)p->n_workers;
+	if (!(w->flows = flow_table_new(&fc, on_flow_record, w))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
