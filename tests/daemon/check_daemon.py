@@ -317,12 +317,19 @@ def tcp_exchange(port):
 
 # ---- 1. replay a file, exit when done ---------------------------------------
 
-def test_replay_fast(tmp):
-    w = os.path.join(tmp, "replay_fast")
+def test_replay_fast(tmp, workers=None):
+    """workers: [capture] workers (None: the default); the flows must be
+    those of a one-worker vigil replay either way."""
+    w = os.path.join(tmp, "replay_fast%s" % (workers or ""))
     os.makedirs(w)
-    d = Daemon(w, base_sections(w, source="pcap:" + DEMO, replay_speed="fast",
-                                exit_when_done="yes"))
+    cap = dict(source="pcap:" + DEMO, replay_speed="fast", exit_when_done="yes")
+    if workers:
+        cap["workers"] = str(workers)
+    d = Daemon(w, base_sections(w, **cap))
     rc = d.wait_exit(60)
+    if workers and not d.wait_log(r"%d packet worker\(s\)" % workers, 1):
+        R.check("[capture] workers = %d: the daemon says so" % workers,
+                ["no '%d packet worker(s)' in the log:\n%s" % (workers, tail(d))])
     ref = os.path.join(w, "replay.sqlite")
     r = vt.run_vigil(["replay", "--db", ref, "-q", DEMO])
     problems = []
@@ -354,8 +361,8 @@ def test_replay_fast(tmp):
     runs = db_rows(os.path.join(w, "vigil.sqlite"), "SELECT sources, packets FROM runs")
     if runs != [("pcap:" + DEMO, 1021)]:
         problems.append("runs table: %s" % runs)
-    R.check("pcap source, fast, exit_when_done: the flows of vigil replay, EVE flow "
-            "and stats events", problems)
+    R.check("pcap source, fast, exit_when_done%s: the flows of vigil replay, EVE flow "
+            "and stats events" % (", workers = %d" % workers if workers else ""), problems)
 
 
 # ---- 1b. recorded speed over files from different days ------------------------
@@ -904,28 +911,29 @@ def test_check_mode(tmp):
         "replay_speed = slow",                         # 3
         "snaplen = 10",                                # 4
         "colour = blue",                               # 5
-        "[store]",                                     # 6
-        "max_size = 2X",                               # 7
-        "flow_max_age = 30x",                          # 8
-        "[bogus]",                                     # 9
-        "x = 1",                                       # 10
-        "[web]",                                       # 11
-        "listen = localhost:http",                     # 12
-        "[daemon]",                                    # 13
-        "log_level = loud",                            # 14
-        "no equals sign here",                         # 15
-        "user = no-such-user-vigil",                   # 16
-        "[detect]",                                    # 17
-        "home_net = 10.0.0.0/33",                      # 18
-        "rules = %s" % os.path.join(DETECT, "rulesets", "bad", "unknown_keyword"),  # 19
+        "workers = 0",                                 # 6
+        "[store]",                                     # 7
+        "max_size = 2X",                               # 8
+        "flow_max_age = 30x",                          # 9
+        "[bogus]",                                     # 10
+        "x = 1",                                       # 11
+        "[web]",                                       # 12
+        "listen = localhost:http",                     # 13
+        "[daemon]",                                    # 14
+        "log_level = loud",                            # 15
+        "no equals sign here",                         # 16
+        "user = no-such-user-vigil",                   # 17
+        "[detect]",                                    # 18
+        "home_net = 10.0.0.0/33",                      # 19
+        "rules = %s" % os.path.join(DETECT, "rulesets", "bad", "unknown_keyword"),  # 20
     ]
     with open(bad, "w") as f:
         f.write("\n".join(lines) + "\n")
     r = vt.run_vigil(["run", "-n", "-c", bad])
     err = vt.text(r.stderr)
-    want = {3: "replay_speed", 4: "snaplen", 5: "colour", 7: "max_size",
-            8: "flow_max_age", 9: "bogus", 12: "listen", 14: "log_level", 15: "key = value",
-            16: "no-such-user-vigil", 18: "home_net"}
+    want = {3: "replay_speed", 4: "snaplen", 5: "colour", 6: "workers", 8: "max_size",
+            9: "flow_max_age", 10: "bogus", 13: "listen", 15: "log_level", 16: "key = value",
+            17: "no-such-user-vigil", 19: "home_net"}
     problems = []
     if r.returncode != 1:
         problems.append("exit %s (want 1)" % r.returncode)
@@ -936,7 +944,7 @@ def test_check_mode(tmp):
             problems.append("no '%s:%d: ...%s...' line" % (os.path.basename(bad), line, word))
     if not re.search(r"unknown_keyword/\S+\.rules:\d+: ", err):
         problems.append("the rule set's problem is not reported as file:line: reason")
-    if "x = 1" in err or ":10:" in err:
+    if "x = 1" in err or ":11:" in err:
         problems.append("keys of an unknown section are reported one by one")
     if problems:
         problems.append("stderr:\n" + err[:2000])
@@ -1732,6 +1740,7 @@ def main():
     try:
         test_check_mode(tmp)
         test_replay_fast(tmp)
+        test_replay_fast(tmp, workers=2)
         test_recorded_files(tmp)
         test_first_fast(tmp)
         test_sigterm_recorded(tmp)

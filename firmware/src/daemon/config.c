@@ -341,6 +341,22 @@ static int set_ring_size(struct parse *p, const char *v, char *why, size_t whyle
 	return 0;
 }
 
+static int set_workers(struct parse *p, const char *v, char *why, size_t whylen)
+{
+	uint64_t n;
+
+	if (strcmp(v, "auto") == 0) {
+		p->c->workers = 0;
+		return 0;
+	}
+	if (parse_u64(v, 1, 64, &n, why, whylen) < 0) {
+		snprintf(why, whylen, "expected auto or a number from 1 to 64, got '%s'", v);
+		return -1;
+	}
+	p->c->workers = (int)n;
+	return 0;
+}
+
 static int set_max_flows(struct parse *p, const char *v, char *why, size_t whylen)
 {
 	uint64_t n;
@@ -596,6 +612,7 @@ static const struct key keys[] = {
 	{ "capture", "snaplen", set_snaplen, 0 },
 	{ "capture", "ring_size", set_ring_size, 0 },
 	{ "capture", "max_flows", set_max_flows, 0 },
+	{ "capture", "workers", set_workers, 0 },
 	{ "detect", "home_net", set_home_net, 0 },
 	{ "detect", "rules", set_rules, 1 },
 	{ "detect", "payload_window", set_payload_window, 0 },

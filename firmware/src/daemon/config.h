@@ -35,6 +35,8 @@ struct vigil_config {
 	int snaplen;               /* snaplen = 65535 */
 	uint32_t ring_mb;          /* ring_size = 64M (AF_PACKET ring per interface) */
 	uint32_t max_flows;        /* max_flows = 262144 */
+	int workers;               /* workers = N | auto (0: online cores less one,
+	                              at least 1) */
 	uint32_t payload_window;   /* [detect] payload_window = 2K; 0 = off */
 
 	/* [detect] */

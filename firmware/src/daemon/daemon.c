@@ -42,6 +42,7 @@
 #include "output/retention.h"
 #include "output/stats.h"
 #include "output/uplink.h"
+#include "output/workers.h"
 #include "sources.h"
 #include "web/web.h"
 
@@ -59,6 +60,7 @@ struct daemon {
 	uint64_t prev_player_packets;
 	struct player *player;          /* capture files, or NULL */
 	struct pipeline *pl;
+	struct workers *ws;             /* the workers' threads when more than one */
 	struct uplink_set *uplink;      /* reports to the centre, or NULL */
 	struct rules_sync *sync;        /* rule bundles from the centre, or NULL */
 	struct homenet uplink_home;     /* the summaries' home_net (reloads keep it) */
@@ -132,8 +134,15 @@ static void apply_swap(struct daemon *d)
 		return;
 	pthread_mutex_lock(&d->swap_lock);
 	if (d->swap_rs) {
+		/* the workers' threads stop (their rings drained) while the
+		 * sets change hands, and start again */
+		char err[256];
+		workers_stop(d->ws);
+		d->ws = NULL;
 		pipeline_set_rules(d->pl, d->swap_rs);
 		d->swap_rs = NULL;
+		if (pipeline_workers(d->pl) > 1 && !(d->ws = workers_start(d->pl, err, sizeof err)))
+			fatal(1, "workers: %s", err);
 	}
 	if (d->swap_cfg) {
 		apply_settings(d, d->swap_cfg);
@@ -198,6 +207,17 @@ static void reload_refused(struct daemon *d, int problems, const char *first,
 		snprintf(msg, msglen, "%s", m);
 }
 
+/* [capture] workers: auto is the online cores less one (the writers'),
+ * at least 1. */
+static int daemon_workers(const struct vigil_config *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (c->workers > 0)
+		return c->workers;
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 /* Settings that only a restart changes: warn when a reload asks for them. */
 static void warn_restart_needed(const struct vigil_config *a, const struct vigil_config *b)
 {
@@ -205,7 +225,8 @@ static void warn_restart_needed(const struct vigil_config *a, const struct vigil
 	    a->n_interfaces != b->n_interfaces || strcmp(a->pcap_file, b->pcap_file) ||
 	    a->replay_fast != b->replay_fast || a->replay_loop != b->replay_loop ||
 	    a->method != b->method || a->snaplen != b->snaplen || a->ring_mb != b->ring_mb ||
-	    a->max_flows != b->max_flows || strcmp(a->database, b->database) ||
+	    a->max_flows != b->max_flows || a->workers != b->workers ||
+	    strcmp(a->database, b->database) ||
 	    strcmp(a->eve, b->eve) || strcmp(a->listen, b->listen) ||
 	    strcmp(a->static_dir, b->static_dir) || a->secure_cookies != b->secure_cookies ||
 	    strcmp(a->user, b->user) || strcmp(a->state_dir, b->state_dir) ||
@@ -471,7 +492,10 @@ static void mask_signals(int how)
 static void feed(struct daemon *d, int linktype, const struct cap_packet *pkt)
 {
 	apply_swap(d);
-	pipeline_packet(d->pl, linktype, pkt);
+	if (d->ws)
+		workers_packet(d->ws, linktype, pkt);
+	else
+		pipeline_packet(d->pl, linktype, pkt);
 	if (pkt->ts_us > d->now_us)
 		d->now_us = pkt->ts_us;
 	d->tick_packets++;
@@ -648,7 +672,9 @@ static void tick(struct daemon *d, double now)
 	}
 	d->tick_packets = 0;
 	d->last_tick = now;
-	if (d->now_us)
+	if (d->now_us && d->ws)
+		workers_expire(d->ws, d->now_us);
+	else if (d->now_us)
 		pipeline_expire(d->pl, d->now_us);
 	pipeline_flush_sinks(d->pl);
 	uplink_tick(d->uplink, d->now_us, NULL);
@@ -790,6 +816,7 @@ static int start_stages(struct daemon *d)
 	}
 	d->evidence_on = pc.evidence != NULL;
 	pc.db_recur = c->store_recur;
+	pc.workers = daemon_workers(c);
 	d->pl = pipeline_new(&pc, b.rs, err, sizeof err);
 	if (!d->pl) {
 		log_error("%s", err);
@@ -817,6 +844,12 @@ static int start_stages(struct daemon *d)
 		status_set_rules_sync(d->status, d->sync);
 	}
 	tell_rules_version(d);
+	/* after the uplink is set: the threads read it */
+	if (pc.workers > 1 && !(d->ws = workers_start(d->pl, err, sizeof err))) {
+		log_error("workers: %s", err);
+		return -1;
+	}
+	log_info("%d packet worker(s)", pc.workers);
 	struct retention_gate gate = { .pause = gate_pause, .resume = gate_resume, .ctx = d->pl };
 	struct retention_limits lim = {
 		.max_bytes = c->max_db_bytes, .flow_max_age_s = c->flow_max_age_s,
@@ -874,6 +907,8 @@ static int shutdown_daemon(struct daemon *d)
 	retention_halt(d->ret);
 	if (d->pl) {
 		apply_swap(d);
+		workers_stop(d->ws);
+		d->ws = NULL;
 		pipeline_drain(d->pl);
 		collect_stats(d, &st);
 		if (d->player)

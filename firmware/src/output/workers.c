@@ -158,11 +158,11 @@ static struct ent *claim(struct workers *ws, struct ring *r, uint32_t need)
 
 /* The reader: make the entry of size bytes visible; wake a sleeping
  * worker once a batch waits. */
-static void publish(struct ring *r, uint32_t size, int tick)
+static void publish(struct ring *r, uint32_t size, unsigned ticks)
 {
 	r->ptail += size;
 	r->unpublished += size;
-	r->ticks += (unsigned)tick;
+	r->ticks += ticks;
 	atomic_store(&r->tail, r->ptail);
 	if (!atomic_load(&r->consumer_sleeps)) {
 		r->unpublished = 0;
@@ -174,7 +174,8 @@ static void publish(struct ring *r, uint32_t size, int tick)
 	}
 }
 
-static void send_tick(struct workers *ws, uint64_t now_us)
+/* A tick to every worker; wake: at once, not once 64 of them wait. */
+static void send_tick(struct workers *ws, uint64_t now_us, int wake_now)
 {
 	for (int i = 0; i < ws->n; i++) {
 		struct ring *r = &ws->r[i];
@@ -182,8 +183,16 @@ static void send_tick(struct workers *ws, uint64_t now_us)
 		memset(e, 0, sizeof *e);
 		e->kind = E_TICK;
 		e->ts_us = now_us;
-		publish(r, ent_size(0), 1);
+		publish(r, ent_size(0), wake_now ? WAKE_TICKS : 1);
 	}
+}
+
+void workers_expire(struct workers *ws, uint64_t now_us)
+{
+	if (now_us > ws->max_ts_us)
+		ws->max_ts_us = now_us;
+	ws->tick_s = ws->max_ts_us / 1000000;
+	send_tick(ws, ws->max_ts_us, 1);
 }
 
 void workers_packet(struct workers *ws, int linktype, const struct cap_packet *pkt)
@@ -194,7 +203,7 @@ void workers_packet(struct workers *ws, int linktype, const struct cap_packet *p
 	struct ent *e;
 
 	if (now)
-		send_tick(ws, now);
+		send_tick(ws, now, 0);
 	r = &ws->r[pkt_hash_pair(linktype, pkt->data, caplen) % (uint32_t)ws->n];
 	e = claim(ws, r, ent_size(caplen));
 	e->kind = E_PKT;

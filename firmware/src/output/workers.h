@@ -26,6 +26,10 @@ struct workers *workers_start(struct pipeline *p, char *err, size_t errlen);
 /* The reader's thread: hand over one packet (copied). */
 void workers_packet(struct workers *ws, int linktype, const struct cap_packet *pkt);
 
+/* The reader's thread: let time move to now_us without a packet (a live
+ * link's idle clock): every worker ends its epoch and expires flows. */
+void workers_expire(struct workers *ws, uint64_t now_us);
+
 /* Wait until every packet handed over is processed, stop the threads
  * and free ws. Returns how often the reader waited for a full ring. */
 uint64_t workers_stop(struct workers *ws);
