@@ -244,8 +244,10 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 /* Detection's alerts go to the writer threads like flow records; the
  * packets of their flows, as far as still held, to the evidence writer
  * (the alert says which flows have them). pool: the worker's held
- * packets, NULL when the alert cannot look at them. Under push_lock. */
-static void alert_out(struct pipeline *p, struct evid_pool *pool, const struct alert *orig)
+ * packets, NULL when the alert cannot look at them. Takes push_lock -
+ * after the pool handed its packets over, which takes it too. */
+static void alert_out(struct pipeline *p, struct evid_pool *pool, const struct alert *orig,
+		      uint64_t *counter)
 {
 	struct alert ev;
 	const struct alert *a = orig;
@@ -258,11 +260,14 @@ static void alert_out(struct pipeline *p, struct evid_pool *pool, const struct a
 				ev.evidence |= (uint16_t)(1u << i);
 		a = &ev;
 	}
+	pthread_mutex_lock(&p->push_lock);
+	(*counter)++;
 	if (p->eve_q && sinkq_push_alert(p->eve_q, a) < 0)
 		alert_lost(p, "EVE");
 	if (p->db_q && sinkq_push_alert(p->db_q, a) < 0)
 		alert_lost(p, "the database");
 	uplink_alert(p->uplink, a);
+	pthread_mutex_unlock(&p->push_lock);
 }
 
 /* A worker's signatures and indicators (called under rs_lock). */
@@ -270,10 +275,7 @@ static void on_alert(void *ctx, const struct alert *a)
 {
 	struct pworker *w = ctx;
 
-	w->st.alerts++;
-	pthread_mutex_lock(&w->pl->push_lock);
-	alert_out(w->pl, w->evpool, a);
-	pthread_mutex_unlock(&w->pl->push_lock);
+	alert_out(w->pl, w->evpool, a, &w->st.alerts);
 }
 
 /* The detectors' alerts (behav stage, under rs_lock). Their flows' held
@@ -283,10 +285,7 @@ static void on_behav_alert(void *ctx, const struct alert *a)
 {
 	struct pipeline *p = ctx;
 
-	pthread_mutex_lock(&p->push_lock);
-	p->behav_alerts++;
-	alert_out(p, p->n_workers == 1 ? p->w[0].evpool : NULL, a);
-	pthread_mutex_unlock(&p->push_lock);
+	alert_out(p, p->n_workers == 1 ? p->w[0].evpool : NULL, a, &p->behav_alerts);
 }
 
 /* A record to every sink. */
