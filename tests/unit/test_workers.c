@@ -107,8 +107,9 @@ struct judged {
 	char names[4 * NREC][32];
 };
 
-static void judge(void *ctx, struct flow_record *rec)
+static void judge(void *ctx, struct flow_record *rec, void *tag)
 {
+	assert_true(tag == (void *)(uintptr_t)(rec->flow_id * 8));
 	struct judged *j = ctx;
 
 	if (j->n < 4 * NREC) {
@@ -145,7 +146,7 @@ static void run_stage(int workers, unsigned seed, struct judged *j)
 		for (int i = 0; i < NREC; i++) {
 			uint64_t id = (uint64_t)(e * NREC + ((i * 37) % NREC)) + 1;
 			rec_of(&r, id, 1000000 * (uint64_t)(e + 1) + (uint64_t)(rand() % 5), name);
-			behav_stage_add(b, (int)(id % (uint64_t)workers), &r);
+			behav_stage_add(b, (int)(id % (uint64_t)workers), &r, (void *)(uintptr_t)(id * 8));
 			memset(name, 'x', sizeof name - 1);  /* the stage must have copied it */
 		}
 		for (int w = 0; w < workers; w++) {
@@ -195,12 +196,12 @@ static void test_stage_ahead(void **state)
 	memset(&j, 0, sizeof j);
 	for (int e = 0; e < 3; e++) {
 		rec_of(&r, 100 + (uint64_t)e, 5000000 - 1000 * (uint64_t)e, name);
-		behav_stage_add(b, 0, &r);
+		behav_stage_add(b, 0, &r, (void *)(uintptr_t)(r.flow_id * 8));
 		behav_stage_end_epoch(b, 0);
 	}
 	assert_int_equal(j.n, 0);
 	rec_of(&r, 7, 1, name);   /* worker 1, epoch 0: judged before epoch 1's */
-	behav_stage_add(b, 1, &r);
+	behav_stage_add(b, 1, &r, (void *)(uintptr_t)(r.flow_id * 8));
 	behav_stage_end_epoch(b, 1);
 	assert_int_equal(j.n, 2);
 	assert_int_equal(j.ids[0], 7);

@@ -282,6 +282,16 @@ int evid_alerted(struct evid_pool *p, uint64_t flow_id)
 	}
 }
 
+void evid_move(void **from, void **to)
+{
+	struct evid_hold *h = *from;
+
+	*to = h;
+	*from = NULL;
+	if (h && h != &no_hold)
+		h->slot = to;
+}
+
 void evid_release(struct evid_pool *p, void **slot)
 {
 	struct evid_hold *h = *slot;

@@ -77,6 +77,11 @@ void evid_packet(struct evid_pool *p, void **slot, uint64_t flow_id, int linktyp
  * held). Looked up by id: a detector names flows other than the current. */
 int evid_alerted(struct evid_pool *p, uint64_t flow_id);
 
+/* Move a flow's hold to another slot (*to; *from is NULL afterwards): a
+ * record that waits for the detectors keeps its flow's packets after the
+ * flow is gone. */
+void evid_move(void **from, void **to);
+
 /* The flow ended (final record, after its detectors): an undecided flow's
  * held packets are freed; a recording flow's evidence is closed (EVID_END).
  * *slot is NULL afterwards. */

@@ -17,6 +17,7 @@
 struct item {
 	struct flow_record rec;
 	char *strings;              /* the record's strings (malloc) */
+	void *tag;
 };
 
 struct batch {
@@ -87,7 +88,7 @@ void behav_stage_free(struct behav_stage *b)
 	free(b);
 }
 
-void behav_stage_add(struct behav_stage *b, int w, const struct flow_record *rec)
+void behav_stage_add(struct behav_stage *b, int w, const struct flow_record *rec, void *tag)
 {
 	struct wstate *ws = &b->w[w];
 	struct batch *bt = ws->open;
@@ -107,13 +108,14 @@ void behav_stage_add(struct behav_stage *b, int w, const struct flow_record *rec
 	if (!(s = malloc(len ? len : 1)))
 		goto unordered;
 	flow_record_copy(&bt->v[bt->n].rec, rec, s, len ? len : 1);
+	bt->v[bt->n].tag = tag;
 	bt->v[bt->n++].strings = s;
 	return;
 unordered: {
 	struct flow_record copy = *rec;
 	pthread_mutex_lock(&b->lock);
 	b->unordered++;
-	b->judge(b->ctx, &copy);
+	b->judge(b->ctx, &copy, tag);
 	pthread_mutex_unlock(&b->lock);
 }
 }
@@ -175,7 +177,7 @@ static void merge_ready(struct behav_stage *b)
 			} else {
 				/* no memory to merge: worker by worker, counted */
 				for (size_t j = 0; j < bt->n; j++)
-					b->judge(b->ctx, &bt->v[j].rec);
+					b->judge(b->ctx, &bt->v[j].rec, bt->v[j].tag);
 				b->unordered += bt->n;
 			}
 			batch_free(bt);
@@ -184,7 +186,7 @@ static void merge_ready(struct behav_stage *b)
 			continue;
 		qsort(b->merge, total, sizeof *b->merge, item_cmp);
 		for (size_t j = 0; j < total; j++) {
-			b->judge(b->ctx, &b->merge[j].rec);
+			b->judge(b->ctx, &b->merge[j].rec, b->merge[j].tag);
 			free(b->merge[j].strings);
 		}
 	}

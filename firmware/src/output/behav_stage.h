@@ -24,15 +24,16 @@ struct behav_stage;
 
 /* Called for each record, in canonical order, from the thread that
  * completed the epoch, with the stage's lock held (one call at a time).
- * The record's strings live until it returns. */
-typedef void (*behav_judge_fn)(void *ctx, struct flow_record *rec);
+ * The record's strings live until it returns; tag is behav_stage_add's. */
+typedef void (*behav_judge_fn)(void *ctx, struct flow_record *rec, void *tag);
 
 struct behav_stage *behav_stage_new(int workers, behav_judge_fn judge, void *ctx);
 void behav_stage_free(struct behav_stage *b);
 
-/* Worker w: keep rec for the end of its current epoch. When it cannot be
- * copied (out of memory) it is judged at once, out of order (counted). */
-void behav_stage_add(struct behav_stage *b, int w, const struct flow_record *rec);
+/* Worker w: keep rec (and the caller's tag) for the end of its current
+ * epoch. When it cannot be copied (out of memory) it is judged at once,
+ * out of order (counted). */
+void behav_stage_add(struct behav_stage *b, int w, const struct flow_record *rec, void *tag);
 
 /* Worker w's current epoch ends; judges every epoch all workers ended. */
 void behav_stage_end_epoch(struct behav_stage *b, int w);

@@ -300,8 +300,10 @@ static void record_out(struct pipeline *p, const struct flow_record *rec)
 	pthread_mutex_unlock(&p->push_lock);
 }
 
-/* behav_stage: a record's turn with the detectors, then the sinks. */
-static void behav_judge(void *ctx, struct flow_record *rec)
+/* behav_stage: a record's turn with the detectors, then the sinks; tag:
+ * the ended flow's held packets (one worker only; see on_flow_record),
+ * released once the detectors have decided. */
+static void behav_judge(void *ctx, struct flow_record *rec, void *tag)
 {
 	struct pipeline *p = ctx;
 
@@ -310,6 +312,10 @@ static void behav_judge(void *ctx, struct flow_record *rec)
 		rec->alerted = 1;
 	pthread_mutex_unlock(&p->rs_lock);
 	record_out(p, rec);
+	if (tag) {
+		evid_release(p->w[0].evpool, tag);
+		free(tag);
+	}
 }
 
 /* The flow's protocol events (dns, tls, http, ...) go to EVE once, as
@@ -433,8 +439,14 @@ static void on_flow_record(void *ctx, struct flow *f, struct flow_record *rec, i
 		}
 		rec->alerted = (*uf & UF_ALERTED) != 0;
 	}
+	/* with one worker, an ended flow's held packets wait with its record
+	 * for the detectors (whose alerts may want them); with several the
+	 * judging thread may not touch this worker's pool */
+	void **held = NULL;
+	if (final && p->behav_on && w->evpool && p->n_workers == 1 && (held = malloc(sizeof *held)))
+		evid_move(flow_evidence_slot(f), held);
 	if (p->behav_on)
-		behav_stage_add(p->behav, w->id, rec);
+		behav_stage_add(p->behav, w->id, rec, held);
 	else
 		record_out(p, rec);
 	if (final) {
