@@ -39,7 +39,7 @@ FIXTURES = os.path.join(vt.ROOT, "tests", "fixtures")
 WORKERS = (1, 2, 4)
 # signature thresholds (threshold:, detection_filter:) count across flows
 # in the order the workers reach the shared rule set
-ORDERED_BY_WORKER = ("sig_threshold.pcap",)
+ORDERED_BY_WORKER = ("sig_threshold.pcap", "sig_threshold_neg.pcap")
 
 
 def replay(captures, rules, home_net, tmp, tag, workers):
