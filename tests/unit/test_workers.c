@@ -96,6 +96,28 @@ static void test_hash_ipv6_and_junk(void **state)
 	assert_int_equal(pkt_hash_pair(12345, q, 40), 0);
 }
 
+/* Many address pairs spread over 2 and 4 workers: each gets its share
+ * (the low bits of the hash pick the worker). */
+static void test_hash_balance(void **state)
+{
+	(void)state;
+	uint8_t p[128];
+	unsigned by2[2] = { 0, 0 }, by4[4] = { 0, 0, 0, 0 };
+
+	for (unsigned i = 0; i < 4000; i++) {
+		const uint8_t a[4] = { 10, (uint8_t)(i >> 8), (uint8_t)i, 1 };
+		const uint8_t b[4] = { 198, 51, 100, (uint8_t)(i * 7) };
+		size_t n = eth4(p, 0, a, b, 0, 6);
+		uint32_t h = pkt_hash_pair(DLT_EN10MB, p, (uint32_t)n);
+		by2[h % 2]++;
+		by4[h % 4]++;
+	}
+	for (int i = 0; i < 2; i++)
+		assert_in_range(by2[i], 1800, 2200);
+	for (int i = 0; i < 4; i++)
+		assert_in_range(by4[i], 850, 1150);
+}
+
 /* ---- the ordered behavioural stage ----------------------------------------- */
 
 #define NREC 64
@@ -219,6 +241,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_symmetric),
 		cmocka_unit_test(test_hash_ipv6_and_junk),
+		cmocka_unit_test(test_hash_balance),
 		cmocka_unit_test(test_stage_order),
 		cmocka_unit_test(test_stage_ahead),
 	};

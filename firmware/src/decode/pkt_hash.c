@@ -44,7 +44,9 @@ static uint32_t hash_ip(const uint8_t *ip, uint32_t len)
 	/* symmetric: the sum and the xor of the two addresses */
 	h = mix(a[0] + b[0]) ^ mix((a[0] ^ b[0]) + 0x9e3779b97f4a7c15ULL);
 	h ^= mix(a[1] + b[1] + 1) ^ mix((a[1] ^ b[1]) + 2);
-	return (uint32_t)(h ^ h >> 32) | 1;
+	h ^= h >> 32;
+	/* 0 means "not IP"; the low bits pick the worker, so leave them be */
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 /* An ethertype's payload (VLAN, QinQ, PPPoE session, MPLS peeled). */
