@@ -49,16 +49,17 @@ fi
 # BENCH_CAPTURE_ONLY=1: build the capture and print its path (bench_workers.sh)
 [ -n "${BENCH_CAPTURE_ONLY:-}" ] && { echo "$big"; exit 0; }
 cat "$big" > /dev/null  # page cache
+load_start=$(uptime | sed 's/.*load average: //')
 pkts=$(capinfos -c -M "$big" | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 data=$(capinfos -d -M "$big" | awk -F: '/Data size/{gsub(/[^0-9]/,"",$2); print $2}')
 
 # run LABEL CMD... : wall seconds and max RSS (KiB) of one command
 run() {
 	local label=$1; shift
-	/usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$work/$label.out" 2> "$work/$label.err" || {
+	/usr/bin/time -f "%e %M %U %S" -o "$work/$label.time" "$@" > "$work/$label.out" 2> "$work/$label.err" || {
 		echo "bench: $label failed:"; tail -5 "$work/$label.err"; exit 1; }
-	read -r wall rss < "$work/$label.time"
-	eval "${label}_wall=$wall ${label}_rss=$rss"
+	read -r wall rss usr sys < "$work/$label.time"
+	eval "${label}_wall=$wall ${label}_rss=$rss ${label}_cpu=$(awk -v a="$usr" -v b="$sys" 'BEGIN{print a+b}')"
 }
 
 # fixed memory of vigil (nDPI module, buffers) on a one-flow capture
@@ -148,4 +149,64 @@ print("bench: evidence written: %d alerting flows, %d packets, %d files, %.1f Mi
 print("bench: payload windows (2 KiB per direction) with rules: peak %.1f KiB held, %d bytes not kept"
       % (int(ppeak) / 1024, int(pdrop)))
 print("bench: ndpiReader RSS per flow: %.0f bytes (%d flows kept to the end)" % (nr * 1024 / max(flows, 1), flows))
+PY
+
+# The moonshot (issue 13.4): one worker with everything on - EVE, SQLite,
+# the default rules and the 1M indicators - alternating with ndpiReader,
+# BENCH_ROUNDS times (default 3), each round also timing the load alone
+# (a replay of the empty capture with the same rules), so each round's
+# ratio is taken from runs side by side on the same loaded machine. The
+# rate is the packets over (wall - load); the CPU figure is the CPU of
+# all vigil's threads (packet thread, EVE and SQLite writers) over the
+# same, against ndpiReader's (one thread).
+rounds=${BENCH_ROUNDS:-3}
+moon=""
+for r in $(seq 1 "$rounds"); do
+	run mload "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/mload.json" \
+		--db "$work/mload.sqlite" "$work/empty.pcap"
+	rm -f "$work"/mload.sqlite* "$work"/moon.sqlite*
+	run moon "$vigil" replay -q --rules rules/default --rules "$work/ioc1m" --eve "$work/moon.json" \
+		--db "$work/moon.sqlite" "$big"
+	run mndpi ndpiReader -q -i "$big"
+	moon="$moon $mload_wall $mload_cpu $moon_wall $moon_cpu $mndpi_wall $mndpi_cpu"
+done
+rm -f "$work"/moon.sqlite* "$work"/mload.sqlite*
+
+# bytes per decided flow: peak RSS with 200k against 100k concurrent DNS
+# flows, each decided on its first two packets and kept to the end, with
+# the default rules and EVE on; the difference over the 100k extra flows
+# leaves out what does not grow with flows (nDPI, rules, and the
+# behavioural detectors' tables, which reach their bound of 65,536 keys
+# each on either capture)
+[ -s "$work/flows100k.pcap" ] || python3 tools/gen_flows.py 100000 "$work/flows100k.pcap"
+run dflow1 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/flows100k.pcap"
+run dflow2 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/flows200k.pcap"
+run dflow0 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/empty.pcap"
+load_end=$(uptime | sed 's/.*load average: //')
+
+python3 - "$pkts" "$dflow0_rss" "$dflow1_rss" "$dflow2_rss" "$load_start" "$load_end" $moon <<'PY'
+import statistics, sys
+pkts, d0, d1, d2 = (int(x) for x in sys.argv[1:5])
+ls, le = sys.argv[5], sys.argv[6]
+v = [float(x) for x in sys.argv[7:]]
+ratios, cratios, rates = [], [], []
+print("bench: moonshot: one worker, EVE + SQLite + rules/default + 1,000,000 indicators, "
+      "alternating with ndpiReader (load average %s at the start, %s at the end)" % (ls, le))
+for i in range(0, len(v), 6):
+    lw, lc, mw, mc, nw, nc = v[i:i + 6]
+    net, cnet = max(mw - lw, 0.001), max(mc - lc, 0.001)
+    nw, nc = max(nw, 0.001), max(nc, 0.001)
+    rates.append(pkts / net)
+    ratios.append(nw / net)
+    cratios.append(nc / cnet)
+    print("bench:   round %d: vigil %.2f s - %.2f s load = %8.0f pkt/s (%4.0f ns/pkt); ndpiReader %.2f s = "
+          "%8.0f pkt/s; ratio %.2fx; CPU all threads %4.0f ns/pkt against %4.0f, ratio %.2fx"
+          % (i // 6 + 1, mw, lw, pkts / net, net * 1e9 / pkts, nw, pkts / nw, nw / net,
+             cnet * 1e9 / pkts, nc * 1e9 / pkts, nc / cnet))
+print("bench: moonshot median: %.0f pkt/s, %.2fx ndpiReader by wall, %.2fx by CPU "
+      "(target >= 1,000,000 pkt/s per worker, about 4x)" % (statistics.median(rates),
+      statistics.median(ratios), statistics.median(cratios)))
+print("bench: bytes per decided flow (rules/default, EVE): (%.1f MiB at 200k - %.1f MiB at 100k "
+      "concurrent DNS flows) / 100,000 = %.0f bytes (target < 512); fixed %.1f MiB"
+      % (d2 / 1024, d1 / 1024, (d2 - d1) * 1024 / 100000, d0 / 1024))
 PY
