@@ -182,13 +182,29 @@ rm -f "$work"/moon.sqlite* "$work"/mload.sqlite*
 run dflow1 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/flows100k.pcap"
 run dflow2 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/flows200k.pcap"
 run dflow0 "$vigil" replay -q --rules rules/default --eve "$work/dflow.json" "$work/empty.pcap"
+# The packet thread alone (what one worker costs when the writers have
+# cores of their own), when perf(1) (linux-perf) is installed: its CPU
+# time, sampled at 997 Hz, on the big capture less on the empty one, the
+# same rules and outputs.
+main_cpu() {  # LABEL CAPTURE: seconds of CPU of vigil's main thread
+	rm -f "$work"/pt.sqlite*
+	perf record -q -F 997 -e cpu-clock -o "$work/$1.perf" "$vigil" replay -q --rules rules/default \
+		--rules "$work/ioc1m" --eve "$work/pt.json" --db "$work/pt.sqlite" "$2" > /dev/null 2>&1 || return 1
+	perf script -i "$work/$1.perf" -F pid,tid 2>/dev/null |
+		awk -F/ '{gsub(/ /,""); if ($1 == $2) m++} END {printf "%.3f\n", m / 997}'
+}
+pt=""
+if command -v perf > /dev/null && pt_big=$(main_cpu ptbig "$big") && pt_empty=$(main_cpu ptempty "$work/empty.pcap"); then
+	pt="$pt_big $pt_empty"
+fi
+rm -f "$work"/pt.sqlite* "$work"/ptbig.perf "$work"/ptempty.perf
 load_end=$(uptime | sed 's/.*load average: //')
 
-python3 - "$pkts" "$dflow0_rss" "$dflow1_rss" "$dflow2_rss" "$load_start" "$load_end" $moon <<'PY'
+python3 - "$pkts" "$dflow0_rss" "$dflow1_rss" "$dflow2_rss" "$load_start" "$load_end" "$pt" $moon <<'PY'
 import statistics, sys
 pkts, d0, d1, d2 = (int(x) for x in sys.argv[1:5])
-ls, le = sys.argv[5], sys.argv[6]
-v = [float(x) for x in sys.argv[7:]]
+ls, le, pt = sys.argv[5], sys.argv[6], sys.argv[7].split()
+v = [float(x) for x in sys.argv[8:]]
 ratios, cratios, rates = [], [], []
 print("bench: moonshot: one worker, EVE + SQLite + rules/default + 1,000,000 indicators, "
       "alternating with ndpiReader (load average %s at the start, %s at the end)" % (ls, le))
@@ -206,6 +222,14 @@ for i in range(0, len(v), 6):
 print("bench: moonshot median: %.0f pkt/s, %.2fx ndpiReader by wall, %.2fx by CPU "
       "(target >= 1,000,000 pkt/s per worker, about 4x)" % (statistics.median(rates),
       statistics.median(ratios), statistics.median(cratios)))
+if pt:
+    cpu = max(float(pt[0]) - float(pt[1]), 0.001)
+    ncpu = statistics.median([v[i + 5] for i in range(0, len(v), 6)])
+    print("bench: moonshot, the packet thread alone (perf): %.2f s - %.2f s load = %.0f ns/pkt, "
+          "%.0f pkt/s per worker, %.2fx ndpiReader's CPU per packet"
+          % (float(pt[0]), float(pt[1]), cpu * 1e9 / pkts, pkts / cpu, ncpu / cpu))
+else:
+    print("bench: moonshot, the packet thread alone: skipped (perf, from linux-perf, not installed)")
 print("bench: bytes per decided flow (rules/default, EVE): (%.1f MiB at 200k - %.1f MiB at 100k "
       "concurrent DNS flows) / 100,000 = %.0f bytes (target < 512); fixed %.1f MiB"
       % (d2 / 1024, d1 / 1024, (d2 - d1) * 1024 / 100000, d0 / 1024))
