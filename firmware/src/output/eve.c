@@ -31,7 +31,12 @@ struct eve {
 	int is_stdout;
 	int failed;
 	struct json j;
+	char *iobuf;       /* the file's stdio buffer (EVE_BUFFER), freed after fclose */
 };
+
+/* one write(2) per this much of events, not per line: glibc ignores the
+ * size given to setvbuf without a buffer (it keeps one 4 KiB block) */
+#define EVE_BUFFER (256 * 1024)
 
 struct eve *eve_open(const char *path, char *err, size_t errlen)
 {
@@ -73,8 +78,10 @@ static struct eve *eve_open_mode(const char *path, int append, char *err, size_t
 			return NULL;
 		}
 	}
-	/* Large buffer: one write(2) per ~256 KiB of events, not per line. */
-	setvbuf(e->fp, NULL, _IOFBF, 256 * 1024);
+	if (e->is_stdout)
+		setvbuf(e->fp, NULL, _IOFBF, 0);
+	else if ((e->iobuf = malloc(EVE_BUFFER)))
+		setvbuf(e->fp, e->iobuf, _IOFBF, EVE_BUFFER);
 	json_init(&e->j);
 	return e;
 }
@@ -521,6 +528,7 @@ int eve_close(struct eve *e)
 		rc = -1;
 	if (!e->is_stdout && fclose(e->fp) != 0)
 		rc = -1;
+	free(e->iobuf);
 	json_free(&e->j);
 	free(e);
 	return rc;
