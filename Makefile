@@ -171,14 +171,17 @@ DEB_PKGS_FLASH := bmap-tools mtools dosfstools fdisk e2fsprogs xz-utils zstd uti
 # fuzzing: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
 DEB_PKGS_FUZZ := clang-14 libclang-rt-14-dev llvm-14
 
+# make bench: perf samples the packet thread alone (the moonshot figure)
+DEB_PKGS_BENCH := linux-perf
+
 deps:
 	@tools/deps.sh install $(DEB_PKGS) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) \
-	 $(DEB_PKGS_UPLINK)
+	 $(DEB_PKGS_UPLINK) $(DEB_PKGS_BENCH)
 	@tools/deps.sh install-arm64 $(DEB_PKGS_ARM64)
 
 check-deps:
 	@tools/deps.sh check $(DEB_PKGS) $(DEB_PKGS_ARM64) $(DEB_PKGS_WEB) $(DEB_PKGS_FLASH) \
-	 $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) $(DEB_PKGS_UPLINK) || $(MAKE) --no-print-directory deps
+	 $(DEB_PKGS_FUZZ) $(DEB_PKGS_IMAGE) $(DEB_PKGS_UPLINK) $(DEB_PKGS_BENCH) || $(MAKE) --no-print-directory deps
 
 check-deps-build:
 	@tools/deps.sh check $(DEB_PKGS) || tools/deps.sh install $(DEB_PKGS)
@@ -352,6 +355,7 @@ fixtures:
 	python3 tools/gen_fixtures.py tests/fixtures
 
 bench: check-deps-build all
+	@tools/deps.sh check $(DEB_PKGS_BENCH) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_BENCH)
 	@tools/bench.sh $(BUILD)/vigil
 	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
 	@tools/deps.sh check $(DEB_PKGS_UPLINK) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_UPLINK)
