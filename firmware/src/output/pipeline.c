@@ -47,6 +47,9 @@ struct pworker {
 	struct vigil_stats st;      /* packet counters */
 	uint64_t tick_s;            /* pipeline_packet's clock: its second */
 	uint64_t max_ts_us;
+	/* held by the worker's thread while it works (pipeline_worker_hold)
+	 * and by other threads reading its counters: stats, flush */
+	pthread_mutex_t lock;
 };
 
 struct pipeline {
@@ -548,6 +551,7 @@ static void worker_free(struct pworker *w)
 	detect_free(w->detect);
 	classifier_free(w->cls);
 	free(w->dec);
+	pthread_mutex_destroy(&w->lock);
 }
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset *rules,
@@ -563,6 +567,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 		return NULL;
 	}
 	p->n_workers = n;
+	for (int i = 0; i < n; i++)
+		pthread_mutex_init(&p->w[i].lock, NULL);
 	pthread_mutex_init(&p->stats_lock, NULL);
 	pthread_mutex_init(&p->health_lock, NULL);
 	pthread_mutex_init(&p->gate_lock, NULL);
@@ -627,6 +633,16 @@ fail:
 int pipeline_workers(const struct pipeline *p)
 {
 	return p->n_workers;
+}
+
+void pipeline_worker_hold(struct pipeline *p, int wi)
+{
+	pthread_mutex_lock(&p->w[wi].lock);
+}
+
+void pipeline_worker_release(struct pipeline *p, int wi)
+{
+	pthread_mutex_unlock(&p->w[wi].lock);
 }
 
 void pipeline_worker_tick(struct pipeline *p, int wi, uint64_t now_us)
@@ -718,9 +734,12 @@ void pipeline_flush_sinks(struct pipeline *p)
 	if (p->db_q)
 		sinkq_push_flush(p->db_q);
 	pthread_mutex_unlock(&p->push_lock);
-	for (int i = 0; i < p->n_workers; i++)
+	for (int i = 0; i < p->n_workers; i++) {
+		pthread_mutex_lock(&p->w[i].lock);
 		if (p->w[i].st.last_ts_us > last)
 			last = p->w[i].st.last_ts_us;
+		pthread_mutex_unlock(&p->w[i].lock);
+	}
 	if (p->evw)
 		evidence_tick(p->evw, last);
 }
@@ -817,6 +836,7 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 	struct detect_counters dc = p->bdetect_before, c;
 
 	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&p->rs_lock);
 	if (p->bdetect) {
 		/* the set's tables are counted once, here */
 		detect_get_counters(p->bdetect, &c);
@@ -824,6 +844,7 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 		dc.threshold_evicted += c.threshold_evicted;
 		dc.detector_dropped += c.detector_dropped;
 	}
+	pthread_mutex_unlock(&p->rs_lock);
 	pthread_mutex_lock(&p->push_lock);
 	st->alerts = p->behav_alerts;
 	pthread_mutex_unlock(&p->push_lock);
@@ -832,6 +853,7 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 		struct flow_counters fc;
 		struct classify_counters cc;
 
+		pthread_mutex_lock(&w->lock);
 		stats_add(st, &w->st);
 		flow_table_counters(w->flows, &fc);
 		classify_get_counters(w->cls, &cc);
@@ -853,6 +875,7 @@ void pipeline_stats(struct pipeline *p, struct vigil_stats *st)
 			detect_get_counters(w->detect, &c);
 			counters_add(&dc, &c);
 		}
+		pthread_mutex_unlock(&w->lock);
 	}
 	st->threshold_evicted = dc.threshold_evicted;
 	st->detector_dropped = dc.detector_dropped;
@@ -889,7 +912,9 @@ void pipeline_output_stats(struct pipeline *p, struct vigil_stats *st, struct st
 			struct evid_counters pc;
 			if (!p->w[i].evpool)
 				continue;
+			pthread_mutex_lock(&p->w[i].lock);
 			evid_get_counters(p->w[i].evpool, &pc);
+			pthread_mutex_unlock(&p->w[i].lock);
 			st->ev_held += pc.held;
 			st->ev_pool_used += pc.pool_used;
 			st->ev_pool_peak += pc.pool_peak;

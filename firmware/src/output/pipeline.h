@@ -56,6 +56,12 @@ int pipeline_worker_packet(struct pipeline *p, int worker, int linktype,
 			   const struct cap_packet *pkt);
 void pipeline_worker_tick(struct pipeline *p, int worker, uint64_t now_us);
 
+/* A worker's thread holds its worker while it calls the two above (a
+ * batch at a time), so other threads read its counters whole
+ * (pipeline_stats); pipeline_packet's caller needs none of this. */
+void pipeline_worker_hold(struct pipeline *p, int worker);
+void pipeline_worker_release(struct pipeline *p, int worker);
+
 /* The tick clock: returns the time of a tick due before a packet of
  * ts_us (0: none) and moves the clock (*max_ts_us, *tick_s: zero at the
  * start). */

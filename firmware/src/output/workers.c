@@ -94,6 +94,7 @@ static void *worker_main(void *arg)
 				break;  /* stopped, and everything consumed */
 			continue;
 		}
+		pipeline_worker_hold(pl, r->id);
 		while (head != tail) {
 			uint32_t pos = (uint32_t)(head % RING_BYTES);
 			struct ent *e = (struct ent *)(void *)(r->buf + pos);
@@ -113,12 +114,16 @@ static void *worker_main(void *arg)
 			}
 			head += ent_size(e->kind == E_PKT ? e->caplen : 0);
 			if (++n % PUBLISH_EVERY == 0) {
+				/* a reader of the counters gets its turn */
+				pipeline_worker_release(pl, r->id);
+				pipeline_worker_hold(pl, r->id);
 				atomic_store(&r->head, head);
 				if (atomic_load(&r->producer_sleeps) &&
 				    atomic_load(&r->tail) - head <= RING_BYTES / 2)
 					wake(r);
 			}
 		}
+		pipeline_worker_release(pl, r->id);
 		atomic_store(&r->head, head);
 		if (atomic_load(&r->producer_sleeps))
 			wake(r);
