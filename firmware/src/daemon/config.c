@@ -773,6 +773,7 @@ void config_defaults(struct vigil_config *c)
 	c->method = CAPTURE_AUTO;
 	c->snaplen = 65535;
 	c->ring_mb = 64;
+	c->workers = 1;     /* auto when several workers pay (see vigil.conf.5) */
 	c->max_flows = 262144;
 	c->payload_window = FLOW_PAYLOAD_DEFAULT;
 	snprintf(c->home_net, sizeof c->home_net, "%s", HOMENET_DEFAULT);
