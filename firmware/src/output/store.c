@@ -33,6 +33,13 @@
  * real reason - "database or disk is full" - instead of waiting for the
  * lock. Alerts are always tried, each committed at once while the episode
  * lasts.
+ *
+ * Taking turns: the writer commits a batch and begins the next at once,
+ * so another writer of the same file polling the lock with sleeps in
+ * between (SQLite's busy timeout) could lose every time. The web's
+ * connections wait with store_busy_yielding(), which says so in a
+ * process-wide timestamp; while it is fresh the writer commits at its next
+ * row and does not begin again (STORE_YIELD_MAX_MS at most).
  */
 #include "store.h"
 #include "core/clock.h"
@@ -47,6 +54,7 @@
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +64,8 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_RETRY_US 1000000ULL  /* during an episode, between tries */
 #define STORE_SETTLE_MS 10000      /* writes working this long end an episode */
+#define STORE_POLL_US 1000         /* a writer waiting for the lock tries this often */
+#define STORE_WAITER_FRESH_US 25000 /* a waiter that polled this recently still waits */
 
 struct store {
 	sqlite3 *db;
@@ -80,8 +90,13 @@ struct store {
 	uint64_t settle_us;         /* STORE_SETTLE_MS, or what a test set */
 	uint64_t episodes;
 	uint64_t episode_flows, episode_alerts; /* lost in this (or the last) one */
+	uint64_t yields;            /* times the writer gave way to another writer */
 	char err[256];              /* last failure, one line */
 };
+
+/* The latest poll (monotonic us) of another writer of this process
+ * waiting for the write lock (store_busy_yielding); 0: none yet. */
+static _Atomic uint64_t waiter_polled_us;
 
 /* ---- schema ---------------------------------------------------------------- */
 
@@ -465,6 +480,64 @@ static int backing_off(struct store *s)
 	return s->failing && mono_us() < s->retry_at_us;
 }
 
+/* ---- taking turns with the other writers --------------------------------------- */
+
+/* The busy handler of store_busy_yielding (signal set) and of the store's
+ * own connection: try again every STORE_POLL_US until the timeout; arg is
+ * timeout_ms * 2 + signal. The start of a wait is per thread (a connection
+ * is used by one thread at a time). */
+static int busy_poll(void *arg, int count)
+{
+	static _Thread_local uint64_t since;
+	intptr_t a = (intptr_t)arg;
+	uint64_t now = mono_us(), timeout_us = (uint64_t)(a / 2) * 1000;
+	struct timespec ts = { 0, STORE_POLL_US * 1000L };
+
+	if (count == 0)
+		since = now;
+	if (now - since >= timeout_us)
+		return 0;
+	if (a & 1)
+		atomic_store_explicit(&waiter_polled_us, now, memory_order_relaxed);
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+void store_busy_yielding(struct sqlite3 *db, int timeout_ms)
+{
+	sqlite3_busy_handler(db, busy_poll, (void *)((intptr_t)timeout_ms * 2 + 1));
+}
+
+/* Another writer of this process waits for the lock now. */
+static int waiter_now(uint64_t now)
+{
+	uint64_t t = atomic_load_explicit(&waiter_polled_us, memory_order_relaxed);
+
+	return t && now < t + STORE_WAITER_FRESH_US;
+}
+
+/* Before taking the write lock: while another writer waits for it, leave
+ * it to them (STORE_YIELD_MAX_MS at most; a waiter that got the lock stops
+ * polling, and our BEGIN then waits for its commit). */
+static void yield_to_waiters(struct store *s)
+{
+	uint64_t start = mono_us(), now = start;
+	struct timespec ts = { 0, STORE_POLL_US * 1000L };
+
+	if (!waiter_now(now))
+		return;
+	s->yields++;
+	while (waiter_now(now) && now - start < STORE_YIELD_MAX_MS * 1000ULL) {
+		nanosleep(&ts, NULL);
+		now = mono_us();
+	}
+}
+
+uint64_t store_yields(const struct store *s)
+{
+	return s ? s->yields : 0;
+}
+
 /* ---- batches ---------------------------------------------------------------- */
 
 /* Give up on the open batch after a failure: roll it back (SQLite may have
@@ -495,6 +568,7 @@ static void abandon_batch(struct store *s, int extra_flows, int extra_alerts)
  * the middle of the batch. */
 static int begin_batch(struct store *s)
 {
+	yield_to_waiters(s);
 	if (exec_sql(s, "begin batch", "BEGIN IMMEDIATE") != 0)
 		return -1;
 	s->in_batch = 1;
@@ -837,7 +911,9 @@ struct store *store_open(const char *path, int batch_rows, char *err, size_t err
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* polls every ms (not SQLite's growing sleeps): a waiter the store
+	 * gave way to is done within a ms or two */
+	sqlite3_busy_handler(s->db, busy_poll, (void *)((intptr_t)STORE_BUSY_TIMEOUT_MS * 2));
 
 	if (check_not_newer(s, path) != 0)
 		goto fail;
@@ -996,7 +1072,9 @@ int store_add_flow(struct store *s, const struct flow_record *rec)
 	}
 
 	s->batch_pending++;
-	if (s->batch_pending >= s->batch_rows)
+	/* another writer waits for the lock: commit now, give way at the
+	 * next begin */
+	if (s->batch_pending >= s->batch_rows || waiter_now(mono_us()))
 		return commit_batch(s);
 	return 0;
 }
@@ -1168,7 +1246,7 @@ int store_add_alert(struct store *s, const struct alert *a)
 	s->batch_pending++;
 	s->batch_alerts++;
 	/* while writes fail, an alert does not wait for a batch to fill */
-	if (s->batch_pending >= s->batch_rows || s->failing)
+	if (s->batch_pending >= s->batch_rows || s->failing || waiter_now(mono_us()))
 		return commit_batch(s);
 	return 0;
 }

@@ -79,4 +79,19 @@ int store_count_flows(struct store *s, uint64_t *n);
  * in force, or -1. */
 int store_set_max_pages(struct store *s, int pages);
 
+/* Writers of the same database in this process other than the store
+ * (the web's connections) take this busy handler instead of
+ * sqlite3_busy_timeout: while one of them waits for the write lock, the
+ * store's writer commits its open batch at its next row and does not take
+ * the lock again until the waiter stopped waiting (STORE_YIELD_MAX_MS at
+ * most per batch). A saturated writer commits and begins again within
+ * microseconds, so a waiter that polls the lock with sleeps in between
+ * would otherwise lose every time and fail after its timeout ("database
+ * is locked"). timeout_ms: how long the waiter waits in all. */
+#define STORE_YIELD_MAX_MS 200
+struct sqlite3;
+void store_busy_yielding(struct sqlite3 *db, int timeout_ms);
+/* How often the store's writer gave way to such a waiter (tests). */
+uint64_t store_yields(const struct store *s);
+
 #endif

@@ -8,6 +8,7 @@
  */
 #include "web_req.h"
 #include "output/eve.h"
+#include "output/store.h"
 
 #include "core/clock.h"
 #include "core/utf8.h"
@@ -58,7 +59,8 @@ int web_db_open(const char *path, sqlite3 **db, char *err, size_t errlen)
 	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 
 	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(*db, 5000);
+		/* 5 s for the write lock; the store's writer gives way meanwhile */
+		store_busy_yielding(*db, 5000);
 		rc = sqlite3_exec(*db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
 				  " PRAGMA cache_size = -4096", NULL, NULL, NULL);
 	}
