@@ -215,6 +215,30 @@ static void test_slow_consumer_waits(void **state)
 	assert_true(waits <= 300);
 }
 
+/* A producer that waits is woken at the low-water mark (half the ring
+ * free), not for every record the writer takes: it waits at most once per
+ * half ring it pushes, however fast either side is. */
+static void test_wake_at_low_water(void **state)
+{
+	struct consumer c;
+	struct sink_queue *q;
+	uint64_t waits;
+
+	(void)state;
+	consumer_init(&c, 50);
+	q = sinkq_new(64, consume, &c);
+	assert_non_null(q);
+	for (uint64_t i = 0; i < 3200; i++)
+		push(q, i);
+	waits = sinkq_close(q);
+	check_clean(&c, 3200);
+	print_message("3200 records through 64 slots: the producer waited %llu times\n",
+		      (unsigned long long)waits);
+	/* the first wait after 64 pushes, then one per 32 at most */
+	assert_true(waits > 0);
+	assert_true(waits <= (3200 - 64) / 32 + 1);
+}
+
 /* One slot (and 0 meaning 1): every push after the first waits. */
 static void test_single_slot(void **state)
 {
@@ -454,6 +478,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_copies),
 		cmocka_unit_test(test_slow_consumer_waits),
+		cmocka_unit_test(test_wake_at_low_water),
 		cmocka_unit_test(test_single_slot),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_kick),

@@ -67,8 +67,11 @@ static void *writer_main(void *arg)
 		q->busy = 0;
 		q->head = (q->head + 1) % q->size;
 		q->count--;
-		/* wake the others only when they sleep: no futex call per record */
-		if (q->producer_waiting)
+		/* wake the others only when they sleep, and a waiting producer
+		 * only at the low-water mark (half the ring free): it then fills
+		 * half a ring before it waits again, instead of waking for every
+		 * record (issue 13: 27,000-44,000 waits per bench run, 41 so) */
+		if (q->producer_waiting && q->count <= q->size / 2)
 			pthread_cond_signal(&q->not_full);
 		if (q->count == 0 && q->drainer_waiting)
 			pthread_cond_broadcast(&q->idle);

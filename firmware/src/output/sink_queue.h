@@ -5,7 +5,9 @@
  * Owns: a bounded ring of record copies, the writer thread, and the count
  * of times the packet thread had to wait because the ring was full. A
  * slow disk (an SD card flushing) then delays the packet thread instead of
- * losing records; the wait counter says how often that happened.
+ * losing records; the wait counter says how often that happened. A
+ * producer that waits is woken once half the ring is free (not for each
+ * record written), so it waits at most once per half ring pushed.
  */
 #ifndef VIGIL_SINK_QUEUE_H
 #define VIGIL_SINK_QUEUE_H
