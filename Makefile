@@ -357,6 +357,7 @@ fixtures:
 bench: check-deps-build all
 	@tools/deps.sh check $(DEB_PKGS_BENCH) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_BENCH)
 	@tools/bench.sh $(BUILD)/vigil
+	@python3 tools/writer_bytes.py $(BUILD)/vigil build/bench/big.pcap
 	@python3 tools/bench_api.py --vigil $(BUILD)/vigil
 	@tools/deps.sh check $(DEB_PKGS_UPLINK) 2>/dev/null || tools/deps.sh install $(DEB_PKGS_UPLINK)
 	@python3 tools/bench_uplink.py --vigil $(BUILD)/vigil

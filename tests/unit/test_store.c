@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "output/report.h"
 #include "output/store.h"
 #include "web/web_req.h"
@@ -1090,6 +1091,35 @@ static void test_writer_gives_way(void **state)
 	assert_int_equal(store_close(w.s), 0);
 }
 
+/* The daemon's once-a-second store_tick: an alert is committed at the
+ * next tick with the flows before it; flows alone wait for their batch to
+ * be 3 s old (asserted only when the tick came sooner than that). */
+static void test_tick(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	struct flow_record r = make_record(1), r2 = make_record(2);
+	struct alert a = small_alert(r2.flow_id, r2.start_us);
+	uint64_t t0 = mono_us();
+	sqlite3 *db;
+
+	assert_non_null(s);
+	db = open_reader(f->db);
+	assert_int_equal(store_add_flow(s, &r), 0);
+	assert_int_equal(store_tick(s), 0);
+	if (mono_us() - t0 < 3000000)
+		assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 0);
+	assert_int_equal(store_add_flow(s, &r2), 0);
+	assert_int_equal(store_add_alert(s, &a), 0);
+	assert_int_equal(store_tick(s), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM flows"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM alerts"), 1);
+	assert_int_equal(store_tick(s), 0);     /* nothing pending: fine */
+	sqlite3_close(db);
+	assert_int_equal(store_close(s), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1097,6 +1127,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_gives_way, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v3, setup, teardown),

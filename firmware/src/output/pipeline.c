@@ -238,7 +238,7 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 
 	db_gate(p);
 	if (!rec && !a)
-		rc = store_flush(p->store);
+		rc = store_tick(p->store);   /* alerts now, flows every 3 s */
 	else
 		rc = a ? store_add_alert(p->store, a) : store_add_flow(p->store, rec);
 	db_watch(p, rc);

@@ -19,6 +19,7 @@
 #include "retention.h"
 
 #include "core/clock.h"
+#include "store.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -595,7 +596,8 @@ struct retention *retention_open(const char *db_path, const struct retention_lim
 		snprintf(err, errlen, "%s: %s", db_path, r->db ? sqlite3_errmsg(r->db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
+	/* the store's writer gives way while this connection waits */
+	store_busy_yielding(r->db, BUSY_TIMEOUT_MS);
 	/* alert_flows and alert_notes rows go with their alert (ON DELETE CASCADE) */
 	if (sqlite3_exec(r->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(r->db));

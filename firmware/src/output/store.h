@@ -19,7 +19,7 @@
 struct store;
 
 /* Open (create or migrate) the database. batch_rows: rows per transaction
- * (0 = default 1000). NULL and err filled on failure. */
+ * (0 = default 10000). NULL and err filled on failure. */
 struct store *store_open(const char *path, int batch_rows, char *err, size_t errlen);
 int store_add_flow(struct store *s, const struct flow_record *rec);
 /* Store an alert (aggregated with earlier ones of the same rule, hosts and
@@ -40,6 +40,12 @@ int store_add_run(struct store *s, const struct vigil_stats *st,
 		  const char *sources, const char *home_net);
 /* Commit what is pending. */
 int store_flush(struct store *s);
+/* The once-a-second commit of the daemon: commits the pending batch if it
+ * holds an alert (an alert waits a second at most), began 3 s ago or more
+ * (flows wait 3 s at most: a power cut loses no more; a writer in another
+ * process waits for the lock no longer), writes are failing, or another
+ * writer of this process waits (store_busy_yielding). 0 or -1. */
+int store_tick(struct store *s);
 /* One-line reason for the last failure ("" if none). */
 const char *store_error(const struct store *s);
 /* Commit what is pending, checkpoint and truncate the WAL, close. Returns -1
