@@ -860,12 +860,18 @@ struct web *web_start(const struct web_config *cfg, web_status_fn status,
 		goto fail;
 	}
 	/* strict: an HTTP/1.1 request without Host, a space in the target:
-	 * refused by libmicrohttpd itself */
+	 * refused by libmicrohttpd itself. The connection limit is ours
+	 * (web_conns_admit, counting until libmicrohttpd reports the close);
+	 * libmicrohttpd counts a connection until its thread is joined, later,
+	 * and closes new ones unanswered at its limit: a burst right after
+	 * another (40 clients, then 40 more) was reset while the first
+	 * burst's finished threads waited to be joined on a slow machine.
+	 * Its limit leaves room for those. */
 	w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 				  MHD_USE_POLL | MHD_USE_ERROR_LOG,
 				  0, on_accept, w, on_request, w,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONN_MAX,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * WEB_CONN_MAX),
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_CONN_TIMEOUT_S,
 				  MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
