@@ -325,6 +325,7 @@ static void test_suppress_expiry(void **state)
 	size_t len = 0;
 	struct alert a;
 	int64_t t;
+	uint64_t t2;
 	FILE *fp, *rep;
 
 	(void)state;
@@ -366,7 +367,34 @@ static void test_suppress_expiry(void **state)
 	assert_false(suppress_match_at(s, &a, 1796504401));
 	a = alert_of(1, 52, "10.0.0.1", "1.1.1.1");
 	assert_true(suppress_match_at(s, &a, 4102444800));
+	/* which entry silenced, and its key as the web computes it from the line */
+	a = alert_of(1, 51, "10.0.0.1", "1.1.1.1");
+	assert_int_equal(suppress_which(s, &a, 1796504399), 1);
+	assert_int_equal(suppress_which(s, &a, 1796504401), -1);
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 51, track by_src, ip 10.0.0.1"
+					   " # expires 2026-12-05T21:00:00Z", &t2), 0);
+	assert_true(t2 == suppress_entry(s, 1)->key);
 	suppress_free(s);
+}
+
+/* An entry's key (the identity its silenced count is kept under): the
+ * same whatever the spacing and comments, another with another field or
+ * expiry; suppress_which names the entry that silenced. */
+static void test_suppress_key(void **state)
+{
+	uint64_t k1, k2, k3, k4, k5;
+
+	(void)state;
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 2, track by_src, ip 10.0.0.1", &k1), 0);
+	assert_int_equal(suppress_line_key("  suppress gen_id 1 ,sig_id 2,track by_src,ip [10.0.0.1] # hi", &k2), 0);
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 2, track by_dst, ip 10.0.0.1", &k3), 0);
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 2, track by_src, ip 10.0.0.1"
+					   " # expires 2030-01-01T00:00:00Z", &k4), 0);
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 3, track by_src, ip 10.0.0.1", &k5), 0);
+	assert_true(k1 == k2);
+	assert_true(k1 != k3 && k1 != k4 && k1 != k5 && k3 != k4);
+	assert_int_equal(suppress_line_key("suppress gen_id 1", &k1), -1);
+	assert_int_equal(suppress_line_key("suppress gen_id 1, sig_id 2 # expires tomorrow", &k1), -1);
 }
 
 int main(void)
@@ -377,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_suppress_written),
 		cmocka_unit_test(test_suppress_list_remove),
 		cmocka_unit_test(test_suppress_expiry),
+		cmocka_unit_test(test_suppress_key),
 	};
 	return cmocka_run_group_tests(tests, setup, group_teardown);
 }

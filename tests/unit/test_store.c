@@ -371,7 +371,8 @@ static void test_migrate_from_v3(void **state)
 	 * SQLite >= 3.35) and 6's */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-		"DROP INDEX audit_target;"
+		"DROP TABLE suppress_counts; DROP INDEX audit_target;"
+		"DELETE FROM meta WHERE key = 'migration_7_at';"
 		"DELETE FROM meta WHERE key = 'migration_6_at';"
 		"ALTER TABLE flows DROP COLUMN ndpi_app_proto;"
 		"ALTER TABLE flows DROP COLUMN community_id;"

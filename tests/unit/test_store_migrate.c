@@ -544,6 +544,58 @@ static void test_audit_by_target(void **state)
 	sqlite3_close(db);
 }
 
+/* Schema 6 -> 7 (issue 14): a database of schema 6 gets suppress_counts,
+ * its rows untouched; counts add up
+ * by entry key over store_add_silenced calls and reopens (a reload, a
+ * restart), the newest packet time kept. */
+static void test_migrate_v6_counts(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	struct suppress_tally t[2] = { { 0x8000000000000001ULL, 3, 1700000000000000ULL },
+				       { 42, 1, 1600000000000000ULL } };
+	struct store *s = store_open(f->db, 0, err, sizeof err);
+	sqlite3 *db = NULL;
+	sqlite3_int64 audit;
+
+	assert_non_null(s);
+	assert_int_equal(store_close(s), 0);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE suppress_counts;"
+				      "INSERT INTO audit (ts_us, username, action, target, detail)"
+				      " VALUES (5, '(sensor)', 'recurred', '1', 'acknowledged -> new');"
+				      "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+	audit = query_int(db, "SELECT count(*) FROM audit");
+	sqlite3_close(db);
+
+	s = store_open(f->db, 0, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(store_add_silenced(s, t, 2), 0);
+	t[0].n = 2;
+	t[0].last_us = 1690000000000000ULL;               /* older: last stays */
+	assert_int_equal(store_add_silenced(s, t, 1), 0);
+	assert_int_equal(store_close(s), 0);
+	s = store_open(f->db, 0, err, sizeof err);          /* a restart */
+	assert_non_null(s);
+	t[1].n = 4;
+	t[1].last_us = 1650000000000000ULL;
+	assert_int_equal(store_add_silenced(s, &t[1], 1), 0);
+	assert_int_equal(store_close(s), 0);
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM audit"), audit);
+	assert_int_equal(query_int(db, "SELECT silenced FROM suppress_counts"
+				   " WHERE key = -9223372036854775807"), 5);
+	assert_int_equal(query_int(db, "SELECT last_us FROM suppress_counts"
+				   " WHERE key = -9223372036854775807"), 1700000000000000LL);
+	assert_int_equal(query_int(db, "SELECT silenced FROM suppress_counts WHERE key = 42"), 5);
+	assert_int_equal(query_int(db, "SELECT last_us FROM suppress_counts WHERE key = 42"),
+			 1650000000000000LL);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM suppress_counts"), 2);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +606,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newer_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_suppressions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_by_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v6_counts, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct detect {
 	struct ruleset *rs;
@@ -14,6 +15,10 @@ struct detect {
 	void *ctx;
 	int raised;              /* alerts passed on during the current call */
 	struct detect_counters c;
+	/* per suppress.conf entry (the set's order): alerts silenced since
+	 * detect_take_silenced, and the newest one's packet time */
+	int n_sup;
+	uint64_t *sil_n, *sil_last_us;
 };
 
 struct detect *detect_new(struct ruleset *rs, alert_fn out, void *ctx)
@@ -24,11 +29,24 @@ struct detect *detect_new(struct ruleset *rs, alert_fn out, void *ctx)
 	d->rs = rs;
 	d->out = out;
 	d->ctx = ctx;
+	d->n_sup = suppress_count(ruleset_suppressions(rs));
+	if (d->n_sup > 0) {
+		d->sil_n = calloc((size_t)d->n_sup, sizeof *d->sil_n);
+		d->sil_last_us = calloc((size_t)d->n_sup, sizeof *d->sil_last_us);
+		if (!d->sil_n || !d->sil_last_us) {
+			detect_free(d);
+			return NULL;
+		}
+	}
 	return d;
 }
 
 void detect_free(struct detect *d)
 {
+	if (!d)
+		return;
+	free(d->sil_n);
+	free(d->sil_last_us);
 	free(d);
 }
 
@@ -36,8 +54,14 @@ void detect_free(struct detect *d)
 static void detect_alert(void *ctx, const struct alert *a)
 {
 	struct detect *d = ctx;
-	if (ruleset_suppressed(d->rs, a)) {
+	int i = d->n_sup ? suppress_which(ruleset_suppressions(d->rs), a, (int64_t)time(NULL)) : -1;
+	if (i >= 0) {
 		d->c.suppressed++;
+		if (i < d->n_sup) {
+			d->sil_n[i]++;
+			if (a->ts_us > d->sil_last_us[i])
+				d->sil_last_us[i] = a->ts_us;
+		}
 		return;
 	}
 	if (a->engine >= 0 && a->engine < 3)
@@ -82,6 +106,26 @@ int detect_flow_behav(struct detect *d, const struct flow_record *rec)
 	d->raised = 0;
 	ruleset_match_behav(d->rs, rec, detect_alert, d);
 	return d->raised;
+}
+
+int detect_take_silenced(struct detect *d, struct suppress_tally *out, int max)
+{
+	const struct suppress *s;
+	int n = 0;
+
+	if (!d || !d->n_sup)
+		return 0;
+	s = ruleset_suppressions(d->rs);
+	for (int i = 0; i < d->n_sup && n < max; i++) {
+		if (!d->sil_n[i])
+			continue;
+		out[n].key = suppress_entry(s, i)->key;
+		out[n].n = d->sil_n[i];
+		out[n].last_us = d->sil_last_us[i];
+		d->sil_n[i] = d->sil_last_us[i] = 0;
+		n++;
+	}
+	return n;
 }
 
 /* The stage's own counters and the drops of the set's bounded tables. */

@@ -5,7 +5,7 @@
  * when the flow's classification is final or at its end, the signatures
  * that read the payload window once it is ready; detectors on every
  * record), suppression (suppress.conf silences alerts before any sink sees
- * them), and the alert counters.
+ * them, each entry's silenced alerts tallied), and the alert counters.
  */
 #ifndef VIGIL_DETECT_H
 #define VIGIL_DETECT_H
@@ -16,6 +16,7 @@
 #include "flow/flow_record.h"
 #include "flow/flow_payload.h"
 #include "ruleset.h"
+#include "suppress.h"
 
 struct detect;
 
@@ -55,5 +56,12 @@ int detect_window_ready(const struct flow_window *win);
 int detect_flow_behav(struct detect *d, const struct flow_record *rec);
 
 void detect_get_counters(const struct detect *d, struct detect_counters *out);
+
+/* The alerts each suppress.conf entry silenced since the last call, one
+ * suppress_tally per entry that silenced any (at most max; the rest stay
+ * for the next call), and the tallies start again. Returns how many were
+ * written into out. The caller's thread (the packet thread): the tallies
+ * go to the store from there (output/pipeline.c). */
+int detect_take_silenced(struct detect *d, struct suppress_tally *out, int max);
 
 #endif

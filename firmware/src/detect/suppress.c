@@ -248,15 +248,32 @@ static int parse_entry(struct sload *ld, int lineno, char *line, struct suppress
 	return 0;
 }
 
+uint64_t suppress_key_of(const struct suppress_entry *e, const char *ip)
+{
+	char canon[64];
+	uint64_t h = 14695981039346656037ULL;   /* FNV-1a 64 */
+
+	str_fmt(canon, sizeof canon, "%u:%u:%d:%lld:", e->gid, e->sid, e->track,
+		(long long)e->expires);
+	for (const char *p = canon; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (const char *p = e->track ? ip : ""; p && *p; p++)
+		if (!isspace((unsigned char)*p))
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
 /* One line; problems reported, the entry added when valid. */
 static void parse_line(struct suppress *s, struct sload *ld, int lineno, char *line,
 		       int64_t expires)
 {
 	struct suppress_entry e;
+	char ip[CONF_LINE_INI + 1] = "";
 
-	if (parse_entry(ld, lineno, line, &e, NULL, 0) != 0)
+	if (parse_entry(ld, lineno, line, &e, ip, sizeof ip) != 0)
 		return;
 	e.expires = expires;
+	e.key = suppress_key_of(&e, ip);
 	if (s->n >= SUPPRESS_MAX) {
 		problem(ld, lineno, "too many suppress entries");
 		return;
@@ -304,6 +321,11 @@ int suppress_match(const struct suppress *s, const struct alert *a)
 
 int suppress_match_at(const struct suppress *s, const struct alert *a, int64_t now)
 {
+	return suppress_which(s, a, now) >= 0;
+}
+
+int suppress_which(const struct suppress *s, const struct alert *a, int64_t now)
+{
 	for (int i = 0; i < s->n; i++) {
 		const struct suppress_entry *e = &s->e[i];
 		uint8_t addr[16];
@@ -312,15 +334,15 @@ int suppress_match_at(const struct suppress *s, const struct alert *a, int64_t n
 		if (e->expires && now >= e->expires)
 			continue;
 		if (e->track == SUPPRESS_ALL)
-			return 1;
+			return i;
 		if ((e->track & SUPPRESS_BY_SRC) && ip_parse16(a->src_ip, addr) == 0 &&
 		    homenet_contains(&e->ips, addr))
-			return 1;
+			return i;
 		if ((e->track & SUPPRESS_BY_DST) && a->dest_ip[0] && ip_parse16(a->dest_ip, addr) == 0 &&
 		    homenet_contains(&e->ips, addr))
-			return 1;
+			return i;
 	}
-	return 0;
+	return -1;
 }
 
 /* ---- writing ------------------------------------------------------------------ */
@@ -434,12 +456,32 @@ int suppress_each(const char *path, suppress_item_fn fn, void *ctx)
 			int64_t expires = it.e.expires;
 			it.valid = parse_entry(&ld, lr.line, l, &it.e, it.ip, sizeof it.ip) == 0;
 			it.e.expires = expires;
+			it.e.key = it.valid ? suppress_key_of(&it.e, it.ip) : 0;
 		}
 		fn(ctx, &it);
 		n++;
 	}
 	conf_lines_close(&lr);
 	return n;
+}
+
+int suppress_line_key(const char *line, uint64_t *key)
+{
+	struct sload ld = { .path = "" };
+	struct suppress_entry e;
+	char buf[CONF_LINE_INI + 1], ip[CONF_LINE_INI + 1] = "", *hash, *l;
+	int64_t expires;
+
+	str_fmt(buf, sizeof buf, "%s", line);
+	if ((hash = strchr(buf, '#')) != NULL)
+		*hash = '\0';
+	l = trim(buf);
+	if (parse_expiry(&ld, 0, hash, &expires) != 0 ||
+	    parse_entry(&ld, 0, l, &e, ip, sizeof ip) != 0)
+		return -1;
+	e.expires = expires;
+	*key = suppress_key_of(&e, ip);
+	return 0;
 }
 
 int suppress_remove(const char *dir, int lineno, const char *text, char *err, size_t errlen)

@@ -36,6 +36,24 @@ struct suppress_entry {
 	struct homenet ips;      /* when track is not SUPPRESS_ALL */
 	int64_t expires;         /* seconds since 1970 (UTC) from a trailing
 				  * "# expires YYYY-MM-DDTHH:MM:SSZ"; 0 never */
+	uint64_t key;            /* the entry's identity (suppress_key_of) */
+};
+
+/* An entry's identity, stable across reloads and restarts: a 64-bit
+ * FNV-1a hash of its fields in one canonical form (gid, sid, track, the ip
+ * list without spaces, expiry), so the same entry written with other
+ * spacing or comments is the same entry, and one with another expiry is
+ * another. The count of alerts an entry silenced is kept under it
+ * (store.h's suppress_counts). Never 0. */
+uint64_t suppress_key_of(const struct suppress_entry *e, const char *ip);
+
+/* Alerts silenced by one entry since they were last taken (detect.h's
+ * detect_take_silenced): the entry's key, how many, the newest one's
+ * packet time. */
+struct suppress_tally {
+	uint64_t key;
+	uint64_t n;
+	uint64_t last_us;
 };
 
 /* The entries of one or more files, in file order. NULL: out of memory. */
@@ -56,6 +74,12 @@ const struct suppress_entry *suppress_entry(const struct suppress *s, int i);
 int suppress_match(const struct suppress *s, const struct alert *a);
 /* The same at the wall-clock time now (seconds since 1970). */
 int suppress_match_at(const struct suppress *s, const struct alert *a, int64_t now);
+/* The index of the first entry that silences a at now, or -1. */
+int suppress_which(const struct suppress *s, const struct alert *a, int64_t now);
+
+/* The key (suppress_key_of) of one line of the file, its trailing expiry
+ * comment included: 0, or -1 when the line is not a valid entry. */
+int suppress_line_key(const char *line, uint64_t *key);
 
 /* " # expires YYYY-MM-DDTHH:MM:SSZ" for t (seconds since 1970, UTC), to
  * append to a line of suppress_format. */

@@ -64,6 +64,13 @@ struct pipeline {
 	struct evidence_counters ev_final; /* the writer's, once closed */
 	uint64_t ev_pool_limit;
 	struct ruleset *rules;
+	/* what suppress.conf entries silenced, taken from the detect stages
+	 * (the workers' and the detectors', under rs_lock) for the SQLite
+	 * writer, merged by entry key; it writes them at its next flush (see
+	 * take_silenced) */
+	pthread_mutex_t sil_lock;
+	int n_sil;
+	struct suppress_tally sil[SUPPRESS_MAX];
 	uint32_t win_cap;           /* payload window per direction, 0 = off */
 	int eve_failed;             /* written by the EVE thread only */
 	int db_failed;              /* written by the SQLite thread only */
@@ -237,8 +244,22 @@ static void consume_db(void *ctx, const struct flow_record *rec, const struct al
 	int rc;
 
 	db_gate(p);
-	if (!rec && !a)
-		rc = store_tick(p->store);   /* alerts now, flows every 3 s */
+	if (!rec && !a) {
+		struct suppress_tally t[64];
+		int n;
+		rc = 0;
+		do {                        /* the tallies, then the batch */
+			pthread_mutex_lock(&p->sil_lock);
+			n = p->n_sil < 64 ? p->n_sil : 64;
+			p->n_sil -= n;
+			memcpy(t, p->sil + p->n_sil, (size_t)n * sizeof t[0]);
+			pthread_mutex_unlock(&p->sil_lock);
+			if (n && store_add_silenced(p->store, t, n) < 0)
+				rc = -1;
+		} while (n == 64);
+		if (store_tick(p->store) < 0)   /* alerts now, flows every 3 s */
+			rc = -1;
+	}
 	else
 		rc = a ? store_add_alert(p->store, a) : store_add_flow(p->store, rec);
 	db_watch(p, rc);
@@ -574,6 +595,7 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct ruleset 
 	pthread_mutex_init(&p->gate_lock, NULL);
 	pthread_mutex_init(&p->push_lock, NULL);
 	pthread_mutex_init(&p->rs_lock, NULL);
+	pthread_mutex_init(&p->sil_lock, NULL);
 	pthread_cond_init(&p->gate_cv, NULL);
 	p->rules = rules;
 	p->win_cap = cfg->flow.payload_window > FLOW_PAYLOAD_MAX ? FLOW_PAYLOAD_MAX
@@ -724,10 +746,54 @@ void pipeline_expire(struct pipeline *p, uint64_t now_us)
 		pipeline_worker_tick(p, i, now_us);
 }
 
+/* The tallies of silenced alerts of one detect stage into p->sil (merged
+ * by entry key), for the SQLite writer's next flush. A key that finds no
+ * room (more entries silenced than SUPPRESS_MAX between two flushes, over
+ * reloads: not on a sensor) is dropped. Under rs_lock. */
+static void take_silenced_from(struct pipeline *p, struct detect *d)
+{
+	struct suppress_tally t[64];
+	int n;
+
+	do {
+		n = detect_take_silenced(d, t, 64);
+		pthread_mutex_lock(&p->sil_lock);
+		for (int i = 0; i < n; i++) {
+			int j = 0;
+			while (j < p->n_sil && p->sil[j].key != t[i].key)
+				j++;
+			if (j == p->n_sil) {
+				if (p->n_sil == SUPPRESS_MAX)
+					continue;
+				p->sil[p->n_sil++] = (struct suppress_tally){ t[i].key, 0, 0 };
+			}
+			p->sil[j].n += t[i].n;
+			if (t[i].last_us > p->sil[j].last_us)
+				p->sil[j].last_us = t[i].last_us;
+		}
+		pthread_mutex_unlock(&p->sil_lock);
+	} while (n == 64);
+}
+
+/* Every detect stage's tallies (the workers' and the detectors') */
+static void take_silenced(struct pipeline *p)
+{
+	if (!p->db_q)
+		return;
+	pthread_mutex_lock(&p->rs_lock);
+	for (int i = 0; p->w && i < p->n_workers; i++)
+		if (p->w[i].detect)
+			take_silenced_from(p, p->w[i].detect);
+	if (p->bdetect)
+		take_silenced_from(p, p->bdetect);
+	pthread_mutex_unlock(&p->rs_lock);
+}
+
 void pipeline_flush_sinks(struct pipeline *p)
 {
 	uint64_t last = 0;
 
+	take_silenced(p);
 	pthread_mutex_lock(&p->push_lock);
 	if (p->eve_q)
 		sinkq_push_flush(p->eve_q);
@@ -779,6 +845,7 @@ void pipeline_set_rules(struct pipeline *p, struct ruleset *rules)
 	}
 	for (int i = 0; i < p->n_workers; i++)
 		behav_stage_end_epoch(p->behav, i);
+	take_silenced(p);   /* what the old set silenced, the last epoch's too */
 	for (int i = 0; i < p->n_workers; i++) {
 		struct pworker *w = &p->w[i];
 		if (w->detect) {
@@ -959,6 +1026,10 @@ uint64_t pipeline_drain(struct pipeline *p)
 	}
 	for (int i = 0; p->behav && i < p->n_workers; i++)
 		behav_stage_end_epoch(p->behav, i);
+	if (p->db_q) {                       /* the last tallies to the writer */
+		take_silenced(p);
+		sinkq_push_flush(p->db_q);
+	}
 	pthread_mutex_lock(&p->push_lock);
 	if (p->eve_q)
 		p->eve_alerts_unqueued = sinkq_alerts_lost(p->eve_q);
@@ -1071,6 +1142,7 @@ void pipeline_free(struct pipeline *p)
 	pthread_mutex_destroy(&p->rs_lock);
 	pthread_mutex_destroy(&p->health_lock);
 	pthread_mutex_destroy(&p->gate_lock);
+	pthread_mutex_destroy(&p->sil_lock);
 	pthread_cond_destroy(&p->gate_cv);
 	free(p);
 }

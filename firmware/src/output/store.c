@@ -81,6 +81,7 @@ struct store {
 	sqlite3_stmt *upsert_alert;
 	sqlite3_stmt *link_alert;
 	sqlite3_stmt *recur_audit;  /* store_set_recur: prepared then */
+	sqlite3_stmt *add_silenced; /* store_add_silenced: prepared then */
 	unsigned recur;             /* STORE_RECUR_* */
 	int batch_rows;             /* rows per transaction */
 	int in_batch;               /* a transaction is open */
@@ -298,6 +299,18 @@ static const char schema_v5[] =
 static const char schema_v6[] =
 	"CREATE INDEX audit_target ON audit(target);";
 
+/* Version 6 -> 7 (issue 14): how many alerts each suppress.conf entry
+ * silenced, kept by the entry's key (suppress.h's suppress_key_of: the
+ * same entry after a reload or a restart is the same row; the web deletes
+ * the row when it adds or removes the entry), the newest silenced alert's
+ * packet time and when the row was last counted (wall clock). */
+static const char schema_v7[] =
+	"CREATE TABLE suppress_counts ("
+	" key INTEGER PRIMARY KEY,"        /* suppress_key_of, as a signed 64-bit */
+	" silenced INTEGER NOT NULL,"
+	" last_us INTEGER NOT NULL,"
+	" updated_us INTEGER NOT NULL);";
+
 /* The flows table's secondary indexes, as schema 1 created them; every
  * open makes sure they exist (a database whose index was dropped by hand
  * heals on the next open). */
@@ -325,6 +338,7 @@ static const struct {
 	{ schema_v5, "SELECT (SELECT count(*) FROM flows WHERE ndpi_app_proto IS NOT NULL)"
 		     " + (SELECT count(*) FROM alerts)" },
 	{ schema_v6, NULL },
+	{ schema_v7, NULL },
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
@@ -375,6 +389,11 @@ static const char recur_audit_sql[] =
 	" SELECT ?1, '(sensor)', 'recurred', CAST(id AS TEXT), status || ' -> new: fired again'"
 	" FROM alerts WHERE gid = ?3 AND sid = ?4 AND src_ip = ?5 AND dest_ip = ?6"
 	" AND ioc_indicator = ?7 AND ?2 & " STATUS_BIT;
+
+static const char add_silenced_sql[] =
+	"INSERT INTO suppress_counts (key, silenced, last_us, updated_us) VALUES (?1, ?2, ?3, ?4)"
+	" ON CONFLICT (key) DO UPDATE SET silenced = silenced + excluded.silenced,"
+	" last_us = max(last_us, excluded.last_us), updated_us = excluded.updated_us";
 
 static const char link_alert_sql[] =
 	"INSERT OR IGNORE INTO alert_flows (alert_id, flow_id, ts_us) VALUES (?,?,?)";
@@ -1145,6 +1164,43 @@ int store_set_recur(struct store *s, unsigned statuses)
 	return 0;
 }
 
+int store_add_silenced(struct store *s, const struct suppress_tally *t, int n)
+{
+	int rc = SQLITE_OK;
+
+	if (!s)
+		return -1;
+	if (n <= 0)
+		return 0;
+	if (!s->add_silenced) {
+		rc = sqlite3_prepare_v3(s->db, add_silenced_sql, -1, SQLITE_PREPARE_PERSISTENT,
+					&s->add_silenced, NULL);
+		if (rc != SQLITE_OK) {
+			set_db_err(s, "prepare suppression counts", rc);
+			return -1;
+		}
+	}
+	if (!s->in_batch && begin_batch(s) != 0)
+		return -1;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(s->add_silenced, 1, (sqlite3_int64)t[i].key);
+		sqlite3_bind_int64(s->add_silenced, 2, (sqlite3_int64)t[i].n);
+		sqlite3_bind_int64(s->add_silenced, 3, (sqlite3_int64)t[i].last_us);
+		sqlite3_bind_int64(s->add_silenced, 4, (sqlite3_int64)wall_us());
+		rc = sqlite3_step(s->add_silenced);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		else
+			set_db_err(s, "count suppressed alerts", rc);
+		sqlite3_reset(s->add_silenced);
+	}
+	if (rc != SQLITE_OK) {
+		abandon_batch(s, 0, 0);
+		return -1;
+	}
+	return commit_batch(s);
+}
+
 int store_add_alert(struct store *s, const struct alert *a)
 {
 	static const char *engines[] = { "signature", "ioc", "detector" };
@@ -1456,6 +1512,7 @@ int store_close(struct store *s)
 	sqlite3_finalize(s->upsert_alert);
 	sqlite3_finalize(s->link_alert);
 	sqlite3_finalize(s->recur_audit);
+	sqlite3_finalize(s->add_silenced);
 	if (exec_sql(s, "checkpoint", "PRAGMA wal_checkpoint(TRUNCATE)") != 0)
 		rc = -1;
 	if (sqlite3_close(s->db) != SQLITE_OK)

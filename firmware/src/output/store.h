@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "detect/alert.h"
+#include "detect/suppress.h"
 #include "flow/flow_record.h"
 #include "stats.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -34,6 +35,11 @@ int store_add_alert(struct store *s, const struct alert *a);
 #define STORE_RECUR_ESCALATED 4u
 #define STORE_RECUR_ALL 7u
 int store_set_recur(struct store *s, unsigned statuses);
+/* Add what suppress.conf entries silenced (detect.h's
+ * detect_take_silenced) to their counts in suppress_counts (by entry key:
+ * alerts silenced, the newest one's packet time, when counted), and commit.
+ * 0, or -1 (store_error; those tallies are lost). */
+int store_add_silenced(struct store *s, const struct suppress_tally *t, int n);
 /* Record one run's statistics, its capture sources and --home-net (also
  * commits the pending batch). */
 int store_add_run(struct store *s, const struct vigil_stats *st,

@@ -187,6 +187,13 @@ static sqlite3_stmt *alert_step(struct web_req *r, const char *sql, int *rc)
 
 /* ---- GET /api/alerts ---------------------------------------------------------------------------- */
 
+/* After ALERT_COLS in the list and the detail: when the alert last
+ * recurred (fired again after it was triaged, store.h's store_set_recur;
+ * the audit log's newest "recurred" row, through its index), or NULL. */
+#define RECURRED_COL \
+	" (SELECT max(ts_us) FROM audit WHERE action = 'recurred'" \
+	" AND target = CAST(alerts.id AS TEXT)) AS recurred_us"
+
 void alerts_h_list(struct web_req *r)
 {
 	struct alert_filter f;
@@ -206,14 +213,14 @@ void alerts_h_list(struct web_req *r)
 	 * then only those rows: sorting whole rows of thousands of matches
 	 * would cost more than the query */
 	qb_init(&q);
-	qb_sql(&q, "SELECT " ALERT_COLS " FROM alerts WHERE id IN (SELECT id FROM alerts");
+	qb_sql(&q, "SELECT " ALERT_COLS "," RECURRED_COL " FROM alerts WHERE id IN (SELECT id FROM alerts");
 	alerts_where(&q, &f);
 	qb_sql(&q, alert_order_sql(&f, 0));
 	qb_sql(&q, " LIMIT ? OFFSET ?)");
 	qb_sql(&q, alert_order_sql(&f, 0));
 	qb_int(&q, f.limit);
 	qb_int(&q, f.offset);
-	web_answer_page(r, &q, total, "alerts", ALERT_NCOLS);
+	web_answer_page(r, &q, total, "alerts", ALERT_NCOLS + 1);
 }
 
 /* ---- GET /api/alerts/groups --------------------------------------------------------------------- */
@@ -281,8 +288,8 @@ static int emit_alert_by_id(struct web_req *r, int64_t id, int detail)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT " ALERT_COLS ", rule_text, refs, metadata"
-			       " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db, "SELECT " ALERT_COLS ", rule_text, refs, metadata,"
+			       RECURRED_COL " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -309,6 +316,7 @@ static int emit_alert_by_id(struct web_req *r, int64_t id, int detail)
 		json_arr_end(&r->out);
 		json_key(&r->out, "metadata");
 		web_emit_json_text(r->db, &r->out, (const char *)sqlite3_column_text(st, ALERT_NCOLS + 2), 1);
+		web_emit_column(&r->out, st, ALERT_NCOLS + 3);  /* recurred_us */
 	}
 	sqlite3_finalize(st);
 	return 1;
@@ -679,6 +687,10 @@ void alerts_h_ack(struct web_req *r)
 	json_obj_end(&r->out);
 }
 
+/* In the note of an entry suppressed from an alert, between the alert's
+ * signature and the reason given. */
+#define NOTE_WHY "; why: "
+
 /* ---- POST /api/alerts/{id}/suppress ----------------------------------------------------------------- */
 
 /* The managed suppress.conf (<state_dir>/rules, detect/suppress.h) gets
@@ -699,14 +711,57 @@ static int append_suppress(struct web_req *r, const char *comment, const char *l
 	return rc;
 }
 
+/* reason and expires of a body (POST /api/alerts/{id}/suppress, POST
+ * /api/suppressions) into the note's reason (one line) and the line's
+ * trailing expiry (appended to line); 0, or -1 answered. */
+static int suppress_reason_expiry(struct web_req *r, int need_reason, char *reason,
+				  size_t reasonlen, char *line, size_t linelen)
+{
+	char expires[32] = "", ex[64];
+	int64_t exp_s;
+	int rc;
+
+	if ((rc = web_body_str(r, "reason", reason, reasonlen, 200, need_reason)) < 0 ||
+	    web_body_str(r, "expires", expires, sizeof expires, 20, 0) < 0)
+		return -1;
+	if (need_reason && (rc != 1 || !reason[strspn(reason, " \t")])) {
+		web_error(r, 400, "reason: say why these alerts are silenced (1 to 200 characters)");
+		return -1;
+	}
+	if (expires[0]) {
+		if (suppress_parse_time(expires, &exp_s) != 0) {
+			web_error(r, 400, "expires: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
+			return -1;
+		}
+		if (exp_s <= (int64_t)(wall_us() / 1000000)) {
+			web_error(r, 400, "expires: %s has passed", expires);
+			return -1;
+		}
+		suppress_format_expiry(ex, sizeof ex, exp_s);
+		snprintf(line + strlen(line), linelen - strlen(line), "%s", ex);
+	}
+	for (char *p = reason; *p; p++)   /* one comment line, whatever the text */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return 0;
+}
+
+/* The reload after a change of the managed file, audited; msg gets what
+ * to tell. 1 reloaded. */
+static int suppress_reload(struct web_req *r, char *msg, size_t msglen);
+static void suppression_count_reset(struct web_req *r, const char *line);
+
+/* POST /api/alerts/{id}/suppress {track, reason, expires} (admin): the
+ * alert's rule silenced for its source, its destination or every host,
+ * with why (required) and until when (optional) in the entry's note. */
 void alerts_h_suppress(struct web_req *r)
 {
-	static const char *const keys[] = { "track", NULL };
-	char track[16], src[64] = "", dest[64] = "", sig[200] = "", line[256], comment[512];
-	char path[1200], err[1400], msg[300] = "", target[24], ts[JSON_TS_LEN];
+	static const char *const keys[] = { "track", "reason", "expires", NULL };
+	char track[16], src[64] = "", dest[64] = "", sig[200] = "", line[300], comment[600];
+	char reason[201] = "", path[1200], err[1400], msg[300] = "", target[24], ts[JSON_TS_LEN];
 	sqlite3_stmt *st = NULL;
 	int64_t gid = 0, sid = 0;
-	int rc, by, reloaded = 0;
+	int rc, by, reloaded;
 
 	if (web_body_object(r, keys) != 0 ||
 	    web_body_str(r, "track", track, sizeof track, 10, 1) != 1)
@@ -741,12 +796,14 @@ void alerts_h_suppress(struct web_req *r)
 			  by == SUPPRESS_BY_SRC ? "source" : "destination");
 		return;
 	}
+	if (suppress_reason_expiry(r, 1, reason, sizeof reason, line, sizeof line) != 0)
+		return;
 	for (char *p = sig; *p; p++)      /* one comment line, whatever the text */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	json_format_ts(ts, wall_us());
-	snprintf(comment, sizeof comment, "# alert %lld, by %s, %s: %s", (long long)r->id,
-		 r->sess.user, ts, sig);
+	snprintf(comment, sizeof comment, "# alert %lld, by %s, %s: %s" NOTE_WHY "%s", (long long)r->id,
+		 r->sess.user, ts, sig, reason);
 	rc = append_suppress(r, comment, line, path, sizeof path, err, sizeof err);
 	if (rc < 0) {
 		log_warn("web: suppress: %s", err);
@@ -754,17 +811,13 @@ void alerts_h_suppress(struct web_req *r)
 		return;
 	}
 	snprintf(target, sizeof target, "%lld", (long long)r->id);
-	if (rc == 1)
-		web_audit(r->db, r->sess.user, "suppress", target, line);
-	if (r->env->reload) {
-		reloaded = r->env->reload(r->env->ctx, msg, sizeof msg) == 0;
-		if (reloaded && !msg[0])
-			snprintf(msg, sizeof msg, "rules reloaded");
-		web_audit(r->db, r->sess.user, "reload", "rules", reloaded ? "ok" : msg);
-	} else {
-		snprintf(msg, sizeof msg, "no capture is running here; the line applies when vigil"
-			 " run loads %s/rules", r->env->cfg.state_dir);
+	if (rc == 1) {
+		char detail[600];
+		snprintf(detail, sizeof detail, "%s (%s)", line, reason);
+		web_audit(r->db, r->sess.user, "suppress", target, detail);
+		suppression_count_reset(r, line);
 	}
+	reloaded = suppress_reload(r, msg, sizeof msg);
 	web_ok_begin(r, 200);
 	json_kstr(&r->out, "line", line);
 	json_kstr(&r->out, "file", path);
@@ -806,10 +859,20 @@ static int note_parts(const char *note, long long *alert, char *user, size_t use
 	return 1;
 }
 
+/* GET /api/suppressions: the request, and the statement that reads an
+ * entry's count (NULL: a database without suppress_counts, before
+ * schema 6; no counts then). */
+struct suppression_list {
+	struct web_req *r;
+	sqlite3_stmt *count;
+};
+
 static void suppression_json(void *ctx, const struct suppress_item *it)
 {
+	const char *why;
 	static const char *const tracks[] = { "all", "by_src", "by_dst", "by_either" };
-	struct web_req *r = ctx;
+	struct suppression_list *sl = ctx;
+	struct web_req *r = sl->r;
 	char user[128], ts[64];
 	const char *sig = "";
 	long long alert = 0;
@@ -833,8 +896,17 @@ static void suppression_json(void *ctx, const struct suppress_item *it)
 	if (known) json_str(&r->out, user); else json_null(&r->out);
 	json_key(&r->out, "added");
 	if (known) json_str(&r->out, ts); else json_null(&r->out);
-	json_key(&r->out, alert ? "signature" : "reason");
-	if (known) json_str(&r->out, sig); else json_null(&r->out);
+	/* from an alert: "SIGNATURE; why: REASON" (before issue 14's reason:
+	 * the signature alone) */
+	why = known && alert ? strstr(sig, NOTE_WHY) : NULL;
+	if (known && alert) {
+		json_key(&r->out, "signature");
+		if (why) json_strn(&r->out, sig, (size_t)(why - sig)); else json_str(&r->out, sig);
+	}
+	json_key(&r->out, "reason");
+	if (why) json_str(&r->out, why + strlen(NOTE_WHY));
+	else if (known && !alert) json_str(&r->out, sig);
+	else json_null(&r->out);
 	json_key(&r->out, "expires");
 	if (it->valid && it->e.expires) {
 		char ex[64];
@@ -844,25 +916,70 @@ static void suppression_json(void *ctx, const struct suppress_item *it)
 		json_null(&r->out);
 	}
 	json_kbool(&r->out, "expired", it->valid && it->e.expires && (int64_t)(wall_us() / 1000000) >= it->e.expires);
+	/* the alerts it silenced since it was added (counted by the sensor,
+	 * written once a stats interval) and the newest one's time */
+	json_key(&r->out, "silenced");
+	if (it->valid && sl->count) {
+		int64_t n = 0, last = 0;
+		sqlite3_bind_int64(sl->count, 1, (sqlite3_int64)it->e.key);
+		if (sqlite3_step(sl->count) == SQLITE_ROW) {
+			n = sqlite3_column_int64(sl->count, 0);
+			last = sqlite3_column_int64(sl->count, 1);
+		}
+		sqlite3_reset(sl->count);
+		json_i64(&r->out, n);
+		json_key(&r->out, "last_silenced_us");
+		if (n) json_i64(&r->out, last); else json_null(&r->out);
+	} else {
+		json_null(&r->out);
+		json_key(&r->out, "last_silenced_us");
+		json_null(&r->out);
+	}
 	json_obj_end(&r->out);
+}
+
+/* Forget the count of the entry line (text of suppress.conf) when it is
+ * added or removed: a count is of the alerts silenced since it was added. */
+static void suppression_count_reset(struct web_req *r, const char *line)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t key;
+
+	if (suppress_line_key(line, &key) != 0 ||
+	    sqlite3_prepare_v2(r->db, "DELETE FROM suppress_counts WHERE key = ?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;       /* before schema 6: nothing counted */
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("web: suppression count reset: %s", sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
 }
 
 void alerts_h_suppressions(struct web_req *r)
 {
 	static const char *const none[] = { NULL };
+	struct suppression_list sl = { .r = r };
 	char path[1200];
 	int n;
 
 	if (web_params_check(r, none) != 0)
 		return;
+	if (sqlite3_prepare_v2(r->db, "SELECT silenced, last_us FROM suppress_counts WHERE key = ?",
+			       -1, &sl.count, NULL) != SQLITE_OK) {
+		sqlite3_finalize(sl.count);
+		sl.count = NULL;
+	}
 	snprintf(path, sizeof path, "%s/rules/suppress.conf", r->env->cfg.state_dir);
 	web_ok_begin(r, 200);
 	json_kstr(&r->out, "file", path);
 	json_key(&r->out, "entries");
 	json_arr_begin(&r->out);
 	pthread_mutex_lock(&r->env->suppress_lock);
-	n = suppress_each(path, suppression_json, r);
+	n = suppress_each(path, suppression_json, &sl);
 	pthread_mutex_unlock(&r->env->suppress_lock);
+	sqlite3_finalize(sl.count);
 	json_arr_end(&r->out);
 	json_kbool(&r->out, "readable", n >= 0);
 	json_obj_end(&r->out);
@@ -893,18 +1010,16 @@ void alerts_h_suppression_add(struct web_req *r)
 {
 	static const char *const keys[] = { "gen_id", "sig_id", "track", "ip", "reason", "expires",
 					    NULL };
-	char track[16], ip[64] = "", reason[201] = "", expires[32] = "", line[300], ex[64] = "";
+	char track[16], ip[64] = "", reason[201] = "", line[300];
 	char comment[512], ts[JSON_TS_LEN], path[1200], err[1400], msg[300] = "";
-	int64_t gid, sid, exp_s = 0;
+	int64_t gid, sid;
 	int by, rc, reloaded;
 
 	if (web_body_object(r, keys) != 0 ||
 	    web_body_i64(r, "gen_id", 1, 0xFFFFFFFFLL, &gid, 1) != 1 ||
 	    web_body_i64(r, "sig_id", 1, 0xFFFFFFFFLL, &sid, 1) != 1 ||
 	    web_body_str(r, "track", track, sizeof track, 10, 1) != 1 ||
-	    web_body_str(r, "ip", ip, sizeof ip, 45, 0) < 0 ||
-	    web_body_str(r, "reason", reason, sizeof reason, 200, 0) < 0 ||
-	    web_body_str(r, "expires", expires, sizeof expires, 20, 0) < 0)
+	    web_body_str(r, "ip", ip, sizeof ip, 45, 0) < 0)
 		return;
 	by = strcmp(track, "by_src") == 0 ? SUPPRESS_BY_SRC : strcmp(track, "by_dst") == 0 ?
 	     SUPPRESS_BY_DST : strcmp(track, "by_either") == 0 ? SUPPRESS_BY_EITHER :
@@ -921,21 +1036,8 @@ void alerts_h_suppression_add(struct web_req *r)
 		web_error(r, 400, "ip: expected an IPv4 or IPv6 address");
 		return;
 	}
-	if (expires[0]) {
-		if (suppress_parse_time(expires, &exp_s) != 0) {
-			web_error(r, 400, "expires: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
-			return;
-		}
-		if (exp_s <= (int64_t)(wall_us() / 1000000)) {
-			web_error(r, 400, "expires: %s has passed", expires);
-			return;
-		}
-		suppress_format_expiry(ex, sizeof ex, exp_s);
-		snprintf(line + strlen(line), sizeof line - strlen(line), "%s", ex);
-	}
-	for (char *p = reason; *p; p++)    /* one comment line, whatever the text */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	if (suppress_reason_expiry(r, 0, reason, sizeof reason, line, sizeof line) != 0)
+		return;
 	json_format_ts(ts, wall_us());
 	snprintf(comment, sizeof comment, "# by %s, %s: %s", r->sess.user, ts,
 		 reason[0] ? reason : "(no reason given)");
@@ -945,8 +1047,10 @@ void alerts_h_suppression_add(struct web_req *r)
 		web_error(r, 500, "%s", err);
 		return;
 	}
-	if (rc == 1)
+	if (rc == 1) {
 		web_audit(r->db, r->sess.user, "suppress", "page", line);
+		suppression_count_reset(r, line);
+	}
 	reloaded = suppress_reload(r, msg, sizeof msg);
 	web_ok_begin(r, rc == 1 ? 201 : 200);
 	json_kstr(&r->out, "line", line);
@@ -983,6 +1087,7 @@ void alerts_h_suppression_remove(struct web_req *r)
 	}
 	snprintf(target, sizeof target, "line %lld", (long long)line);
 	web_audit(r->db, r->sess.user, "unsuppress", target, text);
+	suppression_count_reset(r, text);
 	reloaded = suppress_reload(r, msg, sizeof msg);
 	web_ok_begin(r, 200);
 	json_kstr(&r->out, "removed", text);

@@ -58,7 +58,7 @@ const struct web_route web_routes[] = {
 	{ "GET",  "/api/alerts/{id}/flows",     alerts_h_flows,    0 },
 	{ "POST", "/api/alerts/{id}/status",    alerts_h_status,   0 },
 	{ "POST", "/api/alerts/{id}/notes",     alerts_h_notes,    0 },
-	{ "POST", "/api/alerts/{id}/suppress",  alerts_h_suppress, 0 },
+	{ "POST", "/api/alerts/{id}/suppress",  alerts_h_suppress, WEB_ADMIN },
 	{ "GET",  "/api/alerts/{id}/pcap",      evidence_h_alert,  0 },
 	{ "GET",  "/api/suppressions",          alerts_h_suppressions, 0 },
 	{ "POST", "/api/suppressions",          alerts_h_suppression_add, WEB_ADMIN },
