@@ -1102,7 +1102,7 @@ def test_web(tmp):
         elif sysinfo.get("last_reload") is not None:
             problems.append("last_reload before any reload: %s" % sysinfo.get("last_reload"))
         aid = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1")[0][0]
-        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid, {"track": "all"})
+        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid, {"track": "all", "reason": "test"})
         if st != 200 or not (res or {}).get("reloaded"):
             problems.append("suppress: %s %s" % (st, res))
         if not d.wait_log(r"rules reloaded: .* 1 suppressions .*\(asked by the web\)"):
@@ -1118,7 +1118,7 @@ def test_web(tmp):
         with open(os.path.join(w, "state", "rules", "suppress.conf"), "a") as f:
             f.write("suppress this is not a line\n")
         aid2 = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1 OFFSET 1")[0][0]
-        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid2, {"track": "all"})
+        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid2, {"track": "all", "reason": "test"})
         if (res or {}).get("reloaded") is not False:
             problems.append("suppress with a broken suppress.conf: %s %s" % (st, res))
         st, sysinfo = api.req("GET", "/api/system")
@@ -1135,6 +1135,156 @@ def test_web(tmp):
     if problems:
         problems.append("log:\n" + tail(d))
     R.check(title, problems)
+
+
+# ---- 9c. suppression counts: kept over reloads and restarts -----------------
+
+def suppressions_entry(api, text):
+    st, res = api.req("GET", "/api/suppressions")
+    for e in (res or {}).get("entries", []) if st == 200 else []:
+        if e.get("text") == text:
+            return e
+    return None
+
+
+def test_suppress_counts(tmp):
+    """Issue 14.5: each suppression's silenced alerts are counted by the
+    sensor and kept in the database: a looping replay (one pass a second)
+    raises alerts, an entry added from an alert's page silences them and
+    its count goes up pass after pass; a SIGHUP reload, a reload asked by
+    the web and a restart keep it (the restart replays a capture that
+    raises none of them: the count is what the first run left)."""
+    w = os.path.join(tmp, "supcount")
+    os.makedirs(w)
+    port = free_port()
+    sec = base_sections(w, source="pcap:" + os.path.join(DETECT, "sig_header.pcap"),
+                        replay_speed="fast", loop="yes")
+    sec["detect"] = {"rules": os.path.join(DETECT, "rulesets", "sig")}
+    sec["web"] = {"listen": "127.0.0.1:%d" % port}
+    sec["daemon"]["stats_interval"] = "1s"
+    title = "suppressions: silenced alerts counted, kept over SIGHUP, web reload and restart"
+    problems = []
+    db = os.path.join(w, "vigil.sqlite")
+    tokfile = os.path.join(w, "state", "setup-token")
+    d = Daemon(w, sec)
+    end = time.time() + PATIENCE
+    while time.time() < end and d.alive():
+        if os.path.exists(tokfile) and os.path.exists(db):
+            try:
+                if db_rows(db, "SELECT count(*) FROM alerts")[0][0] >= 5:
+                    break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.1)
+    if not d.alive() or not os.path.exists(tokfile):
+        d.stop()
+        return R.check(title, ["no setup token or the daemon died; log:\n" + tail(d)])
+
+    def count_above(api, text, floor):
+        """The entry once its count exceeds floor (or the last seen)."""
+        e, end = None, time.time() + PATIENCE
+        while time.time() < end:
+            e = suppressions_entry(api, text)
+            if e and (e.get("silenced") or 0) > floor:
+                break
+            time.sleep(0.2)
+        return e or {}
+
+    line, final = None, None
+    try:
+        api = Api(port)
+        token = open(tokfile).read().strip()
+        st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
+                                               "password": "correct horse battery"})
+        st2, me = api.req("POST", "/api/login", {"username": "admin",
+                                                 "password": "correct horse battery"})
+        api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
+        if st != 201 or st2 != 200 or not api.csrf:
+            raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+        aid = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1")[0][0]
+        st, res = api.req("POST", "/api/alerts/%d/suppress" % aid,
+                          {"track": "all", "reason": "counted"})
+        line = (res or {}).get("line")
+        if st != 200 or not (res or {}).get("reloaded") or not line:
+            raise RuntimeError("suppress: %s %s" % (st, res))
+        e = suppressions_entry(api, line)
+        if not e or e.get("silenced") != 0 or e.get("last_silenced_us") is not None:
+            problems.append("a new entry: silenced 0, last_silenced_us null: %s" % e)
+        e1 = count_above(api, line, 0)
+        c1 = e1.get("silenced") or 0
+        if not c1 or not e1.get("last_silenced_us"):
+            problems.append("the next passes: silenced > 0 with a time: %s" % e1)
+        e2 = count_above(api, line, c1)
+        c2 = e2.get("silenced") or 0
+        if c2 <= c1:
+            problems.append("another pass: the count goes up (%d, then %s)" % (c1, e2))
+        d.p.send_signal(signal.SIGHUP)
+        if not d.wait_log(r"rules reloaded", count=2):     # the web's, then this one
+            problems.append("no 'rules reloaded' after SIGHUP")
+        e3 = suppressions_entry(api, line) or {}
+        if (e3.get("silenced") or 0) < c2:
+            problems.append("after SIGHUP the count went down: %d -> %s" % (c2, e3))
+        e3 = count_above(api, line, max(c2, e3.get("silenced") or 0))
+        c3 = e3.get("silenced") or 0
+        if c3 <= c2:
+            problems.append("after SIGHUP the entry counts on: %d -> %s" % (c2, e3))
+        # a reload asked by the web: another entry added on the page
+        st, res = api.req("POST", "/api/suppressions", {"gen_id": 1, "sig_id": 4294967295,
+                                                        "track": "all", "reason": "other"})
+        if st != 201 or not (res or {}).get("reloaded"):
+            problems.append("add an entry (web reload): %s %s" % (st, res))
+        e4 = count_above(api, line, c3)
+        c4 = e4.get("silenced") or 0
+        if c4 <= c3:
+            problems.append("after the web's reload the entry counts on: %d -> %s" % (c3, e4))
+        other = suppressions_entry(api, "suppress gen_id 1, sig_id 4294967295") or {}
+        if other.get("silenced") != 0:
+            problems.append("an entry that silenced nothing: 0: %s" % other)
+    except (OSError, RuntimeError, ValueError, IndexError, http.client.HTTPException) as e:
+        problems.append("web API: %s" % e)
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s" % rc)
+    if problems:
+        problems.append("log:\n" + tail(d))
+        return R.check(title, problems)
+    try:
+        final = db_rows(db, "SELECT sum(silenced) FROM suppress_counts")[0][0]
+    except sqlite3.Error as e:
+        problems.append("read suppress_counts: %s" % e)
+    if not final or final < c4:
+        problems.append("after the stop the database holds %s, the page showed %d" % (final, c4))
+
+    # a restart on a capture that raises none of those alerts
+    sec["capture"] = {"source": "pcap:" + os.path.join(ROOT, "tests", "fixtures", "icmp.pcap"),
+                      "replay_speed": "fast"}
+    d = Daemon(w, sec)
+    try:
+        api = Api(port)
+        end, st2, me = time.time() + PATIENCE, None, None
+        while time.time() < end and d.alive():
+            try:
+                st2, me = api.req("POST", "/api/login", {"username": "admin",
+                                                         "password": "correct horse battery"})
+                if st2 == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        if st2 != 200:
+            raise RuntimeError("login after the restart: %s %s" % (st2, me))
+        e5 = suppressions_entry(api, line) or {}
+        if e5.get("silenced") != final or not e5.get("last_silenced_us"):
+            problems.append("after the restart: silenced %s (the first run left %s): %s"
+                            % (e5.get("silenced"), final, e5))
+    except (OSError, RuntimeError, ValueError, IndexError, http.client.HTTPException) as e:
+        problems.append("web API after the restart: %s" % e)
+    rc = d.stop()
+    if rc != 0:
+        problems.append("exit %s after the restart" % rc)
+    if problems:
+        problems.append("log:\n" + tail(d))
+    R.check(title + " (%s silenced)" % final, problems)
 
 
 # ---- 9b. recurrence: a triaged alert that fires again -------------------------
@@ -1749,6 +1899,7 @@ def main():
         test_disk_full(tmp)
         test_disk_full_counts(tmp)
         test_web(tmp)
+        test_suppress_counts(tmp)
         test_recur(tmp)
         if os.geteuid() != 0:
             print("skip  live capture, reloads and privilege drop: they need root "

@@ -68,7 +68,8 @@ PUBLIC = {("GET", "/api/setup"), ("POST", "/api/setup"), ("POST", "/api/login")}
 ADMIN = {("GET", "/api/users"), ("POST", "/api/users"), ("POST", "/api/users/{name}/disable"),
          ("POST", "/api/users/{name}/enable"), ("POST", "/api/users/{name}/role"),
          ("POST", "/api/users/{name}/password"), ("POST", "/api/users/{name}/delete"),
-         ("POST", "/api/suppressions"), ("POST", "/api/suppressions/remove")}
+         ("POST", "/api/suppressions"), ("POST", "/api/suppressions/remove"),
+         ("POST", "/api/alerts/{id}/suppress")}
 # what a session with a password change due may use
 PWCHANGE = {("POST", "/api/logout"), ("GET", "/api/me"), ("POST", "/api/me/password")}
 USER_KEYS = ["username", "role", "created_us", "disabled", "disabled_us", "last_login_us",
@@ -453,8 +454,14 @@ def suite_bad_input(c, db, aid):
         "/api/alerts/ack": [{"ids": "1"}, {"ids": []}, {"ids": [-1]}, {"ids": ["1"]},
                             {"ids": [1.5]}, {"ids": [0]}, {"ids": list(range(1, 1003))},
                             {"ids": [[1]]}, {"ids": 1}, {}, {"ids": ["1) OR (1=1"]}],
-        "/api/alerts/{id}/suppress": [{"track": "x"}, {"track": 1}, {}, {"track": "by_src; rm"}]
-                                     + [{"track": s} for s in SQLI],
+        "/api/alerts/{id}/suppress": [{"track": "x", "reason": "r"}, {"track": 1, "reason": "r"}, {},
+                                      {"track": "by_src; rm", "reason": "r"},
+                                      {"track": "all"}, {"track": "all", "reason": ""},
+                                      {"track": "all", "reason": "   "}, {"track": "all", "reason": 5},
+                                      {"track": "all", "reason": "x" * 201},
+                                      {"track": "all", "reason": "r", "expires": "2020-01-01T00:00:00Z"},
+                                      {"track": "all", "reason": "r", "expires": "tomorrow"}]
+                                     + [{"track": s, "reason": "r"} for s in SQLI],
         "/api/suppressions": [{"gen_id": 1, "sig_id": 2, "track": "by_src"},
                               {"gen_id": 1, "sig_id": 2, "track": "by_src", "ip": "10.0.0.1, ip 0.0.0.0/0"},
                               {"gen_id": 1, "sig_id": 2, "track": "all", "ip": "10.0.0.1"},
@@ -873,27 +880,37 @@ def suite_changes(c, db, state, sig, det):
 
     conf = os.path.join(state, "rules", "suppress.conf")
     r = c.post(f"/api/alerts/{aid}/suppress", {"track": "by_src"})
+    R.check("suppress without a reason: 400, nothing written", r.status == 400 and r.error()
+            and not os.path.exists(conf), r)
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "by_src", "reason": "our scanner\nweek 49"})
     line = f"suppress gen_id {sig['gid']}, sig_id {sig['sid']}, track by_src, ip {sig['src_ip']}"
     R.check("suppress by_src: the line", r.status == 200 and r.json.get("line") == line
             and r.json.get("added") is True and r.json.get("reloaded") is False
             and isinstance(r.json.get("message"), str), r)
     text = open(conf).read() if os.path.exists(conf) else ""
-    R.check("the line is in <state_dir>/rules/suppress.conf", line + "\n" in text, text)
-    r = c.post(f"/api/alerts/{det['id']}/suppress", {"track": "by_dst"})
-    line2 = f"suppress gen_id {det['gid']}, sig_id {det['sid']}, track by_dst, ip {det['dest_ip']}"
-    R.check("suppress by_dst", r.status == 200 and r.json.get("line") == line2, r)
-    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all"})
+    R.check("the line is in <state_dir>/rules/suppress.conf under its note (alert, who, when,"
+            " signature, why on one line)", re.search(
+                rf"\n# alert {aid}, by admin, [^\n]*: {re.escape(sig['signature'])}; why: our scanner"
+                rf" week 49\n{re.escape(line)}\n", text), text)
+    r = c.post(f"/api/alerts/{det['id']}/suppress", {"track": "by_dst", "reason": "lab",
+                                                     "expires": "2099-01-02T03:04:05Z"})
+    line2 = (f"suppress gen_id {det['gid']}, sig_id {det['sid']}, track by_dst, ip {det['dest_ip']}"
+             " # expires 2099-01-02T03:04:05Z")
+    R.check("suppress by_dst with an expiry", r.status == 200 and r.json.get("line") == line2, r)
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all", "reason": "noise"})
     line3 = f"suppress gen_id {sig['gid']}, sig_id {sig['sid']}"
     R.check("suppress all", r.status == 200 and r.json.get("line") == line3, r)
-    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all"})
+    r = c.post(f"/api/alerts/{aid}/suppress", {"track": "all", "reason": "noise"})
     R.check("the same suppression again: not added twice", r.status == 200 and
             r.json.get("added") is False and open(conf).read().count(line3 + "\n") == 1, r)
     chk = subprocess.run(vigil_cmd() + ["rules", "check", os.path.join(state, "rules")],
                          capture_output=True, text=True, timeout=120)
     R.check("vigil rules check accepts the managed suppress.conf",
             chk.returncode == 0 and "suppressions: 3" in chk.stdout, chk.stdout + chk.stderr)
-    R.check("suppressions audited", dbq(db, "SELECT count(*) FROM audit WHERE action = 'suppress'")[0][0] == 3)
-    r = c.post("/api/alerts/999999/suppress", {"track": "all"})
+    R.check("suppressions audited, with the reason", audit_rows(db, "suppress") ==
+            [("admin", str(aid), line + " (our scanner week 49)"), ("admin", str(det["id"]), line2 + " (lab)"),
+             ("admin", str(aid), line3 + " (noise)")], audit_rows(db, "suppress"))
+    r = c.post("/api/alerts/999999/suppress", {"track": "all", "reason": "x"})
     R.check("suppress a missing alert: 404", r.status == 404, r)
     suite_suppressions(c, db, state, aid, line, line2, line3)
 
@@ -913,7 +930,11 @@ def suite_suppressions(c, db, state, aid, line, line2, line3):
             f"gen_id {first.get('gen_id')}, sig_id {first.get('sig_id')}," in line and
             first.get("user") == "admin" and first.get("alert_id") == aid and
             re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", first.get("added") or "") and
-            first.get("note", "").startswith(f"alert {aid}, by admin, "), first)
+            first.get("note", "").startswith(f"alert {aid}, by admin, ") and
+            first.get("reason") == "our scanner week 49" and first.get("signature") is not None
+            and "why:" not in first.get("signature"), first)
+    R.check("no sensor ran: silenced 0, last_silenced_us null, on every valid entry",
+            all(e.get("silenced") == 0 and e.get("last_silenced_us") is None for e in ents), ents)
     R.check("track all: no ip", len(ents) == 3 and ents[2].get("track") == "all"
             and "ip" not in ents[2], ents)
     lines = open(conf).read().split("\n")
