@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // A stand-in for `vigil serve`, for working on the page without the C side:
 // docs/api.md over a vigil SQLite database (read with the sqlite3 command),
-// with users, sessions, notes and the audit log kept in memory. Not a test
-// of anything: run.sh uses the real daemon unless VIGIL_MOCK=1.
+// with users, sessions, notes and the audit log kept in memory, the
+// suppressions in <state-dir>/rules/suppress.conf as vigil keeps them (their
+// silenced counts read from the database's suppress_counts, as a sensor
+// wrote them). Not a test of anything: run.sh uses the real daemon unless
+// VIGIL_MOCK=1.
 //
 //   node mock-api.mjs --db DB --listen 127.0.0.1:8080 --state-dir DIR --static OUT
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync, appendFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync, appendFileSync, renameSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => {
@@ -41,8 +44,24 @@ function log(user, action, target, detail) { audit.unshift({ ts_us: now(), user,
 function alertOut(a) {
 	const o = { ...a };
 	delete o.refs; delete o.rule_text; delete o.metadata; delete o.ioc_description;
+	// when it last fired again after it was triaged (a sensor's audit rows)
+	const rec = audit.find((x) => x.action === 'recurred' && x.target === String(a.id));
+	o.recurred_us = a.recurred_us ?? (rec ? rec.ts_us : null);
 	return o;
 }
+
+// GET /api/alerts' and /api/alerts/groups' sort and order (docs/api.md)
+const SORTS = { last_seen: 'last_seen_us', first_seen: 'first_seen_us', severity: 'severity', count: 'count' };
+function alertOrder(p, groups) {
+	const col = SORTS[p.sort] || 'last_seen_us';
+	const asc = p.order === 'asc';
+	// "desc" puts the worst (severity 1) first
+	const dir = col === 'severity' ? (asc ? 'DESC' : 'ASC') : (asc ? 'ASC' : 'DESC');
+	const tie = groups ? 'gid, sid' : 'id DESC';
+	return col === 'last_seen_us' ? `last_seen_us ${dir}, ${tie}` : `${col} ${dir}, last_seen_us DESC, ${tie}`;
+}
+const RECURRED_SQL = "(SELECT max(ts_us) FROM audit WHERE action = 'recurred' AND target = CAST(alerts.id AS TEXT)) AS recurred_us";
+const hasTable = (t) => sql(`SELECT count(*) AS n FROM sqlite_master WHERE name = ${s(t)}`)[0].n > 0;
 
 function alertWhere(p) {
 	const w = ['1'];
@@ -110,8 +129,18 @@ route('POST', /^\/api\/me\/password$/, (req, b, ctx) => {
 route('GET', /^\/api\/alerts$/, (req, b, ctx, p) => {
 	const where = alertWhere(p);
 	const total = sql(`SELECT count(*) AS n FROM alerts WHERE ${where}`)[0].n;
-	const rows = sql(`SELECT * FROM alerts WHERE ${where} ORDER BY last_seen_us DESC, id DESC LIMIT ${Math.min(500, n(p.limit, 50))} OFFSET ${n(p.offset)}`);
+	const rows = sql(`SELECT *, ${RECURRED_SQL} FROM alerts WHERE ${where} ORDER BY ${alertOrder(p, false)} LIMIT ${Math.min(500, n(p.limit, 50))} OFFSET ${n(p.offset)}`);
 	return [200, { total, alerts: rows.map(alertOut) }];
+});
+route('GET', /^\/api\/alerts\/groups$/, (req, b, ctx, p) => {
+	const where = alertWhere(p);
+	const total = sql(`SELECT count(*) AS n FROM (SELECT 1 FROM alerts WHERE ${where} GROUP BY gid, sid)`)[0].n;
+	const groups = sql(`SELECT gid, sid, max(engine) AS engine, max(signature) AS signature, max(category) AS category,
+		max(detector) AS detector, min(severity) AS severity, count(*) AS alerts, sum(status = 'new') AS new,
+		count(DISTINCT src_ip) AS sources, count(DISTINCT nullif(dest_ip, '')) AS destinations, sum(count) AS count,
+		min(first_seen_us) AS first_seen_us, max(last_seen_us) AS last_seen_us
+		FROM alerts WHERE ${where} GROUP BY gid, sid ORDER BY ${alertOrder(p, true)} LIMIT ${Math.min(500, n(p.limit, 50))} OFFSET ${n(p.offset)}`);
+	return [200, { total, groups }];
 });
 route('GET', /^\/api\/alerts\/export\.(csv|eve)$/, (req, b, ctx, p, m) => {
 	const rows = sql(`SELECT * FROM alerts WHERE ${alertWhere(p)} ORDER BY last_seen_us DESC LIMIT 100000`);
@@ -130,7 +159,22 @@ route('GET', /^\/api\/alerts\/(\d+)$/, (req, b, ctx, p, m) => {
 	const related = sql(`SELECT * FROM alerts WHERE id != ${a.id} AND (src_ip IN (${s(a.src_ip)}, ${s(a.dest_ip)}) OR dest_ip IN (${s(a.src_ip)}, ${s(a.dest_ip)})) ORDER BY last_seen_us DESC LIMIT 20`).map(alertOut);
 	let metadata = {};
 	try { metadata = a.metadata ? JSON.parse(a.metadata) : {}; } catch { /* keep empty */ }
-	return [200, { ...alertOut(a), rule_text: a.rule_text || '', references: a.refs ? a.refs.split('\n').filter(Boolean) : [], metadata, notes: notes.get(a.id) || [], flows, related, timeline }];
+	const history = hasTable('audit') ? sql(`SELECT ts_us, username AS user, action, detail FROM audit WHERE target = ${s(String(a.id))} AND action = 'recurred' ORDER BY ts_us DESC LIMIT 20`) : [];
+	const mine = audit.filter((x) => (x.target === `alert ${a.id}` || x.target === String(a.id)) && ['status', 'ack', 'recurred'].includes(x.action))
+		.map((x) => ({ ts_us: x.ts_us, user: x.user, action: x.action, detail: x.detail }));
+	const recurred = hasTable('audit') ? sql(`SELECT max(ts_us) AS t FROM audit WHERE action = 'recurred' AND target = ${s(String(a.id))}`)[0].t : null;
+	return [200, { ...alertOut({ ...a, recurred_us: recurred }), rule_text: a.rule_text || '', references: a.refs ? a.refs.split('\n').filter(Boolean) : [], metadata,
+		notes: notes.get(a.id) || [], flows, related, timeline, pcap: [],
+		history: [...mine, ...history].sort((x, y) => y.ts_us - x.ts_us).slice(0, 20) }];
+});
+route('GET', /^\/api\/alerts\/(\d+)\/flows$/, (req, b, ctx, p, m) => {
+	const id = n(m[1]);
+	if (!sql(`SELECT id FROM alerts WHERE id = ${id}`).length) return [404, { error: `no alert ${id}` }];
+	const linked = sql(`SELECT count(*) AS n FROM alert_flows WHERE alert_id = ${id}`)[0].n;
+	const where = `flow_id IN (SELECT flow_id FROM alert_flows WHERE alert_id = ${id})`;
+	const total = sql(`SELECT count(DISTINCT flow_id) AS n FROM flows WHERE ${where}`)[0].n;
+	const flows = sql(`SELECT * FROM flows WHERE ${where} ORDER BY start_us DESC, id DESC LIMIT ${Math.min(500, n(p.limit, 20))} OFFSET ${n(p.offset)}`).map(flowOut);
+	return [200, { total, linked, per_decision_max: 16, flows }];
 });
 route('POST', /^\/api\/alerts\/(\d+)\/status$/, (req, b, ctx, p, m) => {
 	if (!['new', 'acknowledged', 'false_positive', 'escalated'].includes(b.status)) return [400, { error: 'unknown status' }];
@@ -154,16 +198,135 @@ route('POST', /^\/api\/alerts\/ack$/, (req, b, ctx) => {
 	log(ctx.user, 'ack', `${ids.length} alerts`, ids.join(','));
 	return [200, { updated: ids.length }];
 });
+// ---- suppressions: <state-dir>/rules/suppress.conf, as vigil writes it
+const SUP_DIR = join(STATE, 'rules'), SUP_FILE = join(SUP_DIR, 'suppress.conf');
+const isoNow = () => new Date().toISOString().slice(0, 19) + 'Z';
+const oneLine = (t) => String(t).replace(/[\x00-\x1f\x7f]/g, ' ');
+const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
+// the entry's key, as suppress.h's suppress_key_of: FNV-1a 64 of
+// "gid:sid:track:expires:" and the ip list without spaces
+function supKey(e) {
+	let h = 14695981039346656037n;
+	const text = `${e.gid}:${e.sid}:${e.trackNo}:${e.expiresS}:` + (e.trackNo ? e.ip.replace(/\s/g, '') : '');
+	for (const ch of Buffer.from(text)) h = ((h ^ BigInt(ch)) * 1099511628211n) & 0xffffffffffffffffn;
+	if (h === 0n) h = 1n;
+	return BigInt.asIntN(64, h).toString();
+}
+const TRACKS = ['all', 'by_src', 'by_dst', 'by_either'];
+function supParse(text) {
+	const [body, ...c] = text.split('#');
+	const cm = c.join('#').trim();
+	const ex = /^expires(\s+(.*))?$/.exec(cm);
+	let expiresS = 0;
+	if (ex) {
+		if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(ex[2] || '')) return null;
+		expiresS = Date.parse(ex[2]) / 1000;
+	}
+	const m = /^suppress\s+gen_id\s+(\d+)\s*,\s*sig_id\s+(\d+)\s*(?:,\s*track\s+(by_src|by_dst|by_either)\s*,\s*ip\s+(.+?))?\s*$/.exec(body.trim());
+	if (!m) return null;
+	const ip = (m[4] || '').replace(/^\[(.*)\]$/, '$1');
+	const e = { gid: Number(m[1]), sid: Number(m[2]), track: m[3] || 'all', trackNo: TRACKS.indexOf(m[3] || 'all'), ip, expiresS };
+	e.key = supKey(e);
+	return e;
+}
+function supEntries() {
+	if (!existsSync(SUP_FILE)) return [];
+	const counts = hasTable('suppress_counts')
+		? Object.fromEntries(sql('SELECT CAST(key AS TEXT) AS k, silenced, last_us FROM suppress_counts').map((r) => [r.k, r])) : {};
+	const out = [];
+	let note = '';
+	readFileSync(SUP_FILE, 'utf8').split('\n').forEach((raw, i) => {
+		const l = raw.trim();
+		if (l.startsWith('#')) { note = l.slice(1).trim(); return; }
+		if (!l) { note = ''; return; }
+		const e = supParse(l);
+		const o = { line: i + 1, text: l, valid: !!e };
+		if (e) Object.assign(o, { gen_id: e.gid, sig_id: e.sid, track: e.track }, e.track !== 'all' ? { ip: e.ip } : {});
+		o.note = note;
+		const m = /^(?:alert (\d+), )?by (.+?), (\S+): (.*)$/.exec(note);
+		o.alert_id = m && m[1] ? Number(m[1]) : null;
+		o.user = m ? m[2] : null;
+		o.added = m ? m[3] : null;
+		if (m && m[1]) {
+			const w = m[4].indexOf('; why: ');
+			o.signature = w >= 0 ? m[4].slice(0, w) : m[4];
+			o.reason = w >= 0 ? m[4].slice(w + 7) : null;
+		} else {
+			o.reason = m ? m[4] : null;
+		}
+		o.expires = e && e.expiresS ? new Date(e.expiresS * 1000).toISOString().slice(0, 19) + 'Z' : null;
+		o.expired = !!(e && e.expiresS && Date.now() / 1000 >= e.expiresS);
+		const c = e && counts[e.key];
+		o.silenced = e ? (c ? c.silenced : 0) : null;
+		o.last_silenced_us = c && c.silenced ? c.last_us : null;
+		out.push(o);
+		note = '';
+	});
+	return out;
+}
+// reason and expires of a body; [line with its expiry, reason] or an error answer
+function supReasonExpiry(b, line, needReason) {
+	if (b.reason !== undefined && typeof b.reason !== 'string') return [null, null, [400, { error: 'reason: expected a string' }]];
+	const reason = oneLine(b.reason || '');
+	if (reason.length > 200) return [null, null, [400, { error: 'reason: at most 200 characters' }]];
+	if (needReason && !reason.trim()) return [null, null, [400, { error: 'reason: say why these alerts are silenced (1 to 200 characters)' }]];
+	if (b.expires) {
+		if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(String(b.expires)) || Number.isNaN(Date.parse(b.expires))) return [null, null, [400, { error: 'expires: expected YYYY-MM-DDTHH:MM:SSZ (UTC)' }]];
+		if (Date.parse(b.expires) <= Date.now()) return [null, null, [400, { error: `expires: ${b.expires} has passed` }]];
+		line += ` # expires ${b.expires}`;
+	}
+	return [line, reason, null];
+}
+function supAppend(comment, line) {
+	mkdirSync(SUP_DIR, { recursive: true });
+	const had = existsSync(SUP_FILE) ? readFileSync(SUP_FILE, 'utf8') : '';
+	if (had.split('\n').includes(line)) return false;
+	appendFileSync(SUP_FILE, (had ? '' : "# Managed by vigil's web page: suppressions added from alerts.\n# Lines may be removed by hand; reload the rules afterwards.\n") + comment + '\n' + line + '\n');
+	return true;
+}
+function supCountReset(line) {
+	const e = supParse(line);
+	if (e && hasTable('suppress_counts')) sql(`DELETE FROM suppress_counts WHERE key = ${e.key}`);
+}
+const NO_RELOAD = 'no capture is running here (mock API); the change applies when vigil run loads the rules';
+
 route('POST', /^\/api\/alerts\/(\d+)\/suppress$/, (req, b, ctx, p, m) => {
+	if (!['by_src', 'by_dst', 'all'].includes(b.track)) return [400, { error: 'track: expected by_src, by_dst or all' }];
 	const a = sql(`SELECT * FROM alerts WHERE id = ${n(m[1])}`)[0];
-	if (!a) return [404, { error: 'no such alert' }];
+	if (!a) return [404, { error: `no alert ${n(m[1])}` }];
+	if (b.track === 'by_dst' && !a.dest_ip) return [400, { error: 'track by_dst: the alert has no destination address' }];
 	const tail = b.track === 'by_src' ? `, track by_src, ip ${a.src_ip}` : b.track === 'by_dst' ? `, track by_dst, ip ${a.dest_ip}` : '';
-	const line = `suppress gen_id ${a.gid}, sig_id ${a.sid}${tail}`;
-	mkdirSync(join(STATE, 'rules'), { recursive: true });
-	appendFileSync(join(STATE, 'rules', 'suppress.conf'), line + '\n');
-	log(ctx.user, 'suppress', `alert ${a.id}`, line);
-	return [200, { line }];
-});
+	const [line, reason, bad] = supReasonExpiry(b, `suppress gen_id ${a.gid}, sig_id ${a.sid}${tail}`, true);
+	if (bad) return bad;
+	const added = supAppend(`# alert ${a.id}, by ${ctx.user}, ${isoNow()}: ${oneLine(a.signature || '')}; why: ${reason}`, line);
+	if (added) { log(ctx.user, 'suppress', String(a.id), `${line} (${reason})`); supCountReset(line); }
+	return [200, { line, file: SUP_FILE, added, reloaded: false, message: NO_RELOAD }];
+}, { admin: true });
+route('GET', /^\/api\/suppressions$/, () => [200, { file: SUP_FILE, readable: true, entries: supEntries() }]);
+route('POST', /^\/api\/suppressions$/, (req, b, ctx) => {
+	const gid = Number(b.gen_id), sid = Number(b.sig_id);
+	if (!Number.isInteger(gid) || gid < 1 || gid > 4294967295 || !Number.isInteger(sid) || sid < 1 || sid > 4294967295) return [400, { error: 'gen_id, sig_id: expected 1 to 4294967295' }];
+	if (!TRACKS.includes(b.track)) return [400, { error: 'track: expected by_src, by_dst, by_either or all' }];
+	if (b.track === 'all' && b.ip) return [400, { error: 'ip: not with track all' }];
+	if (b.track !== 'all' && !IP.test(String(b.ip || ''))) return [400, { error: 'ip: expected an IPv4 or IPv6 address' }];
+	const [line, reason, bad] = supReasonExpiry(b, `suppress gen_id ${gid}, sig_id ${sid}${b.track === 'all' ? '' : `, track ${b.track}, ip ${b.ip}`}`, false);
+	if (bad) return bad;
+	const added = supAppend(`# by ${ctx.user}, ${isoNow()}: ${reason || '(no reason given)'}`, line);
+	if (added) { log(ctx.user, 'suppress', 'page', line); supCountReset(line); }
+	return [added ? 201 : 200, { line, file: SUP_FILE, added, reloaded: false, message: NO_RELOAD }];
+}, { admin: true });
+route('POST', /^\/api\/suppressions\/remove$/, (req, b, ctx) => {
+	if (!Number.isInteger(b.line) || b.line < 1 || typeof b.text !== 'string') return [400, { error: 'line and text: as listed' }];
+	const lines = existsSync(SUP_FILE) ? readFileSync(SUP_FILE, 'utf8').split('\n') : [];
+	if ((lines[b.line - 1] || '').trim() !== b.text) return [409, { error: `line ${b.line} of ${SUP_FILE} is not that entry (the file changed: list it again)` }];
+	const drop = new Set([b.line - 1]);
+	if (b.line >= 2 && lines[b.line - 2].trim().startsWith('#')) drop.add(b.line - 2);
+	writeFileSync(SUP_FILE + '.tmp', lines.filter((_, i) => !drop.has(i)).join('\n'));
+	renameSync(SUP_FILE + '.tmp', SUP_FILE);
+	log(ctx.user, 'unsuppress', `line ${b.line}`, b.text);
+	supCountReset(b.text);
+	return [200, { removed: b.text, reloaded: false, message: NO_RELOAD }];
+}, { admin: true });
 route('GET', /^\/api\/audit$/, (req, b, ctx, p) => [200, { total: audit.length, entries: audit.slice(n(p.offset), n(p.offset) + n(p.limit, 50)) }]);
 
 route('GET', /^\/api\/flows$/, (req, b, ctx, p) => {

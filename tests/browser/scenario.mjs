@@ -259,24 +259,35 @@ try {
 		assert(await page.locator('#suppress-h').locator('xpath=../..').locator('.note').count() === 0, 'something was added');
 	});
 
-	await check('suppress by source, confirmed: the suppress line is shown', async () => {
+	await check('suppress by source: a reason is required; with a reason and an expiry the suppress line is shown', async () => {
 		await page.getByRole('button', { name: 'Suppress by source' }).click();
-		await page.getByRole('dialog').getByRole('button', { name: 'Suppress' }).click();
+		const dlg = page.getByRole('dialog');
+		await dlg.getByRole('button', { name: 'Suppress' }).click();
+		await dlg.locator('.error, [role=alert]').first().waitFor();
+		assert(/why/i.test(await dlg.innerText()), 'no word about the missing reason');
+		assert(await page.locator('#suppress-h').locator('xpath=../..').locator('.note').count() === 0, 'added without a reason');
+		await dlg.getByLabel(/^Why/).fill('lab scanner, browser test');
+		await dlg.getByLabel(/^Expires/).fill('2099-06-07T08:09');
+		await screenshot(page, 'suppress-confirm-reason');
+		await dlg.getByRole('button', { name: 'Suppress' }).click();
+		await dlg.waitFor({ state: 'hidden' });
 		const note = page.locator('#suppress-h').locator('xpath=../..').locator('.note');
 		await note.waitFor();
 		const t = await note.innerText();
-		assert(/suppress gen_id 1, sig_id 2100002, track by_src, ip 192\.168\.10\.30/.test(t), `shown: ${t}`);
+		assert(/suppress gen_id 1, sig_id 2100002, track by_src, ip 192\.168\.10\.30 # expires 2099-06-07T08:09:00Z/.test(t), `shown: ${t}`);
 		await screenshot(page, 'suppressed');
 	});
 
 	await check('Suppressions page: the entry listed with who added it; remove asks, cancel keeps it, confirm removes it', async () => {
 		await page.locator('#suppress-h').locator('xpath=../..').getByRole('link', { name: 'Suppressions' }).click();
 		await page.waitForURL(/#\/suppressions/);
-		const line = 'suppress gen_id 1, sig_id 2100002, track by_src, ip 192.168.10.30';
+		const line = 'suppress gen_id 1, sig_id 2100002, track by_src, ip 192.168.10.30 # expires 2099-06-07T08:09:00Z';
 		const row = page.locator('tbody tr', { hasText: line });
 		await row.waitFor();
 		const t = await row.innerText();
-		assert(t.includes(USER) && /alert \d+/.test(t), `row: ${t}`);
+		assert(t.includes(USER) && /alert \d+: lab scanner, browser test/.test(t), `row: ${t}`);
+		// vigil serve runs no sensor: nothing silenced yet, said as 0
+		assert((await row.locator('td[data-label="Silenced"]').innerText()).trim() === '0', `silenced: ${t}`);
 		await screenshot(page, 'suppressions');
 		await axe(page, 'suppressions');
 		await row.getByRole('button', { name: /Remove/ }).click();

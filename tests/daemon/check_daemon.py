@@ -1292,7 +1292,8 @@ def test_suppress_counts(tmp):
 def test_recur(tmp):
     """[store] recur (default acknowledged): an acknowledged alert that fires
     again is new again, with an audit row by (sensor); a false positive
-    stays closed; the alert's detail shows the recurrence. A bad value is
+    stays closed; the alert's detail shows the recurrence, the list and the
+    detail give when it recurred (recurred_us). A bad value is
     file:line: reason."""
     w = os.path.join(tmp, "recur")
     os.makedirs(w)
@@ -1362,6 +1363,15 @@ def test_recur(tmp):
         if not hist or hist[0].get("action") != "recurred" or hist[0].get("user") != "(sensor)" or \
                 not any(h.get("action") == "status" and h.get("user") == "admin" for h in hist):
             problems.append("the alert's history: %s" % hist[:3])
+        # the "recurred" marker: when it last recurred, in the detail and the list
+        if not da or da.get("recurred_us") != hist[0].get("ts_us") or "recurred_us" not in (dbb or {}) \
+                or dbb.get("recurred_us") is not None:
+            problems.append("recurred_us: %s (history %s), the false positive's %s"
+                            % ((da or {}).get("recurred_us"), hist[:1], (dbb or {}).get("recurred_us")))
+        st, lst = api.req("GET", "/api/alerts?limit=500")
+        marks = {x["id"]: x.get("recurred_us") for x in (lst or {}).get("alerts", [])}
+        if st != 200 or marks.get(a) != (da or {}).get("recurred_us") or marks.get(b, 0) is not None:
+            problems.append("the list's recurred_us: %s %s" % (st, {k: marks.get(k, "-") for k in (a, b)}))
     except (OSError, RuntimeError, ValueError, IndexError, sqlite3.Error,
             http.client.HTTPException) as e:
         problems.append("%s" % e)

@@ -3,9 +3,10 @@
 import { useState } from 'preact/hooks';
 import { api, apiUrl } from '../api.js';
 import { href } from '../router.js';
-import { ENGINES, STATUSES, appLabel, fmtAgo, fmtNum, fmtTime, hostPort, protoName, referenceLink } from '../format.js';
+import { ENGINES, STATUSES, appLabel, fmtAgo, fmtNum, fmtTime, fromLocalInput, hostPort, protoName, referenceLink, tzName } from '../format.js';
 import { Confirm, EngineTag, ErrorBox, Facts, Loading, PageTitle, Pager, Panel, SeverityBadge, StatusTag, toast, useAsync } from '../components.jsx';
 import { FlowTable } from './flows.jsx';
+import { RecurredPill } from './alerts.jsx';
 import { Timeline } from '../charts.jsx';
 
 const SUPPRESS = {
@@ -14,7 +15,7 @@ const SUPPRESS = {
 	all: { label: 'Whole rule', what: () => 'every alert of this rule, from any host' },
 };
 
-export function AlertDetailView({ id }) {
+export function AlertDetailView({ id, me }) {
 	const { data: a, error, loading, reload } = useAsync(() => api.get(`alerts/${encodeURIComponent(id)}`), [id]);
 
 	if (!a && loading) return <Loading what="Loading the alert" />;
@@ -26,10 +27,10 @@ export function AlertDetailView({ id }) {
 			</div>
 		);
 	}
-	return <AlertDetail a={a} reload={reload} error={error} />;
+	return <AlertDetail a={a} reload={reload} error={error} admin={!!me && me.role === 'admin'} />;
 }
 
-function AlertDetail({ a, reload, error }) {
+function AlertDetail({ a, reload, error, admin }) {
 	const [busy, setBusy] = useState('');
 	const [override, setOverride] = useState(null);
 	const status = override || a.status;
@@ -59,6 +60,7 @@ function AlertDetail({ a, reload, error }) {
 				<SeverityBadge sev={a.severity} />
 				<EngineTag engine={a.engine} detector={a.detector} />
 				<StatusTag status={status} />
+				{a.recurred_us ? <RecurredPill us={a.recurred_us} /> : null}
 			</div>
 			<PageTitle sub={a.category || a.classtype}>{a.signature || `Rule ${a.gid}:${a.sid}`}</PageTitle>
 			<ErrorBox error={error} />
@@ -141,7 +143,7 @@ function AlertDetail({ a, reload, error }) {
 			</Panel>
 
 			<Panel title="Suppress" id="suppress">
-				<Suppress a={a} />
+				<Suppress a={a} admin={admin} />
 			</Panel>
 		</div>
 	);
@@ -299,25 +301,49 @@ function RelatedAlerts({ list }) {
 	);
 }
 
-function Suppress({ a }) {
+// Silence the alert's rule for its source, its destination or every
+// host: administrators only, with why (required) and until when
+// (optional, in the page's time zone; the file holds it in UTC).
+function Suppress({ a, admin }) {
 	const [ask, setAsk] = useState(null);
+	const [reason, setReason] = useState('');
+	const [expires, setExpires] = useState('');
 	const [busy, setBusy] = useState(false);
 	const [result, setResult] = useState(null);
 	const [error, setError] = useState(null);
+	const [formError, setFormError] = useState(null);
 	const go = async (ok) => {
-		if (!ok) { setAsk(null); return; }
+		if (!ok) { setAsk(null); setFormError(null); return; }
+		const body = { track: ask, reason: reason.trim() };
+		if (!body.reason) { setFormError(new Error('Say why these alerts are silenced.')); return; }
+		if (expires) {
+			const us = fromLocalInput(expires);
+			if (!us) { setFormError(new Error('The expiry is not a time.')); return; }
+			body.expires = new Date(Number(us) / 1000).toISOString().slice(0, 19) + 'Z';
+		}
 		setBusy(true);
 		setError(null);
+		setFormError(null);
 		try {
-			const r = (await api.post(`alerts/${a.id}/suppress`, { track: ask })) || {};
+			const r = (await api.post(`alerts/${a.id}/suppress`, body)) || {};
 			setResult(r);
+			setReason('');
+			setExpires('');
 			toast(r.reloaded === false ? 'Suppression added' : 'Suppression added; the rules were reloaded');
+			setAsk(null);
 		} catch (e) {
-			setError(e);
+			setFormError(e);
 		}
 		setBusy(false);
-		setAsk(null);
 	};
+	if (!admin) {
+		return (
+			<p class="muted">
+				Only administrators suppress alerts (a line in the managed <code>suppress.conf</code>). The suppressions in force are
+				on the <a href="#/suppressions">Suppressions</a> page.
+			</p>
+		);
+	}
 	return (
 		<>
 			<p class="muted">
@@ -327,7 +353,7 @@ function Suppress({ a }) {
 			<div class="button-row">
 				{Object.entries(SUPPRESS).map(([k, v]) => (
 					<button key={k} type="button" class="btn" disabled={busy || (k === 'by_dst' && !a.dest_ip)}
-						title={`Suppress ${v.what(a)}`} onClick={() => setAsk(k)}>
+						title={`Suppress ${v.what(a)}`} onClick={() => { setAsk(k); setFormError(null); }}>
 						Suppress {v.label.toLowerCase()}
 					</button>
 				))}
@@ -341,6 +367,20 @@ function Suppress({ a }) {
 			<ErrorBox error={error} />
 			<Confirm open={!!ask} title="Suppress these alerts?" confirmLabel="Suppress" danger busy={busy} onClose={go}>
 				{ask && <p>No new alert will be raised for <strong>{SUPPRESS[ask].what(a)}</strong> (rule {a.gid}:{a.sid}, “{a.signature}”).</p>}
+				<div class="form">
+					<div class="field">
+						<label for="sup-reason">Why (required)</label>
+						<input id="sup-reason" autocomplete="off" maxlength={200} value={reason} required
+							onInput={(e) => setReason(e.currentTarget.value)} />
+					</div>
+					<div class="field">
+						<label for="sup-expires">Expires ({tzName()}, optional)</label>
+						<input id="sup-expires" type="datetime-local" value={expires} aria-describedby="sup-expires-help"
+							onInput={(e) => setExpires(e.currentTarget.value)} />
+						<p class="help" id="sup-expires-help">After this time the entry silences nothing; empty: until removed.</p>
+					</div>
+				</div>
+				<ErrorBox error={formError} />
 			</Confirm>
 		</>
 	);

@@ -487,6 +487,16 @@ function LiveDot({ live }) {
 	);
 }
 
+// An alert that fired again after it was triaged (and so is new again,
+// vigil.conf [store] recur): seen before, and when it came back.
+export function RecurredPill({ us }) {
+	return (
+		<span class="pill pill-recur" title={`Recurred ${fmtTime(us)} (${fmtAgo(us)}): it fired again after it was triaged`}>
+			recurred<span class="sr-only"> {fmtTime(us)}</span>
+		</span>
+	);
+}
+
 // One alert on one line (a card on phones): the category and the
 // application shortened to fit, the first and last time in the time
 // cell's tooltip, the one the list is sorted by shown.
@@ -508,6 +518,7 @@ function AlertRow({ a, fresh, checked, onToggle, firstSeen }) {
 					<a href={detail} class="sig-link" title={sev ? sev.help : undefined}>{a.signature || `sid ${a.sid}`}</a>
 					{fresh === 'new' && <span class="pill pill-new">new</span>}
 					{fresh === 'updated' && <span class="pill pill-upd">updated</span>}
+					{a.recurred_us ? <RecurredPill us={a.recurred_us} /> : null}
 					{cat && <span class="sub-inline">{cat}</span>}
 				</div>
 			</td>

@@ -4,7 +4,7 @@
 // and removes one after a confirmation (the rules reload each time).
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { fromLocalInput, tzName } from '../format.js';
+import { fmtAgo, fmtNum, fmtTime, fromLocalInput, tzName } from '../format.js';
 import { Confirm, Empty, ErrorBox, Loading, PageTitle, Panel, toast, useAsync } from '../components.jsx';
 
 const TRACKS = { all: 'every host', by_src: 'source', by_dst: 'destination', by_either: 'either address' };
@@ -34,7 +34,8 @@ export function SuppressionsView({ me }) {
 							<caption class="sr-only">Suppressions</caption>
 							<thead><tr>
 								<th scope="col">Rule</th><th scope="col">Applies to</th><th scope="col">Added by</th>
-								<th scope="col">Added</th><th scope="col">Why</th><th scope="col">Expires</th>{admin && <th scope="col">Actions</th>}
+								<th scope="col">Added</th><th scope="col">Why</th><th scope="col">Expires</th>
+								<th scope="col" class="num" title="Alerts the entry silenced since it was added (counted by the sensor, written once a stats interval)">Silenced</th>{admin && <th scope="col">Actions</th>}
 							</tr></thead>
 							<tbody>
 								{entries.map((e) => (
@@ -47,9 +48,15 @@ export function SuppressionsView({ me }) {
 										<td data-label="Applies to">{e.valid ? (e.track === 'all' ? 'every host' : `${TRACKS[e.track] || e.track} ${e.ip}`) : ''}</td>
 										<td data-label="Added by">{e.user || <span class="muted">by hand</span>}</td>
 										<td data-label="Added" class="time">{e.added || <span class="muted">unknown</span>}</td>
-										<td data-label="Why">{e.alert_id ? <a href={`#/alerts/${e.alert_id}`}>alert {e.alert_id}</a> : (e.reason || e.note || '')}</td>
+										<td data-label="Why" class="wrap-anywhere">
+											{e.alert_id ? <><a href={`#/alerts/${e.alert_id}`}>alert {e.alert_id}</a>{e.reason ? `: ${e.reason}` : ''}</> : (e.reason || e.note || '')}
+										</td>
 										<td data-label="Expires" class="time">
 											{e.expires ? <>{e.expires}{e.expired && <span class="state state-off"> expired: silences nothing</span>}</> : <span class="muted">never</span>}
+										</td>
+										<td data-label="Silenced" class="num silenced">
+											{e.silenced == null ? <span class="muted">-</span> : <strong>{fmtNum(e.silenced)}</strong>}
+											{e.last_silenced_us ? <div class="muted time" title={fmtAgo(e.last_silenced_us)}>last {fmtTime(e.last_silenced_us)}</div> : null}
 										</td>
 										{admin && (
 											<td data-label="Actions">
