@@ -165,7 +165,25 @@ setup_token() {
 run_scenario() {
 	local name=$1 base=$2 token=$3 out
 	out="$TMP/$name-scenario.log"
+	# the sensor (vigil run) replays the FTP capture into the served
+	# database once more: the FTP alert the scenario acknowledged fires
+	# again and recurs ([store] recur, default acknowledged)
+	mkdir -p "$TMP/$name-recur"
+	cat >"$TMP/$name-recur/vigil.conf" <<EOF
+[capture]
+source = pcap:$ROOT/tests/detect/sig_header.pcap
+replay_speed = fast
+exit_when_done = yes
+[detect]
+rules = $ROOT/rules/default
+[store]
+database = $TMP/$name.sqlite
+eve = $TMP/$name-recur/eve.json
+[daemon]
+state_dir = $TMP/$name-recur/state
+EOF
 	INJECT_CMD="'$VIGIL' replay -q --rules rules/default --db '$TMP/$name.sqlite' tests/detect/behav_beacon.pcap" \
+	RECUR_CMD="'$VIGIL' run -c '$TMP/$name-recur/vigil.conf' >'$TMP/$name-recur/log' 2>&1 || { tail -5 '$TMP/$name-recur/log'; exit 1; }" \
 	BASE_URL="$base" SETUP_TOKEN="$token" NAME="$name" ARTIFACTS="$ART" CHROMIUM="$CHROMIUM" \
 		timeout 600 node "$HERE/scenario.mjs" >"$out" 2>&1
 	grep -E '^(not )?ok - |^# ' "$out"

@@ -10,6 +10,7 @@
 // env: BASE_URL (http://127.0.0.1:PORT or https://127.0.0.1:PORT),
 //      SETUP_TOKEN, NAME (direct|https), ARTIFACTS, CHROMIUM (/usr/bin/chromium)
 //      INJECT_CMD: a command that adds a beacon alert to the served database
+//      RECUR_CMD: a sensor run that raises the FTP alert again (it recurs)
 //      (a `vigil replay` into it) while the alerts page is open
 // Prints one "ok - ..." / "not ok - ..." line per check and
 // "scenario NAME: N passed, M failed"; exit status 1 when something failed.
@@ -351,6 +352,24 @@ try {
 			'not every detector alert is acknowledged');
 		await screenshot(page, 'bulk-ack');
 	});
+
+	if (process.env.RECUR_CMD) {
+		await check('the acknowledged FTP alert fires again: new, marked "recurred" in the list and the detail', async () => {
+			execSync(process.env.RECUR_CMD, { stdio: 'inherit', timeout: 120000, shell: '/bin/sh' });
+			await page.goto(BASE + '/#/alerts');
+			await page.reload();
+			const row = page.locator('tr', { has: page.getByRole('link', { name: FTP }) });
+			await row.locator('.pill-recur').waitFor();
+			assert(await row.locator('.status-new').count() === 1, `status: ${await row.innerText()}`);
+			const title = await row.locator('.pill-recur').getAttribute('title');
+			assert(/^Recurred \d{4}-\d\d-\d\d \d\d:\d\d/.test(title || ''), `title: ${title}`);
+			await screenshot(page, 'recurred-list');
+			await row.getByRole('link', { name: FTP }).click();
+			await page.locator('.detail-head .pill-recur').waitFor();
+			assert(await page.locator('.recurred', { hasText: 'Recurred' }).count() === 1, 'no recurrence note in the history');
+			await screenshot(page, 'recurred-detail');
+		});
+	}
 
 	await check('the export links carry the filters', async () => {
 		const csv = await page.getByRole('link', { name: 'CSV' }).getAttribute('href');
