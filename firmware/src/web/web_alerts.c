@@ -917,7 +917,7 @@ static void suppression_json(void *ctx, const struct suppress_item *it)
 	}
 	json_kbool(&r->out, "expired", it->valid && it->e.expires && (int64_t)(wall_us() / 1000000) >= it->e.expires);
 	/* the alerts it silenced since it was added (counted by the sensor,
-	 * written once a stats interval) and the newest one's time */
+	 * written about once a second) and the newest one's time */
 	json_key(&r->out, "silenced");
 	if (it->valid && sl->count) {
 		int64_t n = 0, last = 0;

@@ -35,7 +35,7 @@ export function SuppressionsView({ me }) {
 							<thead><tr>
 								<th scope="col">Rule</th><th scope="col">Applies to</th><th scope="col">Added by</th>
 								<th scope="col">Added</th><th scope="col">Why</th><th scope="col">Expires</th>
-								<th scope="col" class="num" title="Alerts the entry silenced since it was added (counted by the sensor, written once a stats interval)">Silenced</th>{admin && <th scope="col">Actions</th>}
+								<th scope="col" class="num" title="Alerts the entry silenced since it was added (counted by the sensor, written about once a second)">Silenced</th>{admin && <th scope="col">Actions</th>}
 							</tr></thead>
 							<tbody>
 								{entries.map((e) => (
@@ -49,7 +49,7 @@ export function SuppressionsView({ me }) {
 										<td data-label="Added by">{e.user || <span class="muted">by hand</span>}</td>
 										<td data-label="Added" class="time">{e.added || <span class="muted">unknown</span>}</td>
 										<td data-label="Why" class="wrap-anywhere">
-											{e.alert_id ? <><a href={`#/alerts/${e.alert_id}`}>alert {e.alert_id}</a>{e.reason ? `: ${e.reason}` : ''}</> : (e.reason || e.note || '')}
+											{e.alert_id ? <><div><a href={`#/alerts/${e.alert_id}`}>alert {e.alert_id}</a></div>{e.reason && <div>{e.reason}</div>}</> : (e.reason || e.note || '')}
 										</td>
 										<td data-label="Expires" class="time">
 											{e.expires ? <>{e.expires}{e.expired && <span class="state state-off"> expired: silences nothing</span>}</> : <span class="muted">never</span>}
