@@ -371,11 +371,19 @@ try {
 			const row = page.locator('tr', { has: page.getByRole('link', { name: FTP }) });
 			await row.locator('.pill-recur').waitFor();
 			assert(await row.locator('.status-new').count() === 1, `status: ${await row.innerText()}`);
+			// seen, not clipped by an ellipsis or covered: the pill is what is at its centre
+			const shown = (l) => l.evaluate((el) => {
+				const r = el.getBoundingClientRect();
+				return r.width > 0 && el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+			});
+			await row.locator('.pill-recur').scrollIntoViewIfNeeded();
+			assert(await shown(row.locator('.pill-recur')), 'the "recurred" mark is hidden');
 			const title = await row.locator('.pill-recur').getAttribute('title');
 			assert(/^Recurred \d{4}-\d\d-\d\d \d\d:\d\d/.test(title || ''), `title: ${title}`);
 			await screenshot(page, 'recurred-list');
 			await row.getByRole('link', { name: FTP }).click();
 			await page.locator('.detail-head .pill-recur').waitFor();
+			assert(await shown(page.locator('.detail-head .pill-recur')), 'the detail\'s "recurred" mark is hidden');
 			assert(await page.locator('.recurred', { hasText: 'Recurred' }).count() === 1, 'no recurrence note in the history');
 			await screenshot(page, 'recurred-detail');
 		});

@@ -518,7 +518,6 @@ function AlertRow({ a, fresh, checked, onToggle, firstSeen }) {
 					<a href={detail} class="sig-link" title={sev ? sev.help : undefined}>{a.signature || `sid ${a.sid}`}</a>
 					{fresh === 'new' && <span class="pill pill-new">new</span>}
 					{fresh === 'updated' && <span class="pill pill-upd">updated</span>}
-					{a.recurred_us ? <RecurredPill us={a.recurred_us} /> : null}
 					{cat && <span class="sub-inline">{cat}</span>}
 				</div>
 			</td>
@@ -532,7 +531,7 @@ function AlertRow({ a, fresh, checked, onToggle, firstSeen }) {
 			<td data-label={firstSeen ? 'First seen' : 'Last seen'} class="time">
 				<span title={times}>{fmtTime(shown)}</span>
 			</td>
-			<td data-label="Status"><StatusTag status={a.status} /></td>
+			<td data-label="Status" class="col-status"><StatusTag status={a.status} />{a.recurred_us ? <RecurredPill us={a.recurred_us} /> : null}</td>
 		</tr>
 	);
 }
