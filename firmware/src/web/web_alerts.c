@@ -189,7 +189,7 @@ static sqlite3_stmt *alert_step(struct web_req *r, const char *sql, int *rc)
 
 /* After ALERT_COLS in the list and the detail: when the alert last
  * recurred (fired again after it was triaged, store.h's store_set_recur;
- * the audit log's newest "recurred" row, through its index), or NULL. */
+ * the audit log's newest "recurred" row, through audit_target), or NULL. */
 #define RECURRED_COL \
 	" (SELECT max(ts_us) FROM audit WHERE action = 'recurred'" \
 	" AND target = CAST(alerts.id AS TEXT)) AS recurred_us"
@@ -861,7 +861,7 @@ static int note_parts(const char *note, long long *alert, char *user, size_t use
 
 /* GET /api/suppressions: the request, and the statement that reads an
  * entry's count (NULL: a database without suppress_counts, before
- * schema 6; no counts then). */
+ * schema 7; no counts then). */
 struct suppression_list {
 	struct web_req *r;
 	sqlite3_stmt *count;
@@ -949,7 +949,7 @@ static void suppression_count_reset(struct web_req *r, const char *line)
 	    sqlite3_prepare_v2(r->db, "DELETE FROM suppress_counts WHERE key = ?", -1, &st,
 			       NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
-		return;       /* before schema 6: nothing counted */
+		return;       /* before schema 7: nothing counted */
 	}
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
 	if (sqlite3_step(st) != SQLITE_DONE)
