@@ -1149,8 +1149,7 @@ def suppressions_entry(api, text):
 
 def test_suppress_counts(tmp):
     """Issue 14.5: each suppression's silenced alerts are counted by the
-    sensor and kept in the database: a looping replay (one pass a second)
-    raises alerts, an entry added from an alert's page silences them and
+    sensor and kept in the database: a looping replay raises alerts, an entry added from an alert's page silences them and
     its count goes up pass after pass; a SIGHUP reload, a reload asked by
     the web and a restart keep it (the restart replays a capture that
     raises none of them: the count is what the first run left)."""
@@ -1207,9 +1206,8 @@ def test_suppress_counts(tmp):
         line = (res or {}).get("line")
         if st != 200 or not (res or {}).get("reloaded") or not line:
             raise RuntimeError("suppress: %s %s" % (st, res))
-        e = suppressions_entry(api, line)
-        if not e or e.get("silenced") != 0 or e.get("last_silenced_us") is not None:
-            problems.append("a new entry: silenced 0, last_silenced_us null: %s" % e)
+        # (whether it has silenced any yet depends on how fast the loop
+        # runs: the entry that never fires shows a new entry's 0 below)
         e1 = count_above(api, line, 0)
         c1 = e1.get("silenced") or 0
         if not c1 or not e1.get("last_silenced_us"):
@@ -1238,8 +1236,8 @@ def test_suppress_counts(tmp):
         if c4 <= c3:
             problems.append("after the web's reload the entry counts on: %d -> %s" % (c3, e4))
         other = suppressions_entry(api, "suppress gen_id 1, sig_id 4294967295") or {}
-        if other.get("silenced") != 0:
-            problems.append("an entry that silenced nothing: 0: %s" % other)
+        if other.get("silenced") != 0 or other.get("last_silenced_us", 0) is not None:
+            problems.append("an entry that silenced nothing: 0, no time: %s" % other)
     except (OSError, RuntimeError, ValueError, IndexError, http.client.HTTPException) as e:
         problems.append("web API: %s" % e)
     rc = d.stop()
