@@ -168,20 +168,7 @@ def sections(w, pcap, rules, **capture):
 
 def signed_in(d, w, port):
     """An Api client signed in as a new admin (setup token from state_dir)."""
-    tokfile = os.path.join(w, "state", "setup-token")
-    end = time.time() + 30
-    while not os.path.exists(tokfile) and time.time() < end and d.alive():
-        time.sleep(0.05)
-    api = cd.Api(port)
-    token = open(tokfile).read().strip()
-    st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
-                                           "password": "correct horse battery"})
-    st2, me = api.req("POST", "/api/login", {"username": "admin",
-                                             "password": "correct horse battery"})
-    api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
-    if st != 201 or st2 != 200 or not api.csrf:
-        raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
-    return api
+    return cd.signed_in_api(d, w, port, wait=30)
 
 
 # ---- capture up, alerts, acknowledgement, capture down --------------------------------

@@ -1060,29 +1060,11 @@ def test_web(tmp):
     title = "web: /api/system shows the daemon's status; a suppression reloads the rules"
     problems = []
     db = os.path.join(w, "vigil.sqlite")
-    tokfile = os.path.join(w, "state", "setup-token")
-    end = time.time() + PATIENCE
-    while time.time() < end and d.alive():
-        if os.path.exists(tokfile) and os.path.exists(db):
-            try:
-                if db_rows(db, "SELECT count(*) FROM alerts")[0][0] >= 20:
-                    break
-            except sqlite3.Error:
-                pass
-        time.sleep(0.1)
-    if not d.alive() or not os.path.exists(tokfile):
+    if not wait_alerts(d, w, 20):
         d.stop()
         return R.check(title, ["no setup token or the daemon died; log:\n" + tail(d)])
     try:
-        api = Api(port)
-        token = open(tokfile).read().strip()
-        st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
-                                               "password": "correct horse battery"})
-        st2, me = api.req("POST", "/api/login", {"username": "admin",
-                                                 "password": "correct horse battery"})
-        api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
-        if st != 201 or st2 != 200 or not api.csrf:
-            raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+        api = signed_in_api(d, w, port)
         # the status is refreshed once a second: ask until the replay's
         # 224 packets show (a wrong count shows as the last answer)
         end = time.time() + PATIENCE
@@ -1164,18 +1146,8 @@ def test_suppress_counts(tmp):
     title = "suppressions: silenced alerts counted, kept over SIGHUP, web reload and restart"
     problems = []
     db = os.path.join(w, "vigil.sqlite")
-    tokfile = os.path.join(w, "state", "setup-token")
     d = Daemon(w, sec)
-    end = time.time() + PATIENCE
-    while time.time() < end and d.alive():
-        if os.path.exists(tokfile) and os.path.exists(db):
-            try:
-                if db_rows(db, "SELECT count(*) FROM alerts")[0][0] >= 5:
-                    break
-            except sqlite3.Error:
-                pass
-        time.sleep(0.1)
-    if not d.alive() or not os.path.exists(tokfile):
+    if not wait_alerts(d, w, 5):
         d.stop()
         return R.check(title, ["no setup token or the daemon died; log:\n" + tail(d)])
 
@@ -1191,15 +1163,7 @@ def test_suppress_counts(tmp):
 
     line, final = None, None
     try:
-        api = Api(port)
-        token = open(tokfile).read().strip()
-        st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
-                                               "password": "correct horse battery"})
-        st2, me = api.req("POST", "/api/login", {"username": "admin",
-                                                 "password": "correct horse battery"})
-        api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
-        if st != 201 or st2 != 200 or not api.csrf:
-            raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
+        api = signed_in_api(d, w, port)
         aid = db_rows(db, "SELECT id FROM alerts ORDER BY id LIMIT 1")[0][0]
         st, res = api.req("POST", "/api/alerts/%d/suppress" % aid,
                           {"track": "all", "reason": "counted"})
@@ -1676,22 +1640,40 @@ def late_pair_up():
     sh("ip", "netns", "exec", NS, "ip", "link", "set", LATE_NS_IF, "up")
 
 
-def signed_in_api(d, w, port):
-    """An Api on the daemon's web after the first-start setup."""
+def signed_in_api(d, w, port, wait=20):
+    """An Api on the daemon's web signed in as a new admin after the
+    first-start setup (the token from state_dir, waited for wait s)."""
     tokfile = os.path.join(w, "state", "setup-token")
-    end = time.time() + 20
+    end = time.time() + wait
     while time.time() < end and not os.path.exists(tokfile) and d.alive():
-        time.sleep(0.1)
+        time.sleep(0.05)
     api = Api(port)
     token = open(tokfile).read().strip()
     st, _ = api.req("POST", "/api/setup", {"token": token, "username": "admin",
                                            "password": "correct horse battery"})
     st2, me = api.req("POST", "/api/login", {"username": "admin",
                                              "password": "correct horse battery"})
-    if st != 201 or st2 != 200:
+    api.csrf = (me or {}).get("csrf") if isinstance(me, dict) else None
+    if st != 201 or st2 != 200 or not api.csrf:
         raise RuntimeError("setup %s, login %s %s" % (st, st2, me))
-    api.csrf = me.get("csrf")
     return api
+
+
+def wait_alerts(d, w, n):
+    """Wait (PATIENCE at most) for the setup token and n alerts in the
+    database; whether the daemon lives and its token is there."""
+    db = os.path.join(w, "vigil.sqlite")
+    tokfile = os.path.join(w, "state", "setup-token")
+    end = time.time() + PATIENCE
+    while time.time() < end and d.alive():
+        if os.path.exists(tokfile) and os.path.exists(db):
+            try:
+                if db_rows(db, "SELECT count(*) FROM alerts")[0][0] >= n:
+                    break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.1)
+    return d.alive() and os.path.exists(tokfile)
 
 
 def iface_status(api):
